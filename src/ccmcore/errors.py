@@ -1,0 +1,44 @@
+"""Exceptions raised by ccmcore. Each subclasses the builtin a caller would expect."""
+
+from __future__ import annotations
+
+__all__ = ["CcmError", "TemplateError", "BindingError", "DataError", "FontError", "SourceError"]
+
+
+class CcmError(Exception):
+    """Base class of every error ccmcore raises on purpose."""
+
+
+class TemplateError(CcmError, ValueError):
+    """The document definition itself is inconsistent (before any data is seen)."""
+
+
+class BindingError(CcmError, ValueError):
+    """The template does not fit the data's schema: a missing column or a wrong type.
+
+    Attributes:
+        element: the template element that refers to the column.
+        column: the column (or nested field) concerned.
+    """
+
+    def __init__(self, message: str, element: str = "", column: str = ""):
+        super().__init__(message)
+        self.element = element
+        self.column = column
+
+
+class DataError(CcmError, ValueError):
+    """A record's data cannot be rendered (reported per record in the job report)."""
+
+    def __init__(self, message: str, record: int = -1, field: str = ""):
+        super().__init__(message)
+        self.record = record
+        self.field = field
+
+
+class FontError(CcmError, ValueError):
+    """A font file cannot be read or used."""
+
+
+class SourceError(CcmError, ValueError):
+    """The data source cannot be opened or is not Arrow-compatible."""

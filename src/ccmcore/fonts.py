@@ -1,0 +1,380 @@
+"""Fonts: metrics, HarfBuzz shaping, and the tables the layout kernel shapes Latin text with.
+
+Shaping every word through HarfBuzz from Python costs about 4 µs a call, far too much for
+millions of table cells. So a font keeps *fast-path tables*: for each code point the data
+has actually used, its glyph, and for each pair of such code points the kerning HarfBuzz
+applies between them. The tables are filled lazily by asking HarfBuzz itself (a probe
+string that puts a new character next to every known one), so the kernel's result for a
+word is exactly HarfBuzz's as long as the font's interactions are pairwise (kerning), which
+is how Latin text fonts work. Characters outside that model (combining marks, right-to-left
+and complex scripts, ligature-forming pairs, characters the font lacks) are marked complex:
+strings holding them are shaped whole by HarfBuzz in Python, and cached.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import uharfbuzz as hb
+from fontTools.ttLib import TTFont
+
+from .errors import FontError
+
+__all__ = ["Font", "FontFamily", "default_family", "Shaped"]
+
+#: slot_of value of a code point not yet probed
+UNKNOWN = 0
+#: slot_of value of a code point that always takes the HarfBuzz path
+COMPLEX = 0xFFFF
+#: how many distinct fast-path characters a font tracks (the pair matrix is MAX_SLOTS²)
+MAX_SLOTS = 512
+#: pair-matrix value meaning "these two characters interact beyond kerning"
+PAIR_COMPLEX = -32768
+#: glyph id used in a shaped stream for a forced line break ("\n")
+NEWLINE_GID = 0xFFFF
+
+_FAST_RANGES = (
+    (0x0020, 0x007E),
+    (0x00A0, 0x024F),
+    (0x1E00, 0x1EFF),
+    (0x2010, 0x2027),
+    (0x2030, 0x205E),
+    (0x20A0, 0x20CF),
+    (0x2100, 0x214F),
+)
+
+
+def _fast_candidate(cp: int) -> bool:
+    """Can this code point be shaped by cmap + kerning alone (given the font agrees)?"""
+    if not any(lo <= cp <= hi for lo, hi in _FAST_RANGES):
+        return False
+    cat = unicodedata.category(chr(cp))
+    if cat[0] in "MC":
+        return False
+    if cat[0] == "Z" and cp not in (0x20, 0xA0):
+        return False
+    return unicodedata.bidirectional(chr(cp)) not in ("R", "AL", "AN")
+
+
+@dataclass
+class Shaped:
+    """A string shaped by HarfBuzz: glyph ids, advances in font units, UTF-8 byte clusters."""
+
+    gids: np.ndarray  # uint16
+    advances: np.ndarray  # int32, font units
+    clusters: np.ndarray  # int32, byte offset in the UTF-8 string
+    missing: list[int]  # code points the font has no glyph for
+
+
+class Font:
+    """A TrueType/OpenType font: metrics for layout, tables for the kernel, bytes for embedding.
+
+    Args:
+        data: the font file's bytes (a single font, not a collection).
+        source: where it came from, for messages.
+
+    Raises:
+        FontError: the bytes are not a font ccmcore can use.
+    """
+
+    def __init__(self, data: bytes, source: str = "<memory>"):
+        self.data = bytes(data)
+        self.source = source
+        try:
+            tt = TTFont(_BytesReader(self.data), lazy=True)
+            head, hhea, maxp = tt["head"], tt["hhea"], tt["maxp"]
+            os2 = tt["OS/2"] if "OS/2" in tt else None
+            post = tt["post"] if "post" in tt else None
+            self.upem = int(head.unitsPerEm)
+            self.num_glyphs = int(maxp.numGlyphs)
+            self.bbox = (int(head.xMin), int(head.yMin), int(head.xMax), int(head.yMax))
+            self.ascender = int(os2.sTypoAscender if os2 else hhea.ascent)
+            self.descender = int(os2.sTypoDescender if os2 else hhea.descent)
+            self.line_gap = int(os2.sTypoLineGap if os2 else hhea.lineGap)
+            self.cap_height = int(getattr(os2, "sCapHeight", 0) or self.ascender * 0.7)
+            self.italic_angle = float(post.italicAngle) if post else 0.0
+            self.weight = int(os2.usWeightClass) if os2 else 400
+            self.is_truetype = "glyf" in tt
+            name_table = tt["name"]
+            self.name = (name_table.getDebugName(6) or "CcmFont").replace(" ", "")
+            self.family = name_table.getDebugName(1) or self.name
+            self.cmap: dict[int, int] = {
+                cp: tt.getGlyphID(g) for cp, g in (tt.getBestCmap() or {}).items()
+            }
+            hmtx = tt["hmtx"].metrics
+            order = tt.getGlyphOrder()
+            self.advances = np.array([hmtx[g][0] for g in order], dtype=np.int32)
+        except Exception as exc:  # fontTools raises many kinds for a damaged file
+            raise FontError(f"{source}: not a usable TrueType/OpenType font ({exc})") from exc
+        self.fingerprint = hashlib.sha1(self.data).hexdigest()[:16]
+        self.hb_face = hb.Face(self.data)
+        self.hb_font = hb.Font(self.hb_face)
+        # gid -> text, for glyphs that are not the cmap glyph of one character (ligatures)
+        self.glyph_text: dict[int, str] = {}
+        self._rev_cmap: dict[int, int] | None = None
+        # fast-path tables, read by the kernel through their buffers
+        self.slot_of = np.zeros(0x10000, dtype=np.uint16)
+        self.slot_gid = np.zeros(MAX_SLOTS, dtype=np.uint16)
+        self.pair = np.zeros(MAX_SLOTS * MAX_SLOTS, dtype=np.int16)
+        self._slots: list[int] = [0]  # slot -> code point; slot 0 unused
+        self._shape_cache: dict[str, Shaped] = {}
+
+    @classmethod
+    def from_path(cls, path: str | Path) -> "Font":
+        """Load a font file.
+
+        Raises:
+            FontError: the file is missing or not a usable font.
+        """
+        p = Path(path)
+        try:
+            data = p.read_bytes()
+        except OSError as exc:
+            raise FontError(f"cannot read font file {p}: {exc.strerror}") from exc
+        return cls(data, source=str(p))
+
+    def __repr__(self) -> str:
+        return f"Font({self.name!r}, {self.source!r})"
+
+    # ------------------------------------------------------------------ metrics
+
+    def unicode_for(self, gid: int) -> str | None:
+        """The text a glyph stands for (for ToUnicode maps), or None when unknown."""
+        if gid in self.glyph_text:
+            return self.glyph_text[gid]
+        if self._rev_cmap is None:
+            rev: dict[int, int] = {}
+            for cp, g in sorted(self.cmap.items()):
+                rev.setdefault(g, cp)
+            self._rev_cmap = rev
+        cp = self._rev_cmap.get(gid)
+        return None if cp is None else chr(cp)
+
+    def has_char(self, ch: str) -> bool:
+        return ord(ch) in self.cmap
+
+    # ------------------------------------------------------------------ fast path
+
+    def probe(self, codepoints) -> None:
+        """Extend the fast-path tables to these code points (those not probed yet).
+
+        Each new character is shaped by HarfBuzz alone and next to every character already
+        in the tables; whatever HarfBuzz does beyond "cmap glyph plus pair kerning" marks the
+        character (or the pair) complex, so the kernel hands it back to HarfBuzz.
+        """
+        slot_of = self.slot_of
+        for cp in sorted(set(int(c) for c in codepoints)):
+            if cp > 0xFFFF or slot_of[cp] != UNKNOWN:
+                continue
+            gid = self.cmap.get(cp, 0)
+            if gid == 0 or not _fast_candidate(cp) or len(self._slots) >= MAX_SLOTS:
+                slot_of[cp] = COMPLEX
+                continue
+            alone = self._hb(chr(cp))
+            if len(alone[0]) != 1 or alone[0][0] != gid or alone[2]:
+                slot_of[cp] = COMPLEX
+                continue
+            slot = len(self._slots)
+            self._slots.append(cp)
+            slot_of[cp] = slot
+            self.slot_gid[slot] = gid
+            self._probe_pairs(slot)
+
+    def _probe_pairs(self, slot: int) -> None:
+        c = chr(self._slots[slot])
+        others = [chr(o) for o in self._slots[1:]]  # includes c itself
+        probe = c + c.join(others) + c
+        if not self._record_pairs(probe):
+            # something in the long probe formed a ligature or moved a mark: ask pair by pair
+            for o in others:
+                for pair in (c + o, o + c):
+                    if not self._record_pairs(pair):
+                        sa, sb = int(self.slot_of[ord(pair[0])]), int(self.slot_of[ord(pair[1])])
+                        self.pair[sa * MAX_SLOTS + sb] = PAIR_COMPLEX
+
+    def _record_pairs(self, probe: str) -> bool:
+        """Store the kerning of every adjacent pair in probe; False if HarfBuzz did more."""
+        gids, xadv, offsets, clusters = self._hb(probe, with_clusters=True)
+        n = len(probe)
+        if len(gids) != n or offsets or any(clusters[i] != i for i in range(n)):
+            return False
+        if any(gids[i] != self.cmap[ord(probe[i])] for i in range(n)):
+            return False
+        for i in range(n - 1):
+            sa, sb = int(self.slot_of[ord(probe[i])]), int(self.slot_of[ord(probe[i + 1])])
+            kern = int(xadv[i]) - int(self.advances[gids[i]])
+            self.pair[sa * MAX_SLOTS + sb] = max(-32767, min(32767, kern))
+        return True
+
+    def _hb(self, text: str, with_clusters: bool = False):
+        buf = hb.Buffer()
+        buf.add_codepoints([ord(ch) for ch in text])
+        buf.direction = "ltr"
+        buf.script = "Latn"
+        buf.cluster_level = hb.BufferClusterLevel.MONOTONE_CHARACTERS
+        hb.shape(self.hb_font, buf, {})
+        infos, pos = buf.glyph_infos, buf.glyph_positions
+        gids = [i.codepoint for i in infos]
+        xadv = [p.x_advance for p in pos]
+        offsets = {k for k, p in enumerate(pos) if p.x_offset or p.y_offset}
+        if with_clusters:
+            return gids, xadv, offsets, [i.cluster for i in infos]
+        return gids, xadv, offsets
+
+    # ------------------------------------------------------------------ slow path
+
+    def shape(self, text: str) -> Shaped:
+        """Shape a whole string with HarfBuzz (script and direction guessed), cached.
+
+        Lines (split at "\\n") are shaped separately; each "\\n" becomes a NEWLINE_GID entry
+        so the kernel sees forced breaks. Clusters are UTF-8 byte offsets into ``text``.
+        """
+        hit = self._shape_cache.get(text)
+        if hit is not None:
+            return hit
+        gids: list[int] = []
+        advs: list[int] = []
+        clus: list[int] = []
+        missing: list[int] = []
+        base = 0
+        for k, line in enumerate(text.split("\n")):
+            if k:
+                gids.append(NEWLINE_GID)
+                advs.append(0)
+                clus.append(base - 1)
+            if line:
+                raw = line.encode("utf-8")
+                # uharfbuzz numbers clusters by character; the kernel wants byte offsets
+                byte_at = np.cumsum([0] + [len(ch.encode("utf-8")) for ch in line])
+                buf = hb.Buffer()
+                buf.add_str(line)
+                buf.guess_segment_properties()
+                hb.shape(self.hb_font, buf, {})
+                for info, p in zip(buf.glyph_infos, buf.glyph_positions):
+                    # HarfBuzz clusters from add_str are UTF-8 byte offsets within the line
+                    gids.append(info.codepoint)
+                    advs.append(p.x_advance)
+                    clus.append(base + int(byte_at[info.cluster]))
+                self._learn_glyph_texts(line, buf)
+                missing.extend(ord(ch) for ch in line if ord(ch) not in self.cmap and ch not in "\r\t")
+            base += len(line.encode("utf-8")) + 1
+        result = Shaped(
+            np.array(gids, dtype=np.uint16),
+            np.array(advs, dtype=np.int32),
+            np.array(clus, dtype=np.int32),
+            sorted(set(missing)),
+        )
+        if len(self._shape_cache) > 200_000:  # bounded memory on endless unique strings
+            self._shape_cache.clear()
+        self._shape_cache[text] = result
+        return result
+
+    def _learn_glyph_texts(self, line: str, buf) -> None:
+        """Remember the text of glyphs that are not a plain cmap glyph (ligatures, forms)."""
+        infos = buf.glyph_infos
+        bounds = sorted({i.cluster for i in infos}) + [len(line)]
+        nxt = {c: bounds[k + 1] for k, c in enumerate(bounds[:-1])}
+        seen_cluster: set[int] = set()
+        for info in infos:
+            gid, c = info.codepoint, info.cluster
+            if gid == 0 or gid in self.glyph_text:
+                continue
+            chunk = line[c : nxt[c]]
+            if len(chunk) == 1 and self.cmap.get(ord(chunk)) == gid:
+                continue
+            # only the first glyph of a cluster carries its text
+            if c not in seen_cluster and self.unicode_for(gid) is None:
+                self.glyph_text[gid] = chunk
+            seen_cluster.add(c)
+
+
+class _BytesReader:
+    """A minimal seekable file over bytes, so fontTools reads without copying."""
+
+    def __init__(self, data: bytes):
+        import io
+
+        self._io = io.BytesIO(data)
+
+    def __getattr__(self, name):
+        return getattr(self._io, name)
+
+
+class FontFamily:
+    """Regular, bold, italic and bold-italic faces of one family.
+
+    Each face is a :class:`Font` or a zero-argument callable that loads one; faces are
+    loaded the first time they are used. A missing face falls back to regular (or bold).
+    """
+
+    def __init__(self, regular, bold=None, italic=None, bold_italic=None, name: str = ""):
+        self.name = name
+        self._faces = {"regular": regular, "bold": bold, "italic": italic, "bold_italic": bold_italic}
+
+    def _get(self, key: str):
+        face = self._faces[key]
+        if face is not None and not isinstance(face, Font):
+            face = self._faces[key] = face()
+        return face
+
+    @property
+    def regular(self) -> Font:
+        return self._get("regular")
+
+    @property
+    def bold(self) -> Font:
+        return self._get("bold") or self.regular
+
+    @property
+    def italic(self) -> Font:
+        return self._get("italic") or self.regular
+
+    @property
+    def bold_italic(self) -> Font:
+        return self._get("bold_italic") or self.bold
+
+    def face(self, bold: bool = False, italic: bool = False) -> Font:
+        """The face for a weight and style."""
+        if bold and italic:
+            return self.bold_italic
+        if italic:
+            return self.italic
+        return self.bold if bold else self.regular
+
+    @classmethod
+    def from_paths(cls, regular, bold=None, italic=None, bold_italic=None, name: str = "") -> "FontFamily":
+        """A family from font files, each loaded when first used.
+
+        Raises:
+            FontError: (when a face is first used) its file is missing or not a font.
+        """
+        def loader(path):
+            return None if path is None else (lambda: Font.from_path(path))
+
+        return cls(loader(regular), loader(bold), loader(italic), loader(bold_italic), name=name)
+
+
+_DEFAULT: FontFamily | None = None
+
+
+def default_family() -> FontFamily:
+    """Noto Sans (regular, bold, italic, bold italic) from the pymupdf-fonts package (OFL)."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        import pymupdf_fonts
+
+        def loader(code: str, label: str):
+            return lambda: Font(pymupdf_fonts.myfont(code), source=f"pymupdf-fonts:{label}")
+
+        _DEFAULT = FontFamily(
+            loader("notos", "NotoSans-Regular"),
+            loader("notosbo", "NotoSans-Bold"),
+            loader("notosit", "NotoSans-Italic"),
+            loader("notosbi", "NotoSans-BoldItalic"),
+            name="Noto Sans",
+        )
+    return _DEFAULT
