@@ -1,2 +1,29 @@
-"""ccmcore: a document composition engine for customer communications."""
+"""ccmcore: a document composition engine for customer communications.
+
+Arrow record batches in (one row per document), a document defined in pure Python, a
+compiled layout kernel, and print files out::
+
+    from ccmcore import Document, Paragraph, compose
+    report = compose(Document(flow=[Paragraph("Dear {name},")]), "customers.parquet", "letters.pdf")
+"""
+
+from .display import DisplayList
+from .errors import BindingError, CcmError, DataError, FontError, SourceError, TemplateError
+from .fonts import Font, FontFamily, default_family
+from .formats import date, money, number, text
+from .job import JobReport, compose, layout
+from .rules import Rule, col, lit
+from .sources import open_source
+from .template import (
+    Column, Document, Frame, Line, PageTemplate, Paragraph, Rect, Spacer, Style, Table, Text, When,
+)
+from .units import A4, LETTER, cm, inch, mm, pt
+
 __version__ = "0.1.0"
+
+__all__ = [
+    "A4", "LETTER", "BindingError", "CcmError", "Column", "DataError", "DisplayList", "Document", "Font",
+    "FontError", "FontFamily", "Frame", "JobReport", "Line", "PageTemplate", "Paragraph", "Rect", "Rule",
+    "SourceError", "Spacer", "Style", "Table", "TemplateError", "Text", "When", "cm", "col", "compose",
+    "date", "default_family", "inch", "layout", "lit", "mm", "money", "number", "open_source", "pt", "text",
+]

@@ -1,0 +1,885 @@
+# distutils: language = c++
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+"""Internal: the layout and pagination kernel.
+
+Lays out one batch of documents from a compiled program (int32 rows, see _layout.pxd and
+ccmcore.program) over Arrow string buffers, and returns the display-list arrays. Text is
+shaped here from the fonts' fast-path tables (cmap glyph + HarfBuzz-probed pair kerning);
+strings the tables cannot shape arrive pre-shaped by HarfBuzz in the pool. Every loop over
+documents, rows, lines and glyphs runs in C without the GIL.
+"""
+
+from libc.stdint cimport int16_t, int32_t, int64_t, uint8_t, uint16_t
+from libc.string cimport memcpy
+from cpython.bytes cimport PyBytes_FromStringAndSize
+from libcpp.vector cimport vector
+
+import numpy as np
+
+from ccmcore._layout cimport *
+
+cdef enum:
+    MAX_SLOTS = 512
+    PAIR_COMPLEX = -32768
+    SLOT_COMPLEX = 0xFFFF
+    NEWLINE_GID = 0xFFFF
+    GF_SPACE = 1
+    GF_NEWLINE = 2
+    ITEM_FIELDS = 13
+    GLYPHS = 1
+    RULE = 2
+    RECT = 3
+    PAGE_FIELDS = 8
+
+
+cdef struct Src:
+    const int32_t* off
+    const uint8_t* data
+    const int32_t* pre      # pool entry per string, -1: shape from the font tables
+    int32_t stride          # 0: one string for every document, 1: indexed
+
+
+cdef struct FontT:
+    const uint16_t* slot_of
+    const uint16_t* slot_gid
+    const int16_t* pair
+    const int32_t* adv
+    int32_t upem
+
+
+cdef struct Line:
+    int32_t g0, g1          # glyph range in the scratch stream, spaces trimmed
+    int32_t width           # natural width (mpt)
+    int32_t nspaces         # inner spaces, for justification
+    int32_t t0, t1          # byte range of the shown text in the source string
+    int32_t last            # last line of its paragraph (or before a forced break)
+
+
+cdef inline int32_t utf8_next(const uint8_t* s, int32_t n, int32_t* i) noexcept nogil:
+    """Decode one code point at s[i], advance i; malformed bytes give U+FFFD."""
+    cdef int32_t c = s[i[0]]
+    cdef int32_t need, cp, k
+    if c < 0x80:
+        i[0] += 1
+        return c
+    if c >= 0xF0:
+        need = 3
+        cp = c & 0x07
+    elif c >= 0xE0:
+        need = 2
+        cp = c & 0x0F
+    elif c >= 0xC0:
+        need = 1
+        cp = c & 0x1F
+    else:
+        i[0] += 1
+        return 0xFFFD
+    if i[0] + need >= n:
+        i[0] = n
+        return 0xFFFD
+    for k in range(1, need + 1):
+        if (s[i[0] + k] & 0xC0) != 0x80:
+            i[0] += k
+            return 0xFFFD
+        cp = (cp << 6) | (s[i[0] + k] & 0x3F)
+    i[0] += need + 1
+    return cp
+
+
+def scan(const int32_t[::1] off, const uint8_t[::1] data, const uint16_t[::1] slot_of,
+         const int16_t[::1] pair, uint8_t[::1] unknown):
+    """Find the strings the fast path cannot shape.
+
+    Marks in ``unknown`` (65,536 flags) every BMP code point the font's tables have not
+    probed yet, and returns the indices of strings needing HarfBuzz: those with unprobed,
+    complex or supplementary characters, or a pair that interacts beyond kerning. Call again
+    after probing: strings with unknown characters then come back only if complex.
+    """
+    cdef Py_ssize_t n = off.shape[0] - 1
+    cdef vector[int32_t] slow
+    cdef Py_ssize_t r
+    cdef int32_t i, end, cp, slot, prev
+    cdef bint bad
+    with nogil:
+        for r in range(n):
+            i = off[r]
+            end = off[r + 1]
+            prev = 0
+            bad = False
+            while i < end:
+                cp = utf8_next(&data[0], end, &i)
+                if cp == 10 or cp == 13:
+                    prev = 0
+                    continue
+                if cp == 9:
+                    cp = 32
+                if cp > 0xFFFF:
+                    bad = True
+                    prev = 0
+                    continue
+                slot = slot_of[cp]
+                if slot == 0:
+                    unknown[cp] = 1
+                    bad = True
+                    prev = 0
+                    continue
+                if slot == SLOT_COMPLEX:
+                    bad = True
+                    prev = 0
+                    continue
+                if prev and pair[prev * MAX_SLOTS + slot] == PAIR_COMPLEX:
+                    bad = True
+                prev = slot
+            if bad:
+                slow.push_back(<int32_t>r)
+    out = np.empty(slow.size(), dtype=np.int32)
+    cdef int32_t[::1] o = out
+    for r in range(<Py_ssize_t>slow.size()):
+        o[r] = slow[r]
+    return out
+
+
+cdef object _copy_i32(const int32_t* src, size_t n):
+    out = np.empty(n, dtype=np.int32)
+    cdef int32_t[::1] v = out
+    if n:
+        memcpy(&v[0], src, n * sizeof(int32_t))
+    return out
+
+
+cdef class Kernel:
+    """Lays out batches of documents. Internal; driven by ccmcore.job."""
+
+    # the compiled program, kept alive here, read through typed views
+    cdef object _keep
+    cdef const int32_t[:, ::1] els          # flow and fixed elements
+    cdef const int32_t[:, ::1] styles
+    cdef const int32_t[:, ::1] tables
+    cdef const int32_t[:, ::1] cols
+    cdef const int32_t[:, ::1] tmpls
+    cdef const int32_t[:, ::1] parts        # page-number text parts (kind, src)
+    cdef int32_t flow0, flown, first_tmpl, next_tmpl
+    cdef vector[FontT] fonts
+
+    # per batch
+    cdef vector[Src] srcs
+    cdef vector[const int32_t*] lists
+    cdef const uint8_t[:, ::1] masks
+    cdef const uint16_t* pool_g
+    cdef const int32_t* pool_a
+    cdef const int32_t* pool_c
+    cdef const int32_t* pool_start
+    cdef const int32_t* pool_len
+
+    # scratch shaping stream and lines
+    cdef vector[uint16_t] sg
+    cdef vector[int32_t] sa
+    cdef vector[int32_t] sc
+    cdef vector[uint8_t] sf
+    cdef vector[Line] lines
+    cdef const uint8_t* cur_str
+    cdef int32_t cur_len
+
+    # output
+    cdef vector[int32_t] items       # final, page-contiguous
+    cdef vector[int32_t] ditems      # current document's items, in page order
+    cdef vector[int32_t] dpage_i0    # current document: first ditem of each page
+    cdef vector[int32_t] dpage_t     # current document: template of each page
+    cdef vector[uint16_t] ogids
+    cdef vector[int32_t] oadv
+    cdef vector[uint8_t] otext
+    cdef vector[int32_t] opages
+    cdef vector[int64_t] odocs
+    cdef vector[int32_t] owarn       # (doc, element id, code, detail)
+
+    # current page state
+    cdef int32_t doc, tmpl, cur_y, top, bottom, fx, fw, fresh, fresh_table, row_dirty
+    cdef int32_t page_no, page_count, direct
+    cdef vector[uint8_t] ptext
+    cdef int32_t ptoff[2]
+
+    # a table row: per column, its lines (kept in rl with glyphs in rg/ra/rf and text in rt)
+    cdef vector[Line] rl
+    cdef vector[int32_t] rcell0
+    cdef vector[int32_t] rcelln
+    cdef vector[uint16_t] rg
+    cdef vector[int32_t] ra
+    cdef vector[uint8_t] rf
+    cdef vector[uint8_t] rt
+
+    def __init__(self, program, fonts):
+        """program: ccmcore.program.Program; fonts: list of ccmcore.fonts.Font."""
+        self._keep = (program, list(fonts))
+        self.els = program.elements
+        self.styles = program.styles
+        self.tables = program.tables
+        self.cols = program.columns
+        self.tmpls = program.templates
+        self.parts = program.page_parts
+        self.flow0, self.flown = program.flow
+        self.first_tmpl = program.first_template
+        self.next_tmpl = program.next_template
+        cdef FontT ft
+        cdef const uint16_t[::1] so
+        cdef const uint16_t[::1] sgid
+        cdef const int16_t[::1] pr
+        cdef const int32_t[::1] adv
+        for f in fonts:
+            so = f.slot_of
+            sgid = f.slot_gid
+            pr = f.pair
+            adv = f.advances
+            ft.slot_of = &so[0]
+            ft.slot_gid = &sgid[0]
+            ft.pair = &pr[0]
+            ft.adv = &adv[0]
+            ft.upem = f.upem
+            self.fonts.push_back(ft)
+
+    def layout(self, sources, lists, masks, pool, const uint8_t[::1] reject, int64_t record0):
+        """Lay out one batch.
+
+        Args:
+            sources: list of (offsets int32, data uint8, pre int32 or None, stride) per text source.
+            lists: list of int32 list-offset arrays (one per table source column).
+            masks: uint8 array (n_conditions, n_docs), 1 where a condition holds.
+            pool: (gids uint16, advances int32 font units, clusters int32, start int32, len int32).
+            reject: uint8 per document, 1 to leave the document out.
+            record0: record number of the batch's first row.
+
+        Returns:
+            dict of display-list arrays and the warnings array (doc, element, code, detail).
+        """
+        keep = [sources, lists, masks, pool]
+        cdef Src s
+        cdef const int32_t[::1] o
+        cdef const uint8_t[::1] dd
+        cdef const int32_t[::1] pre
+        cdef const int32_t[::1] lo
+        self.srcs.clear()
+        self.lists.clear()
+        empty_u8 = np.zeros(1, dtype=np.uint8)
+        for off, data, pre_arr, stride in sources:
+            o = off
+            dd = data if len(data) else empty_u8
+            s.off = &o[0]
+            s.data = &dd[0]
+            if pre_arr is None:
+                s.pre = NULL
+            else:
+                pre = pre_arr
+                s.pre = &pre[0]
+            s.stride = stride
+            self.srcs.push_back(s)
+            keep.append((off, dd, pre_arr))
+        for arr in lists:
+            lo = arr
+            self.lists.push_back(&lo[0])
+        self.masks = masks
+        cdef const uint16_t[::1] pg = pool[0]
+        cdef const int32_t[::1] pa = pool[1]
+        cdef const int32_t[::1] pc = pool[2]
+        cdef const int32_t[::1] ps = pool[3]
+        cdef const int32_t[::1] pl = pool[4]
+        self.pool_g = &pg[0] if pg.shape[0] else NULL
+        self.pool_a = &pa[0] if pa.shape[0] else NULL
+        self.pool_c = &pc[0] if pc.shape[0] else NULL
+        self.pool_start = &ps[0] if ps.shape[0] else NULL
+        self.pool_len = &pl[0] if pl.shape[0] else NULL
+
+        self.items.clear()
+        self.ogids.clear()
+        self.oadv.clear()
+        self.otext.clear()
+        self.opages.clear()
+        self.odocs.clear()
+        self.owarn.clear()
+        cdef int32_t ndocs = reject.shape[0]
+        cdef int32_t d
+        with nogil:
+            for d in range(ndocs):
+                if reject[d]:
+                    continue
+                self.layout_doc(d, record0)
+        return self._result()
+
+    cdef object _result(self):
+        items = _copy_i32(self.items.data(), self.items.size()).reshape(-1, ITEM_FIELDS)
+        gids = np.empty(self.ogids.size(), dtype=np.uint16)
+        cdef uint16_t[::1] gv = gids
+        if self.ogids.size():
+            memcpy(&gv[0], self.ogids.data(), self.ogids.size() * sizeof(uint16_t))
+        adv = _copy_i32(self.oadv.data(), self.oadv.size())
+        text = PyBytes_FromStringAndSize(<char*>self.otext.data(), self.otext.size())
+        pages = _copy_i32(self.opages.data(), self.opages.size()).reshape(-1, PAGE_FIELDS)
+        docs = np.empty(self.odocs.size(), dtype=np.int64)
+        cdef int64_t[::1] dv = docs
+        if self.odocs.size():
+            memcpy(&dv[0], self.odocs.data(), self.odocs.size() * sizeof(int64_t))
+        warn = _copy_i32(self.owarn.data(), self.owarn.size()).reshape(-1, 4)
+        return dict(items=items, gids=gids, advances=adv, text=text, pages=pages,
+                    docs=docs.reshape(-1, 3), warnings=warn)
+
+    # ------------------------------------------------------------------ documents and pages
+
+    cdef void layout_doc(self, int32_t d, int64_t record0) noexcept nogil:
+        self.doc = d
+        self.ditems.clear()
+        self.dpage_i0.clear()
+        self.dpage_t.clear()
+        self.new_page(self.first_tmpl)
+        self.run(self.flow0, self.flow0 + self.flown)
+        self.finish_doc(record0 + d)
+
+    cdef void new_page(self, int32_t t) noexcept nogil:
+        self.tmpl = t
+        self.dpage_i0.push_back(<int32_t>(self.ditems.size() // ITEM_FIELDS))
+        self.dpage_t.push_back(t)
+        self.top = self.tmpls[t, P_BY]
+        self.bottom = self.top + self.tmpls[t, P_BH]
+        self.fx = self.tmpls[t, P_BX]
+        self.fw = self.tmpls[t, P_BW]
+        self.cur_y = self.top
+        self.fresh = 1
+        # the template's fixed content, except page-number texts (their count comes later)
+        self.run_fixed(self.tmpls[t, P_F0], self.tmpls[t, P_F0] + self.tmpls[t, P_FN], 0)
+
+    cdef void break_page(self) noexcept nogil:
+        self.new_page(self.next_tmpl)
+
+    cdef void finish_doc(self, int64_t record) noexcept nogil:
+        cdef int32_t npages = <int32_t>self.dpage_i0.size()
+        cdef int32_t nitems = <int32_t>(self.ditems.size() // ITEM_FIELDS)
+        cdef int32_t p, i0, i1, t, k, first_item
+        cdef size_t base
+        self.odocs.push_back(record)
+        self.odocs.push_back(<int64_t>(self.opages.size() // PAGE_FIELDS))
+        self.odocs.push_back(npages)
+        for p in range(npages):
+            i0 = self.dpage_i0[p]
+            i1 = self.dpage_i0[p + 1] if p + 1 < npages else nitems
+            t = self.dpage_t[p]
+            first_item = <int32_t>(self.items.size() // ITEM_FIELDS)
+            base = self.items.size()
+            self.items.resize(base + <size_t>(i1 - i0) * ITEM_FIELDS)
+            if i1 > i0:
+                memcpy(&self.items[base], &self.ditems[<size_t>i0 * ITEM_FIELDS],
+                       <size_t>(i1 - i0) * ITEM_FIELDS * sizeof(int32_t))
+            # page-number texts go straight into the final items, after the page's own
+            self.page_no = p + 1
+            self.page_count = npages
+            self.direct = 1
+            self.run_fixed(self.tmpls[t, P_F0], self.tmpls[t, P_F0] + self.tmpls[t, P_FN], 1)
+            self.direct = 0
+            self.opages.push_back(<int32_t>(self.odocs.size() // 3 - 1))
+            self.opages.push_back(p + 1)
+            self.opages.push_back(npages)
+            self.opages.push_back(t)
+            self.opages.push_back(self.tmpls[t, P_W])
+            self.opages.push_back(self.tmpls[t, P_H])
+            self.opages.push_back(first_item)
+            self.opages.push_back(<int32_t>(self.items.size() // ITEM_FIELDS) - first_item)
+
+    # ------------------------------------------------------------------ programs
+
+    cdef void run(self, int32_t e0, int32_t e1) noexcept nogil:
+        cdef int32_t e = e0
+        cdef int32_t kind
+        while e < e1:
+            kind = self.els[e, E_KIND]
+            if kind == K_WHEN:
+                if not self.masks[self.els[e, E_SRC], self.doc]:
+                    e += self.els[e, E_A]
+            elif kind == K_PARA:
+                self.paragraph(e)
+            elif kind == K_SPACER:
+                if self.cur_y + self.els[e, E_H] > self.bottom:
+                    self.break_page()
+                elif not self.fresh:
+                    self.cur_y += self.els[e, E_H]
+            elif kind == K_TABLE:
+                self.table(e)
+            e += 1
+
+    cdef void run_fixed(self, int32_t e0, int32_t e1, int32_t page_texts) noexcept nogil:
+        """Fixed (absolutely placed) content; page_texts selects the page-number texts only."""
+        cdef int32_t e = e0
+        cdef int32_t kind
+        while e < e1:
+            kind = self.els[e, E_KIND]
+            if kind == K_WHEN:
+                if not self.masks[self.els[e, E_SRC], self.doc]:
+                    e += self.els[e, E_A]
+            elif kind == K_PAGETEXT:
+                if page_texts:
+                    self.page_text(e)
+            elif not page_texts:
+                if kind == K_TEXT:
+                    self.fixed_text(e)
+                elif kind == K_RECT:
+                    # E_A line width, E_B stroke colour, E_C fill colour
+                    self.push_item(RECT, self.els[e, E_X], self.els[e, E_Y], self.els[e, E_W], self.els[e, E_H],
+                                   -1, self.els[e, E_A], self.els[e, E_C], self.els[e, E_B], 0, 0, 0, 0)
+                elif kind == K_RULE:
+                    # E_A line width, E_C colour
+                    self.push_item(RULE, self.els[e, E_X], self.els[e, E_Y], self.els[e, E_W], self.els[e, E_H],
+                                   -1, self.els[e, E_A], self.els[e, E_C], -1, 0, 0, 0, 0)
+            e += 1
+
+    # ------------------------------------------------------------------ items
+
+    cdef void push_item(self, int32_t kind, int32_t x, int32_t y, int32_t w, int32_t h, int32_t font,
+                        int32_t size, int32_t color, int32_t color2, int32_t g0, int32_t gn,
+                        int32_t t0, int32_t tn) noexcept nogil:
+        cdef vector[int32_t]* v = &self.items if self.direct else &self.ditems
+        v.push_back(kind)
+        v.push_back(x)
+        v.push_back(y)
+        v.push_back(w)
+        v.push_back(h)
+        v.push_back(font)
+        v.push_back(size)
+        v.push_back(color)
+        v.push_back(color2)
+        v.push_back(g0)
+        v.push_back(gn)
+        v.push_back(t0)
+        v.push_back(tn)
+
+    cdef void warn(self, int32_t element, int32_t code, int32_t detail) noexcept nogil:
+        self.owarn.push_back(self.doc)
+        self.owarn.push_back(element)
+        self.owarn.push_back(code)
+        self.owarn.push_back(detail)
+
+    # ------------------------------------------------------------------ shaping
+
+    cdef int32_t shape(self, int32_t src, int32_t idx, int32_t style) noexcept nogil:
+        """Fill the scratch stream with string idx of source src; returns the glyph count."""
+        cdef Src* s = &self.srcs[src]
+        cdef int32_t k = idx if s.stride else 0
+        cdef int32_t b0 = s.off[k]
+        cdef int32_t n = s.off[k + 1] - b0
+        cdef int32_t font = self.styles[style, S_FONT]
+        cdef int32_t size = self.styles[style, S_SIZE]
+        cdef FontT* f = &self.fonts[font]
+        cdef int64_t scale_num = size
+        cdef int64_t upem = f.upem
+        cdef int32_t i, j, cp, slot, prev, g, pe, start, ng
+        cdef const uint8_t* p = s.data + b0
+        self.cur_str = p
+        self.cur_len = n
+        self.sg.clear()
+        self.sa.clear()
+        self.sc.clear()
+        self.sf.clear()
+        if s.pre != NULL and s.pre[k] >= 0:
+            pe = s.pre[k]
+            start = self.pool_start[pe]
+            ng = self.pool_len[pe]
+            for j in range(ng):
+                g = self.pool_g[start + j]
+                self.sg.push_back(<uint16_t>g)
+                self.sc.push_back(self.pool_c[start + j])
+                if g == NEWLINE_GID:
+                    self.sa.push_back(0)
+                    self.sf.push_back(GF_NEWLINE)
+                else:
+                    self.sa.push_back(<int32_t>((self.pool_a[start + j] * scale_num + upem // 2) // upem))
+                    cp = p[self.pool_c[start + j]] if self.pool_c[start + j] < n else 0
+                    self.sf.push_back(GF_SPACE if cp == 32 else 0)
+            return ng
+        i = 0
+        prev = 0
+        while i < n:
+            j = i
+            cp = utf8_next(p, n, &i)
+            if cp == 13:
+                continue
+            if cp == 10:
+                self.sg.push_back(NEWLINE_GID)
+                self.sa.push_back(0)
+                self.sc.push_back(j)
+                self.sf.push_back(GF_NEWLINE)
+                prev = 0
+                continue
+            if cp == 9:
+                cp = 32
+            slot = f.slot_of[cp] if cp <= 0xFFFF else 0
+            if slot == 0 or slot == SLOT_COMPLEX:
+                # the scan routes such strings to the pool; reaching here means .notdef
+                slot = 0
+            g = f.slot_gid[slot] if slot else 0
+            if prev and slot:
+                self.sa[self.sa.size() - 1] += <int32_t>f.pair[prev * MAX_SLOTS + slot]
+            self.sg.push_back(<uint16_t>g)
+            self.sa.push_back(f.adv[g])
+            self.sc.push_back(j)
+            self.sf.push_back(GF_SPACE if cp == 32 else 0)
+            prev = slot
+        ng = <int32_t>self.sg.size()
+        # font units to millipoints once the kerning is in
+        for j in range(ng):
+            if self.sf[j] != GF_NEWLINE:
+                self.sa[j] = <int32_t>((self.sa[j] * scale_num + upem // 2) // upem)
+        return ng
+
+    cdef void break_lines(self, int32_t width, int32_t element) noexcept nogil:
+        """First-fit line breaking of the scratch stream into self.lines."""
+        cdef int32_t n = <int32_t>self.sg.size()
+        cdef int32_t i = 0, start = 0, w = 0, last_sp = -1, w_at_sp = 0
+        cdef uint8_t fl
+        self.lines.clear()
+        while i < n:
+            fl = self.sf[i]
+            if fl == GF_NEWLINE:
+                self.add_line(start, i, 1)
+                start = i + 1
+                w = 0
+                last_sp = -1
+                i += 1
+                continue
+            if fl == GF_SPACE:
+                last_sp = i
+                w_at_sp = w
+            elif w + self.sa[i] > width and i > start:
+                if last_sp > start:
+                    self.add_line(start, last_sp, 0)
+                    start = last_sp + 1
+                    w = w - w_at_sp - self.sa[last_sp]
+                    last_sp = -1
+                    if w + self.sa[i] > width and i > start:
+                        continue  # the word alone still overflows: loop again to break it
+                else:
+                    # one word wider than the line: break it where it overflows
+                    self.add_line(start, i, 0)
+                    self.warn(element, W_OVERLONG_WORD, self.sc[start])
+                    start = i
+                    w = 0
+                    last_sp = -1
+            w += self.sa[i]
+            i += 1
+        if start < n or n == 0 or (n > 0 and self.sf[n - 1] == GF_NEWLINE):
+            self.add_line(start, n, 1)
+
+    cdef void add_line(self, int32_t g0, int32_t g1, int32_t last) noexcept nogil:
+        cdef Line ln
+        cdef int32_t i, w = 0, ns = 0
+        while g0 < g1 and self.sf[g0] == GF_SPACE:
+            g0 += 1
+        while g1 > g0 and self.sf[g1 - 1] == GF_SPACE:
+            g1 -= 1
+        for i in range(g0, g1):
+            w += self.sa[i]
+            if self.sf[i] == GF_SPACE:
+                ns += 1
+        ln.g0 = g0
+        ln.g1 = g1
+        ln.width = w
+        ln.nspaces = ns
+        ln.last = last
+        if g1 > g0:
+            ln.t0 = self.sc[g0]
+            ln.t1 = self.sc[g1] if g1 < <int32_t>self.sc.size() else self.cur_len
+            # clusters of a right-to-left run go backwards
+            for i in range(g0, g1):
+                if self.sc[i] < ln.t0:
+                    ln.t0 = self.sc[i]
+            if ln.t1 < ln.t0:
+                ln.t1 = self.cur_len
+            while ln.t1 > ln.t0 and (self.cur_str[ln.t1 - 1] == 32 or self.cur_str[ln.t1 - 1] == 10
+                                     or self.cur_str[ln.t1 - 1] == 13):
+                ln.t1 -= 1
+        else:
+            ln.t0 = 0
+            ln.t1 = 0
+        self.lines.push_back(ln)
+
+    cdef void emit_line(self, Line* ln, int32_t x, int32_t baseline, int32_t avail, int32_t align,
+                        int32_t style) noexcept nogil:
+        """Append one line as a GLYPHS item at (x, baseline) within avail width."""
+        if ln.g1 <= ln.g0:
+            return
+        cdef int32_t extra = avail - ln.width
+        cdef int32_t per = 0, rem = 0, i, a, g0 = <int32_t>self.ogids.size()
+        cdef int32_t t0 = <int32_t>self.otext.size(), w = ln.width
+        cdef int32_t k = 0
+        if align == A_RIGHT:
+            x += extra
+        elif align == A_CENTER:
+            x += extra // 2
+        elif align == A_JUSTIFY and not ln.last and ln.nspaces > 0 and extra > 0:
+            per = extra // ln.nspaces
+            rem = extra - per * ln.nspaces
+            w = avail
+        for i in range(ln.g0, ln.g1):
+            a = self.sa[i]
+            if per and self.sf[i] == GF_SPACE:
+                a += per + (1 if k < rem else 0)
+                k += 1
+            self.ogids.push_back(self.sg[i])
+            self.oadv.push_back(a)
+        for i in range(ln.t0, ln.t1):
+            self.otext.push_back(self.cur_str[i])
+        self.push_item(GLYPHS, x, baseline, w, 0, self.styles[style, S_FONT], self.styles[style, S_SIZE],
+                       self.styles[style, S_COLOR], -1, g0, ln.g1 - ln.g0, t0, ln.t1 - ln.t0)
+
+    # ------------------------------------------------------------------ flow elements
+
+    cdef void paragraph(self, int32_t e) noexcept nogil:
+        cdef int32_t st = self.els[e, E_STYLE]
+        cdef int32_t leading = self.styles[st, S_LEADING]
+        cdef int32_t base = self.styles[st, S_BASELINE]
+        cdef int32_t align = self.styles[st, S_ALIGN]
+        cdef size_t k
+        if self.shape(self.els[e, E_SRC], self.doc, st) == 0:
+            return
+        self.break_lines(self.fw, self.els[e, E_ID])
+        if not self.fresh:
+            self.cur_y += self.styles[st, S_BEFORE]
+        for k in range(self.lines.size()):
+            if self.cur_y + leading > self.bottom and not self.fresh:
+                self.break_page()
+            self.emit_line(&self.lines[k], self.fx, self.cur_y + base, self.fw, align, st)
+            self.cur_y += leading
+            self.fresh = 0
+        self.cur_y += self.styles[st, S_AFTER]
+
+    cdef void fixed_text(self, int32_t e) noexcept nogil:
+        cdef int32_t st = self.els[e, E_STYLE]
+        cdef int32_t y = self.els[e, E_Y]
+        cdef int32_t w = self.els[e, E_W]
+        cdef size_t k
+        if self.shape(self.els[e, E_SRC], self.doc, st) == 0:
+            return
+        self.break_lines(w, self.els[e, E_ID])
+        for k in range(self.lines.size()):
+            self.emit_line(&self.lines[k], self.els[e, E_X], y + self.styles[st, S_BASELINE], w,
+                           self.styles[st, S_ALIGN], st)
+            y += self.styles[st, S_LEADING]
+
+    cdef void page_text(self, int32_t e) noexcept nogil:
+        """A fixed text with {page} / {pages}: composed here, shaped from the font tables."""
+        cdef int32_t st = self.els[e, E_STYLE]
+        cdef int32_t p0 = self.els[e, E_A], pn = self.els[e, E_B]
+        cdef int32_t j, kind, src, b0, b1, v, nd
+        cdef Src* s
+        cdef char digits[12]
+        cdef size_t k
+        cdef int32_t y = self.els[e, E_Y]
+        self.ptext.clear()
+        for j in range(p0, p0 + pn):
+            kind = self.parts[j, 0]
+            if kind == PART_TEXT:
+                s = &self.srcs[self.parts[j, 1]]
+                b0 = s.off[0]
+                b1 = s.off[1]
+                for v in range(b0, b1):
+                    self.ptext.push_back(s.data[v])
+            else:
+                v = self.page_no if kind == PART_PAGE else self.page_count
+                nd = 0
+                while True:
+                    digits[nd] = <char>(48 + v % 10)
+                    nd += 1
+                    v //= 10
+                    if v == 0:
+                        break
+                while nd > 0:
+                    nd -= 1
+                    self.ptext.push_back(<uint8_t>digits[nd])
+        # shape the composed text through a one-string source
+        cdef Src tmp
+        self.ptoff[0] = 0
+        self.ptoff[1] = <int32_t>self.ptext.size()
+        tmp.off = self.ptoff
+        tmp.data = self.ptext.data()
+        tmp.pre = NULL
+        tmp.stride = 0
+        self.srcs.push_back(tmp)
+        self.shape(<int32_t>self.srcs.size() - 1, 0, st)
+        self.srcs.pop_back()
+        self.break_lines(self.els[e, E_W], self.els[e, E_ID])
+        for k in range(self.lines.size()):
+            self.emit_line(&self.lines[k], self.els[e, E_X], y + self.styles[st, S_BASELINE], self.els[e, E_W],
+                           self.styles[st, S_ALIGN], st)
+            y += self.styles[st, S_LEADING]
+
+    # ------------------------------------------------------------------ tables
+
+    cdef int32_t cell_lines(self, int32_t src, int32_t idx, int32_t style, int32_t width, int32_t element,
+                            vector[Line]* out, vector[uint16_t]* og, vector[int32_t]* oa, vector[uint8_t]* of,
+                            vector[uint8_t]* ot) noexcept nogil:
+        """Shape and break one cell; keep its lines with their own copy of glyphs and text."""
+        cdef int32_t g_base = <int32_t>og.size(), t_base = <int32_t>ot.size()
+        cdef size_t k
+        cdef int32_t i
+        cdef Line ln
+        if self.shape(src, idx, style) == 0:
+            return 0
+        self.break_lines(width, element)
+        for i in range(<int32_t>self.sg.size()):
+            og.push_back(self.sg[i])
+            oa.push_back(self.sa[i])
+            of.push_back(self.sf[i])
+        for i in range(self.cur_len):
+            ot.push_back(self.cur_str[i])
+        for k in range(self.lines.size()):
+            ln = self.lines[k]
+            ln.g0 += g_base
+            ln.g1 += g_base
+            ln.t0 += t_base
+            ln.t1 += t_base
+            out.push_back(ln)
+        return <int32_t>self.lines.size()
+
+    cdef int32_t build_row(self, int32_t t, int32_t which, int32_t idx, int32_t style, int32_t element) noexcept nogil:
+        """Shape the cells of one row: which 0 header, 1 body (item idx), 2 total (doc idx)."""
+        cdef int32_t ncols = self.tables[t, T_NCOLS], c0 = self.tables[t, T_COL0]
+        cdef int32_t padx = self.tables[t, T_PADX]
+        cdef int32_t c, src, n, most = 0
+        self.rl.clear()
+        self.rcell0.clear()
+        self.rcelln.clear()
+        self.rg.clear()
+        self.ra.clear()
+        self.rf.clear()
+        self.rt.clear()
+        for c in range(ncols):
+            src = self.cols[c0 + c, C_HSRC + (0 if which == 0 else (1 if which == 1 else 2))]
+            self.rcell0.push_back(<int32_t>self.rl.size())
+            n = 0
+            if src >= 0:
+                n = self.cell_lines(src, idx, style, self.cols[c0 + c, C_W] - 2 * padx, element,
+                                    &self.rl, &self.rg, &self.ra, &self.rf, &self.rt)
+            self.rcelln.push_back(n)
+            if n > most:
+                most = n
+        return most
+
+    cdef void place_row_slots(self, int32_t t, int32_t style, int32_t slot0, int32_t slot1, int32_t y) noexcept nogil:
+        """Emit line slots [slot0, slot1) of the built row, the first at row offset y."""
+        cdef int32_t ncols = self.tables[t, T_NCOLS], c0 = self.tables[t, T_COL0]
+        cdef int32_t padx = self.tables[t, T_PADX], pady = self.tables[t, T_PADY]
+        cdef int32_t leading = self.styles[style, S_LEADING], base = self.styles[style, S_BASELINE]
+        cdef int32_t c, j, x = self.fx, cw
+        cdef Line* ln
+        cdef const uint8_t* saved = self.cur_str
+        cdef int32_t align
+        # emit_line reads the scratch stream: point it at the row's copy
+        self.sg.swap(self.rg)
+        self.sa.swap(self.ra)
+        self.sf.swap(self.rf)
+        self.cur_str = self.rt.data()
+        for c in range(ncols):
+            cw = self.cols[c0 + c, C_W]
+            align = self.cols[c0 + c, C_ALIGN]
+            for j in range(slot0, slot1):
+                if j < self.rcelln[c]:
+                    ln = &self.rl[self.rcell0[c] + j]
+                    self.emit_line(ln, x + padx, y + pady + (j - slot0) * leading + base, cw - 2 * padx,
+                                   align, style)
+            x += cw
+        self.sg.swap(self.rg)
+        self.sa.swap(self.ra)
+        self.sf.swap(self.rf)
+        self.cur_str = saved
+
+    cdef int32_t table_width(self, int32_t t) noexcept nogil:
+        cdef int32_t c, w = 0
+        for c in range(self.tables[t, T_NCOLS]):
+            w += self.cols[self.tables[t, T_COL0] + c, C_W]
+        return w
+
+    cdef void header(self, int32_t t, int32_t element) noexcept nogil:
+        cdef int32_t hs = self.tables[t, T_HSTYLE]
+        cdef int32_t rows = self.build_row(t, 0, 0, hs, element)
+        cdef int32_t h = rows * self.styles[hs, S_LEADING] + 2 * self.tables[t, T_PADY]
+        if rows == 0:
+            return
+        self.place_row_slots(t, hs, 0, rows, self.cur_y)
+        self.row_dirty = 1
+        self.cur_y += h
+        if self.tables[t, T_HRULE] > 0:
+            self.push_item(RULE, self.fx, self.cur_y, self.table_width(t), 0, -1, self.tables[t, T_HRULE],
+                           self.tables[t, T_RCOLOR], -1, 0, 0, 0, 0)
+        self.fresh = 0
+
+    cdef int32_t header_height(self, int32_t t) noexcept nogil:
+        cdef int32_t hs = self.tables[t, T_HSTYLE], c, any_header = 0
+        for c in range(self.tables[t, T_NCOLS]):
+            if self.cols[self.tables[t, T_COL0] + c, C_HSRC] >= 0:
+                any_header = 1
+        if not any_header:
+            return 0
+        return self.styles[hs, S_LEADING] + 2 * self.tables[t, T_PADY]
+
+    cdef void new_table_page(self, int32_t t, int32_t element) noexcept nogil:
+        self.break_page()
+        if self.tables[t, T_REPEAT]:
+            self.header(t, element)
+        self.fresh_table = 1
+
+    cdef void row(self, int32_t t, int32_t which, int32_t idx, int32_t style, int32_t element) noexcept nogil:
+        """Place one body or total row, breaking the page (and repeating the header) as needed.
+
+        A row moves whole to the next page when it fits there; only a row taller than a
+        page's frame is split between its lines.
+        """
+        cdef int32_t slots = self.build_row(t, which, idx, style, element)
+        cdef int32_t leading = self.styles[style, S_LEADING], pady = self.tables[t, T_PADY]
+        cdef int32_t rule_w = self.tables[t, T_TRULE] if which == 2 else 0
+        cdef int32_t h, room, fit, done = 0
+        cdef int32_t capacity = self.bottom - self.top
+        if self.tables[t, T_REPEAT]:
+            capacity -= self.header_height(t)
+        self.row_dirty = 0
+        if slots == 0:
+            slots = 1
+        h = slots * leading + 2 * pady
+        if h <= capacity:
+            if self.cur_y + h > self.bottom:
+                self.new_table_page(t, element)
+            fit = slots
+        else:
+            self.warn(element, W_ROW_SPLIT, idx)
+        while done < slots:
+            room = (self.bottom - self.cur_y - 2 * pady) // leading
+            fit = slots - done if room >= slots - done else room
+            if fit <= 0:
+                if not self.fresh_table:
+                    self.new_table_page(t, element)
+                    continue
+                fit = 1  # a line taller than the frame: place it anyway, nothing is lost
+            if rule_w > 0 and done == 0:
+                self.push_item(RULE, self.fx, self.cur_y, self.table_width(t), 0, -1, rule_w,
+                               self.tables[t, T_RCOLOR], -1, 0, 0, 0, 0)
+            if self.row_dirty:
+                self.build_row(t, which, idx, style, element)
+                self.row_dirty = 0
+            self.place_row_slots(t, style, done, done + fit, self.cur_y)
+            self.cur_y += fit * leading + 2 * pady
+            done += fit
+            self.fresh = 0
+            self.fresh_table = 0
+
+    cdef void table(self, int32_t e) noexcept nogil:
+        cdef int32_t t = self.els[e, E_SRC]
+        cdef int32_t element = self.els[e, E_ID]
+        cdef const int32_t* lo = self.lists[self.tables[t, T_LIST]]
+        cdef int32_t r0 = lo[self.doc], r1 = lo[self.doc + 1], r
+        cdef int32_t bs = self.tables[t, T_BSTYLE]
+        cdef int32_t first_row_h = self.styles[bs, S_LEADING] + 2 * self.tables[t, T_PADY]
+        cdef int32_t st = self.els[e, E_STYLE]
+        if not self.fresh:
+            self.cur_y += self.styles[st, S_BEFORE]
+        # keep the header with at least one row
+        if self.cur_y + self.header_height(t) + first_row_h > self.bottom and not self.fresh:
+            self.break_page()
+        self.header(t, element)
+        self.fresh_table = 1
+        for r in range(r0, r1):
+            self.row(t, 1, r, bs, element)
+        if self.tables[t, T_TOTAL]:
+            self.row(t, 2, self.doc, self.tables[t, T_TSTYLE], element)
+        self.cur_y += self.styles[st, S_AFTER]

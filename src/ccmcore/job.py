@@ -1,0 +1,190 @@
+"""Run a composition job: data in, a finished print file out, and a report of every record.
+
+    report = compose(document, "invoices.parquet", "invoices.pdf")
+    print(report.summary())
+
+The template is checked against the data's schema before the output file is created; the
+output is written under a temporary name and renamed only when complete, so an interrupted
+job never leaves a file that looks finished. Every input record ends up either rendered or
+listed in ``report.rejected`` with its record number, field and reason.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from .display import DisplayList
+from .errors import CcmError
+from .program import W_OVERLONG_WORD, W_ROW_SPLIT, Program, Rejection
+from .sources import open_source
+from .template import Document
+
+__all__ = ["compose", "layout", "JobReport", "Warning_"]
+
+FORMATS = ("pdf",)
+
+
+@dataclass
+class Warning_:
+    """Something rendered, but not as the template intended (an overlong word broken, ...)."""
+
+    record: int
+    element: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"record {self.record}, {self.element}: {self.message}"
+
+
+@dataclass
+class JobReport:
+    """What a job did.
+
+    Attributes:
+        output: path of the finished file.
+        records: records read.
+        documents: documents rendered.
+        pages: pages written.
+        seconds: wall time of the job.
+        rejected: records left out, each with field and reason.
+        warnings: rendered records with something worth a look.
+    """
+
+    output: str
+    format: str
+    records: int = 0
+    documents: int = 0
+    pages: int = 0
+    seconds: float = 0.0
+    rejected: list[Rejection] = field(default_factory=list)
+    warnings: list[Warning_] = field(default_factory=list)
+
+    @property
+    def pages_per_second(self) -> float:
+        return self.pages / self.seconds if self.seconds > 0 else 0.0
+
+    def summary(self) -> str:
+        """One line: documents, pages, time, throughput, rejections."""
+        line = (f"{self.documents} documents, {self.pages} pages in {self.seconds:.2f} s "
+                f"({self.pages_per_second:,.0f} pages/s) -> {self.output}")
+        if self.rejected:
+            line += f"; {len(self.rejected)} rejected"
+        if self.warnings:
+            line += f"; {len(self.warnings)} warnings"
+        return line
+
+    def to_dict(self) -> dict:
+        return {
+            "output": self.output, "format": self.format, "records": self.records,
+            "documents": self.documents, "pages": self.pages, "seconds": round(self.seconds, 3),
+            "rejected": [vars(r) for r in self.rejected],
+            "warnings": [vars(w) for w in self.warnings],
+        }
+
+    def write_json(self, path: str | os.PathLike) -> None:
+        Path(path).write_text(json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _warning_text(code: int, detail: int) -> str:
+    if code == W_OVERLONG_WORD:
+        return "a word wider than its line was broken between characters"
+    if code == W_ROW_SPLIT:
+        return "a table row taller than a page was split across pages"
+    return f"layout warning {code} ({detail})"
+
+
+def layout(document: Document, data, *, batch_size: int = 1024, columns=None):
+    """Lay out documents without writing a device file: yields (DisplayList, Bound) per batch.
+
+    For tests, previews and custom backends. Raises what :func:`compose` raises.
+    """
+    source = open_source(data, batch_size=batch_size, columns=columns)
+    program = Program(document, source.schema)
+    yield from _batches(program, source)
+
+
+def _batches(program: Program, source):
+    record0 = 0
+    for batch in source:
+        bound = program.bind(batch, record0)
+        res = program.kernel.layout(bound.sources, bound.lists, bound.masks, bound.pool, bound.reject, record0)
+        dl = DisplayList(res["items"], res["gids"], res["advances"], res["text"], res["pages"], res["docs"],
+                         fonts=program.fonts, templates=program.template_names)
+        dl.warnings = res["warnings"]
+        yield dl, bound, batch.num_rows
+        record0 += batch.num_rows
+
+
+def compose(
+    document: Document,
+    data,
+    output: str | os.PathLike,
+    *,
+    format: str = "pdf",
+    batch_size: int = 1024,
+    progress: Callable[[int, int, int | None], None] | None = None,
+    title: str | None = None,
+) -> JobReport:
+    """Compose every record of data into one output file.
+
+    Args:
+        document: the document definition.
+        data: any Arrow source: a pyarrow Table/RecordBatch/RecordBatchReader/Dataset, a
+            Parquet, Arrow IPC or CSV path, or an object with ``__arrow_c_stream__``
+            (polars, DuckDB, ...).
+        output: the file to write.
+        format: "pdf".
+        batch_size: records per batch (memory grows with it, not with the job).
+        progress: called after each batch with (records done, pages done, total records or None).
+        title: document title for the file's metadata.
+
+    Returns:
+        a :class:`JobReport`.
+
+    Raises:
+        BindingError: the template does not fit the data (nothing is written).
+        SourceError: the data cannot be read.
+        ValueError: an unknown format.
+    """
+    if format not in FORMATS:
+        raise ValueError(f"unknown output format {format!r} (choose from {', '.join(FORMATS)})")
+    t0 = time.perf_counter()
+    source = open_source(data, batch_size=batch_size)
+    program = Program(document, source.schema)  # every binding check happens here
+    out = Path(output)
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.part")
+    report = JobReport(output=str(out), format=format)
+    total = getattr(source, "num_rows", None)
+    from .pdf import PdfWriter
+
+    try:
+        with open(tmp, "wb") as fh:
+            writer = PdfWriter(fh, title=title)
+            for dl, bound, nrows in _batches(program, source):
+                writer.write(dl)
+                record0 = report.records
+                report.records += nrows
+                report.documents += dl.doc_count
+                report.pages += dl.page_count
+                report.rejected.extend(bound.rejections)
+                for doc, element, code, detail in dl.warnings.tolist():
+                    # the kernel numbers documents by their row in the batch
+                    report.warnings.append(Warning_(record0 + doc, program.labels[element], _warning_text(code, detail)))
+                if progress is not None:
+                    progress(report.records, report.pages, total)
+            writer.close()
+        os.replace(tmp, out)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    report.seconds = time.perf_counter() - t0
+    return report
+

@@ -1,0 +1,506 @@
+"""Internal: compile a Document against a schema, and bind each batch for the kernel.
+
+Compiling checks every column reference and type before any page is made (so a job with
+a wrong template fails before it writes anything) and flattens the document into the
+int32 rows the layout kernel reads (columns named in _layout.pxd). Binding a batch is
+vectorised: fields are formatted and concatenated per column with pyarrow.compute, rules
+become masks, and only the strings the fast shaping path cannot handle are shaped in
+Python (by HarfBuzz, cached per font and string).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from . import _layout
+from . import formats as fmt
+from .errors import BindingError, TemplateError
+from .fonts import Font, FontFamily, default_family
+from .rules import Rule
+from .template import (
+    Document, Line, PageTemplate, Paragraph, Rect, Spacer, Style, Table, Text, When, _color, parse_text,
+)
+from .units import to_mpt
+
+# these mirror the enums of _layout.pxd
+K_PARA, K_SPACER, K_TABLE, K_WHEN, K_TEXT, K_RECT, K_RULE, K_PAGETEXT = range(1, 9)
+E_KIND, E_ID, E_SRC, E_STYLE, E_X, E_Y, E_W, E_H, E_A, E_B, E_C = range(11)
+E_FIELDS = 11
+S_FIELDS = 8
+T_FIELDS = 13
+C_FIELDS = 5
+P_FIELDS = 8
+PART_TEXT, PART_PAGE, PART_PAGES = range(3)
+_ALIGN = {"left": 0, "right": 1, "center": 2, "justify": 3}
+W_OVERLONG_WORD, W_ROW_SPLIT = 1, 2
+PAGE_FIELDS = ("page", "pages")
+
+
+@dataclass
+class _Source:
+    """A text the kernel shapes: static, per document, or per list item."""
+
+    kind: str  # "static" | "doc" | "item"
+    font: int
+    label: str  # element label, for messages
+    text: str = ""  # static
+    parts: list = field(default_factory=list)  # doc: [(literal | None, column | None, format)]
+    list_column: str = ""  # item
+    item_field: str = ""
+    item_format: object = None
+
+
+@dataclass
+class Rejection:
+    """A record left out of the output, and why."""
+
+    record: int
+    field: str
+    reason: str
+
+    def __str__(self) -> str:
+        where = f", field {self.field!r}" if self.field else ""
+        return f"record {self.record}{where}: {self.reason}"
+
+
+@dataclass
+class Bound:
+    """One batch, ready for the kernel."""
+
+    sources: list
+    lists: list
+    masks: np.ndarray
+    pool: tuple
+    reject: np.ndarray
+    rejections: list
+
+
+def _is_list_of_struct(t: pa.DataType) -> bool:
+    return (pa.types.is_list(t) or pa.types.is_large_list(t)) and pa.types.is_struct(t.value_type)
+
+
+def _default_format(t: pa.DataType):
+    if pa.types.is_date(t) or pa.types.is_timestamp(t):
+        return fmt.date("%Y-%m-%d")
+    return fmt.text()
+
+
+def _string_buffers(arr: pa.Array):
+    """(offsets int32, data uint8) of a string array without nulls, zero-copy."""
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if arr.type != pa.string():
+        arr = arr.cast(pa.string())
+    bufs = arr.buffers()
+    off = np.frombuffer(bufs[1], dtype=np.int32)[arr.offset : arr.offset + len(arr) + 1]
+    data = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None and bufs[2].size else np.zeros(1, np.uint8)
+    return off, data
+
+
+def _list_parts(lst):
+    """Offsets (int32, from 0) and the flattened items of a list column; null lists are empty."""
+    if isinstance(lst, pa.ChunkedArray):
+        lst = lst.combine_chunks()
+    lengths = pc.fill_null(pc.list_value_length(lst), 0).to_numpy(zero_copy_only=False)
+    offsets = np.zeros(len(lst) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    if offsets[-1] >= 2**31:
+        raise BindingError("a batch holds more than 2**31 list items: use a smaller batch_size")
+    return offsets.astype(np.int32), lst.flatten()
+
+
+class Program:
+    """A Document compiled against a schema. Internal: made by :func:`ccmcore.job.compose`.
+
+    Raises:
+        BindingError: a column the template uses is missing or of the wrong type.
+        TemplateError: the document definition is inconsistent.
+    """
+
+    def __init__(self, doc: Document, schema: pa.Schema):
+        self.doc = doc
+        self.schema = schema
+        self.family: FontFamily = doc.family or default_family()
+        self.fonts: list[Font] = []
+        self._font_ids: dict[int, int] = {}
+        self._style_rows: list[list[int]] = []
+        self._style_ids: dict[tuple, int] = {}
+        self.labels: list[str] = []
+        self._els: list[list[int]] = []
+        self._tables: list[list[int]] = []
+        self._cols: list[list[int]] = []
+        self._parts: list[list[int]] = []
+        self._sources: list[_Source] = []
+        self._static_ids: dict[tuple, int] = {}
+        self.list_columns: list[str] = []
+        self.rules: list[Rule] = []
+        self._templates: list[list[int]] = []
+        self.template_names: list[str] = []
+        self._page_text_fonts: set[int] = set()
+
+        for c in doc.required:
+            self._column(c, "Document.required")
+        for c in doc.null_text:
+            self._column(c, "Document.null_text")
+        flow0 = len(self._els)
+        self._flow(doc.flow)
+        self.flow = (flow0, len(self._els) - flow0)
+        self.first_template = self._template(doc.first)
+        self.next_template = self._template(doc.next) if doc.next is not None else self.first_template
+
+        def rows(data, width):
+            return np.array(data, dtype=np.int32).reshape(-1, width) if data else np.zeros((1, width), np.int32)
+
+        self.elements = rows(self._els, E_FIELDS)
+        self.styles = rows(self._style_rows, S_FIELDS)
+        self.tables = rows(self._tables, T_FIELDS)
+        self.columns = rows(self._cols, C_FIELDS)
+        self.templates = rows(self._templates, P_FIELDS)
+        self.page_parts = rows(self._parts, 2)
+        self._static_buffers = {}
+        self._check_static_texts()
+        self.kernel = _layout.Kernel(self, self.fonts)
+
+    # ------------------------------------------------------------------ compile helpers
+
+    def _column(self, name: str, where: str) -> pa.DataType:
+        idx = self.schema.get_field_index(name)
+        if idx < 0:
+            avail = ", ".join(self.schema.names)
+            raise BindingError(f"{where}: column {name!r} is not in the data (columns: {avail})", where, name)
+        return self.schema.field(idx).type
+
+    def _font(self, font: Font) -> int:
+        key = id(font)
+        if key not in self._font_ids:
+            self._font_ids[key] = len(self.fonts)
+            self.fonts.append(font)
+        return self._font_ids[key]
+
+    def _style(self, style: Style | None) -> int:
+        st = style or self.doc.style
+        family = st.family or self.family
+        font = family.face(st.bold, st.italic)
+        fid = self._font(font)
+        size = round(st.size * 1000)
+        leading = round((st.leading if st.leading is not None else st.size * 1.2) * 1000)
+        asc = font.ascender * size / font.upem
+        desc = -font.descender * size / font.upem
+        baseline = round((leading - (asc + desc)) / 2 + asc)
+        row = [fid, size, leading, _color(st.color), _ALIGN[st.align], round(st.space_before * 1000),
+               round(st.space_after * 1000), baseline]
+        key = tuple(row)
+        if key not in self._style_ids:
+            self._style_ids[key] = len(self._style_rows)
+            self._style_rows.append(row)
+        return self._style_ids[key]
+
+    def _label(self, el) -> int:
+        self.labels.append(el.label() if hasattr(el, "label") else str(el))
+        return len(self.labels) - 1
+
+    def _format_for(self, key: str, t: pa.DataType, where: str, explicit=None):
+        f = explicit or self.doc.formats.get(key) or _default_format(t)
+        if not f.accepts(t):
+            raise BindingError(f"{where}: column {key!r} is {t}, but {f!r} needs {f.kind}", where, key)
+        return f
+
+    def _static(self, text: str, font: int, where: str) -> int:
+        key = (text, font)
+        if key not in self._static_ids:
+            self._static_ids[key] = len(self._sources)
+            self._sources.append(_Source("static", font, where, text=text))
+        return self._static_ids[key]
+
+    def _text_source(self, text: str, font: int, where: str) -> int:
+        parts = parse_text(text, where)
+        if all(p.field is None for p in parts):
+            return self._static(text, font, where)
+        spec = []
+        for p in parts:
+            if p.field is None:
+                spec.append((p.literal, None, None))
+                continue
+            if p.field in PAGE_FIELDS:
+                raise TemplateError(f"{where}: {{{p.field}}} is only known in a page template's Text")
+            t = self._column(p.field, where)
+            if _is_list_of_struct(t):
+                raise BindingError(f"{where}: column {p.field!r} is a list; show it with a Table", where, p.field)
+            spec.append((None, p.field, self._format_for(p.field, t, where)))
+        self._sources.append(_Source("doc", font, where, parts=spec))
+        return len(self._sources) - 1
+
+    def _el(self, kind: int, el, src=-1, style=-1, x=0, y=0, w=0, h=0, a=0, b=0, c=0) -> int:
+        self._els.append([kind, self._label(el), src, style, x, y, w, h, a, b, c])
+        return len(self._els) - 1
+
+    def _rule(self, rule: Rule, where: str) -> int:
+        for c in rule.columns():
+            self._column(c, where)
+        self.rules.append(rule)
+        return len(self.rules) - 1
+
+    # ------------------------------------------------------------------ flow and fixed content
+
+    def _flow(self, elements) -> None:
+        for el in elements:
+            where = el.label() if hasattr(el, "label") else repr(el)
+            if isinstance(el, Paragraph):
+                st = self._style(el.style)
+                src = self._text_source(el.text, self._style_rows[st][0], where)
+                self._el(K_PARA, el, src, st)
+            elif isinstance(el, Spacer):
+                self._el(K_SPACER, el, h=to_mpt(el.height))
+            elif isinstance(el, Table):
+                self._table(el, where)
+            elif isinstance(el, When):
+                i = self._el(K_WHEN, el, self._rule(el.rule, where))
+                self._flow(el.content)
+                self._els[i][E_A] = len(self._els) - 1 - i
+            elif isinstance(el, (Text, Rect, Line)):
+                raise TemplateError(f"{where} is fixed content: put it in a PageTemplate's content, not the flow")
+            else:
+                raise TemplateError(f"not a flow element: {el!r}")
+
+    def _fixed(self, elements, page_w: int) -> None:
+        for el in elements:
+            where = el.label() if hasattr(el, "label") else repr(el)
+            if isinstance(el, Text):
+                st = self._style(el.style)
+                font = self._style_rows[st][0]
+                x, y = to_mpt(el.x), to_mpt(el.y)
+                w = to_mpt(el.width) if el.width is not None else page_w - x
+                parts = parse_text(el.text, where)
+                if any(p.field in PAGE_FIELDS for p in parts):
+                    p0 = len(self._parts)
+                    for p in parts:
+                        if p.field is None:
+                            self._parts.append([PART_TEXT, self._static(p.literal, font, where)])
+                        elif p.field in PAGE_FIELDS:
+                            self._parts.append([PART_PAGE if p.field == "page" else PART_PAGES, -1])
+                        else:
+                            raise TemplateError(
+                                f"{where}: a text with {{page}}/{{pages}} cannot hold data fields yet "
+                                f"({{{p.field}}}); use a second Text"
+                            )
+                    self._el(K_PAGETEXT, el, -1, st, x, y, w, 0, p0, len(self._parts) - p0)
+                    self._page_text_fonts.add(font)
+                else:
+                    self._el(K_TEXT, el, self._text_source(el.text, font, where), st, x, y, w)
+            elif isinstance(el, Rect):
+                self._el(K_RECT, el, -1, -1, to_mpt(el.x), to_mpt(el.y), to_mpt(el.width), to_mpt(el.height),
+                         to_mpt(el.line_width) if el.stroke is not None else 0, _color(el.stroke), _color(el.fill))
+            elif isinstance(el, Line):
+                x1, y1 = to_mpt(el.x1), to_mpt(el.y1)
+                self._el(K_RULE, el, -1, -1, x1, y1, to_mpt(el.x2) - x1, to_mpt(el.y2) - y1,
+                         to_mpt(el.width), 0, _color(el.color))
+            elif isinstance(el, When):
+                i = self._el(K_WHEN, el, self._rule(el.rule, where))
+                self._fixed(el.content, page_w)
+                self._els[i][E_A] = len(self._els) - 1 - i
+            else:
+                raise TemplateError(f"{where} cannot be fixed page content (use Text, Rect, Line or When)")
+
+    def _template(self, tpl: PageTemplate) -> int:
+        if not isinstance(tpl, PageTemplate):
+            raise TemplateError(f"not a PageTemplate: {tpl!r}")
+        w, h = (to_mpt(v) for v in (tpl.size or self.doc.page_size))
+        b = tpl.body
+        bx, by, bw, bh = (to_mpt(v) for v in (b.x, b.y, b.width, b.height))
+        if bw <= 0 or bh <= 0 or bx < 0 or by < 0 or bx + bw > w or by + bh > h:
+            raise TemplateError(f"page template {tpl.name!r}: body frame does not lie on the {w/1000:g}x{h/1000:g}pt page")
+        f0 = len(self._els)
+        self._fixed(tpl.content, w)
+        self._templates.append([w, h, bx, by, bw, bh, f0, len(self._els) - f0])
+        self.template_names.append(tpl.name)
+        return len(self._templates) - 1
+
+    def _table(self, tb: Table, where: str) -> None:
+        t = self._column(tb.source, where)
+        if not _is_list_of_struct(t):
+            raise BindingError(f"{where}: column {tb.source!r} is {t}, but a table needs list<struct<...>>",
+                               where, tb.source)
+        struct = t.value_type
+        body = tb.style or self.doc.style
+        bs = self._style(body)
+        hs = self._style(tb.header_style or body.but(bold=True))
+        ts = self._style(tb.total_style or body.but(bold=True))
+        spacing = self._style(body.but(space_before=tb.space_before, space_after=tb.space_after))
+        if tb.source not in self.list_columns:
+            self.list_columns.append(tb.source)
+        c0 = len(self._cols)
+        for i, col in enumerate(tb.columns):
+            cell = -1
+            if col.field is not None:
+                idx = struct.get_field_index(col.field)
+                if idx < 0:
+                    avail = ", ".join(f.name for f in struct)
+                    raise BindingError(
+                        f"{where}: column {col.header!r} uses field {col.field!r}, which {tb.source!r} items "
+                        f"do not have (fields: {avail})", where, f"{tb.source}.{col.field}")
+                key = f"{tb.source}.{col.field}"
+                f = self._format_for(key, struct.field(idx).type, where, col.format)
+                self._sources.append(_Source("item", self._style_rows[bs][0], where, list_column=tb.source,
+                                             item_field=col.field, item_format=f))
+                cell = len(self._sources) - 1
+            header = self._static(col.header, self._style_rows[hs][0], where) if col.header else -1
+            total = -1
+            if tb.total is not None and tb.total[i]:
+                total = self._text_source(tb.total[i], self._style_rows[ts][0], where)
+            self._cols.append([to_mpt(col.width), _ALIGN[col.align], header, cell, total])
+        self._tables.append([
+            self.list_columns.index(tb.source), len(tb.columns), c0, hs, bs, ts, to_mpt(tb.header_rule),
+            to_mpt(tb.total_rule), _color(tb.rule_color), to_mpt(tb.padding_y), to_mpt(tb.padding_x),
+            1 if tb.total is not None else 0, 1 if tb.repeat_header else 0,
+        ])
+        self._el(K_TABLE, tb, len(self._tables) - 1, spacing)
+
+    def _check_static_texts(self) -> None:
+        """Static texts are shaped once here; page-number texts must suit the fast path."""
+        for i, s in enumerate(self._sources):
+            if s.kind != "static":
+                continue
+            font = self.fonts[s.font]
+            raw = s.text.encode("utf-8")
+            off = np.array([0, len(raw)], dtype=np.int32)
+            data = np.frombuffer(raw, dtype=np.uint8) if raw else np.zeros(1, np.uint8)
+            self._static_buffers[i] = (off, data)
+            missing = sorted({ch for ch in s.text if ord(ch) not in font.cmap and ch not in "\n\r\t"})
+            if missing:
+                chars = ", ".join(f"U+{ord(c):04X} {c!r}" for c in missing)
+                raise TemplateError(f"{s.label}: font {font.name} has no glyph for {chars} in {s.text!r}")
+        for fid in self._page_text_fonts:
+            self.fonts[fid].probe(ord(c) for c in "0123456789")
+        for kind, src in self._parts:
+            if kind == PART_TEXT:
+                s = self._sources[src]
+                font = self.fonts[s.font]
+                off, data = self._static_buffers[src]
+                unknown = np.zeros(0x10000, dtype=np.uint8)
+                _layout.scan(off, data, font.slot_of, font.pair, unknown)
+                font.probe(np.flatnonzero(unknown))
+                if len(_layout.scan(off, data, font.slot_of, font.pair, unknown)) or any(
+                        font.pair[font.slot_of[ord(c)] * 512 + font.slot_of[ord(d)]] == -32768
+                        for c in s.text for d in "0123456789"):
+                    raise TemplateError(f"{s.label}: page-number text {s.text!r} needs complex shaping, "
+                                        "which page-number texts do not support yet")
+
+    # ------------------------------------------------------------------ per batch
+
+    def bind(self, batch: pa.RecordBatch, record0: int) -> Bound:
+        """Format, scan and pre-shape one batch; find the records to reject."""
+        n = batch.num_rows
+        reject = np.zeros(n, dtype=np.uint8)
+        rejections: list[Rejection] = []
+
+        def reject_docs(docs, field_name, reason_of):
+            for d in docs:
+                d = int(d)
+                rejections.append(Rejection(record0 + d, field_name, reason_of(d)))
+                reject[d] = 1
+
+        for c in self.doc.required:
+            nulls = np.flatnonzero(pc.is_null(batch.column(c)).to_numpy(zero_copy_only=False))
+            reject_docs(nulls, c, lambda d: "required value is null")
+
+        lists = []
+        list_items = {}
+        for name in self.list_columns:
+            offsets, items = _list_parts(batch.column(name))
+            lists.append(offsets)
+            list_items[name] = (offsets, items)
+
+        formatted: dict = {}
+        sources = []
+        pool_parts: list = []
+        pool_count = [0, 0]  # entries, glyphs
+        unknown = np.zeros(0x10000, dtype=np.uint8)
+        for i, s in enumerate(self._sources):
+            if s.kind == "static":
+                off, data = self._static_buffers[i]
+                stride = 0
+                owner = None
+            elif s.kind == "doc":
+                arr = self._join(batch, s, formatted)
+                off, data = _string_buffers(arr)
+                stride = 1
+                owner = None
+            else:
+                offsets, items = list_items[s.list_column]
+                key = (s.list_column, s.item_field, id(s.item_format))
+                if key not in formatted:
+                    values = s.item_format.apply(items.field(s.item_field))
+                    formatted[key] = pc.fill_null(values, "") if values.null_count else values
+                off, data = _string_buffers(formatted[key])
+                stride = 1
+                owner = offsets
+            pre = self._preshape(s, off, data, unknown, pool_parts, pool_count, owner, reject_docs)
+            sources.append((off, data, pre, stride))
+
+        masks = np.zeros((max(len(self.rules), 1), n), dtype=np.uint8)
+        for r, rule in enumerate(self.rules):
+            try:
+                masks[r] = rule.mask(batch).to_numpy(zero_copy_only=False)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError, TypeError) as exc:
+                raise BindingError(f"rule {rule!r} cannot be evaluated on this data: {exc}") from exc
+
+        if pool_parts:
+            g = np.concatenate([p[0] for p in pool_parts])
+            a = np.concatenate([p[1] for p in pool_parts])
+            c = np.concatenate([p[2] for p in pool_parts])
+            lens = np.array([len(p[0]) for p in pool_parts], dtype=np.int32)
+            starts = np.zeros(len(lens), dtype=np.int32)
+            np.cumsum(lens[:-1], out=starts[1:])
+        else:
+            g = np.zeros(1, np.uint16)
+            a = c = starts = lens = np.zeros(1, np.int32)
+        return Bound(sources, lists, masks, (g, a, c, starts, lens), reject, rejections)
+
+    def _join(self, batch, s: _Source, formatted: dict):
+        pieces = []
+        for literal, column, f in s.parts:
+            if column is None:
+                pieces.append(literal)
+                continue
+            key = (column, id(f))
+            if key not in formatted:
+                values = f.apply(batch.column(column))
+                if values.null_count:
+                    values = pc.fill_null(values, self.doc.null_text.get(column, ""))
+                formatted[key] = values
+            pieces.append(formatted[key])
+        if len(pieces) == 1:
+            return pieces[0]
+        return pc.binary_join_element_wise(*pieces, "")
+
+    def _preshape(self, s, off, data, unknown, pool_parts, pool_count, owner, reject_docs):
+        """HarfBuzz-shape the strings the font tables cannot; returns the pool index array."""
+        font = self.fonts[s.font]
+        slow = _layout.scan(off, data, font.slot_of, font.pair, unknown)
+        if len(slow) and unknown.any():
+            font.probe(np.flatnonzero(unknown))
+            unknown[:] = 0
+            slow = _layout.scan(off, data, font.slot_of, font.pair, unknown)
+        if not len(slow):
+            return None
+        pre = np.full(len(off) - 1, -1, dtype=np.int32)
+        raw = data.tobytes() if len(slow) > 64 else None
+        for idx in slow:
+            b0, b1 = int(off[idx]), int(off[idx + 1])
+            chunk = raw[b0:b1] if raw is not None else data[b0:b1].tobytes()
+            text = chunk.decode("utf-8", "replace")
+            shaped = font.shape(text)
+            pre[idx] = len(pool_parts)
+            pool_parts.append((shaped.gids, shaped.advances, shaped.clusters))
+            if shaped.missing:
+                doc = idx if owner is None else int(np.searchsorted(owner, idx, side="right") - 1)
+                if s.kind == "static":
+                    continue
+                where = s.item_field if s.kind == "item" else ",".join(c for _, c, _ in s.parts if c)
+                chars = ", ".join(f"U+{cp:04X} {chr(cp)!r}" for cp in shaped.missing)
+                reject_docs([doc], where, lambda d, chars=chars: f"font {font.name} has no glyph for {chars} ({s.label})")
+        return pre

@@ -1,0 +1,351 @@
+"""The document definition: styles, page templates, fixed and flowing content.
+
+A :class:`Document` says what every document of a job looks like; the data says what is
+in each. Texts hold fields in braces (``"Dear {name},"``), formatted by the document's
+``formats`` (per column) or by their type's default; ``{page}`` and ``{pages}`` in a
+page template's text are the page number and page count within the document.
+
+Lengths are integer millipoints (use :func:`ccmcore.mm`, :func:`ccmcore.pt`) or strings
+with a unit (``"20mm"``); font sizes, leading and paragraph spacing are in points.
+"""
+
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass, field, replace
+from typing import Sequence, Union
+
+from .errors import TemplateError
+from .fonts import FontFamily
+from .rules import Rule
+from .units import A4, mm, to_mpt
+
+__all__ = [
+    "Style", "Paragraph", "Spacer", "Table", "Column", "When", "Text", "Rect", "Line",
+    "Frame", "PageTemplate", "Document",
+]
+
+_ALIGNS = ("left", "right", "center", "justify")
+
+
+def _color(c) -> int:
+    """'#rrggbb', (r, g, b) in 0..255, or an int 0xRRGGBB; None means none (-1)."""
+    if c is None:
+        return -1
+    if isinstance(c, int):
+        if not 0 <= c <= 0xFFFFFF:
+            raise TemplateError(f"colour {c:#x} is out of range 0..0xFFFFFF")
+        return c
+    if isinstance(c, str) and c.startswith("#") and len(c) in (4, 7):
+        h = c[1:]
+        if len(h) == 3:
+            h = "".join(ch * 2 for ch in h)
+        try:
+            return int(h, 16)
+        except ValueError:
+            pass
+    elif isinstance(c, (tuple, list)) and len(c) == 3 and all(0 <= v <= 255 for v in c):
+        return (int(c[0]) << 16) | (int(c[1]) << 8) | int(c[2])
+    raise TemplateError(f"not a colour: {c!r} (use '#rrggbb', (r, g, b) or 0xRRGGBB)")
+
+
+@dataclass(frozen=True)
+class Style:
+    """How text looks.
+
+    Args:
+        size: font size in points.
+        bold, italic: which face of the family.
+        leading: baseline-to-baseline distance in points (default 1.2 × size).
+        color: '#rrggbb', (r, g, b) or 0xRRGGBB.
+        align: 'left', 'right', 'center' or 'justify'.
+        space_before, space_after: vertical space around a paragraph, in points.
+        family: a :class:`FontFamily`; None uses the document's.
+    """
+
+    size: float = 10.0
+    bold: bool = False
+    italic: bool = False
+    leading: float | None = None
+    color: object = "#000000"
+    align: str = "left"
+    space_before: float = 0.0
+    space_after: float = 0.0
+    family: FontFamily | None = None
+
+    def __post_init__(self):
+        if self.align not in _ALIGNS:
+            raise TemplateError(f"align must be one of {', '.join(_ALIGNS)}, not {self.align!r}")
+        if not self.size > 0:
+            raise TemplateError(f"font size must be positive, not {self.size!r}")
+        _color(self.color)
+
+    def but(self, **changes) -> "Style":
+        """A copy with some attributes changed: ``body.but(bold=True, size=12)``."""
+        return replace(self, **changes)
+
+
+# ---------------------------------------------------------------------- text templates
+
+@dataclass(frozen=True)
+class _Part:
+    literal: str = ""
+    field: str | None = None
+
+
+def parse_text(text: str, where: str) -> list[_Part]:
+    """Split "Dear {name}," into literal and field parts ("{{" and "}}" escape braces)."""
+    parts: list[_Part] = []
+    try:
+        pieces = list(string.Formatter().parse(text))
+    except ValueError as exc:
+        raise TemplateError(f"{where}: bad field syntax in {text!r}: {exc}") from exc
+    for literal, fld, spec, conv in pieces:
+        if literal:
+            parts.append(_Part(literal=literal))
+        if fld is not None:
+            if not fld or spec or conv:
+                raise TemplateError(
+                    f"{where}: field {{{fld}{':' + spec if spec else ''}}} in {text!r}: write a plain "
+                    "column name and give its format in Document(formats=...)"
+                )
+            parts.append(_Part(field=fld))
+    return parts
+
+
+# ---------------------------------------------------------------------- flowing content
+
+class _Element:
+    name: str | None
+
+    def label(self) -> str:
+        return f"{type(self).__name__} {self.name!r}" if self.name else type(self).__name__
+
+
+@dataclass
+class Paragraph(_Element):
+    """Flowing text that wraps to the frame width and breaks across pages.
+
+    Args:
+        text: the text, with {fields}; "\\n" forces a line break.
+        style: a :class:`Style` (None: the document's body style).
+        name: a name for messages and reports.
+    """
+
+    text: str
+    style: Style | None = None
+    name: str | None = None
+
+
+@dataclass
+class Spacer(_Element):
+    """Vertical space in the flow (dropped at the top of a page)."""
+
+    height: object
+    name: str | None = None
+
+
+@dataclass
+class Column:
+    """A table column bound to a field of the table's list items.
+
+    Args:
+        header: header text (static).
+        field: the item field shown in the column's cells (None: an empty column).
+        width: column width (length).
+        align: 'left', 'right' or 'center'.
+        format: a format from :mod:`ccmcore.formats` (None: the document's format for
+            ``"<list column>.<field>"`` or the type's default).
+    """
+
+    header: str
+    field: str | None
+    width: object
+    align: str = "left"
+    format: object = None
+
+    def __post_init__(self):
+        if self.align not in _ALIGNS:
+            raise TemplateError(f"column {self.header!r}: align must be one of {_ALIGNS}")
+
+
+@dataclass
+class Table(_Element):
+    """A table over a list<struct> column: one row per list item.
+
+    The header repeats on every page the table continues on; rows move whole to the next
+    page (a row taller than a page is split between its lines).
+
+    Args:
+        source: the list<struct> column holding the rows.
+        columns: the :class:`Column` definitions.
+        style: body cell style; header_style / total_style default to it in bold.
+        total: texts of a closing total row per column (same length as columns; "" for
+            none), with document-level {fields}; None for no total row.
+        header_rule, total_rule: line widths under the header / above the total (0: none).
+        rule_color: colour of those rules.
+        padding_x, padding_y: cell padding (lengths).
+        repeat_header: repeat the header on continuation pages.
+        space_before, space_after: in points.
+    """
+
+    source: str
+    columns: Sequence[Column]
+    style: Style | None = None
+    header_style: Style | None = None
+    total: Sequence[str] | None = None
+    total_style: Style | None = None
+    header_rule: object = 500
+    total_rule: object = 500
+    rule_color: object = "#000000"
+    padding_x: object = 2000
+    padding_y: object = 1000
+    repeat_header: bool = True
+    space_before: float = 0.0
+    space_after: float = 0.0
+    name: str | None = None
+
+    def __post_init__(self):
+        if not self.columns:
+            raise TemplateError(f"table over {self.source!r} has no columns")
+        if self.total is not None and len(self.total) != len(self.columns):
+            raise TemplateError(
+                f"table over {self.source!r}: total has {len(self.total)} cells for {len(self.columns)} columns"
+            )
+
+
+@dataclass
+class When(_Element):
+    """Content shown only for the documents where a rule holds.
+
+    Args:
+        rule: a :class:`ccmcore.rules.Rule` (``col("segment") == "premium"``).
+        content: the elements (flowing content, or fixed content inside a page template).
+    """
+
+    rule: Rule
+    content: Sequence = ()
+    name: str | None = None
+
+    def __init__(self, rule: Rule, *content, name: str | None = None):
+        if not isinstance(rule, Rule):
+            raise TemplateError(f"When needs a rule built with col(...), not {rule!r}")
+        self.rule = rule
+        self.content = [c for group in content for c in (group if isinstance(group, (list, tuple)) else [group])]
+        self.name = name
+
+
+# ---------------------------------------------------------------------- fixed content
+
+@dataclass
+class Text(_Element):
+    """Text at a fixed position on a page template (top-left of its first line box).
+
+    Args:
+        text: the text, with {fields}, {page}, {pages}; "\\n" forces a line break.
+        x, y: position of the block's top-left corner.
+        width: wrapping width (None: up to the right edge of the page).
+        style: a :class:`Style`.
+    """
+
+    text: str
+    x: object
+    y: object
+    width: object = None
+    style: Style | None = None
+    name: str | None = None
+
+
+@dataclass
+class Rect(_Element):
+    """A rectangle at a fixed position: filled, stroked or both."""
+
+    x: object
+    y: object
+    width: object
+    height: object
+    fill: object = None
+    stroke: object = "#000000"
+    line_width: object = 500
+    name: str | None = None
+
+
+@dataclass
+class Line(_Element):
+    """A straight line (a rule) from (x1, y1) to (x2, y2)."""
+
+    x1: object
+    y1: object
+    x2: object
+    y2: object
+    width: object = 500
+    color: object = "#000000"
+    name: str | None = None
+
+
+@dataclass
+class Frame:
+    """The rectangle flowing content fills on a page."""
+
+    x: object
+    y: object
+    width: object
+    height: object
+
+
+@dataclass
+class PageTemplate:
+    """A page layout: its size, the frame for flowing content, and fixed content.
+
+    Args:
+        name: the template's name (shown in dumps and reports).
+        body: the :class:`Frame` flowing content fills.
+        content: fixed elements (:class:`Text`, :class:`Rect`, :class:`Line`, :class:`When`).
+        size: (width, height); None uses the document's page size.
+    """
+
+    name: str
+    body: Frame
+    content: Sequence = ()
+    size: tuple | None = None
+
+
+Element = Union[Paragraph, Spacer, Table, When, Text, Rect, Line]
+
+
+@dataclass
+class Document:
+    """A document definition: page templates, flowing content, fonts and formats.
+
+    Args:
+        flow: flowing content (:class:`Paragraph`, :class:`Table`, :class:`Spacer`, :class:`When`).
+        first: template of each document's first page.
+        next: template of continuation pages (None: same as first).
+        page_size: default page size (width, height).
+        family: default font family (None: Noto Sans, shipped with pymupdf-fonts).
+        style: default body style.
+        formats: column (or "list.field") -> format, e.g. ``{"total_cents": money()}``.
+        null_text: column -> text shown where the value is null (default: empty).
+        required: columns whose null rejects the document (reported, not rendered).
+        name: the document type's name.
+    """
+
+    flow: Sequence = ()
+    first: PageTemplate | None = None
+    next: PageTemplate | None = None
+    page_size: tuple = A4
+    family: FontFamily | None = None
+    style: Style = field(default_factory=Style)
+    formats: dict = field(default_factory=dict)
+    null_text: dict = field(default_factory=dict)
+    required: Sequence[str] = ()
+    name: str = "document"
+
+    def __post_init__(self):
+        if self.first is None:
+            w, h = self.page_size
+            margin = mm(20)
+            self.first = PageTemplate("page", Frame(margin, margin, w - 2 * margin, h - 2 * margin))
+        for v in (self.page_size[0], self.page_size[1]):
+            if to_mpt(v) <= 0:
+                raise TemplateError(f"page size must be positive, not {self.page_size!r}")
