@@ -79,6 +79,25 @@ class Bound:
     rejections: list
 
 
+def _plain_type(t: pa.DataType) -> pa.DataType:
+    """The type the kernel reads: view and large layouts (polars, DuckDB) become plain ones."""
+    if pa.types.is_string_view(t) or pa.types.is_large_string(t):
+        return pa.string()
+    if pa.types.is_binary_view(t) or pa.types.is_large_binary(t):
+        return pa.binary()
+    if pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_list_view(t) or pa.types.is_large_list_view(t):
+        return pa.list_(_plain_type(t.value_type))
+    if pa.types.is_struct(t):
+        return pa.struct([pa.field(f.name, _plain_type(f.type), f.nullable) for f in t])
+    if pa.types.is_dictionary(t):
+        return _plain_type(t.value_type)
+    return t
+
+
+def _plain_schema(schema: pa.Schema) -> pa.Schema:
+    return pa.schema([pa.field(f.name, _plain_type(f.type), f.nullable) for f in schema])
+
+
 def _is_list_of_struct(t: pa.DataType) -> bool:
     return (pa.types.is_list(t) or pa.types.is_large_list(t)) and pa.types.is_struct(t.value_type)
 
@@ -101,11 +120,18 @@ def _string_buffers(arr: pa.Array):
     return off, data
 
 
+def _bools(arr) -> np.ndarray:
+    """A boolean array (nulls false) as uint8, without pyarrow's pandas-importing conversion."""
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    return pc.cast(pc.fill_null(arr, False), pa.uint8()).to_numpy()
+
+
 def _list_parts(lst):
     """Offsets (int32, from 0) and the flattened items of a list column; null lists are empty."""
     if isinstance(lst, pa.ChunkedArray):
         lst = lst.combine_chunks()
-    lengths = pc.fill_null(pc.list_value_length(lst), 0).to_numpy(zero_copy_only=False)
+    lengths = pc.fill_null(pc.list_value_length(lst), 0).to_numpy()
     offsets = np.zeros(len(lst) + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
     if offsets[-1] >= 2**31:
@@ -123,7 +149,9 @@ class Program:
 
     def __init__(self, doc: Document, schema: pa.Schema):
         self.doc = doc
-        self.schema = schema
+        self.source_schema = schema
+        self.schema = _plain_schema(schema)
+        self._needs_cast = not self.schema.equals(schema)
         self.family: FontFamily = doc.family or default_family()
         self.fonts: list[Font] = []
         self._font_ids: dict[int, int] = {}
@@ -394,17 +422,25 @@ class Program:
     def bind(self, batch: pa.RecordBatch, record0: int) -> Bound:
         """Format, scan and pre-shape one batch; find the records to reject."""
         n = batch.num_rows
+        if self._needs_cast:
+            batch = pa.RecordBatch.from_arrays(
+                [c.cast(f.type) if c.type != f.type else c for c, f in zip(batch.columns, self.schema)],
+                schema=self.schema)
         reject = np.zeros(n, dtype=np.uint8)
         rejections: list[Rejection] = []
+
+        seen: set = set()
 
         def reject_docs(docs, field_name, reason_of):
             for d in docs:
                 d = int(d)
-                rejections.append(Rejection(record0 + d, field_name, reason_of(d)))
                 reject[d] = 1
+                if (d, field_name) not in seen:  # a field shown twice is reported once
+                    seen.add((d, field_name))
+                    rejections.append(Rejection(record0 + d, field_name, reason_of(d)))
 
         for c in self.doc.required:
-            nulls = np.flatnonzero(pc.is_null(batch.column(c)).to_numpy(zero_copy_only=False))
+            nulls = np.flatnonzero(_bools(pc.is_null(batch.column(c))))
             reject_docs(nulls, c, lambda d: "required value is null")
 
         lists = []
@@ -438,13 +474,13 @@ class Program:
                 off, data = _string_buffers(formatted[key])
                 stride = 1
                 owner = offsets
-            pre = self._preshape(s, off, data, unknown, pool_parts, pool_count, owner, reject_docs)
+            pre = self._preshape(s, off, data, unknown, pool_parts, pool_count, owner, reject_docs, formatted)
             sources.append((off, data, pre, stride))
 
         masks = np.zeros((max(len(self.rules), 1), n), dtype=np.uint8)
         for r, rule in enumerate(self.rules):
             try:
-                masks[r] = rule.mask(batch).to_numpy(zero_copy_only=False)
+                masks[r] = _bools(rule.mask(batch))
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError, TypeError) as exc:
                 raise BindingError(f"rule {rule!r} cannot be evaluated on this data: {exc}") from exc
 
@@ -459,6 +495,20 @@ class Program:
             g = np.zeros(1, np.uint16)
             a = c = starts = lens = np.zeros(1, np.int32)
         return Bound(sources, lists, masks, (g, a, c, starts, lens), reject, rejections)
+
+    def _missing_by_field(self, s: _Source, doc: int, missing: list[int], formatted: dict):
+        """Which field of a text holds each missing character (literals are checked at compile)."""
+        if s.kind == "item":
+            return [(f"{s.list_column}.{s.item_field}", missing)]
+        out = []
+        for _, column, f in s.parts:
+            if column is None:
+                continue
+            value = formatted[(column, id(f))][doc].as_py() or ""
+            cps = [cp for cp in missing if chr(cp) in value]
+            if cps:
+                out.append((column, cps))
+        return out or [(s.label, missing)]
 
     def _join(self, batch, s: _Source, formatted: dict):
         pieces = []
@@ -477,7 +527,7 @@ class Program:
             return pieces[0]
         return pc.binary_join_element_wise(*pieces, "")
 
-    def _preshape(self, s, off, data, unknown, pool_parts, pool_count, owner, reject_docs):
+    def _preshape(self, s, off, data, unknown, pool_parts, pool_count, owner, reject_docs, formatted):
         """HarfBuzz-shape the strings the font tables cannot; returns the pool index array."""
         font = self.fonts[s.font]
         slow = _layout.scan(off, data, font.slot_of, font.pair, unknown)
@@ -500,7 +550,7 @@ class Program:
                 doc = idx if owner is None else int(np.searchsorted(owner, idx, side="right") - 1)
                 if s.kind == "static":
                     continue
-                where = s.item_field if s.kind == "item" else ",".join(c for _, c, _ in s.parts if c)
-                chars = ", ".join(f"U+{cp:04X} {chr(cp)!r}" for cp in shaped.missing)
-                reject_docs([doc], where, lambda d, chars=chars: f"font {font.name} has no glyph for {chars} ({s.label})")
+                for where, cps in self._missing_by_field(s, doc, shaped.missing, formatted):
+                    chars = ", ".join(f"U+{cp:04X} {chr(cp)!r}" for cp in cps)
+                    reject_docs([doc], where, lambda d, chars=chars: f"font {font.name} has no glyph for {chars} ({s.label})")
         return pre

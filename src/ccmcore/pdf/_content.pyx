@@ -1,0 +1,406 @@
+# distutils: language = c++
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+"""Internal: PDF content streams from display-list item rows, in compiled loops.
+
+Every number written is an integer: a page starts with ``0.001 0 0 0.001 0 0 cm`` so user
+space is in millipoints, the display list's own unit. Glyphs are shown as 2-byte
+Identity-H codes (the glyph id); where the display list's advance differs from the
+width the PDF font declares (its /W entry), a TJ adjustment moves the next glyph to
+where layout put it. Adjustments are computed from cumulative positions, so their
+rounding never drifts along a run.
+"""
+
+from libc.stdlib cimport realloc, free
+from libc.string cimport memcpy
+from libc.stdint cimport int32_t, int64_t, uint16_t, uint8_t
+from cpython.bytes cimport PyBytes_FromStringAndSize
+
+# item kinds and columns, mirroring ccmcore.display (kept literal so the loops stay in C)
+cdef enum:
+    K_GLYPHS = 1
+    K_RULE = 2
+    K_RECT = 3
+
+cdef enum:
+    C_KIND = 0
+    C_X = 1
+    C_Y = 2
+    C_W = 3
+    C_H = 4
+    C_FONT = 5
+    C_SIZE = 6
+    C_COLOR = 7
+    C_COLOR2 = 8
+    C_G0 = 9
+    C_GN = 10
+
+ctypedef unsigned long long uint64_t_
+
+cdef char HEX2[512]
+cdef const char* DIGITS2 = (
+    b"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    b"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    b"8081828384858687888990919293949596979899"
+)
+cdef const char* PROLOGUE = b"0.001 0 0 0.001 0 0 cm\n"
+cdef enum:
+    PROLOGUE_LEN = 23
+
+# colour component k/255 with three decimals: distinct for all 256 values and exact on
+# the way back to 8 bits (error <= 0.0005 * 255 < 0.5)
+cdef char COMP[256][6]
+cdef uint8_t COMP_LEN[256]
+
+
+cdef void _init_tables():
+    cdef int k, n
+    cdef bytes s
+    cdef const char* hexdig = b"0123456789ABCDEF"
+    for k in range(256):
+        HEX2[2 * k] = hexdig[k >> 4]
+        HEX2[2 * k + 1] = hexdig[k & 15]
+    for k in range(256):
+        s = (f"{k / 255:.3f}".rstrip("0").rstrip(".") or "0").encode()
+        n = len(s)
+        memcpy(COMP[k], <const char*>s, n)
+        COMP_LEN[k] = n
+
+
+_init_tables()
+
+
+cdef inline int n_digits(uint64_t_ u) noexcept nogil:
+    cdef int n = 1
+    while u >= 10000:
+        u //= 10000
+        n += 4
+    if u >= 1000:
+        return n + 3
+    if u >= 100:
+        return n + 2
+    if u >= 10:
+        return n + 1
+    return n
+
+
+cdef inline char* put_int(char* p, int64_t v) noexcept nogil:
+    """Decimal digits of v at p; returns the end."""
+    cdef uint64_t_ u
+    cdef char* end
+    if v < 0:
+        p[0] = b'-'
+        p += 1
+        u = <uint64_t_>(-v)
+    else:
+        u = <uint64_t_>v
+    # digits are written backwards from the end, two at a time (fixed-size copies
+    # compile to plain stores; a variable-length memcpy would be a libc call)
+    end = p + n_digits(u)
+    p = end
+    while u >= 100:
+        p -= 2
+        memcpy(p, DIGITS2 + 2 * (u % 100), 2)
+        u //= 100
+    if u >= 10:
+        memcpy(p - 2, DIGITS2 + 2 * u, 2)
+    else:
+        (p - 1)[0] = <char>(48 + u)
+    return end
+
+
+cdef inline char* put_str(char* p, const char* s, Py_ssize_t n) noexcept nogil:
+    memcpy(p, s, n)
+    return p + n
+
+
+cdef inline char* put_rgb(char* p, int32_t c, const char* op) noexcept nogil:
+    """'r g b op\\n' for a 0xRRGGBB colour (op is 'rg' or 'RG')."""
+    p = put_str(p, COMP[(c >> 16) & 0xFF], COMP_LEN[(c >> 16) & 0xFF])
+    p[0] = b' '
+    p = put_str(p + 1, COMP[(c >> 8) & 0xFF], COMP_LEN[(c >> 8) & 0xFF])
+    p[0] = b' '
+    p = put_str(p + 1, COMP[c & 0xFF], COMP_LEN[c & 0xFF])
+    p[0] = b' '
+    p += 1
+    p[0] = op[0]
+    p[1] = op[1]
+    p[2] = b'\n'
+    return p + 3
+
+
+cdef inline int64_t round_div(int64_t num, int64_t den) noexcept nogil:
+    """num / den rounded half away from zero (den > 0)."""
+    if num >= 0:
+        return (num + den // 2) // den
+    return -((-num + den // 2) // den)
+
+
+cdef class ContentBuilder:
+    """Builds page content streams for the pages of one job, batch by batch.
+
+    Font tables are the job's: one concatenated array of PDF widths (1/1000 em, exactly
+    the numbers written in each font's /W array) and one concatenated bitmap of used
+    glyph ids, both addressed by the job font's offset. Per batch, :meth:`bind` gives the
+    display list's arrays and the map from its font indices to job font numbers.
+
+    Args:
+        widths: int32, per job font its glyph widths in 1/1000 em, concatenated.
+        font_off: int64, per job font its start in ``widths``/``used``.
+        font_len: int32, per job font its glyph count.
+        used: uint8, per job font a 0/1 flag per glyph, concatenated; written to.
+    """
+
+    cdef const int32_t[::1] widths
+    cdef const int64_t[::1] font_off
+    cdef const int32_t[::1] font_len
+    cdef uint8_t[::1] used
+    cdef const int32_t[:, ::1] items
+    cdef const uint16_t[::1] gids
+    cdef const int32_t[::1] adv
+    cdef const int32_t[::1] font_map
+    cdef bint bound
+    cdef char* buf
+    cdef Py_ssize_t cap
+
+    def __cinit__(self):
+        self.buf = NULL
+        self.cap = 0
+        self.bound = False
+
+    def __init__(self, const int32_t[::1] widths, const int64_t[::1] font_off,
+                 const int32_t[::1] font_len, uint8_t[::1] used):
+        self.widths = widths
+        self.font_off = font_off
+        self.font_len = font_len
+        self.used = used
+
+    def __dealloc__(self):
+        free(self.buf)
+
+    def bind(self, const int32_t[:, ::1] items, const uint16_t[::1] gids,
+             const int32_t[::1] advances, const int32_t[::1] font_map):
+        """Use one display list's arrays for the following :meth:`page` calls.
+
+        The caller has checked them: every item row has 13 columns, GLYPHS slices lie
+        inside ``gids``/``advances``, and ``font_map[FONT]`` is a job font number.
+
+        Raises:
+            ValueError: items does not have 13 columns or gids/advances differ in length.
+        """
+        if items.shape[1] != 13:
+            raise ValueError("items must have 13 columns")
+        if gids.shape[0] != advances.shape[0]:
+            raise ValueError("gids and advances must have the same length")
+        self.items = items
+        self.gids = gids
+        self.adv = advances
+        self.font_map = font_map
+        self.bound = True
+
+    cdef int reserve(self, Py_ssize_t need) except -1 nogil:
+        cdef Py_ssize_t cap
+        cdef char* p
+        if need <= self.cap:
+            return 0
+        cap = self.cap * 2 if self.cap else 65536
+        while cap < need:
+            cap *= 2
+        p = <char*>realloc(self.buf, cap)
+        if p == NULL:
+            with gil:
+                raise MemoryError("content stream buffer")
+        self.buf = p
+        self.cap = cap
+        return 0
+
+    def page(self, Py_ssize_t i0, Py_ssize_t n, int32_t height):
+        """The content stream of one page: the item rows ``i0 .. i0+n`` of the bound batch.
+
+        Args:
+            i0: first item row of the page.
+            n: number of item rows.
+            height: page height (mpt); PDF y = height - display-list y.
+
+        Returns:
+            bytes, uncompressed.
+
+        Raises:
+            RuntimeError: no batch is bound.
+            IndexError: the rows lie outside the bound items.
+            MemoryError: the buffer cannot grow.
+        """
+        if not self.bound:
+            raise RuntimeError("bind() a display list first")
+        if i0 < 0 or n < 0 or i0 + n > self.items.shape[0]:
+            raise IndexError("item rows out of range")
+        cdef Py_ssize_t length
+        with nogil:
+            length = self._page(i0, n, height)
+        return PyBytes_FromStringAndSize(self.buf, length)
+
+    cdef Py_ssize_t _page(self, Py_ssize_t i0, Py_ssize_t n, int64_t height) except -1 nogil:
+        cdef Py_ssize_t i, k, g0, gn, pos
+        cdef int64_t x, y, x2, y2, lx = 0, ly = 0, size, lw
+        cdef int64_t rem, lim, d
+        cdef const uint16_t* gids = &self.gids[0] if self.gids.shape[0] else NULL
+        cdef const int32_t* adv = &self.adv[0] if self.adv.shape[0] else NULL
+        cdef int32_t kind, fill, stroke, cur_fill = -1, cur_stroke = -1
+        cdef int64_t cur_lw = -1, cur_size = -1
+        cdef int32_t slot, cur_font = -1, gid, nglyphs
+        cdef int64_t off
+        cdef bint in_text = False, in_hex
+        cdef char* p
+        cdef const int32_t* row
+        cdef const int32_t* widths = &self.widths[0] if self.widths.shape[0] else NULL
+        cdef uint8_t* used = &self.used[0] if self.used.shape[0] else NULL
+
+        self.reserve(PROLOGUE_LEN + 16)
+        p = put_str(self.buf, PROLOGUE, PROLOGUE_LEN)
+        for i in range(i0, i0 + n):
+            row = &self.items[i, 0]
+            kind = row[C_KIND]
+            if kind == K_GLYPHS:
+                gn = row[C_GN]
+                size = row[C_SIZE]
+                if gn <= 0 or size <= 0:
+                    continue
+                g0 = row[C_G0]
+                # worst case per glyph: 4 hex digits, "><" and a 64-bit adjustment (<= 21 chars)
+                pos = p - self.buf
+                self.reserve(pos + 160 + gn * 28)
+                p = self.buf + pos
+                if not in_text:
+                    p = put_str(p, b"BT\n", 3)
+                    in_text = True
+                    lx = 0
+                    ly = 0
+                fill = row[C_COLOR] if row[C_COLOR] >= 0 else 0
+                if fill != cur_fill:
+                    p = put_rgb(p, fill, b"rg")
+                    cur_fill = fill
+                slot = self.font_map[row[C_FONT]]
+                if slot != cur_font or size != cur_size:
+                    p = put_str(p, b"/F", 2)
+                    p = put_int(p, slot)
+                    p[0] = b' '
+                    p = put_int(p + 1, size)
+                    p = put_str(p, b" Tf\n", 4)
+                    cur_font = slot
+                    cur_size = size
+                off = self.font_off[slot]
+                nglyphs = self.font_len[slot]
+                # Td is relative to the start of the previous line in this text object
+                x = row[C_X]
+                y = height - row[C_Y]
+                p = put_int(p, x - lx)
+                p[0] = b' '
+                p = put_int(p + 1, y - ly)
+                p = put_str(p, b" Td\n[<", 6)
+                lx = x
+                ly = y
+                in_hex = True
+                # rem: how far (in 1/1000 em x size) the PDF pen, after the adjustments
+                # written so far, is ahead of the display list's pen; an adjustment is
+                # written only when it rounds to a non-zero number, and it is subtracted
+                # from rem, so rounding never accumulates along the run
+                rem = 0
+                lim = size - size // 2
+                for k in range(gn):
+                    gid = gids[g0 + k]
+                    if not in_hex:
+                        p[0] = b'<'
+                        p += 1
+                        in_hex = True
+                    memcpy(p, HEX2 + 2 * (gid >> 8), 2)
+                    memcpy(p + 2, HEX2 + 2 * (gid & 0xFF), 2)
+                    p += 4
+                    if gid < nglyphs:
+                        used[off + gid] = 1
+                        rem += widths[off + gid] * size
+                    if k == gn - 1:
+                        break
+                    rem -= <int64_t>adv[g0 + k] * 1000
+                    if rem >= lim or rem <= -lim:
+                        d = round_div(rem, size)
+                        rem -= d * size
+                        p[0] = b'>'
+                        p = put_int(p + 1, d)
+                        in_hex = False
+                if in_hex:
+                    p[0] = b'>'
+                    p += 1
+                p = put_str(p, b"]TJ\n", 4)
+            elif kind == K_RULE:
+                pos = p - self.buf
+                self.reserve(pos + 160)
+                p = self.buf + pos
+                if in_text:
+                    p = put_str(p, b"ET\n", 3)
+                    in_text = False
+                lw = row[C_SIZE]
+                if lw < 0:
+                    lw = 0
+                if lw != cur_lw:
+                    p = put_int(p, lw)
+                    p = put_str(p, b" w\n", 3)
+                    cur_lw = lw
+                stroke = row[C_COLOR] if row[C_COLOR] >= 0 else 0
+                if stroke != cur_stroke:
+                    p = put_rgb(p, stroke, b"RG")
+                    cur_stroke = stroke
+                x = row[C_X]
+                y = height - row[C_Y]
+                x2 = x + row[C_W]
+                y2 = y - row[C_H]
+                p = put_int(p, x)
+                p[0] = b' '
+                p = put_int(p + 1, y)
+                p = put_str(p, b" m ", 3)
+                p = put_int(p, x2)
+                p[0] = b' '
+                p = put_int(p + 1, y2)
+                p = put_str(p, b" l S\n", 5)
+            elif kind == K_RECT:
+                fill = row[C_COLOR]
+                stroke = row[C_COLOR2] if row[C_SIZE] > 0 else -1
+                if fill < 0 and stroke < 0:
+                    continue
+                pos = p - self.buf
+                self.reserve(pos + 200)
+                p = self.buf + pos
+                if in_text:
+                    p = put_str(p, b"ET\n", 3)
+                    in_text = False
+                if fill >= 0 and fill != cur_fill:
+                    p = put_rgb(p, fill, b"rg")
+                    cur_fill = fill
+                if stroke >= 0:
+                    lw = row[C_SIZE]
+                    if lw != cur_lw:
+                        p = put_int(p, lw)
+                        p = put_str(p, b" w\n", 3)
+                        cur_lw = lw
+                    if stroke != cur_stroke:
+                        p = put_rgb(p, stroke, b"RG")
+                        cur_stroke = stroke
+                # re takes the lower-left corner in PDF's y-up space
+                p = put_int(p, row[C_X])
+                p[0] = b' '
+                p = put_int(p + 1, height - row[C_Y] - row[C_H])
+                p[0] = b' '
+                p = put_int(p + 1, row[C_W])
+                p[0] = b' '
+                p = put_int(p + 1, row[C_H])
+                if fill >= 0 and stroke >= 0:
+                    p = put_str(p, b" re B\n", 6)
+                elif fill >= 0:
+                    p = put_str(p, b" re f\n", 6)
+                else:
+                    p = put_str(p, b" re S\n", 6)
+            # other kinds (images, barcodes, tags) belong to later backends' work
+        pos = p - self.buf
+        self.reserve(pos + 4)
+        p = self.buf + pos
+        if in_text:
+            p = put_str(p, b"ET\n", 3)
+        return p - self.buf
