@@ -273,3 +273,11 @@ def test_golden_dump(golden):
                      Paragraph("{text}", Style(size=9, align="justify"))], body_h=mm(40))
     dl, _ = one_batch(doc, pa.table({"name": ["Łukasz Öztürk"], "text": ["Kerning: AVATAR Tower. " * 12]}))
     golden("layout_small.txt", dl.dump(glyphs=True))
+
+
+def test_unformattable_value_rejects_its_record_only():
+    doc = small_doc([Paragraph("{x}")], footer=False, formats={"x": money()})
+    dl, bound = one_batch(doc, pa.table({"x": [1.5, float("inf"), 2.25]}))
+    assert dl.docs[:, 0].tolist() == [0, 2]
+    assert [(r.record, r.field) for r in bound.rejections] == [(1, "x")]
+    assert dl.page_text(0) == ["1.50"] and dl.page_text(1) == ["2.25"]

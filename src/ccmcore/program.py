@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 
 from . import _layout
 from . import formats as fmt
-from .errors import BindingError, TemplateError
+from .errors import BindingError, DataError, TemplateError
 from .fonts import Font, FontFamily, default_family
 from .rules import Rule
 from .template import (
@@ -125,6 +125,21 @@ def _bools(arr) -> np.ndarray:
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
     return pc.cast(pc.fill_null(arr, False), pa.uint8()).to_numpy()
+
+
+def _apply_format(f, arr, on_bad):
+    """Format a column; a value the format cannot render rejects its record, not the job."""
+    for _ in range(len(arr) + 1):
+        try:
+            return f.apply(arr)
+        except DataError as exc:
+            if not 0 <= exc.record < len(arr):
+                raise
+            on_bad(exc.record, str(exc))
+            hide = np.zeros(len(arr), dtype=bool)
+            hide[exc.record] = True
+            arr = pc.if_else(pa.array(hide), pa.nulls(len(arr), arr.type), arr)
+    raise AssertionError("unreachable: each retry nulls one more value")
 
 
 def _list_parts(lst):
@@ -461,7 +476,7 @@ class Program:
                 stride = 0
                 owner = None
             elif s.kind == "doc":
-                arr = self._join(batch, s, formatted)
+                arr = self._join(batch, s, formatted, reject_docs)
                 off, data = _string_buffers(arr)
                 stride = 1
                 owner = None
@@ -469,7 +484,11 @@ class Program:
                 offsets, items = list_items[s.list_column]
                 key = (s.list_column, s.item_field, id(s.item_format))
                 if key not in formatted:
-                    values = s.item_format.apply(items.field(s.item_field))
+                    values = _apply_format(
+                        s.item_format, items.field(s.item_field),
+                        lambda i, msg, offsets=offsets, s=s: reject_docs(
+                            [int(np.searchsorted(offsets, i, side="right") - 1)],
+                            f"{s.list_column}.{s.item_field}", lambda d: msg))
                     formatted[key] = pc.fill_null(values, "") if values.null_count else values
                 off, data = _string_buffers(formatted[key])
                 stride = 1
@@ -510,7 +529,7 @@ class Program:
                 out.append((column, cps))
         return out or [(s.label, missing)]
 
-    def _join(self, batch, s: _Source, formatted: dict):
+    def _join(self, batch, s: _Source, formatted: dict, reject_docs):
         pieces = []
         for literal, column, f in s.parts:
             if column is None:
@@ -518,7 +537,8 @@ class Program:
                 continue
             key = (column, id(f))
             if key not in formatted:
-                values = f.apply(batch.column(column))
+                values = _apply_format(f, batch.column(column),
+                                       lambda i, msg, column=column: reject_docs([i], column, lambda d: msg))
                 if values.null_count:
                     values = pc.fill_null(values, self.doc.null_text.get(column, ""))
                 formatted[key] = values

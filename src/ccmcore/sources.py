@@ -1,0 +1,479 @@
+"""Data sources: any Arrow-compatible input, read one RecordBatch at a time.
+
+:func:`open_source` accepts files (Parquet, Arrow IPC file or stream, Feather, CSV),
+in-memory Arrow objects (Table, RecordBatch, RecordBatchReader, Dataset, Scanner),
+pandas DataFrames and anything exporting the Arrow C stream interface
+(``__arrow_c_stream__``: polars, DuckDB, ...). The schema is known as soon as the
+source is open, before any batch is read, so a template can be bound and checked
+first. Batches are produced lazily and hold at most ``batch_size`` rows; bigger batches
+are sliced (zero-copy), smaller ones are passed on as they are. Memory therefore does
+not grow with the number of batches.
+
+Example::
+
+    with open_source("customers.parquet", columns=["id", "name", "total"]) as src:
+        print(src.schema, src.num_rows)
+        for batch in src:
+            ...
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Callable, Iterable, Iterator, Sequence
+
+import pyarrow as pa
+
+from .errors import BindingError, SourceError
+
+__all__ = ["Source", "open_source"]
+
+PARQUET_SUFFIXES = (".parquet", ".pq", ".parq")
+IPC_SUFFIXES = (".arrow", ".feather", ".ipc", ".arrows")
+CSV_SUFFIXES = (".csv", ".tsv")
+COMPRESSION_SUFFIXES = (".gz", ".bz2", ".zst", ".lz4")
+
+_IPC_FILE_MAGIC = b"ARROW1"
+_IPC_CONTINUATION = b"\xff\xff\xff\xff"
+_FEATHER_V1_MAGIC = b"FEA1"
+_PARQUET_MAGIC = b"PAR1"
+
+_SUPPORTED = ("a Parquet (.parquet), Arrow IPC/Feather (.arrow, .feather, .ipc) or CSV (.csv) path, "
+              "a pyarrow Table, RecordBatch, RecordBatchReader or Dataset, a pandas DataFrame, "
+              "or an object with __arrow_c_stream__ (polars, DuckDB, ...)")
+
+_READ_ERRORS = (pa.ArrowException, OSError, ValueError)
+
+
+class Source:
+    """An open data source: a schema and an iterable of RecordBatches.
+
+    Attributes:
+        schema: the schema of every batch (after ``columns`` projection), known before
+            any batch is read.
+        num_rows: the number of rows when it is known without reading the data
+            (in-memory tables, Parquet and Arrow IPC files, Parquet datasets), else None.
+        batch_size: the largest number of rows in one batch.
+        name: a short description (the path, or the kind of object) for messages.
+
+    Iterating yields ``pa.RecordBatch`` objects of at most ``batch_size`` rows (empty
+    batches are skipped). Files and in-memory tables can be iterated again; streams
+    (RecordBatchReader, ``__arrow_c_stream__`` objects) only once. Use it as a context
+    manager, or call :meth:`close`, to release open files early.
+    """
+
+    def __init__(self, schema: pa.Schema, batches: Callable[[], Iterator[pa.RecordBatch]], *,
+                 batch_size: int, num_rows: int | None, name: str, once: bool = False,
+                 close: Callable[[], None] | None = None):
+        self.schema = schema
+        self.num_rows = num_rows
+        self.batch_size = batch_size
+        self.name = name
+        self._batches = batches
+        self._once = once
+        self._used = False
+        self._close = close
+
+    def __iter__(self) -> Iterator[pa.RecordBatch]:
+        if self._once and self._used:
+            raise SourceError(f"{self.name}: this source is a stream and was already read")
+        self._used = True
+        return self._iterate()
+
+    def _iterate(self) -> Iterator[pa.RecordBatch]:
+        size = self.batch_size
+        it = self._batches()
+        while True:
+            try:
+                batch = next(it)
+            except StopIteration:
+                return
+            except SourceError:
+                raise
+            except _READ_ERRORS as e:
+                raise SourceError(f"{self.name}: cannot read data: {_one_line(e)}") from e
+            n = batch.num_rows
+            if n == 0:
+                continue
+            if n <= size:
+                yield batch
+            else:
+                for start in range(0, n, size):
+                    yield batch.slice(start, size)
+
+    def close(self) -> None:
+        """Release the open file, if any. Idempotent."""
+        if self._close is not None:
+            close, self._close = self._close, None
+            close()
+
+    def __enter__(self) -> Source:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        rows = "?" if self.num_rows is None else f"{self.num_rows:,}"
+        return (f"<Source {self.name}: {len(self.schema)} columns, {rows} rows, "
+                f"batch_size={self.batch_size}>")
+
+
+def _one_line(e: BaseException) -> str:
+    text = str(e).strip() or type(e).__name__
+    return text.splitlines()[0]
+
+
+def _project_schema(schema: pa.Schema, columns: Sequence[str] | None, name: str) -> list[str] | None:
+    """Check ``columns`` against ``schema``; return them as a list (None: all columns)."""
+    if columns is None:
+        return None
+    if isinstance(columns, str):
+        raise TypeError("columns must be a sequence of column names, not a single str")
+    cols = list(columns)
+    names = schema.names
+    for c in cols:
+        if not isinstance(c, str):
+            raise TypeError(f"column names must be str, got {type(c).__name__}")
+        if names.count(c) != 1:
+            problem = "is not in" if c not in names else "is ambiguous in"
+            raise BindingError(f"column {c!r} {problem} {name} (columns: {', '.join(names)})", column=c)
+    if len(set(cols)) != len(cols):
+        dup = next(c for c in cols if cols.count(c) > 1)
+        raise BindingError(f"column {dup!r} is requested twice", column=dup)
+    return cols
+
+
+def _select_schema(schema: pa.Schema, cols: list[str] | None) -> pa.Schema:
+    if cols is None:
+        return schema
+    return pa.schema([schema.field(c) for c in cols], metadata=schema.metadata)
+
+
+def _conform(batches: Iterable[pa.RecordBatch], schema: pa.Schema) -> Iterator[pa.RecordBatch]:
+    """Reorder/select columns so every batch has exactly ``schema`` (zero-copy)."""
+    names = schema.names
+    for b in batches:
+        if b.schema.names != names:
+            b = pa.RecordBatch.from_arrays([b.column(c) for c in names], schema=schema)
+        elif not b.schema.equals(schema, check_metadata=True):
+            b = pa.RecordBatch.from_arrays(b.columns, schema=schema)
+        yield b
+
+
+# ---------------------------------------------------------------- in-memory objects
+
+
+def _from_table(table: pa.Table, cols, batch_size: int, name: str) -> Source:
+    cols = _project_schema(table.schema, cols, name)
+    if cols is not None:
+        table = table.select(cols)
+    return Source(table.schema, lambda: iter(table.to_reader(max_chunksize=batch_size)),
+                  batch_size=batch_size, num_rows=table.num_rows, name=name)
+
+
+def _from_reader(reader: pa.RecordBatchReader, cols, batch_size: int, name: str,
+                 close: Callable[[], None] | None = None) -> Source:
+    cols = _project_schema(reader.schema, cols, name)
+    schema = _select_schema(reader.schema, cols)
+    return Source(schema, lambda: _conform(reader, schema), batch_size=batch_size,
+                  num_rows=None, name=name, once=True, close=close or reader.close)
+
+
+def _from_dataset(dataset, cols, batch_size: int, name: str) -> Source:
+    import pyarrow.dataset as ds
+
+    cols = _project_schema(dataset.schema, cols, name)
+    schema = _select_schema(dataset.schema, cols)
+    num_rows = None
+    if isinstance(dataset, ds.InMemoryDataset) or (
+            isinstance(dataset, ds.FileSystemDataset) and isinstance(dataset.format, ds.ParquetFileFormat)):
+        try:
+            num_rows = dataset.count_rows()  # Parquet: from the footers only
+        except _READ_ERRORS as e:
+            raise SourceError(f"{name}: cannot read dataset: {_one_line(e)}") from e
+
+    def batches():
+        return _conform(dataset.to_batches(columns=cols, batch_size=batch_size), schema)
+
+    return Source(schema, batches, batch_size=batch_size, num_rows=num_rows, name=name)
+
+
+def _from_pandas(df, cols, batch_size: int) -> Source:
+    if cols is not None:
+        _project_schema(pa.schema([(str(c), pa.null()) for c in df.columns]), cols, "pandas DataFrame")
+        df = df[[c for c in df.columns if str(c) in cols]]
+    try:
+        table = pa.Table.from_pandas(df, preserve_index=False)
+    except _READ_ERRORS as e:
+        raise SourceError(f"pandas DataFrame: cannot convert to Arrow: {_one_line(e)}") from e
+    return _from_table(table.replace_schema_metadata(None), cols, batch_size, "pandas DataFrame")
+
+
+def _from_stream_object(obj, cols, batch_size: int) -> Source:
+    name = f"{type(obj).__module__.split('.')[0]} {type(obj).__name__}"
+    num_rows = None
+    module = type(obj).__module__
+    if cols is not None:
+        # push the projection down where the producer makes it cheap
+        if module.startswith("polars") and hasattr(obj, "select"):
+            _project_schema(pa.schema([(c, pa.null()) for c in obj.columns]), cols, name)
+            obj = obj.select(cols)
+        elif module.startswith("duckdb") and hasattr(obj, "project") and hasattr(obj, "columns"):
+            _project_schema(pa.schema([(c, pa.null()) for c in obj.columns]), cols, name)
+            obj = obj.project(", ".join('"' + c.replace('"', '""') + '"' for c in cols))
+    if module.startswith("polars") and type(obj).__name__ == "DataFrame":
+        num_rows = obj.height
+    try:
+        reader = pa.RecordBatchReader.from_stream(obj)
+    except _READ_ERRORS as e:
+        raise SourceError(f"{name}: cannot open its Arrow stream: {_one_line(e)}") from e
+    src = _from_reader(reader, cols, batch_size, name)
+    src.num_rows = num_rows
+    return src
+
+
+# ---------------------------------------------------------------- files
+
+
+def _sniff(path: Path) -> bytes:
+    try:
+        with open(path, "rb") as f:
+            return f.read(8)
+    except OSError as e:
+        raise SourceError(f"cannot open data file {path}: {e.strerror or _one_line(e)}") from e
+
+
+def _open_parquet(path: Path, cols, batch_size: int) -> Source:
+    import pyarrow.parquet as pq
+
+    try:
+        # pre_buffer=True (pyarrow's default) would read every selected column chunk of the
+        # whole file up front: memory would grow with the file instead of one page at a time
+        pf = pq.ParquetFile(path, pre_buffer=False)
+        file_schema = pf.schema_arrow
+        num_rows = pf.metadata.num_rows
+    except _READ_ERRORS as e:
+        raise SourceError(f"cannot read {path} as Parquet: {_one_line(e)}") from e
+    cols = _project_schema(file_schema, cols, str(path))
+    schema = _select_schema(file_schema, cols)
+
+    def batches():
+        return _conform(pf.iter_batches(batch_size=batch_size, columns=cols), schema)
+
+    return Source(schema, batches, batch_size=batch_size, num_rows=num_rows, name=str(path),
+                  close=pf.close)
+
+
+def _ipc_options(schema: pa.Schema, cols) -> pa.ipc.IpcReadOptions:
+    if cols is None:
+        return pa.ipc.IpcReadOptions()
+    return pa.ipc.IpcReadOptions(included_fields=sorted(schema.get_field_index(c) for c in cols))
+
+
+def _open_ipc(path: Path, cols, batch_size: int, head: bytes) -> Source:
+    name = str(path)
+    if head.startswith(_FEATHER_V1_MAGIC):  # legacy Feather v1: no streaming reader exists
+        import pyarrow.feather as feather
+
+        try:
+            table = feather.read_table(path)
+        except _READ_ERRORS as e:
+            raise SourceError(f"cannot read {path} as Feather: {_one_line(e)}") from e
+        return _from_table(table, cols, batch_size, name)
+    if head.startswith(_IPC_FILE_MAGIC):
+        try:
+            mm = pa.memory_map(str(path), "r")
+        except _READ_ERRORS as e:
+            raise SourceError(f"cannot open data file {path}: {_one_line(e)}") from e
+        try:
+            full = pa.ipc.open_file(mm).schema
+            cols = _project_schema(full, cols, name)
+            reader = pa.ipc.open_file(mm, options=_ipc_options(full, cols))
+            num_rows = reader.count_rows()
+        except BindingError:
+            mm.close()
+            raise
+        except _READ_ERRORS as e:
+            mm.close()
+            raise SourceError(f"cannot read {path} as an Arrow IPC file: {_one_line(e)}") from e
+        schema = _select_schema(full, cols)
+
+        def batches():
+            return _conform((reader.get_batch(i) for i in range(reader.num_record_batches)), schema)
+
+        return Source(schema, batches, batch_size=batch_size, num_rows=num_rows, name=name,
+                      close=mm.close)
+
+    # stream format (possibly without the continuation marker of older writers)
+    def open_stream(options=None):
+        f = pa.OSFile(str(path), "rb")
+        try:
+            return f, pa.ipc.open_stream(f, options=options)
+        except BaseException:
+            f.close()
+            raise
+
+    try:
+        f, reader = open_stream()
+        full = reader.schema
+    except _READ_ERRORS as e:
+        raise SourceError(f"cannot read {path} as an Arrow IPC file or stream: {_one_line(e)}") from e
+    try:
+        cols = _project_schema(full, cols, name)
+    except BindingError:
+        f.close()
+        raise
+    schema = _select_schema(full, cols)
+    if cols is not None:
+        f.close()
+        f, reader = open_stream(_ipc_options(full, cols))
+    state = {"file": f, "reader": reader}
+
+    def batches():
+        if state["reader"] is None:  # a second pass: open the file again
+            state["file"], state["reader"] = open_stream(_ipc_options(full, cols))
+        reader, state["reader"] = state["reader"], None
+        return _conform(reader, schema)
+
+    def close():
+        state["reader"] = None
+        state["file"].close()
+
+    return Source(schema, batches, batch_size=batch_size, num_rows=None, name=name, close=close)
+
+
+def _open_csv(path: Path, cols, batch_size: int, suffix: str) -> Source:
+    import pyarrow.csv as csv
+
+    name = str(path)
+    parse = csv.ParseOptions(delimiter="\t" if suffix == ".tsv" else ",")
+
+    def open_reader(include):
+        stream = pa.input_stream(str(path), compression="detect")
+        try:
+            return stream, csv.open_csv(stream, parse_options=parse,
+                                        convert_options=csv.ConvertOptions(include_columns=include or []))
+        except BaseException:
+            stream.close()
+            raise
+
+    try:
+        stream, reader = open_reader(cols)
+    except pa.ArrowKeyError:  # a requested column is missing: report it with the real names
+        try:
+            stream, reader = open_reader(None)
+        except _READ_ERRORS as e:
+            raise SourceError(f"cannot read {path} as CSV: {_one_line(e)}") from e
+        stream.close()
+        _project_schema(reader.schema, cols, name)
+        raise  # pragma: no cover - _project_schema raised
+    except _READ_ERRORS as e:
+        raise SourceError(f"cannot read {path} as CSV: {_one_line(e)}") from e
+    cols = _project_schema(reader.schema, cols, name)
+    schema = _select_schema(reader.schema, cols)
+    state = {"stream": stream, "reader": reader}
+
+    def batches():
+        if state["reader"] is None:  # a second pass: open the file again
+            state["stream"], state["reader"] = open_reader(cols)
+        reader, state["reader"] = state["reader"], None
+        return _conform(reader, schema)
+
+    def close():
+        state["reader"] = None
+        state["stream"].close()
+
+    return Source(schema, batches, batch_size=batch_size, num_rows=None, name=name, close=close)
+
+
+def _open_path(path: Path, cols, batch_size: int) -> Source:
+    if not path.exists():
+        raise SourceError(f"data file not found: {path}")
+    if path.is_dir():
+        raise SourceError(f"{path} is a directory; open it with pyarrow.dataset.dataset(...) "
+                          "and pass the Dataset")
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] in COMPRESSION_SUFFIXES:
+        suffixes.pop()
+    suffix = suffixes[-1] if suffixes else ""
+    head = _sniff(path)
+    if not head:
+        raise SourceError(f"data file is empty: {path}")
+    if suffix in PARQUET_SUFFIXES or (suffix not in CSV_SUFFIXES and head.startswith(_PARQUET_MAGIC)):
+        return _open_parquet(path, cols, batch_size)
+    if suffix in IPC_SUFFIXES or head.startswith((_IPC_FILE_MAGIC, _IPC_CONTINUATION, _FEATHER_V1_MAGIC)):
+        return _open_ipc(path, cols, batch_size, head)
+    if suffix in CSV_SUFFIXES:
+        return _open_csv(path, cols, batch_size, suffix)
+    raise SourceError(f"unknown data file type: {path} (expected .parquet, .arrow/.feather/.ipc "
+                      f"or .csv, or Parquet/Arrow content)")
+
+
+# ---------------------------------------------------------------- entry point
+
+
+def open_source(data, *, batch_size: int = 2048, columns: Sequence[str] | None = None) -> Source:
+    """Open any Arrow-compatible data as a :class:`Source` of RecordBatches.
+
+    Args:
+        data: one of
+
+            * a path (``str`` or ``os.PathLike``) to a Parquet file (``.parquet``,
+              ``.pq``; streamed page by page), an Arrow IPC file or stream
+              (``.arrow``, ``.feather``, ``.ipc``; the format is detected from the
+              content) or a CSV file (``.csv``, ``.tsv``, optionally ``.gz``/``.bz2``/
+              ``.zst``-compressed; types inferred by pyarrow from the first block — for
+              other CSV options pass ``pyarrow.csv.open_csv(...)`` instead);
+            * a ``pa.Table``, ``pa.RecordBatch``, ``pa.RecordBatchReader``,
+              ``pyarrow.dataset.Dataset`` or ``pyarrow.dataset.Scanner``;
+            * a pandas DataFrame (converted with ``preserve_index=False``);
+            * any object with ``__arrow_c_stream__`` (polars DataFrame, DuckDB relation,
+              ...), read through ``pa.RecordBatchReader.from_stream``.
+        batch_size: the most rows per batch (bigger batches are sliced, zero-copy).
+        columns: only these columns, in this order (pushed down to the Parquet, IPC and
+            CSV readers, datasets, polars and DuckDB).
+
+    Returns:
+        a :class:`Source` whose ``schema`` is known before any batch is read.
+
+    Raises:
+        SourceError: unknown kind of data, missing, empty or unreadable file (the message
+            names the path); also raised while iterating when the data turns out unreadable.
+        BindingError: a name in ``columns`` is not a column of the data.
+        ValueError: ``batch_size`` is not a positive int.
+    """
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size <= 0:
+        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+    if isinstance(data, (str, os.PathLike)):
+        return _open_path(Path(os.fspath(data)), columns, batch_size)
+    if isinstance(data, pa.Table):
+        return _from_table(data, columns, batch_size, "pyarrow Table")
+    if isinstance(data, pa.RecordBatch):
+        return _from_table(pa.Table.from_batches([data]), columns, batch_size, "pyarrow RecordBatch")
+    if isinstance(data, pa.RecordBatchReader):
+        return _from_reader(data, columns, batch_size, "pyarrow RecordBatchReader")
+    ds = sys.modules.get("pyarrow.dataset")
+    if ds is not None:
+        if isinstance(data, ds.Dataset):
+            return _from_dataset(data, columns, batch_size, f"pyarrow {type(data).__name__}")
+        if isinstance(data, ds.Scanner):
+            if columns is not None:
+                raise SourceError("pyarrow Scanner: give the columns to the scanner itself "
+                                  "(Dataset.scanner(columns=...)) or pass the Dataset")
+            return _from_reader(data.to_reader(), None, batch_size, "pyarrow Scanner")
+    pd = sys.modules.get("pandas")
+    if pd is not None and isinstance(data, pd.DataFrame):
+        return _from_pandas(data, columns, batch_size)
+    if hasattr(data, "__arrow_c_stream__"):
+        return _from_stream_object(data, columns, batch_size)
+    if hasattr(data, "__arrow_c_array__"):
+        try:
+            batch = pa.record_batch(data)
+        except _READ_ERRORS as e:
+            raise SourceError(f"{type(data).__name__}: cannot import its Arrow array: {_one_line(e)}") from e
+        return _from_table(pa.Table.from_batches([batch]), columns, batch_size, type(data).__name__)
+    raise SourceError(f"cannot read {type(data).__module__}.{type(data).__qualname__} as data: "
+                      f"expected {_SUPPORTED}")
