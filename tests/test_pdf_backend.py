@@ -565,3 +565,19 @@ def test_write_failing_part_way_cannot_be_finished(noto, monkeypatch, tmp_path):
     with pytest.raises(ValueError, match="unfinished"):
         w.close()
     assert b"%%EOF" not in path.read_bytes()
+
+
+def test_mid_range_colours_survive_exactly(tmp_path):
+    """Every 8-bit component comes back from the PDF operator (0.91 for 232, not 0 or 1)."""
+    from ccmcore.pdf._content import ContentBuilder  # noqa: F401  (the module under test)
+    from dl_helpers import Rect, one_page
+
+    colours = [0x3A5A8C, 0xE8EEF7, 0x010203, 0x808080]
+    dl = one_page([Rect(72000 + 10000 * i, 100000, 5000, 5000, fill=c) for i, c in enumerate(colours)])
+    buf = io.BytesIO()
+    w = PdfWriter(buf)
+    w.write(dl)
+    w.close()
+    pdf = open_pdf(buf.getvalue())
+    fills = [[round(float(v) * 255) for v in a] for op, a in content_ops(pdf) if op == "rg"]
+    assert fills == [[(c >> 16) & 255, (c >> 8) & 255, c & 255] for c in colours]

@@ -60,7 +60,7 @@ cdef void _init_tables():
         HEX2[2 * k] = hexdig[k >> 4]
         HEX2[2 * k + 1] = hexdig[k & 15]
     for k in range(256):
-        s = (f"{k / 255:.3f}".rstrip("0").rstrip(".") or "0").encode()
+        s = (f"{k / 255.0:.3f}".rstrip("0").rstrip(".") or "0").encode()  # 255.0: C ints divide whole
         n = len(s)
         memcpy(COMP[k], <const char*>s, n)
         COMP_LEN[k] = n
