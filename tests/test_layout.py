@@ -281,3 +281,12 @@ def test_unformattable_value_rejects_its_record_only():
     assert dl.docs[:, 0].tolist() == [0, 2]
     assert [(r.record, r.field) for r in bound.rejections] == [(1, "x")]
     assert dl.page_text(0) == ["1.50"] and dl.page_text(1) == ["2.25"]
+
+
+def test_overlong_word_in_a_row_after_a_page_break_warns_once():
+    word = "y" * 300
+    data = pa.table({"items": [[{"d": f"row {i}", "amt": 1} for i in range(30)] + [{"d": word, "amt": 2}]],
+                     "total": [32]})
+    dl, _ = one_batch(table_doc(body_h=mm(40)), data)
+    assert dl.page_count > 1
+    assert [w[2] for w in dl.warnings].count(1) == 1

@@ -194,7 +194,7 @@ cdef class Kernel:
 
     # current page state
     cdef int32_t doc, tmpl, cur_y, top, bottom, fx, fw, fresh, fresh_table, row_dirty
-    cdef int32_t page_no, page_count, direct
+    cdef int32_t page_no, page_count, direct, quiet
     cdef vector[uint8_t] ptext
     cdef int32_t ptoff[2]
 
@@ -447,6 +447,8 @@ cdef class Kernel:
         v.push_back(tn)
 
     cdef void warn(self, int32_t element, int32_t code, int32_t detail) noexcept nogil:
+        if self.quiet:
+            return
         self.owarn.push_back(self.doc)
         self.owarn.push_back(element)
         self.owarn.push_back(code)
@@ -527,7 +529,7 @@ cdef class Kernel:
     cdef void break_lines(self, int32_t width, int32_t element) noexcept nogil:
         """First-fit line breaking of the scratch stream into self.lines."""
         cdef int32_t n = <int32_t>self.sg.size()
-        cdef int32_t i = 0, start = 0, w = 0, last_sp = -1, w_at_sp = 0
+        cdef int32_t i = 0, start = 0, w = 0, last_sp = -1, w_at_sp = 0, warned = 0
         cdef uint8_t fl
         self.lines.clear()
         while i < n:
@@ -553,7 +555,9 @@ cdef class Kernel:
                 else:
                     # one word wider than the line: break it where it overflows
                     self.add_line(start, i, 0)
-                    self.warn(element, W_OVERLONG_WORD, self.sc[start])
+                    if not warned:  # one warning per text, however many breaks it needed
+                        self.warn(element, W_OVERLONG_WORD, self.sc[start])
+                        warned = 1
                     start = i
                     w = 0
                     last_sp = -1
@@ -855,7 +859,10 @@ cdef class Kernel:
                 self.push_item(RULE, self.fx, self.cur_y, self.table_width(t), 0, -1, rule_w,
                                self.tables[t, T_RCOLOR], -1, 0, 0, 0, 0)
             if self.row_dirty:
+                # the header reused the row buffers: rebuild without warning a second time
+                self.quiet = 1
                 self.build_row(t, which, idx, style, element)
+                self.quiet = 0
                 self.row_dirty = 0
             self.place_row_slots(t, style, done, done + fit, self.cur_y)
             self.cur_y += fit * leading + 2 * pady
