@@ -121,7 +121,7 @@ def _string_buffers(arr: pa.Array):
 
 
 def _bools(arr) -> np.ndarray:
-    """A boolean array (nulls false) as uint8, without pyarrow's pandas-importing conversion."""
+    """A boolean array (nulls false) as uint8 numpy, converted without a copy."""
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
     return pc.cast(pc.fill_null(arr, False), pa.uint8()).to_numpy()
