@@ -290,3 +290,16 @@ def test_overlong_word_in_a_row_after_a_page_break_warns_once():
     dl, _ = one_batch(table_doc(body_h=mm(40)), data)
     assert dl.page_count > 1
     assert [w[2] for w in dl.warnings].count(1) == 1
+
+
+def test_index_tags_per_rendered_document():
+    doc = small_doc([Paragraph("{a}")], footer=False, required=["a"],
+                    tags={"Customer": "C-{a}", "Kind": "invoice"})
+    dl, _ = one_batch(doc, pa.table({"a": ["x", None, "z"]}))
+    assert dl.tags == {"Customer": ["C-x", "C-z"], "Kind": ["invoice", "invoice"]}
+
+
+def test_tag_with_unknown_column_is_a_binding_error():
+    doc = small_doc([Paragraph("x")], footer=False, tags={"Customer": "{nope}"})
+    with pytest.raises(BindingError, match="tag 'Customer'.*'nope'"):
+        one_batch(doc, pa.table({"a": ["x"]}))

@@ -41,12 +41,14 @@ first_page = PageTemplate(
              style=body, name="address"),
         footer,
     ],
+    medium_map="INVFRST",
 )
 
 next_page = PageTemplate(
     "next",
     body=Frame(MARGIN, MARGIN, WIDTH, FOOTER_Y - mm(4) - MARGIN),
     content=[footer],
+    medium_map="INVNEXT",
 )
 
 document = Document(
@@ -64,6 +66,8 @@ document = Document(
         "total_cents": money(),
     },
     required=["customer_id", "invoice_no"],
+    tags={"Customer ID": "{customer_id}", "Invoice Number": "{invoice_no}", "Name": "{name}",
+          "Postcode": "{postcode}"},
     flow=[
         Paragraph("Invoice {invoice_no}", Style(size=14, bold=True, leading=18, space_after=4), name="heading"),
         Paragraph("Customer {customer_id} · Invoice date {invoice_date}", body.but(color="#444444"), name="meta"),

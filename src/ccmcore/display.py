@@ -84,6 +84,9 @@ class DisplayList:
         docs: int64 array (n_docs, DOC_FIELDS).
         fonts: the job's fonts (:class:`ccmcore.fonts.Font`), indexed by FONT.
         templates: page template names, indexed by TEMPLATE.
+        medium_maps: per template, the medium map its pages invoke (None: default).
+        tags: index attributes per document: name -> list of str (one per row of docs).
+        warnings: int32 (n, 4) layout warnings (doc row in batch, element, code, detail).
     """
 
     items: np.ndarray
@@ -94,6 +97,9 @@ class DisplayList:
     docs: np.ndarray
     fonts: list = field(default_factory=list)
     templates: list = field(default_factory=list)
+    medium_maps: list = field(default_factory=list)
+    tags: dict = field(default_factory=dict)
+    warnings: np.ndarray = field(default_factory=lambda: np.zeros((0, 4), np.int32))
 
     @property
     def page_count(self) -> int:

@@ -113,9 +113,11 @@ def _batches(program: Program, source):
     for batch in source:
         bound = program.bind(batch, record0)
         res = program.kernel.layout(bound.sources, bound.lists, bound.masks, bound.pool, bound.reject, record0)
+        rows = (res["docs"][:, 0] - record0).tolist()
         dl = DisplayList(res["items"], res["gids"], res["advances"], res["text"], res["pages"], res["docs"],
-                         fonts=program.fonts, templates=program.template_names)
-        dl.warnings = res["warnings"]
+                         fonts=program.fonts, templates=program.template_names,
+                         medium_maps=program.medium_maps, warnings=res["warnings"],
+                         tags={tag: [values[r] for r in rows] for tag, values in bound.tags.items()})
         yield dl, bound, batch.num_rows
         record0 += batch.num_rows
 

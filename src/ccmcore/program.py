@@ -77,6 +77,7 @@ class Bound:
     pool: tuple
     reject: np.ndarray
     rejections: list
+    tags: dict
 
 
 def _plain_type(t: pa.DataType) -> pa.DataType:
@@ -184,11 +185,18 @@ class Program:
         self._templates: list[list[int]] = []
         self.template_names: list[str] = []
         self._page_text_fonts: set[int] = set()
+        self.medium_maps: list[str | None] = []
 
         for c in doc.required:
             self._column(c, "Document.required")
         for c in doc.null_text:
             self._column(c, "Document.null_text")
+        # index tags are formatted like texts but never shaped, so they are no kernel sources
+        self.tags: dict[str, _Source] = {}
+        for tag, text in doc.tags.items():
+            if not isinstance(tag, str) or not tag:
+                raise TemplateError(f"Document.tags: attribute names must be non-empty strings, not {tag!r}")
+            self.tags[tag] = self._text_spec(text, -1, f"tag {tag!r}")
         flow0 = len(self._els)
         self._flow(doc.flow)
         self.flow = (flow0, len(self._els) - flow0)
@@ -259,10 +267,11 @@ class Program:
             self._sources.append(_Source("static", font, where, text=text))
         return self._static_ids[key]
 
-    def _text_source(self, text: str, font: int, where: str) -> int:
+    def _text_spec(self, text: str, font: int, where: str) -> _Source:
+        """A text with fields as a source (not registered): static when it has no fields."""
         parts = parse_text(text, where)
         if all(p.field is None for p in parts):
-            return self._static(text, font, where)
+            return _Source("static", font, where, text=text)
         spec = []
         for p in parts:
             if p.field is None:
@@ -274,7 +283,13 @@ class Program:
             if _is_list_of_struct(t):
                 raise BindingError(f"{where}: column {p.field!r} is a list; show it with a Table", where, p.field)
             spec.append((None, p.field, self._format_for(p.field, t, where)))
-        self._sources.append(_Source("doc", font, where, parts=spec))
+        return _Source("doc", font, where, parts=spec)
+
+    def _text_source(self, text: str, font: int, where: str) -> int:
+        spec = self._text_spec(text, font, where)
+        if spec.kind == "static":
+            return self._static(text, font, where)
+        self._sources.append(spec)
         return len(self._sources) - 1
 
     def _el(self, kind: int, el, src=-1, style=-1, x=0, y=0, w=0, h=0, a=0, b=0, c=0) -> int:
@@ -360,6 +375,7 @@ class Program:
         self._fixed(tpl.content, w)
         self._templates.append([w, h, bx, by, bw, bh, f0, len(self._els) - f0])
         self.template_names.append(tpl.name)
+        self.medium_maps.append(tpl.medium_map)
         return len(self._templates) - 1
 
     def _table(self, tb: Table, where: str) -> None:
@@ -513,7 +529,13 @@ class Program:
         else:
             g = np.zeros(1, np.uint16)
             a = c = starts = lens = np.zeros(1, np.int32)
-        return Bound(sources, lists, masks, (g, a, c, starts, lens), reject, rejections)
+        tags = {}
+        for tag, s in self.tags.items():
+            if s.kind == "static":
+                tags[tag] = [s.text] * n
+            else:
+                tags[tag] = self._join(batch, s, formatted, reject_docs).to_pylist()
+        return Bound(sources, lists, masks, (g, a, c, starts, lens), reject, rejections, tags)
 
     def _missing_by_field(self, s: _Source, doc: int, missing: list[int], formatted: dict):
         """Which field of a text holds each missing character (literals are checked at compile)."""

@@ -302,12 +302,15 @@ class PageTemplate:
         body: the :class:`Frame` flowing content fills.
         content: fixed elements (:class:`Text`, :class:`Rect`, :class:`Line`, :class:`When`).
         size: (width, height); None uses the document's page size.
+        medium_map: name of the form definition's medium map its pages invoke in print
+            output (AFP IMM); None: the printer's default.
     """
 
     name: str
     body: Frame
     content: Sequence = ()
     size: tuple | None = None
+    medium_map: str | None = None
 
 
 Element = Union[Paragraph, Spacer, Table, When, Text, Rect, Line]
@@ -327,6 +330,8 @@ class Document:
         formats: column (or "list.field") -> format, e.g. ``{"total_cents": money()}``.
         null_text: column -> text shown where the value is null (default: empty).
         required: columns whose null rejects the document (reported, not rendered).
+        tags: index attributes of each document for print-file indexes (AFP TLE):
+            attribute name -> text with {fields}, e.g. ``{"Customer": "{customer_id}"}``.
         name: the document type's name.
     """
 
@@ -339,6 +344,7 @@ class Document:
     formats: dict = field(default_factory=dict)
     null_text: dict = field(default_factory=dict)
     required: Sequence[str] = ()
+    tags: dict = field(default_factory=dict)
     name: str = "document"
 
     def __post_init__(self):
