@@ -191,17 +191,17 @@ class Program:
             self._column(c, "Document.required")
         for c in doc.null_text:
             self._column(c, "Document.null_text")
+        flow0 = len(self._els)
+        self._flow(doc.flow)
+        self.flow = (flow0, len(self._els) - flow0)
+        self.first_template = self._template(doc.first)
+        self.next_template = self._template(doc.next) if doc.next is not None else self.first_template
         # index tags are formatted like texts but never shaped, so they are no kernel sources
         self.tags: dict[str, _Source] = {}
         for tag, text in doc.tags.items():
             if not isinstance(tag, str) or not tag:
                 raise TemplateError(f"Document.tags: attribute names must be non-empty strings, not {tag!r}")
             self.tags[tag] = self._text_spec(text, -1, f"tag {tag!r}")
-        flow0 = len(self._els)
-        self._flow(doc.flow)
-        self.flow = (flow0, len(self._els) - flow0)
-        self.first_template = self._template(doc.first)
-        self.next_template = self._template(doc.next) if doc.next is not None else self.first_template
 
         def rows(data, width):
             return np.array(data, dtype=np.int32).reshape(-1, width) if data else np.zeros((1, width), np.int32)
