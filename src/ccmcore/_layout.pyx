@@ -489,6 +489,11 @@ cdef class Kernel:
                 else:
                     self.sa.push_back(<int32_t>((self.pool_a[start + j] * scale_num + upem // 2) // upem))
                     cp = p[self.pool_c[start + j]] if self.pool_c[start + j] < n else 0
+                    # a space carrying a combining mark is a visible cluster, not a break
+                    if cp == 32 and j + 1 < ng and self.pool_c[start + j + 1] == self.pool_c[start + j]:
+                        cp = 0
+                    if cp == 32 and j > 0 and self.pool_c[start + j - 1] == self.pool_c[start + j]:
+                        cp = 0
                     self.sf.push_back(GF_SPACE if cp == 32 else 0)
             return ng
         i = 0
@@ -544,13 +549,14 @@ cdef class Kernel:
             if fl == GF_SPACE:
                 last_sp = i
                 w_at_sp = w
-            elif w + self.sa[i] > width and i > start:
+            elif w + self.sa[i] > width and i > start and self.sc[i] != self.sc[i - 1]:
+                # (never inside a cluster: a base letter and its marks stay on one line)
                 if last_sp > start:
                     self.add_line(start, last_sp, 0)
                     start = last_sp + 1
                     w = w - w_at_sp - self.sa[last_sp]
                     last_sp = -1
-                    if w + self.sa[i] > width and i > start:
+                    if w + self.sa[i] > width and i > start and self.sc[i] != self.sc[i - 1]:
                         continue  # the word alone still overflows: loop again to break it
                 else:
                     # one word wider than the line: break it where it overflows

@@ -94,9 +94,16 @@ def _compose(args) -> int:
 
     doc = load_document(args.template)
     progress = _Progress(sys.stderr.isatty() and not args.quiet)
+    afp = None
+    if args.format == "afp":
+        from .afp import AfpOptions
+
+        afp = AfpOptions(duplex=args.duplex, form_definition=args.form_definition)
+    elif args.duplex or args.form_definition:
+        raise CcmError("--duplex and --form-definition apply to --format afp")
     try:
         report = compose(doc, args.data, args.output, format=args.format, batch_size=args.batch_size,
-                         progress=progress)
+                         progress=progress, afp=afp)
     finally:
         progress.done()
     if args.report:
@@ -117,7 +124,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("template", help="template .py file (or module:attribute)")
     p.add_argument("data", help="data file: Parquet, Arrow IPC/Feather or CSV")
     p.add_argument("-o", "--output", required=True, help="output file")
-    p.add_argument("--format", default="pdf", choices=["pdf"], help="output format (default pdf)")
+    p.add_argument("--format", default="pdf", choices=["pdf", "afp"], help="output format (default pdf)")
+    p.add_argument("--duplex", action="store_true",
+                   help="AFP: blank back page after odd page counts, so each document starts a new sheet")
+    p.add_argument("--form-definition", metavar="NAME", help="AFP: the form definition the print server uses")
     p.add_argument("--batch-size", type=int, default=1024, help="records per batch (default 1024)")
     p.add_argument("--report", help="write the job report (rejections, warnings) as JSON here")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")

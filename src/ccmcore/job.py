@@ -26,7 +26,7 @@ from .template import Document
 
 __all__ = ["compose", "layout", "JobReport", "Warning_"]
 
-FORMATS = ("pdf",)
+FORMATS = ("pdf", "afp")
 
 
 @dataclass
@@ -98,6 +98,19 @@ def _warning_text(code: int, detail: int) -> str:
     return f"layout warning {code} ({detail})"
 
 
+def _writer(format: str, fh, *, title, afp):
+    """The device backend for a format (imported on demand: a PDF job never loads AFP code)."""
+    if format == "afp":
+        from .afp import AfpWriter
+
+        return AfpWriter(fh, options=afp)
+    if afp is not None:
+        raise ValueError("afp options were given for a PDF job")
+    from .pdf import PdfWriter
+
+    return PdfWriter(fh, title=title)
+
+
 def layout(document: Document, data, *, batch_size: int = 1024, columns=None):
     """Lay out documents without writing a device file: yields (DisplayList, Bound) per batch.
 
@@ -131,6 +144,7 @@ def compose(
     batch_size: int = 1024,
     progress: Callable[[int, int, int | None], None] | None = None,
     title: str | None = None,
+    afp=None,
 ) -> JobReport:
     """Compose every record of data into one output file.
 
@@ -140,10 +154,12 @@ def compose(
             Parquet, Arrow IPC or CSV path, or an object with ``__arrow_c_stream__``
             (polars, DuckDB, ...).
         output: the file to write.
-        format: "pdf".
+        format: "pdf" or "afp" (MO:DCA-P print file).
         batch_size: records per batch (memory grows with it, not with the job).
         progress: called after each batch with (records done, pages done, total records or None).
-        title: document title for the file's metadata.
+        title: document title for the file's metadata (PDF).
+        afp: :class:`ccmcore.afp.AfpOptions` for AFP output (duplex, form definition,
+            printer-resident coded fonts); None for the defaults.
 
     Returns:
         a :class:`JobReport`.
@@ -162,11 +178,10 @@ def compose(
     tmp = out.with_name(f".{out.name}.{os.getpid()}.part")
     report = JobReport(output=str(out), format=format)
     total = getattr(source, "num_rows", None)
-    from .pdf import PdfWriter
 
     try:
         with open(tmp, "wb") as fh:
-            writer = PdfWriter(fh, title=title)
+            writer = _writer(format, fh, title=title, afp=afp)
             for dl, bound, nrows in _batches(program, source):
                 writer.write(dl)
                 record0 = report.records
