@@ -622,15 +622,18 @@ cdef class Kernel:
             per = extra // ln.nspaces
             rem = extra - per * ln.nspaces
             w = avail
-        for i in range(ln.g0, ln.g1):
-            a = self.sa[i]
-            if per and self.sf[i] == GF_SPACE:
-                a += per + (1 if k < rem else 0)
-                k += 1
-            self.ogids.push_back(self.sg[i])
-            self.oadv.push_back(a)
-        for i in range(ln.t0, ln.t1):
-            self.otext.push_back(self.cur_str[i])
+        self.ogids.resize(<size_t>g0 + (ln.g1 - ln.g0))
+        self.oadv.resize(<size_t>g0 + (ln.g1 - ln.g0))
+        memcpy(&self.ogids[g0], &self.sg[ln.g0], (ln.g1 - ln.g0) * sizeof(uint16_t))
+        memcpy(&self.oadv[g0], &self.sa[ln.g0], (ln.g1 - ln.g0) * sizeof(int32_t))
+        if per:
+            for i in range(ln.g0, ln.g1):
+                if self.sf[i] == GF_SPACE:
+                    self.oadv[g0 + i - ln.g0] += per + (1 if k < rem else 0)
+                    k += 1
+        if ln.t1 > ln.t0:
+            self.otext.resize(<size_t>t0 + (ln.t1 - ln.t0))
+            memcpy(&self.otext[t0], self.cur_str + ln.t0, ln.t1 - ln.t0)
         self.push_item(GLYPHS, x, baseline, w, 0, self.styles[style, S_FONT], self.styles[style, S_SIZE],
                        self.styles[style, S_COLOR], -1, g0, ln.g1 - ln.g0, t0, ln.t1 - ln.t0)
 
@@ -728,12 +731,16 @@ cdef class Kernel:
         if self.shape(src, idx, style) == 0:
             return 0
         self.break_lines(width, element)
-        for i in range(<int32_t>self.sg.size()):
-            og.push_back(self.sg[i])
-            oa.push_back(self.sa[i])
-            of.push_back(self.sf[i])
-        for i in range(self.cur_len):
-            ot.push_back(self.cur_str[i])
+        cdef size_t ng = self.sg.size()
+        og.resize(g_base + ng)
+        oa.resize(g_base + ng)
+        of.resize(g_base + ng)
+        memcpy(&og[0][g_base], self.sg.data(), ng * sizeof(uint16_t))
+        memcpy(&oa[0][g_base], self.sa.data(), ng * sizeof(int32_t))
+        memcpy(&of[0][g_base], self.sf.data(), ng)
+        if self.cur_len:
+            ot.resize(t_base + self.cur_len)
+            memcpy(&ot[0][t_base], self.cur_str, self.cur_len)
         for k in range(self.lines.size()):
             ln = self.lines[k]
             ln.g0 += g_base

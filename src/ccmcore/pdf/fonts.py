@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import struct
 
 import numpy as np
 import uharfbuzz as hb
@@ -172,21 +173,22 @@ def to_unicode_cmap(font, used_gids: np.ndarray) -> bytes:
 
 def _style_flags(font) -> tuple[int, bool]:
     """PDF FontDescriptor /Flags and whether the font has a CFF outline (not glyf)."""
-    from fontTools.ttLib import TTFont
-
-    tt = TTFont(io.BytesIO(font.data), lazy=True)
+    face = font.hb_face
+    tags = set(face.table_tags)
     flags = 4  # Symbolic: glyphs are addressed by id, not through a standard encoding
-    if "post" in tt and tt["post"].isFixedPitch:
+    post = face.reference_table("post").data if "post" in tags else b""
+    if len(post) >= 16 and struct.unpack_from(">I", post, 12)[0]:  # isFixedPitch
         flags |= 1
-    if "OS/2" in tt:
-        family_class = tt["OS/2"].sFamilyClass >> 8
+    os2 = face.reference_table("OS/2").data if "OS/2" in tags else b""
+    if len(os2) >= 32:
+        family_class = struct.unpack_from(">h", os2, 30)[0] >> 8
         if 1 <= family_class <= 7:
             flags |= 2  # Serif
         elif family_class == 10:
             flags |= 8  # Script
     if font.italic_angle:
         flags |= 64
-    return flags, "CFF " in tt or "CFF2" in tt
+    return flags, "CFF " in tags or "CFF2" in tags
 
 
 def font_objects(font, used: np.ndarray, compress) -> tuple[str, list]:
