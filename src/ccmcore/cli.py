@@ -1,6 +1,8 @@
 """The ``ccm`` command line.
 
-    ccm compose TEMPLATE DATA -o OUT [--format pdf] [--batch-size N] [--report report.json]
+    ccm compose TEMPLATE DATA -o OUT [--format pdf|afp] [--batch-size N] [--report report.json]
+    ccm afp inspect FILE         structured fields, triplets and PTOCA as readable text
+    ccm afp validate FILE        strict MO:DCA/PTOCA checks; exit 1 with offsets and rules
 
 TEMPLATE is a Python file defining a :class:`ccmcore.Document` (the attribute ``document``,
 or the only Document in the file) or ``package.module:attribute``. DATA is a Parquet, Arrow
@@ -132,6 +134,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--report", help="write the job report (rejections, warnings) as JSON here")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=_compose)
+    from .afp.cli import add_commands
+
+    add_commands(sub)
     args = parser.parse_args(argv)
     try:
         return args.run(args)

@@ -1,0 +1,614 @@
+"""Internal: the streaming AFP (MO:DCA-P) writer (public names re-exported by ccmcore.afp).
+
+The print file it writes::
+
+    BRG                                   print file level resource group
+      BRS BOC OCD... EOC ERS              one per TrueType/OpenType font used: the job's
+                                          subset, inline, with its object OID
+    ERG
+    BDT                                   one document (CCSID 500 for names)
+      NOP                                 "FORMDEF=name" when a form definition is given
+      BNG                                 one named page group per customer document
+        TLE...                            its index attributes (dl.tags)
+        IMM                               when the page's medium map differs from the last one
+        BPG                               a page
+          BAG [MCF] [MDR] PGD PTD EAG     fonts of the page by local ID, size 1440/inch
+          BPT PTX... EPT                  its text, rules and boxes (PTOCA)
+        EPG
+        (BPG BAG PGD PTD EAG EPG)         duplex: a blank back for an odd page count
+      ENG
+    EDT
+
+Fonts are only known when the job ends, but they come first in the file: pages go to a
+spool file (an unnamed temporary file next to the output) as they are made, and
+:meth:`AfpWriter.close` writes the resource group, then copies the spool behind it. The
+output holds nothing until ``close``, so an interrupted job leaves no file that looks
+complete (and ``compose`` writes under a temporary name and renames at the end).
+
+Form definition: the form map (formdef) is a print-server resource that is not in the
+print file. Pass its name with the print request (for example ``-o formdef=F1INV`` for
+InfoPrint Manager ``lpr``/``pdpr``, ``FORMDEF=F1INV`` on the z/OS OUTPUT statement, or the
+form definition field of the job's print queue); ``AfpOptions(form_definition=...)``
+records the name in a NOP at the start of the document so operators and tools can read
+which formdef the file was made for, and the BNG of each document names the medium map
+active when it starts (FQN type X'8D', used by archive viewers). Its medium maps must be
+those the page templates name (``PageTemplate.medium_map``); for duplex, a medium map
+invoked mid-document (the invoice's ``INVNEXT`` for continuation pages) should not force
+a new sheet (Media Eject Control X'45' "eject to next side" in the medium map), or
+continuation pages start new sheets.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import struct
+import tempfile
+from array import array
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..display import DOC_FIELDS, GLYPHS, ITEM_FIELDS, PAGE_FIELDS, DisplayList
+from ..display import FONT as _FONT, G0 as _G0, GN as _GN, KIND as _KIND, T0 as _T0, TN as _TN
+from ..display import HEIGHT as _HEIGHT, I0 as _I0, IN as _IN, TEMPLATE as _TEMPLATE, WIDTH as _WIDTH
+from ..display import P0 as _P0, PN as _PN, RECORD as _RECORD
+from ..errors import CcmError
+from . import sf as S
+from ._ptx import PtxBuilder
+from .fonts import OID_LEN, CodedFont, JobFont
+
+__all__ = ["AfpWriter", "AfpOptions", "AfpEncodingError"]
+
+#: spool writes are gathered up to this size
+_FLUSH = 1 << 20
+
+# fixed structured fields
+_BAG = S.sf(S.BAG)
+_EAG = S.sf(S.EAG)
+_BPT = S.sf(S.BPT)
+_EPT = S.sf(S.EPT)
+_SF_HEAD = {sfid: struct.pack(">BH", 0x5A, 16) + sfid.to_bytes(3, "big") + b"\x00\x00\x00"
+            for sfid in (S.BPG, S.EPG, S.IMM, S.ENG)}
+_TLE_HEAD = b"\x5a"
+_TLE_ID = S.TLE.to_bytes(3, "big") + b"\x00\x00\x00"
+_CCSID_500 = S.t_ccsid(500)
+_CCSID_1200 = S.t_ccsid(1200)
+_EBCDIC_DIGITS = bytes.maketrans(b"0123456789", "0123456789".encode("cp500"))
+_ASCII_TO_CP500 = bytes.maketrans(bytes(range(128)), bytes(range(128)).decode("ascii").encode("cp500"))
+
+
+def _DIGITS7(n: int) -> bytes:
+    """n as 7 EBCDIC decimal digits."""
+    return (b"%07d" % n).translate(_EBCDIC_DIGITS)
+
+
+class AfpEncodingError(CcmError, ValueError):
+    """Text cannot be written in the font it is mapped to (a character outside a coded
+    font's code page), or a page needs more fonts than AFP local IDs allow.
+
+    Attributes:
+        record: input record number of the document.
+        char: the character that cannot be encoded ("" if not applicable).
+    """
+
+    def __init__(self, message: str, record: int = -1, char: str = ""):
+        super().__init__(message)
+        self.record = record
+        self.char = char
+
+
+@dataclass
+class AfpOptions:
+    """Options of :class:`AfpWriter`.
+
+    Args:
+        duplex: every document starts on a new sheet: a document with an odd number of
+            pages gets a blank page after its last.
+        form_definition: name of the form definition (form map) the file is meant to be
+            printed with; recorded in a NOP (the print request names the formdef).
+        coded_fonts: layout font PostScript name -> :class:`CodedFont`: print that font's
+            text with a printer-resident FOCA coded font instead of embedding it.
+    """
+
+    duplex: bool = False
+    form_definition: str | None = None
+    coded_fonts: dict | None = None
+
+
+class _Font:
+    """A font of the job: an inline TrueType font or a mapping to a FOCA coded font."""
+
+    __slots__ = ("font", "job", "coded")
+
+    def __init__(self, font, job: JobFont | None, coded: CodedFont | None):
+        self.font = font  # held so id(font) cannot be reused
+        self.job = job
+        self.coded = coded
+
+
+class AfpWriter:
+    """Writes display lists to one AFP print file: pages spooled as they come, fonts first at close.
+
+    Args:
+        fileobj: a binary file object with ``write`` (need not be seekable), or a path,
+            which the writer creates at :meth:`close`.
+        options: :class:`AfpOptions`.
+
+    Raises:
+        ValueError: an invalid form definition name or coded font mapping.
+
+    Used as a context manager, the writer closes on success and writes nothing when the
+    block raises.
+    """
+
+    def __init__(self, fileobj, *, options: AfpOptions | None = None):
+        self.options = options or AfpOptions()
+        if self.options.form_definition is not None:
+            S.name8(self.options.form_definition, "form definition name")
+        for key, cf in (self.options.coded_fonts or {}).items():
+            if not isinstance(cf, CodedFont):
+                raise ValueError(f"coded_fonts[{key!r}] must be a CodedFont, not {type(cf).__name__}")
+        if isinstance(fileobj, (str, os.PathLike)):
+            self._path = os.fspath(fileobj)
+            self._f = None
+            spool_dir = os.path.dirname(os.path.abspath(self._path))
+        else:
+            self._path = None
+            self._f = fileobj
+            name = getattr(fileobj, "name", None)
+            spool_dir = os.path.dirname(os.path.abspath(name)) if isinstance(name, str) and os.path.exists(name) else None
+        self._spool = tempfile.TemporaryFile(prefix=".ccm-afp-", dir=spool_dir)
+        self._parts: list[bytes] = []
+        self._pending = 0
+        self._spool_pos = 0  # bytes of the document part so far (spooled + pending)
+        self._closed = False
+        self._broken = False
+        self._pages = 0
+        self._blank_pages = 0
+        self._docs = 0
+        self._last_mm: str | None = None
+        self._fonts: list[_Font] = []
+        self._font_slot: dict[int, int] = {}
+        self._n_truetype = 0
+        self._builder: PtxBuilder | None = None
+        self._oid_patches: list[array] = []  # per slot: spool offsets of GLC font OIDs
+        self._aeg_cache: dict = {}
+        self._mm_names: dict = {}
+        self._tle_names: dict = {}
+        self.document_offset = 0  # where the document part starts in the file (after close)
+
+    # ------------------------------------------------------------------ info
+
+    @property
+    def page_count(self) -> int:
+        """Pages written so far, blank duplex backs included."""
+        return self._pages
+
+    @property
+    def blank_pages(self) -> int:
+        """Blank pages added so that documents start on a new sheet."""
+        return self._blank_pages
+
+    @property
+    def skipped_items(self) -> int:
+        """Display items AFP text cannot draw (diagonal lines), skipped so far."""
+        return self._builder.skipped if self._builder is not None else 0
+
+    # ------------------------------------------------------------------ fonts
+
+    def _register_fonts(self, dl: DisplayList, font_col: np.ndarray) -> np.ndarray:
+        font_map = np.full(len(dl.fonts), -1, dtype=np.int32)
+        if len(font_col):
+            lo, hi = int(font_col.min()), int(font_col.max())
+            if lo < 0 or hi >= len(dl.fonts):
+                raise ValueError(f"a GLYPHS item uses font index {lo if lo < 0 else hi}, "
+                                 f"but the display list has {len(dl.fonts)} font(s)")
+        present = np.zeros(len(dl.fonts), dtype=bool)
+        present[font_col] = True
+        added = False
+        coded = self.options.coded_fonts or {}
+        for i in np.flatnonzero(present).tolist():
+            font = dl.fonts[i]
+            slot = self._font_slot.get(id(font))
+            if slot is None:
+                slot = len(self._fonts)
+                cf = coded.get(font.name)
+                if cf is not None:
+                    entry = _Font(font, None, cf)
+                else:
+                    self._n_truetype += 1
+                    entry = _Font(font, JobFont(font, self._n_truetype), None)
+                    names = {f.job.full_name for f in self._fonts if f.job is not None}
+                    if entry.job.full_name in names:
+                        raise ValueError(f"two different fonts of the job share the full font name "
+                                         f"{entry.job.full_name!r}; AFP maps fonts by that name")
+                self._fonts.append(entry)
+                self._oid_patches.append(array("q"))
+                self._font_slot[id(font)] = slot
+                added = True
+            font_map[i] = slot
+        if added or self._builder is None:
+            self._rebuild_builder()
+        return font_map
+
+    def _rebuild_builder(self) -> None:
+        fonts = self._fonts
+        advs, used, codetabs, widths = [], [], [], []
+        for f in fonts:
+            adv = np.asarray(f.font.advances, dtype=np.int32)
+            advs.append(adv)
+            if f.job is not None:
+                used.append(f.job.used)
+                tab = np.zeros(0x10000, dtype=np.uint16)
+                cps = np.fromiter((cp for cp in f.font.cmap if cp <= 0xFFFF), dtype=np.int64)
+                if len(cps):
+                    tab[cps] = np.fromiter((f.font.cmap[cp] for cp in cps.tolist()), dtype=np.int64)
+                codetabs.append(tab)
+                widths.append(np.full(256, -1, dtype=np.int32))
+            else:
+                used.append(np.zeros(len(adv), dtype=np.uint8))
+                codetabs.append(f.coded.table())
+                widths.append(f.coded.width_table())
+        lens = np.array([len(a) for a in advs], dtype=np.int32)
+        off = np.zeros(len(fonts), dtype=np.int64)
+        if len(lens) > 1:
+            off[1:] = np.cumsum(lens[:-1])
+        cat = (lambda xs, dt: np.concatenate(xs).astype(dt, copy=False) if xs else np.zeros(0, dt))
+        used_all = cat(used, np.uint8)
+        for f, o, n in zip(fonts, off.tolist(), lens.tolist()):
+            if f.job is not None:
+                f.job.used = used_all[o : o + n]  # the C loops mark glyphs in the font's own array
+        skipped = self._builder.skipped if self._builder is not None else 0
+        self._builder = PtxBuilder(
+            cat(advs, np.int32), off, lens,
+            np.array([f.font.upem for f in fonts], dtype=np.int32),
+            np.array([0 if f.job is not None else 1 for f in fonts], dtype=np.int8),
+            cat(codetabs, np.uint16), cat(widths, np.int32), used_all,
+        )
+        self._builder.skipped = skipped
+        self._aeg_cache.clear()
+
+    # ------------------------------------------------------------------ structured fields
+
+    def _aeg(self, lids: bytes, w: int, h: int) -> bytes:
+        """BAG, MCF/MDR for the page's local IDs, PGD, PTD, EAG (cached)."""
+        key = (lids, w, h)
+        hit = self._aeg_cache.get(key)
+        if hit is not None:
+            return hit
+        xu, yu = _lunits(w, "width"), _lunits(h, "height")
+        mcf, mdr = [], []
+        pairs = np.frombuffer(lids, dtype=np.int32).reshape(-1, 2).tolist() if lids else []
+        for k, (slot, vfs) in enumerate(pairs, start=1):
+            f = self._fonts[slot]
+            if f.job is not None:
+                mdr.append(f.job.mdr_group(k, vfs))
+            else:
+                mcf.append(f.coded.mcf_group(k, vfs))
+        sizes = b"\x00\x00" + struct.pack(">HH", 14400, 14400) + xu.to_bytes(3, "big") + yu.to_bytes(3, "big")
+        parts = [_BAG]
+        if mcf:
+            parts.append(S.sf(S.MCF, b"".join(mcf)))
+        if mdr:
+            parts.append(S.sf(S.MDR, b"".join(mdr)))
+        parts += [S.sf(S.PGD, sizes + b"\x00\x00\x00"), S.sf(S.PTD, sizes + b"\x00\x00"), _EAG]
+        out = b"".join(parts)
+        if len(self._aeg_cache) > 4096:
+            self._aeg_cache.clear()
+        self._aeg_cache[key] = out
+        return out
+
+    def _medium_maps(self, dl: DisplayList) -> list:
+        """Per template: its medium map name (validated) or None."""
+        out = []
+        for name in (dl.medium_maps or [])[: max(len(dl.templates), len(dl.medium_maps or []))]:
+            if name is not None and name not in self._mm_names:
+                self._mm_names[name] = S.name8(name, "medium map name")
+            out.append(name)
+        return out
+
+    def _tles(self, dl: DisplayList, d: int, record: int) -> bytes:
+        out = []
+        for attr, values in dl.tags.items():
+            head = self._tle_names.get(attr)
+            if head is None:
+                head = self._tle_names[attr] = _tle_name(attr)
+            value = values[d]
+            value = "" if value is None else str(value)
+            if value.isascii():
+                data = value.encode("ascii").translate(_ASCII_TO_CP500)
+                ccsid = _CCSID_500
+            else:
+                try:
+                    data = value.encode("cp500")
+                    ccsid = _CCSID_500
+                except UnicodeEncodeError:
+                    data = value.encode("utf-16-be")
+                    ccsid = _CCSID_1200
+            n = len(data)
+            if n > 250:
+                raise ValueError(f"record {record}: tag {attr!r} value of {len(value)} characters does not fit "
+                                 f"an AFP attribute value (250 bytes)")
+            body = head + ccsid + bytes((n + 4, 0x36, 0, 0)) + data
+            out.append(_TLE_HEAD + (len(body) + 8).to_bytes(2, "big") + _TLE_ID + body)
+        return b"".join(out)
+
+    def _flush(self) -> None:
+        if self._parts:
+            self._spool.write(b"".join(self._parts))
+            self._parts.clear()
+            self._pending = 0
+
+    # ------------------------------------------------------------------ pages
+
+    def write(self, dl: DisplayList) -> list[tuple[int, int]]:
+        """Write every page of a display list (to the spool; the file is made at close).
+
+        Args:
+            dl: one batch of laid-out documents.
+
+        Returns:
+            Per row of ``dl.docs``: (0-based number of its first page in the job, byte
+            offset of its BNG in the document part). After :meth:`close` the offset in
+            the file is ``document_offset`` plus this offset.
+
+        Raises:
+            ValueError: the writer is closed or broken, the display list is inconsistent,
+                a medium map or tag cannot be written, or a page size is out of range.
+            AfpEncodingError: a character is outside a coded font's code page, or a page
+                uses more than 127 font/size pairs.
+        """
+        if self._closed:
+            raise ValueError("write() on a closed AfpWriter")
+        if self._broken:
+            raise ValueError("an earlier write() failed part-way; this AFP file cannot be finished")
+        items = np.ascontiguousarray(dl.items, dtype=np.int32).reshape(-1, ITEM_FIELDS)
+        gids = np.ascontiguousarray(dl.gids, dtype=np.uint16).reshape(-1)
+        advances = np.ascontiguousarray(dl.advances, dtype=np.int32).reshape(-1)
+        text = np.frombuffer(bytes(dl.text), dtype=np.uint8)
+        pages = np.asarray(dl.pages, dtype=np.int64).reshape(-1, PAGE_FIELDS)
+        docs = np.asarray(dl.docs, dtype=np.int64).reshape(-1, DOC_FIELDS)
+        glyph_rows = np.flatnonzero(items[:, _KIND] == GLYPHS)
+        _check(items, glyph_rows, gids, advances, len(text), pages, docs)
+        for attr, values in dl.tags.items():
+            if len(values) < len(docs):
+                raise ValueError(f"tag {attr!r} has {len(values)} values for {len(docs)} documents")
+        font_map = self._register_fonts(dl, items[glyph_rows, _FONT])
+        builder = self._builder
+        builder.bind(items, gids, advances, text, font_map)
+        try:
+            return self._write_docs(dl, builder, pages, docs)
+        except BaseException:
+            # pages of this batch may be spooled already: the file cannot be finished
+            self._broken = True
+            raise
+
+    def _write_docs(self, dl, builder, pages, docs) -> list[tuple[int, int]]:
+        result = []
+        page_rows = pages[:, [_TEMPLATE, _WIDTH, _HEIGHT, _I0, _IN]].tolist()
+        mms = self._medium_maps(dl)
+        n_mm = len(mms)
+        mm_names = self._mm_names
+        duplex = self.options.duplex
+        imm, bpg, epg, eng = _SF_HEAD[S.IMM], _SF_HEAD[S.BPG], _SF_HEAD[S.EPG], _SF_HEAD[S.ENG]
+        aeg_cache = self._aeg_cache
+        page_fn = builder.page
+        parts = self._parts
+        for d, (record, p0, pn) in enumerate(docs[:, [_RECORD, _P0, _PN]].tolist()):
+            result.append((self._pages, self._spool_pos))
+            gname = (b"%08d" % record).translate(_EBCDIC_DIGITS) if 0 <= record < 100_000_000 else _seq_name("", record)
+            self._docs += 1
+            first_mm = None
+            if pn and page_rows[p0][0] < n_mm:
+                first_mm = mms[page_rows[p0][0]]
+            if first_mm is None:
+                first_mm = self._last_mm
+            bng = gname if first_mm is None else gname + S.t_fqn(0x8D, first_mm.encode("cp500"))
+            start = len(parts)
+            parts.append(S.sf(S.BNG, bng))
+            if dl.tags:
+                parts.append(self._tles(dl, d, record))
+            w = h = 0
+            npages = self._pages
+            for p in range(p0, p0 + pn):
+                template, w, h, i0, n = page_rows[p]
+                mm = mms[template] if template < n_mm else None
+                if mm is not None and mm != self._last_mm:
+                    parts.append(imm + mm_names[mm])
+                    self._last_mm = mm
+                res = page_fn(i0, n)
+                if res is None:
+                    raise self._encoding_error(builder, dl, record)
+                ptx, lids, oids = res
+                npages += 1
+                pname = b"\xd7" + _DIGITS7(npages) if npages < 10_000_000 else _seq_name("P", npages)
+                aeg = aeg_cache.get((lids, w, h))
+                if aeg is None:
+                    aeg = self._aeg(lids, w, h)
+                if ptx:
+                    if oids is not None:
+                        base = self._spool_pos + sum(len(x) for x in parts[start:]) + len(bpg) + 8 + len(aeg) + len(_BPT)
+                        for at, slot in oids.tolist():
+                            self._oid_patches[slot].append(base + at)
+                    parts.append(b"".join((bpg, pname, aeg, _BPT, ptx, _EPT, epg, pname)))
+                else:
+                    parts.append(b"".join((bpg, pname, aeg, epg, pname)))
+            if duplex and pn % 2 == 1:
+                npages += 1
+                self._blank_pages += 1
+                pname = _seq_name("P", npages)
+                parts.append(b"".join((bpg, pname, self._aeg(b"", w, h), epg, pname)))
+            self._pages = npages
+            parts.append(eng + gname)
+            size = sum(len(x) for x in parts[start:])
+            self._spool_pos += size
+            self._pending += size
+            if self._pending >= _FLUSH:
+                self._flush()
+        return result
+
+    def _encoding_error(self, builder: PtxBuilder, dl: DisplayList, record: int) -> Exception:
+        kind, item = builder.err_kind, builder.err_item
+        if kind == 1:
+            cp = builder.err_cp
+            ch = chr(cp) if cp <= 0x10FFFF else "\ufffd"
+            font = dl.fonts[int(dl.items[item, _FONT])]
+            cf = self._fonts[self._font_slot[id(font)]].coded
+            return AfpEncodingError(
+                f"record {record}: character {ch!r} (U+{cp:04X}) in {dl.run_text(dl.items[item])!r} is not in "
+                f"code page {cf.code_page} ({cf.encoding}) of the coded font {cf.character_set} mapped to "
+                f"{font.name}", record=record, char=ch)
+        if kind == 2:
+            return AfpEncodingError(f"record {record}: a page uses more than 127 font/size pairs (AFP local IDs)",
+                                    record=record)
+        return ValueError(f"record {record}: a text size is outside 1..32,767 L-units (1/1440 inch)")
+
+    # ------------------------------------------------------------------ finishing
+
+    def close(self) -> None:
+        """Write the resource group, the document start, the spooled pages and EDT.
+
+        Creates (or writes to) the output only now. Calling close() again does nothing.
+
+        Raises:
+            FontError: a font cannot be subset.
+            ValueError: an earlier write() failed part-way (nothing is written).
+        """
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            if self._broken:
+                raise ValueError("an earlier write() failed part-way; the AFP file was not written")
+            self._flush()
+            head = [S.sf(S.BRG, S.name8("CCMRES"))]
+            oids: dict[int, bytes] = {}
+            for slot, f in enumerate(self._fonts):
+                if f.job is not None and f.job.used.any():
+                    head.append(f.job.resource())
+                    oids[slot] = f.job.oid
+            head.append(S.sf(S.ERG, S.name8("CCMRES")))
+            prefix = b"".join(head)
+            doc = [S.sf(S.BDT, S.name8("CCMDOC") + b"\x00\x00" + S.t_ccsid(500))]
+            if self.options.form_definition:
+                doc.append(S.sf(S.NOP, f"FORMDEF={self.options.form_definition}".encode("cp500")))
+            prefix += b"".join(doc)
+            self.document_offset = len(prefix)
+            out = open(self._path, "wb") if self._path is not None else self._f
+            try:
+                out.write(prefix)
+                self._copy_spool(out, oids)
+                out.write(S.sf(S.EDT, S.name8("CCMDOC")))
+                flush = getattr(out, "flush", None)
+                if flush is not None:
+                    flush()
+            finally:
+                if self._path is not None:
+                    out.close()
+        finally:
+            self._spool.close()
+
+    def _copy_spool(self, out, oids: dict[int, bytes]) -> None:
+        patches = sorted((at, slot) for slot, arr in enumerate(self._oid_patches) for at in arr)
+        spool = self._spool
+        spool.seek(0)
+        if not patches:
+            shutil.copyfileobj(spool, out, _FLUSH)
+            return
+        k = 0
+        pos = 0
+        while True:
+            chunk = spool.read(_FLUSH)
+            if not chunk:
+                break
+            end = pos + len(chunk)
+            buf = None
+            # patches that start before this chunk may reach into it
+            while k > 0 and patches[k - 1][0] + OID_LEN > pos:
+                k -= 1
+            while k < len(patches) and patches[k][0] < end:
+                at, slot = patches[k]
+                lo, hi = max(at, pos), min(at + OID_LEN, end)
+                if lo < hi:
+                    if buf is None:
+                        buf = bytearray(chunk)
+                    buf[lo - pos : hi - pos] = oids[slot][lo - at : hi - at]
+                k += 1
+            out.write(buf if buf is not None else chunk)
+            pos = end
+
+    # ------------------------------------------------------------------ context manager
+
+    def __enter__(self) -> "AfpWriter":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self._closed = True
+            self._spool.close()
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _lunits(mpt: int, what: str) -> int:
+    v = (int(mpt) + 25) // 50
+    if not 1 <= v <= 32767:
+        raise ValueError(f"page {what} of {mpt} mpt is outside 1..32,767 L-units (1/1440 inch)")
+    return v
+
+
+def _seq_name(prefix: str, n: int) -> bytes:
+    """An 8-character EBCDIC name: prefix + decimal digits, or base 36 when they run out."""
+    digits = 8 - len(prefix)
+    if n < 10 ** digits:
+        s = f"{prefix}{n:0{digits}d}"
+    else:
+        b36 = ""
+        while n:
+            n, r = divmod(n, 36)
+            b36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"[r] + b36
+        s = (prefix or "Z") + b36.rjust(8 - len(prefix or "Z"), "0")[-(8 - len(prefix or "Z")):]
+    return s.encode("cp500")
+
+
+def _encode_attr(text: str) -> tuple[int, bytes]:
+    """(CCSID, bytes): EBCDIC 500 when the text has only its characters, else UTF-16BE."""
+    try:
+        return 500, text.encode("cp500")
+    except UnicodeEncodeError:
+        return 1200, text.encode("utf-16-be")
+
+
+def _tle_name(attr: str) -> bytes:
+    ccsid, data = _encode_attr(str(attr))
+    if len(data) > 250:
+        raise ValueError(f"tag attribute name {attr!r} is longer than 250 bytes in AFP")
+    return S.t_ccsid(ccsid) + S.t_fqn(0x0B, data)
+
+
+def _check(items, glyph_rows, gids, advances, ntext, pages, docs) -> None:
+    if len(gids) != len(advances):
+        raise ValueError(f"display list has {len(gids)} glyph ids but {len(advances)} advances")
+    if len(glyph_rows):
+        g0 = items[glyph_rows, _G0].astype(np.int64)
+        gn = items[glyph_rows, _GN].astype(np.int64)
+        if (g0 < 0).any() or (gn < 0).any() or (g0 + gn > len(gids)).any():
+            raise ValueError("a GLYPHS item's glyph slice lies outside the display list's gids")
+        t0 = items[glyph_rows, _T0].astype(np.int64)
+        tn = items[glyph_rows, _TN].astype(np.int64)
+        if (t0 < 0).any() or (tn < 0).any() or (t0 + tn > ntext).any():
+            raise ValueError("a GLYPHS item's text slice lies outside the display list's text")
+    if len(pages):
+        i0, n = pages[:, _I0], pages[:, _IN]
+        if (i0 < 0).any() or (n < 0).any() or (i0 + n > len(items)).any():
+            raise ValueError("a page's item slice lies outside the display list's items")
+        if (pages[:, _WIDTH] <= 0).any() or (pages[:, _HEIGHT] <= 0).any():
+            raise ValueError("every page needs a positive WIDTH and HEIGHT")
+    if len(docs):
+        p0, pn = docs[:, _P0], docs[:, _PN]
+        if (p0 < 0).any() or (pn < 0).any() or (p0 + pn > len(pages)).any():
+            raise ValueError("a document's page slice lies outside the display list's pages")
