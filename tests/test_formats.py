@@ -394,3 +394,65 @@ def test_reprs_and_equality():
 def test_bad_money_arguments(kwargs):
     with pytest.raises(TemplateError):
         money(**kwargs)
+
+
+# ---------------------------------------------------------------- group sizes (CLDR grouping)
+
+
+def ref_grouped(value, decimals, scale, primary, secondary, group=","):
+    """Python reference: the rightmost group has ``primary`` digits, the others ``secondary``."""
+    if value is None:
+        return None
+    plain = ref_amount(value, decimals=decimals, scale=scale, group="")
+    sign, body = ("-", plain[1:]) if plain.startswith("-") else ("", plain)
+    whole, _, frac = body.partition(".")
+    parts = []
+    if len(whole) > primary:
+        parts.append(whole[-primary:])
+        whole = whole[:-primary]
+        while len(whole) > secondary:
+            parts.append(whole[-secondary:])
+            whole = whole[:-secondary]
+    parts.append(whole)
+    return sign + group.join(reversed(parts)) + ("." + frac if frac else "")
+
+
+@pytest.mark.parametrize("sizes", [(3, 2), (2, 2), (4, 1), (1, 3), (3, 3)])
+def test_kernel_group_sizes_on_every_path(sizes):
+    from ccmcore import _format
+    primary, secondary = sizes
+    kernel = _format.NumberKernel(2, b"\xe2\x80\x99", b".", b"", b"", b"-", b"", primary, secondary)
+    values = with_nulls(random_ints(2000).tolist())
+    arr = pa.array(values, pa.int64())
+    out = pa.Array.from_buffers(pa.string(), len(arr), [arr.buffers()[0], *kernel.format_int(
+        arr.buffers()[1], 0, len(arr), 8, True, arr.buffers()[0], 2)])
+    assert out.to_pylist() == [ref_grouped(v, 2, 2, primary, secondary, "’") for v in values]
+    dec = pa.array([None if v is None else Decimal(v).scaleb(-3) for v in values], pa.decimal128(38, 3))
+    out = pa.Array.from_buffers(pa.string(), len(dec), [dec.buffers()[0], *kernel.format_decimal128(
+        dec.buffers()[1], 0, len(dec), dec.buffers()[0], 3)])
+    assert out.to_pylist() == [ref_grouped(v, 2, 3, primary, secondary, "’") for v in values]
+    with pytest.raises(ValueError):
+        _format.NumberKernel(2, b",", b".", b"", b"", b"-", b"", 0, 3)
+
+
+def test_small_codes_and_interleave_kernels():
+    from ccmcore import _format
+    ids = pa.array(["de", "en", None, "de", "", "fr_CH_long_id", "en", "fr_CH_long_id"])
+    codes = np.empty(len(ids), np.int32)
+    b = ids.buffers()
+    keys = _format.small_codes(b[1], b[2], 0, len(ids), b[0], codes)
+    assert keys == [b"de", b"en", b"", b"fr_CH_long_id"]
+    assert codes.tolist() == [0, 1, -1, 0, 2, 3, 1, 3]
+    codes2 = np.empty(5, np.int32)
+    assert _format.small_codes(b[1], b[2], 3, 5, b[0], codes2) == [b"de", b"", b"fr_CH_long_id", b"en"]
+    many = pa.array([str(i) for i in range(300)])
+    b = many.buffers()
+    assert _format.small_codes(b[1], b[2], 0, 300, None, np.empty(300, np.int32)) is None
+    g0, g1 = pa.array(["a", None, "ccc"]), pa.array(["bb"])
+    group = np.array([0, 1, 2, 0, 0], np.int32)  # group 2: null rows
+    validity, offsets, data, nulls = _format.interleave(group, [tuple(g0.buffers()), tuple(g1.buffers())])
+    out = pa.Array.from_buffers(pa.string(), 5, [validity, offsets, data], null_count=nulls)
+    out.validate(full=True)
+    assert out.to_pylist() == ["a", "bb", None, None, "ccc"] and nulls == 2
+    with pytest.raises(ValueError):
+        _format.interleave(np.array([1, 1], np.int32), [tuple(g0.buffers()), tuple(g1.buffers())])

@@ -17,6 +17,8 @@ class NumberKernel:
         pos_suffix: bytes,
         neg_prefix: bytes,
         neg_suffix: bytes,
+        primary: int = 3,
+        secondary: int = 3,
     ) -> None: ...
     def format_int(
         self,
@@ -48,3 +50,16 @@ class DateKernel:
         ticks_per_second: int,
         validity: _Bytes | None,
     ) -> tuple[pa.Buffer, pa.Buffer]: ...
+
+def small_codes(
+    offsets: _Bytes,
+    data: _Bytes | None,
+    offset: int,
+    length: int,
+    validity: _Bytes | None,
+    codes: Any,
+) -> list[bytes] | None: ...
+
+def interleave(
+    group: Any, pieces: list[tuple[pa.Buffer | None, pa.Buffer, pa.Buffer | None]]
+) -> tuple[pa.Buffer | None, pa.Buffer, pa.Buffer, int]: ...

@@ -7,18 +7,21 @@ Not a public API; :mod:`ccmcore.formats` is. Every kernel reads an Arrow value b
 valid slot into one growable byte buffer plus int32 offsets (null slots get an empty
 slot), and returns both as ``pyarrow.Buffer`` objects that own the memory (zero-copy).
 The caller builds the ``pa.string()`` array with ``pa.Array.from_buffers``.
+
+For per-row locales, ``small_codes`` numbers the few distinct locale ids of a string column
+and ``interleave`` merges the texts formatted per locale group back into row order.
 """
 
 from libc.stdint cimport (
     int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t, uintptr_t,
 )
 from libc.stdlib cimport free, malloc, realloc
-from libc.string cimport memcpy, memset
+from libc.string cimport memcmp, memcpy, memset
 from libc.math cimport nearbyint
 
 import pyarrow as pa
 
-__all__ = ["NumberKernel", "DateKernel"]
+__all__ = ["NumberKernel", "DateKernel", "small_codes", "interleave"]
 
 cdef extern from *:
     """
@@ -236,6 +239,8 @@ cdef struct NumSpec:
     int decimals
     const char* group
     int group_len
+    int primary             # digits in the group next to the decimal separator (3; 3 in India)
+    int secondary           # digits in every group further left (3; 2 in India)
     const char* dec
     int dec_len
     const char* pre[2]      # [0] positive, [1] negative
@@ -272,12 +277,12 @@ cdef inline char* _emit(char* p, const char* digs, int nd, bint neg,
     """Write prefix, grouped integer digits, decimal part and suffix; return the new end."""
     cdef int s = 1 if neg else 0
     cdef int ni = nd - sp.decimals
-    cdef int g, j
+    cdef int g, j, head, size
     if sp.pre_len[s]:
         p = ccm_put(p, sp.pre[s], sp.pre_len[s])
-    if sp.group_len == 0:
+    if sp.group_len == 0 or ni <= sp.primary:
         p = ccm_put(p, digs, ni)
-    else:
+    elif sp.primary == 3 and sp.secondary == 3:
         g = ni % 3
         if g == 0:
             g = 3
@@ -294,6 +299,19 @@ cdef inline char* _emit(char* p, const char* digs, int nd, bint neg,
             p[2] = digs[j + 2]
             p += 3
             j += 3
+    else:
+        # the rightmost group has ``primary`` digits, the others ``secondary`` (e.g. 12,34,567)
+        head = ni - sp.primary
+        g = head % sp.secondary
+        if g == 0:
+            g = sp.secondary
+        p = ccm_put(p, digs, g)
+        j = g
+        while j < ni:
+            size = sp.primary if j == head else sp.secondary
+            p = ccm_put(p, sp.group, sp.group_len)
+            p = ccm_put(p, digs + j, size)
+            j += size
     if sp.decimals:
         if sp.dec_len == 1:
             p[0] = sp.dec[0]
@@ -308,7 +326,8 @@ cdef inline char* _emit(char* p, const char* digs, int nd, bint neg,
 
 cdef inline int _put(OutBuf* out, const char* digs, int nd, bint neg,
                      const NumSpec* sp) noexcept nogil:
-    cdef Py_ssize_t need = sp.fixed + nd + (nd // 3 + 1) * sp.group_len + SLACK
+    cdef int smallest = sp.primary if sp.primary < sp.secondary else sp.secondary
+    cdef Py_ssize_t need = sp.fixed + nd + (nd // smallest + 1) * sp.group_len + SLACK
     if out.pos + need > out.cap:
         if _grow(out, need) != 0:
             return -1
@@ -433,15 +452,23 @@ cdef class NumberKernel:
         decimals: digits after the decimal separator (0..18).
         group, decimal: UTF-8 bytes of the thousands and decimal separators (group may be empty).
         pos_prefix, pos_suffix, neg_prefix, neg_suffix: UTF-8 bytes around the amount.
+        primary, secondary: group sizes (CLDR grouping): the group next to the decimal
+            separator has ``primary`` digits, every other ``secondary`` (3, 3 by default;
+            3, 2 for Indian grouping), each 1..99.
     """
 
     cdef NumSpec spec
     cdef bytes _keep_group, _keep_dec, _keep_pp, _keep_ps, _keep_np, _keep_ns
 
     def __cinit__(self, int decimals, bytes group, bytes decimal, bytes pos_prefix,
-                  bytes pos_suffix, bytes neg_prefix, bytes neg_suffix):
+                  bytes pos_suffix, bytes neg_prefix, bytes neg_suffix, int primary=3,
+                  int secondary=3):
         if not 0 <= decimals <= 18:
             raise ValueError("decimals must be in 0..18")
+        if not (1 <= primary <= 99 and 1 <= secondary <= 99):
+            raise ValueError("group sizes must be in 1..99")
+        self.spec.primary = primary
+        self.spec.secondary = secondary
         pad = b"\0" * SLACK   # ccm_put may read 16 bytes from each piece
         self._keep_group, self._keep_dec = group + pad, decimal + pad
         self._keep_pp, self._keep_ps = pos_prefix + pad, pos_suffix + pad
@@ -464,7 +491,7 @@ cdef class NumberKernel:
 
     cdef Py_ssize_t _estimate(self):
         # a typical amount: ~10 digits and 3 groups; the buffer grows if that is short
-        return self.spec.fixed + 10 + self.spec.decimals + 3 * self.spec.group_len
+        return self.spec.fixed + 10 + self.spec.decimals + 4 * self.spec.group_len
 
     def format_int(self, const int8_t[::1] values not None, Py_ssize_t offset,
                    Py_ssize_t length, int width, bint signed,
@@ -603,7 +630,8 @@ cdef object _empty():
 cdef enum:
     OP_LIT = 0      # a = offset in literals, b = length
     OP_NUM = 1      # a = field, b = pad (0 zeros, 1 none, 2 spaces)
-    OP_NAME = 2     # a = first index in the names table, b = 0 month, 1 weekday, 2 am/pm
+    OP_NAME = 2     # a = first index in the names table, b = 0 month, 1 weekday, 2 am/pm,
+                    # 3 era (two names: before year 0, from year 0 on)
 
 cdef enum:
     F_DAY = 0
@@ -616,6 +644,8 @@ cdef enum:
     F_SECOND = 7
     F_YDAY = 8
     F_MICRO = 9
+    F_HOUR0_11 = 10   # hour % 12, 0..11 (CLDR 'K')
+    F_HOUR1_24 = 11   # 1..24, midnight is 24 (CLDR 'k')
 
 
 cdef struct Civil:
@@ -762,13 +792,19 @@ cdef int _dates(const char* v, bint days32, int64_t tps, const uint8_t* valid,
                     p = _num(p, c.yday, 3, b)
                 elif a == F_MICRO:
                     p = _num(p, c.micro, 6, b)
+                elif a == F_HOUR0_11:
+                    p = _num(p, c.hour % 12, 2, b)
+                elif a == F_HOUR1_24:
+                    p = _num(p, c.hour if c.hour != 0 else 24, 2, b)
             else:
                 if b == 0:
                     idx = a + c.month - 1
                 elif b == 1:
                     idx = a + c.wday
-                else:
+                elif b == 2:
                     idx = a + (1 if c.hour >= 12 else 0)
+                else:
+                    idx = a + (1 if c.year >= 0 else 0)
                 p = ccm_put(p, names + name_offs[idx], name_offs[idx + 1] - name_offs[idx])
         out.pos = p - out.data
         if out.pos > INT32_LIMIT:
@@ -832,3 +868,203 @@ cdef class DateKernel:
                         vp, offset, length, ops, nops, lits, names, &self.name_offs[0],
                         self.max_len, &out, offs)
         return _finish(rc, &out, offs, length)
+
+
+# ---------------------------------------------------------------- grouping rows by a short key
+
+cdef enum:
+    MAX_KEYS = 256      # distinct values small_codes handles before giving up
+
+
+cdef inline uint64_t _short_key(const char* p, int32_t n) noexcept nogil:
+    """The bytes of a string of at most 8 bytes packed in one integer (with its length apart)."""
+    cdef uint64_t key = 0
+    cdef int32_t j
+    for j in range(n):
+        key = (key << 8) | <uint8_t>p[j]
+    return key
+
+
+def small_codes(const int8_t[::1] offsets not None, const int8_t[::1] data, Py_ssize_t offset,
+                Py_ssize_t length, const int8_t[::1] validity, int32_t[::1] codes not None):
+    """Number the distinct values of a string array with few of them (locale ids per row).
+
+    ``offsets`` and ``data`` are the int32 offsets and bytes buffers of a ``pa.string()``
+    array, ``offset``/``length`` its slice and ``validity`` its bitmap (or None). Writes
+    each row's code (first-seen order; -1 for null) to ``codes`` and returns the list of
+    distinct values as bytes, or None when there are more than 256 of them (the caller
+    then uses a hash-based encoding).
+    """
+    cdef const int32_t* offs
+    cdef const char* d = NULL
+    cdef const uint8_t* vp = NULL
+    cdef int32_t key_start[MAX_KEYS]
+    cdef int32_t key_len[MAX_KEYS]
+    cdef uint64_t key_val[MAX_KEYS]
+    cdef int nkeys = 0
+    cdef int last = -1
+    cdef int k
+    cdef Py_ssize_t i
+    cdef int32_t s, ln
+    cdef uint64_t key = 0
+    cdef bint overflow = False
+    if offsets.shape[0] < (offset + length + 1) * 4:
+        raise ValueError("offsets buffer is too short")
+    if codes.shape[0] < length:
+        raise ValueError("codes array is too short")
+    if length == 0:
+        return []
+    offs = <const int32_t*>&offsets[0] + offset
+    if data is not None and data.shape[0] > 0:
+        d = <const char*>&data[0]
+        if offs[length] > data.shape[0] or offs[0] < 0:
+            raise ValueError("data buffer is too short")
+    elif offs[length] != offs[0]:
+        raise ValueError("data buffer is missing")
+    if validity is not None:
+        if validity.shape[0] * 8 < offset + length:
+            raise ValueError("validity bitmap is too short")
+        vp = <const uint8_t*>&validity[0]
+    with nogil:
+        for i in range(length):
+            if vp != NULL and not _is_valid(vp, offset + i):
+                codes[i] = -1
+                continue
+            s = offs[i]
+            ln = offs[i + 1] - s
+            if ln <= 8:
+                key = _short_key(d + s, ln)
+                if last >= 0 and key_len[last] == ln and key_val[last] == key:
+                    codes[i] = last
+                    continue
+                k = 0
+                while k < nkeys and not (key_len[k] == ln and key_val[k] == key):
+                    k += 1
+            else:
+                k = 0
+                while k < nkeys and not (key_len[k] == ln and memcmp(d + key_start[k], d + s, ln) == 0):
+                    k += 1
+            if k == nkeys:
+                if nkeys == MAX_KEYS:
+                    overflow = True
+                    break
+                key_start[k] = s
+                key_len[k] = ln
+                key_val[k] = key if ln <= 8 else 0
+                nkeys += 1
+            codes[i] = k
+            last = k
+    if overflow:
+        return None
+    return [(<const char*>d)[key_start[k]:key_start[k] + key_len[k]] if key_len[k] else b""
+            for k in range(nkeys)]
+
+
+def interleave(const int32_t[::1] group not None, list pieces):
+    """Merge per-group string arrays back into row order.
+
+    ``pieces[g]`` is a ``(validity, offsets, data)`` buffer triple of a ``pa.string()``
+    array (offset 0) holding, in row order, the texts of the rows whose ``group`` is ``g``;
+    a row whose group is not in ``0..len(pieces)-1`` is null. Returns ``(validity or None,
+    offsets, data, null_count)`` of the merged array.
+    """
+    cdef Py_ssize_t n = group.shape[0]
+    cdef Py_ssize_t ng = len(pieces)
+    cdef Py_ssize_t i, g, j, total = 0, nulls = 0, pos = 0
+    cdef int32_t a, b
+    cdef const int32_t** offs = NULL
+    cdef const char** datas = NULL
+    cdef const uint8_t** valids = NULL
+    cdef Py_ssize_t* cursor = NULL
+    cdef Py_ssize_t* sizes = NULL
+    cdef int32_t* out_offs = NULL
+    cdef char* out = NULL
+    cdef uint8_t* out_valid = NULL
+    cdef const int8_t[::1] mv
+    cdef bint bad = False
+    keep = []
+    offs = <const int32_t**>malloc((ng + 1) * sizeof(void*))
+    datas = <const char**>malloc((ng + 1) * sizeof(void*))
+    valids = <const uint8_t**>malloc((ng + 1) * sizeof(void*))
+    cursor = <Py_ssize_t*>malloc((ng + 1) * sizeof(Py_ssize_t))
+    sizes = <Py_ssize_t*>malloc((ng + 1) * sizeof(Py_ssize_t))
+    try:
+        if offs == NULL or datas == NULL or valids == NULL or cursor == NULL or sizes == NULL:
+            raise MemoryError()
+        for g in range(ng):
+            validity, offsets, data = pieces[g]
+            mv = offsets
+            keep.append(mv)
+            if mv.shape[0] < 4:
+                raise ValueError("offsets buffer is too short")
+            offs[g] = <const int32_t*>&mv[0]
+            sizes[g] = mv.shape[0] // 4 - 1
+            cursor[g] = 0
+            datas[g] = NULL
+            if data is not None and len(data) > 0:
+                mv = data
+                keep.append(mv)
+                datas[g] = <const char*>&mv[0]
+                if offs[g][sizes[g]] > mv.shape[0]:
+                    raise ValueError("data buffer is too short")
+            elif offs[g][sizes[g]] != offs[g][0]:
+                raise ValueError("data buffer is missing")
+            valids[g] = NULL
+            if validity is not None:
+                mv = validity
+                keep.append(mv)
+                if mv.shape[0] * 8 < sizes[g]:
+                    raise ValueError("validity bitmap is too short")
+                valids[g] = <const uint8_t*>&mv[0]
+            total += offs[g][sizes[g]] - offs[g][0]
+        if total > INT32_LIMIT:
+            raise OverflowError("formatted column is larger than 2 GiB; format it in smaller batches")
+        out_offs = <int32_t*>malloc((n + 1) * sizeof(int32_t))
+        out = <char*>malloc(total + 1)
+        out_valid = <uint8_t*>malloc((n + 7) // 8 + 1)
+        if out_offs == NULL or out == NULL or out_valid == NULL:
+            raise MemoryError()
+        memset(out_valid, 0, (n + 7) // 8 + 1)
+        out_offs[0] = 0
+        with nogil:
+            for i in range(n):
+                g = group[i]
+                if g < 0 or g >= ng:
+                    nulls += 1
+                elif cursor[g] >= sizes[g]:
+                    bad = True
+                    break
+                else:
+                    j = cursor[g]
+                    cursor[g] = j + 1
+                    if valids[g] != NULL and not _is_valid(valids[g], j):
+                        nulls += 1
+                    else:
+                        a = offs[g][j]
+                        b = offs[g][j + 1]
+                        if b > a:
+                            memcpy(out + pos, datas[g] + a, b - a)
+                            pos += b - a
+                        out_valid[i >> 3] |= <uint8_t>(1 << (i & 7))
+                out_offs[i + 1] = <int32_t>pos
+        if bad or pos > total:
+            raise ValueError("group sizes do not match the pieces")
+        data_buf = _wrap(out, pos)
+        out = NULL
+        offs_buf = _wrap(<char*>out_offs, (n + 1) * sizeof(int32_t))
+        out_offs = NULL
+        if nulls:
+            valid_buf = _wrap(<char*>out_valid, (n + 7) // 8)
+            out_valid = NULL
+        else:
+            valid_buf = None
+        return valid_buf, offs_buf, data_buf, nulls
+    finally:
+        free(offs)
+        free(datas)
+        free(valids)
+        free(cursor)
+        free(sizes)
+        free(out_offs)
+        free(out)
+        free(out_valid)

@@ -7,12 +7,25 @@ layout calls :meth:`Format.apply` per batch. Numbers, money and dates are format
 the C kernels in :mod:`ccmcore._format` straight from the Arrow buffers: no Python
 loop runs per value. Nulls stay null; the caller decides what a missing value shows.
 
+Locales: ``money``, ``number`` and ``date`` take ``locale="de"`` (a fixed locale: CLDR
+symbols, currency placement, month names and date patterns, from Babel via
+:mod:`ccmcore.locales`) or ``locale_column="language"`` (each row in its own locale,
+read from a string column of locale ids such as ``"en"``, ``"de"``, ``"fr_CH"``). Per-row
+formatting is vectorised per batch: rows are grouped by locale, each group is formatted
+by the C kernel with that locale's settings, and the results are put back in row order.
+A row whose locale id is unknown (or null, with no fixed ``locale`` to fall back on)
+cannot be formatted: :meth:`Format.apply` raises :class:`~ccmcore.errors.DataError`
+naming the value, with the rows concerned (the job rejects those documents).
+
 Example::
 
     from ccmcore.formats import money, date
     money(currency="€ ").apply(pa.array([123456789, -5]))   # ["€ 1,234,567.89", "-€ 0.05"]
     money(group=".", decimal=",", currency=" €", currency_after=True)  # "1.234.567,89 €"
     date("%-d %B %Y").apply(pa.array([datetime.date(2024, 3, 5)]))   # ["5 March 2024"]
+    money(currency="EUR", locale="de")                      # "1.234.567,89 €" (CLDR, NBSP)
+    money(currency="EUR", locale_column="language")         # per row: "€1,234,567.89" in en
+    date("long", locale="de")                               # "5. März 2024"
 """
 
 from __future__ import annotations
@@ -26,7 +39,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import _format
+from . import locales as _locales
 from .errors import BindingError, DataError, TemplateError
+from .rules import Rule, _Col
 
 __all__ = [
     "Format",
@@ -80,15 +95,79 @@ def _build(arr: pa.Array, bufs: tuple[pa.Buffer, pa.Buffer]) -> pa.StringArray:
     )
 
 
+def _locale_args(locale, locale_column) -> tuple[str | None, str | None]:
+    """(canonical fixed locale or None, locale column or None) from the public arguments."""
+    if isinstance(locale, Rule):
+        if not isinstance(locale, _Col):
+            raise TemplateError(f"locale takes a locale id or col('column'), not the expression {locale!r}")
+        if locale_column is not None and locale_column != locale.name:
+            raise TemplateError(f"locale={locale!r} and locale_column={locale_column!r} disagree")
+        locale, locale_column = None, locale.name
+    if locale is not None:
+        locale = _locales.require(locale, "locale")
+    if locale_column is not None and (not isinstance(locale_column, str) or not locale_column):
+        raise TemplateError(f"locale_column must be a column name, got {locale_column!r}")
+    return locale, locale_column
+
+
+def _locale_codes(loc: pa.Array | pa.ChunkedArray, n: int) -> tuple[list, np.ndarray]:
+    """(distinct locale ids, int32 code per row) of per-row locale ids; a null id gets code
+    ``len(ids)``. A C scan when there are few distinct ids (the usual case), else hashing."""
+    loc = _as_array(loc)
+    if len(loc) != n:
+        raise ValueError(f"locale has {len(loc)} values for {n} rows")
+    t = loc.type
+    if pa.types.is_null(t) or loc.null_count == n:
+        return [], np.zeros(n, dtype=np.int32)
+    if pa.types.is_dictionary(t):
+        if not _string_like(t.value_type):
+            raise BindingError(f"locale ids must be strings, got {t}")
+        names = loc.dictionary.to_pylist()
+        codes = pc.fill_null(pc.cast(loc.indices, pa.int32()), len(names)).to_numpy().copy()
+        return names, codes
+    if not _string_like(t):
+        raise BindingError(f"locale ids must be strings, got {t}")
+    if t != pa.string():
+        loc = pc.cast(loc, pa.string())
+    codes = np.empty(n, dtype=np.int32)
+    bufs = loc.buffers()
+    keys = _format.small_codes(bufs[1], bufs[2], loc.offset, n, bufs[0] if loc.null_count else None, codes)
+    if keys is None:  # many distinct ids: let Arrow hash them
+        enc = pc.dictionary_encode(loc)
+        names = enc.dictionary.to_pylist()
+        return names, pc.fill_null(pc.cast(enc.indices, pa.int32()), len(names)).to_numpy().copy()
+    names = [k.decode("utf-8", "replace") for k in keys]
+    codes[codes < 0] = len(names)
+    return names, codes
+
+
+def _string_like(t: pa.DataType) -> bool:
+    return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t)
+
+
+def _rows_error(message: str, rows: np.ndarray) -> DataError:
+    """A DataError for several rows: ``record`` is the first, ``records`` all of them."""
+    err = DataError(message, record=int(rows[0]))
+    err.records = rows
+    return err
+
+
 class Format:
     """Base class of field formats.
 
     Attributes:
         kind: what the format needs, in words, for binding errors
             (e.g. ``"integer, decimal or floating-point"``).
+        locale: the fixed locale (canonical id such as ``"de_CH"``), or None.
+        locale_column: the column whose values give each row's locale, or None. When it is
+            set, :meth:`apply` needs those values (``apply(arr, locale=...)``); binding
+            checks the column exists and holds strings.
     """
 
     kind: str = "any type"
+    locale: str | None = None
+    locale_column: str | None = None
+    _localized = False  # formats whose output depends on a locale
 
     def accepts(self, dtype: pa.DataType) -> bool:
         """Whether columns of ``dtype`` can be formatted (dictionary types: by value type)."""
@@ -99,19 +178,36 @@ class Format:
     def _accepts(self, dtype: pa.DataType) -> bool:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def apply(self, arr: pa.Array | pa.ChunkedArray) -> pa.StringArray:
+    def apply(self, arr: pa.Array | pa.ChunkedArray,
+              locale: pa.Array | pa.ChunkedArray | None = None) -> pa.StringArray:
         """Format ``arr`` into a ``pa.string()`` array of the same length; nulls stay null.
 
         A ChunkedArray is combined first; dictionary arrays are formatted on their
         dictionary and taken by index.
 
+        Args:
+            arr: the values.
+            locale: per-row locale ids (strings, same length as ``arr``), needed by a format
+                made with ``locale_column``; a null id uses the format's fixed ``locale``.
+                Formats that do not depend on a locale (``text()``) ignore it.
+
         Raises:
-            BindingError: the array's type is not one :meth:`accepts` allows.
-            DataError: a value cannot be formatted (``record`` is its index in ``arr``).
+            BindingError: the array's type is not one :meth:`accepts` allows, or ``locale``
+                is not a string array.
+            DataError: a value cannot be formatted (``record`` is its index in ``arr``); or a
+                row's locale id is unknown, or null with no fixed locale (the message names
+                the value; ``record`` is the first such row and ``records`` all of them).
+            TemplateError: the format has a ``locale_column`` and ``locale`` was not given.
         """
         a = _as_array(arr)
         if not self.accepts(a.type):
             raise BindingError(f"{self!r} needs {self.kind}, got {a.type}")
+        if self._localized:
+            if locale is not None:
+                return self._apply_by_locale(a, locale)
+            if self.locale_column is not None:
+                raise TemplateError(f"{self!r} formats each row in the locale of column "
+                                    f"{self.locale_column!r}: pass its values, apply(arr, locale=...)")
         if pa.types.is_dictionary(a.type):
             return pc.take(self.apply(a.dictionary), a.indices)
         if len(a) == 0 or a.null_count == len(a):
@@ -120,6 +216,86 @@ class Format:
 
     def _apply(self, arr: pa.Array) -> pa.StringArray:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    # -------------------------------------------------------------- per-row locales
+
+    def _kernel_for(self, locale: str | None):
+        """The kernel for a canonical locale id (None: no locale), built once and kept."""
+        kernel = self._kernels.get(locale)
+        if kernel is None:
+            kernel = self._kernels[locale] = self._make_kernel(locale)
+        return kernel
+
+    def _make_kernel(self, locale: str | None):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _apply_with(self, arr: pa.Array, kernel) -> pa.StringArray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _apply_by_locale(self, a: pa.Array, locale) -> pa.StringArray:
+        """Group rows by locale, format each group with its kernel, merge back in row order."""
+        n = len(a)
+        names, codes = _locale_codes(locale, n)
+        if pa.types.is_dictionary(a.type):
+            a = a.dictionary_decode()
+        if n == 0 or a.null_count == n:
+            return pa.nulls(n, pa.string())
+        null_code = len(names)
+        valid = None if a.null_count == 0 else pc.is_valid(a).to_numpy(zero_copy_only=False)
+        used = np.bincount(codes if valid is None else codes[valid], minlength=null_code + 1)
+        group_of = np.full(null_code + 1, -1, dtype=np.int32)
+        groups: dict[str, int] = {}
+        kernels = []
+        where = f" in column {self.locale_column!r}" if self.locale_column else ""
+
+        def rows_of(code):
+            hit = codes == code
+            return np.flatnonzero(hit if valid is None else hit & valid)
+
+        for code in np.flatnonzero(used):
+            raw = names[code] if code < null_code else None
+            name = _locales.canonical(raw) if raw is not None else self.locale
+            if name is None:
+                if raw is None:
+                    raise _rows_error(f"{self!r}: the locale{where} is null and the format has no "
+                                      "fixed locale to fall back on", rows_of(code))
+                raise _rows_error(f"{self!r}: unknown locale {raw!r}{where}", rows_of(code))
+            if name not in groups:
+                try:
+                    kernel = self._kernel_for(name)
+                except TemplateError as e:  # e.g. the locale's date pattern has an unsupported field
+                    raise _rows_error(f"{self!r}: locale {name!r}{where}: {e}", rows_of(code)) from None
+                groups[name] = len(groups)
+                kernels.append(kernel)
+            group_of[code] = groups[name]
+        if len(kernels) == 1:  # one locale in this batch: no grouping needed
+            return self._sub_apply(a, kernels[0], None)
+        null_group = len(kernels)
+        group_of[group_of < 0] = null_group
+        gid = group_of[codes]
+        if valid is not None:
+            gid[~valid] = null_group
+        pieces = []
+        for g, kernel in enumerate(kernels):
+            rows = np.flatnonzero(gid == g)
+            out = self._sub_apply(a.take(pa.array(rows)), kernel, rows)
+            if out.offset:  # pragma: no cover - the kernels build arrays at offset 0
+                out = pa.concat_arrays([out])
+            pieces.append(tuple(out.buffers()))
+        # the C merge puts each group's texts back at their rows, in one pass
+        validity, offsets, data, nulls = _format.interleave(gid, pieces)
+        return pa.Array.from_buffers(pa.string(), n, [validity, offsets, data], null_count=nulls)
+
+    def _sub_apply(self, arr: pa.Array, kernel, rows: np.ndarray | None) -> pa.StringArray:
+        """Format one locale's rows; a DataError's record is mapped back to the batch row."""
+        if arr.null_count == len(arr):
+            return pa.nulls(len(arr), pa.string())
+        try:
+            return self._apply_with(arr, kernel)
+        except DataError as e:
+            if rows is None or not 0 <= e.record < len(rows):
+                raise
+            raise DataError(str(e), record=int(rows[e.record]), field=e.field) from None
 
 
 # ---------------------------------------------------------------- numbers and money
@@ -142,32 +318,90 @@ def _numeric_type(dtype: pa.DataType) -> bool:
 
 
 class NumberFormat(Format):
-    """Grouped decimal numbers; see :func:`number`. Also the engine of :class:`MoneyFormat`."""
+    """Grouped decimal numbers; see :func:`number`. Also the engine of :class:`MoneyFormat`.
+
+    ``group`` and ``decimal`` None mean the locale's symbols (``","`` and ``"."`` without
+    a locale); given explicitly they override the locale's.
+    """
 
     kind = _NUMERIC_KIND
+    _localized = True
+    _default_decimals = 0
 
-    def __init__(self, decimals: int = 0, *, group: str = ",", decimal: str = ".",
-                 scale: int | None = None, prefix: str = "", suffix: str = "",
-                 negative: str = "-"):
-        self.decimals = _check_decimals(decimals)
-        self.group = group
-        self.decimal = decimal
+    def __init__(self, decimals: int | None = None, *, group: str | None = None,
+                 decimal: str | None = None, scale: int | None = None, prefix: str = "",
+                 suffix: str = "", negative: str = "-", locale: str | Rule | None = None,
+                 locale_column: str | None = None):
+        self.locale, self.locale_column = _locale_args(locale, locale_column)
+        plain = self.locale is None and self.locale_column is None
+        self._plain = plain
+        default = self._resolve_default_decimals()
+        self._implied_decimals = default
+        self.decimals = _check_decimals(default if decimals is None else decimals)
+        if group is not None:
+            _check_text("group", group)
+        if decimal is not None:
+            _check_text("decimal", decimal)
+        self.group = "," if group is None and plain else group
+        self.decimal = "." if decimal is None and plain else decimal
         self.scale = scale
         self.prefix = prefix
         self.suffix = suffix
         self.negative = negative
+        _check_text("prefix", prefix)
+        _check_text("suffix", suffix)
         if scale is not None and (isinstance(scale, bool) or not isinstance(scale, int)
                                   or not -18 <= scale <= 38):
             raise TemplateError(f"scale must be None or an int in -18..38, got {scale!r}")
-        pattern = {"-": "-{}", "()": "({})"}.get(negative, negative)
-        if not isinstance(pattern, str) or pattern.count("{}") != 1:
-            raise TemplateError(
-                f"negative must be '-', '()' or a pattern with one '{{}}' such as '{{}}-', got {negative!r}")
-        before, after = pattern.split("{}")
-        self._kernel = _format.NumberKernel(
+        if negative == "accounting" and self._accepts_accounting():
+            self._neg_parts = None
+        else:
+            pattern = {"-": "-{}", "()": "({})"}.get(negative, negative)
+            if not isinstance(pattern, str) or pattern.count("{}") != 1:
+                raise TemplateError(
+                    f"negative must be '-', '()'{self._accounting_hint()} or a pattern with one '{{}}' "
+                    f"such as '{{}}-', got {negative!r}")
+            self._neg_parts = tuple(pattern.split("{}"))
+        self._kernels: dict = {}
+        self._kernel = self._kernel_for(self.locale)
+        if self.locale is None and self.locale_column is not None:
+            self._kernel_for("en")  # check that the options suit a locale before any data
+
+    def _resolve_default_decimals(self) -> int:
+        return self._default_decimals
+
+    def _accepts_accounting(self) -> bool:
+        return False
+
+    def _accounting_hint(self) -> str:
+        return ""
+
+    def _style(self, locale: str) -> _locales.NumberStyle:
+        return _locales.number_style(locale)
+
+    def _make_kernel(self, locale: str | None):
+        if locale is None:
+            group, decimal, primary, secondary = ",", ".", 3, 3
+            pp, ps = self.prefix, self.suffix
+            before, after = self._neg_parts or ("(", ")")
+            np_, ns = before + pp, ps + after
+        else:
+            st = self._style(locale)
+            group, decimal, primary, secondary = st.group, st.decimal, st.primary, st.secondary
+            pp, ps = st.pos_prefix, st.pos_suffix
+            if self.negative in ("-", "accounting"):
+                np_, ns = st.neg_prefix, st.neg_suffix
+            else:
+                before, after = self._neg_parts
+                np_, ns = before + pp, ps + after
+        if self.group is not None:
+            group = self.group
+        if self.decimal is not None:
+            decimal = self.decimal
+        return _format.NumberKernel(
             self.decimals, _check_text("group", group), _check_text("decimal", decimal),
-            _check_text("prefix", prefix), _check_text("suffix", suffix),
-            _check_text("negative", before + prefix), _check_text("negative", suffix + after))
+            _check_text("prefix", pp), _check_text("suffix", ps),
+            _check_text("negative", np_), _check_text("negative", ns), primary, secondary)
 
     def _accepts(self, dtype: pa.DataType) -> bool:
         return _numeric_type(dtype)
@@ -177,17 +411,20 @@ class NumberFormat(Format):
         return 0 if self.scale is None else self.scale
 
     def _apply(self, arr: pa.Array) -> pa.StringArray:
+        return self._apply_with(arr, self._kernel)
+
+    def _apply_with(self, arr: pa.Array, kernel) -> pa.StringArray:
         t = arr.type
         bufs = arr.buffers()
         if pa.types.is_integer(t):
-            res = self._kernel.format_int(bufs[1], arr.offset, len(arr), t.bit_width // 8,
-                                          pa.types.is_signed_integer(t), bufs[0], self._int_scale())
+            res = kernel.format_int(bufs[1], arr.offset, len(arr), t.bit_width // 8,
+                                    pa.types.is_signed_integer(t), bufs[0], self._int_scale())
             return _build(arr, res)
         if pa.types.is_decimal(t):
-            return self._apply_decimal(arr)
-        return self._apply_float(arr)
+            return self._apply_decimal(arr, kernel)
+        return self._apply_float(arr, kernel)
 
-    def _apply_decimal(self, arr: pa.Array) -> pa.StringArray:
+    def _apply_decimal(self, arr: pa.Array, kernel) -> pa.StringArray:
         t = arr.type
         if not pa.types.is_decimal128(t):
             precision = min(t.precision, 38)
@@ -200,10 +437,10 @@ class NumberFormat(Format):
             raise DataError(f"{self!r}: decimal columns need a little-endian host")
         scale = t.scale + (self.scale or 0)
         bufs = arr.buffers()
-        res = self._kernel.format_decimal128(bufs[1], arr.offset, len(arr), bufs[0], scale)
+        res = kernel.format_decimal128(bufs[1], arr.offset, len(arr), bufs[0], scale)
         return _build(arr, res)
 
-    def _apply_float(self, arr: pa.Array) -> pa.StringArray:
+    def _apply_float(self, arr: pa.Array, kernel) -> pa.StringArray:
         if arr.type != pa.float64():
             arr = pc.cast(arr, pa.float64())
         if pc.any(pc.is_nan(arr)).as_py():  # NaN is "no value": make it null
@@ -213,25 +450,34 @@ class NumberFormat(Format):
         bufs = arr.buffers()
         exponent = self.decimals - (self.scale or 0)
         try:
-            res = self._kernel.format_float(bufs[1], arr.offset, len(arr), bufs[0], exponent)
+            res = kernel.format_float(bufs[1], arr.offset, len(arr), bufs[0], exponent)
         except ArithmeticError as e:
             i = int(e.args[0])
             raise DataError(f"{self!r}: value {arr[i].as_py()!r} cannot be formatted "
                             f"(infinite or too large)", record=i) from None
         return _build(arr, res)
 
-    def _args(self, default_decimals: int) -> list[str]:
-        args = [repr(self.decimals)] if self.decimals != default_decimals else []
+    def _args(self) -> list[str]:
+        args = [repr(self.decimals)] if self.decimals != self._implied_decimals else []
         if self.scale is not None:
             args.append(f"scale={self.scale!r}")
-        for name, default in (("group", ","), ("decimal", "."), ("prefix", ""), ("suffix", ""),
-                              ("negative", "-")):
+        plain = self._plain
+        for name, default in (("group", "," if plain else None), ("decimal", "." if plain else None),
+                              ("prefix", ""), ("suffix", ""), ("negative", "-")):
             if getattr(self, name) != default:
                 args.append(f"{name}={getattr(self, name)!r}")
         return args
 
+    def _locale_repr(self) -> list[str]:
+        args = []
+        if self.locale is not None:
+            args.append(f"locale={self.locale!r}")
+        if self.locale_column is not None:
+            args.append(f"locale_column={self.locale_column!r}")
+        return args
+
     def __repr__(self) -> str:
-        return f"number({', '.join(self._args(0))})"
+        return f"number({', '.join(self._args() + self._locale_repr())})"
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self) and repr(other) == repr(self)
@@ -243,29 +489,59 @@ class NumberFormat(Format):
 class MoneyFormat(NumberFormat):
     """Monetary amounts; see :func:`money`."""
 
-    def __init__(self, decimals: int = 2, *, scale: int | None = None, group: str = ",",
-                 decimal: str = ".", currency: str = "", currency_after: bool = False,
-                 negative: str = "-"):
+    _default_decimals = 2
+
+    def __init__(self, decimals: int | None = None, *, scale: int | None = None,
+                 group: str | None = None, decimal: str | None = None, currency: str = "",
+                 currency_after: bool = False, negative: str = "-",
+                 locale: str | Rule | None = None, locale_column: str | None = None):
         _check_text("currency", currency)
         self.currency = currency
         self.currency_after = bool(currency_after)
-        super().__init__(decimals, group=group, decimal=decimal, scale=scale,
-                         prefix="" if currency_after else currency,
-                         suffix=currency if currency_after else "", negative=negative)
+        loc, loc_col = _locale_args(locale, locale_column)
+        if loc is not None or loc_col is not None:
+            if currency:
+                _locales.check_currency(currency)
+            if self.currency_after:
+                raise TemplateError("with a locale, the currency's place comes from CLDR: "
+                                    "drop currency_after")
+            prefix = suffix = ""
+        else:
+            prefix = "" if currency_after else currency
+            suffix = currency if currency_after else ""
+        super().__init__(decimals, group=group, decimal=decimal, scale=scale, prefix=prefix,
+                         suffix=suffix, negative=negative, locale=loc, locale_column=loc_col)
+
+    def _resolve_default_decimals(self) -> int:
+        if not self._plain and self.currency:
+            return _locales.currency_digits(self.currency)
+        return 2
+
+    def _accepts_accounting(self) -> bool:
+        return True
+
+    def _accounting_hint(self) -> str:
+        return ", 'accounting'"
+
+    def _style(self, locale: str) -> _locales.NumberStyle:
+        if self.currency:
+            return _locales.currency_style(locale, self.currency, self.negative == "accounting")
+        return _locales.number_style(locale)
 
     def _int_scale(self) -> int:
         return self.decimals if self.scale is None else self.scale
 
     def __repr__(self) -> str:
-        args = [a for a in self._args(2) if not a.startswith(("prefix=", "suffix="))]
+        args = [a for a in self._args() if not a.startswith(("prefix=", "suffix="))]
         if self.currency:
             args.append(f"currency={self.currency!r}")
         if self.currency_after:
             args.append("currency_after=True")
-        return f"money({', '.join(args)})"
+        return f"money({', '.join(args + self._locale_repr())})"
 
 
-def number(decimals: int = 0, *, group: str = ",", decimal: str = ".") -> NumberFormat:
+def number(decimals: int = 0, *, group: str | None = None, decimal: str | None = None,
+           locale: str | Rule | None = None, locale_column: str | None = None) -> NumberFormat:
     """Format integers, decimals and floats as grouped numbers: ``1234567`` → ``"1,234,567"``.
 
     Integers are whole numbers; ``decimals`` adds zero places (``number(2)``: ``"1,234.00"``).
@@ -273,43 +549,71 @@ def number(decimals: int = 0, *, group: str = ",", decimal: str = ".") -> Number
     Floats are rounded half to even at ``x * 10**decimals`` (so ``2.675`` — stored as
     2.67499999… — gives ``"2.67"``); NaN becomes null.
 
+    With a locale, the symbols, grouping (``12,34,567`` in ``hi``) and signs come from the
+    locale's CLDR decimal pattern, as ``babel.numbers.format_decimal`` writes them with
+    ``decimals`` fixed places: ``number(2, locale="de")`` → ``"1.234.567,00"``.
+
     Args:
         decimals: places after the decimal separator, 0..18.
-        group: thousands separator; ``""`` disables grouping.
-        decimal: decimal separator.
+        group: thousands separator; ``""`` disables grouping. Default: ``","``, or the
+            locale's.
+        decimal: decimal separator. Default: ``"."``, or the locale's.
+        locale: a locale id (``"de"``, ``"fr_CH"``, ``"de-CH"``) for every row, or
+            ``col("language")`` (the same as ``locale_column="language"``).
+        locale_column: a string column holding each row's locale id; null ids use
+            ``locale``. Rows with an unknown id are rejected (see :meth:`Format.apply`).
 
     Raises:
-        TemplateError: invalid arguments.
+        TemplateError: invalid arguments or an unknown locale.
     """
-    return NumberFormat(decimals, group=group, decimal=decimal)
+    return NumberFormat(decimals, group=group, decimal=decimal, locale=locale, locale_column=locale_column)
 
 
-def money(decimals: int = 2, *, scale: int | None = None, group: str = ",", decimal: str = ".",
-          currency: str = "", currency_after: bool = False, negative: str = "-") -> MoneyFormat:
+def money(decimals: int | None = None, *, scale: int | None = None, group: str | None = None,
+          decimal: str | None = None, currency: str = "", currency_after: bool = False,
+          negative: str = "-", locale: str | Rule | None = None,
+          locale_column: str | None = None) -> MoneyFormat:
     """Format monetary amounts: int64 cents ``123456789`` → ``"1,234,567.89"``.
 
     The stored value is divided by ``10**scale``, rounded half to even to ``decimals``
-    places, grouped by thousands and decorated. A zero after rounding has no sign.
+    places, grouped by thousands and decorated. A zero after rounding has no sign
+    (Babel writes ``-0.00`` for a small negative amount; ccmcore writes ``0.00``).
+
+    With a locale (``locale="de"`` or ``locale_column="language"``), ``currency`` is an
+    ISO 4217 code and the amount is written as CLDR says for the locale, exactly as
+    ``babel.numbers.format_currency`` does: ``"1.234,56\\xa0€"`` in ``de``,
+    ``"€1,234.56"`` in ``en``, ``"CHF\\xa01’234.56"`` in ``de_CH`` (CLDR's no-break
+    spaces are kept). Without a currency, the locale's number symbols are used.
 
     Args:
-        decimals: places after the decimal separator, 0..18.
+        decimals: places after the decimal separator, 0..18. Default: 2, or the
+            currency's CLDR digits when a locale and a currency code are given (JPY: 0).
         scale: the column stores amounts times ``10**scale`` (minor units), -18..38.
             Default: ``decimals`` for integer columns (cents when ``decimals=2``); 0 for
             decimal columns (which carry their own scale) and floats (major units).
         group: thousands separator, e.g. ``"."``, ``"'"``, ``"\\u202f"``; ``""`` disables it.
-        decimal: decimal separator.
-        currency: text put verbatim before the amount (or after it with
-            ``currency_after=True``); include a space if one is wanted: ``" EUR"``.
-        currency_after: put ``currency`` after the amount.
-        negative: how negative amounts look: ``"-"`` (``-€1.00``), ``"()"`` (``(€1.00)``)
-            or a pattern where ``{}`` stands for the amount with its currency, such as
-            ``"{}-"`` or ``"{} CR"``.
+            Default: ``","``, or the locale's.
+        decimal: decimal separator. Default: ``"."``, or the locale's.
+        currency: without a locale, text put verbatim before the amount (or after it with
+            ``currency_after=True``); include a space if one is wanted: ``" EUR"``. With a
+            locale, an ISO 4217 code (``"EUR"``) shown by its CLDR symbol and placement.
+        currency_after: put ``currency`` after the amount (not with a locale).
+        negative: how negative amounts look: ``"-"`` (``-€1.00``; with a locale, CLDR's
+            negative form), ``"()"`` (``(€1.00)``), ``"accounting"`` (with a locale: CLDR's
+            accounting form, ``(€1.00)`` in ``en``; without one, the same as ``"()"``) or a
+            pattern where ``{}`` stands for the amount with its currency, such as ``"{}-"``
+            or ``"{} CR"``.
+        locale: a locale id (``"de"``, ``"fr_CH"``, ``"de-CH"``) for every row, or
+            ``col("language")`` (the same as ``locale_column="language"``).
+        locale_column: a string column holding each row's locale id; null ids use
+            ``locale``. Rows with an unknown id are rejected (see :meth:`Format.apply`).
 
     Raises:
-        TemplateError: invalid arguments.
+        TemplateError: invalid arguments, an unknown locale or currency code.
     """
     return MoneyFormat(decimals, scale=scale, group=group, decimal=decimal, currency=currency,
-                       currency_after=currency_after, negative=negative)
+                       currency_after=currency_after, negative=negative, locale=locale,
+                       locale_column=locale_column)
 
 
 # ---------------------------------------------------------------- dates
@@ -341,6 +645,16 @@ class DateNames:
                 raise TemplateError(f"DateNames.{name} needs {count} strings")
             object.__setattr__(self, name, value)
 
+    @classmethod
+    def from_locale(cls, locale: str) -> "DateNames":
+        """The CLDR names of a locale (via Babel): wide and abbreviated month and weekday
+        names in their "format" form, and the abbreviated AM/PM names.
+
+        Raises:
+            TemplateError: unknown locale.
+        """
+        return _names_of(_locales.require(locale))
+
     def _table(self) -> list[str]:
         return [*self.months, *self.months_abbr, *self.weekdays, *self.weekdays_abbr, *self.am_pm]
 
@@ -353,12 +667,31 @@ ENGLISH = DateNames(
     weekdays_abbr=("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
 )
 
-#: Names by locale key for ``date(..., names="en")``; add entries to support more languages.
+#: Names by key for ``date(..., names="en")``; add entries for names of your own. Any other
+#: CLDR locale id (``names="de"``) takes its names from Babel (:meth:`DateNames.from_locale`).
 DATE_NAMES: dict[str, DateNames] = {"en": ENGLISH}
+
+_LOCALE_NAMES: dict[str, DateNames] = {}
+
+
+def _names_of(locale: str) -> DateNames:
+    """DateNames of a canonical locale id, built once."""
+    names = _LOCALE_NAMES.get(locale)
+    if names is None:
+        names = _LOCALE_NAMES[locale] = DateNames(
+            months=_locales.month_names(locale, "wide"),
+            months_abbr=_locales.month_names(locale, "abbreviated"),
+            weekdays=_locales.day_names(locale, "wide"),
+            weekdays_abbr=_locales.day_names(locale, "abbreviated"),
+            am_pm=_locales.period_names(locale, "abbreviated"),
+        )
+    return names
 
 # op codes and fields of the C kernel (see _format.pyx)
 _OP_LIT, _OP_NUM, _OP_NAME = 0, 1, 2
-_F_DAY, _F_MONTH, _F_YEAR, _F_YEAR2, _F_HOUR, _F_HOUR12, _F_MINUTE, _F_SECOND, _F_YDAY, _F_MICRO = range(10)
+(_F_DAY, _F_MONTH, _F_YEAR, _F_YEAR2, _F_HOUR, _F_HOUR12, _F_MINUTE, _F_SECOND, _F_YDAY, _F_MICRO,
+ _F_HOUR0_11, _F_HOUR1_24) = range(12)
+_N_MONTH, _N_WEEKDAY, _N_AMPM, _N_ERA = range(4)  # name fields of _OP_NAME
 _NAME_BASE = {"B": 0, "b": 12, "h": 12, "A": 24, "a": 31, "p": 38}
 _NAME_FIELD = {"B": 0, "b": 0, "h": 0, "A": 1, "a": 1, "p": 2}
 # directive -> (field, default pad, max width)
@@ -429,27 +762,136 @@ def _compile(pattern: str, names: DateNames):
 _TICKS = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}
 
 
+_WIDTHS = {1: "abbreviated", 2: "abbreviated", 3: "abbreviated", 4: "wide", 5: "narrow", 6: "short"}
+_CLDR_NUMBERS = {  # letter -> (field, max width); count 1 = no padding, 2 = two digits
+    "d": (_F_DAY, 2), "M": (_F_MONTH, 2), "L": (_F_MONTH, 2), "H": (_F_HOUR, 2),
+    "h": (_F_HOUR12, 2), "K": (_F_HOUR0_11, 2), "k": (_F_HOUR1_24, 2), "m": (_F_MINUTE, 2),
+    "s": (_F_SECOND, 2),
+}
+_CLDR_FIELDS = "G y(1,2,4) M L d D(1,3) E e c(3-6) a h H K k m s"
+
+
+def _compile_cldr(pattern: str, locale: str):
+    """A CLDR date pattern in ``locale`` -> the same tuple as :func:`_compile`.
+
+    Fields are rendered as Babel's ``DateTimeFormat`` renders them; the names a pattern
+    uses are put in the kernel's names table, one block per (letter, width, context).
+    """
+    ops: list[int] = []
+    lits = bytearray()
+    table: list[bytes] = []
+    blocks: dict[tuple, int] = {}
+    max_len = 0
+
+    def names(key: tuple, values: Sequence[str], field: int) -> None:
+        nonlocal max_len
+        if key not in blocks:
+            blocks[key] = len(table)
+            table.extend(v.encode("utf-8") for v in values)
+        ops.extend((_OP_NAME, blocks[key], field))
+        max_len += max(len(v.encode("utf-8")) for v in values)
+
+    def num(field: int, pad: int, width: int) -> None:
+        nonlocal max_len
+        ops.extend((_OP_NUM, field, pad))
+        max_len += width
+
+    for kind, value in _locales.tokenize(pattern):
+        if kind == "chars":
+            raw = value.encode("utf-8")
+            if raw:
+                ops.extend((_OP_LIT, len(lits), len(raw)))
+                lits.extend(raw)
+                max_len += len(raw)
+            continue
+        ch, n = value
+        if ch in _CLDR_NUMBERS and n <= 2:
+            field, width = _CLDR_NUMBERS[ch]
+            num(field, 1 if n == 1 else 0, width)
+        elif ch in "ML" and n <= 5:
+            width = _WIDTHS[n]
+            context = "format" if ch == "M" else "stand-alone"
+            names(("M", width, context), _locales.month_names(locale, width, context), _N_MONTH)
+        elif ch == "y" and n in (1, 2, 4):
+            if n == 2:
+                num(_F_YEAR2, 0, 2)
+            else:
+                num(_F_YEAR, 1 if n == 1 else 0, 21)
+        elif ch == "D" and n in (1, 3):
+            num(_F_YDAY, 1 if n == 1 else 0, 3)
+        elif (ch == "E" and n <= 6) or (ch in "ec" and 3 <= n <= 6):
+            width = _WIDTHS[n]
+            context = "stand-alone" if ch == "c" else "format"
+            names(("E", width, context), _locales.day_names(locale, width, context), _N_WEEKDAY)
+        elif ch == "a" and n <= 5:
+            width = _WIDTHS[max(n, 3)]
+            names(("a", width), _locales.period_names(locale, width), _N_AMPM)
+        elif ch == "G" and n <= 5:
+            width = _WIDTHS[max(n, 3)]
+            names(("G", width), _locales.era_names(locale, width), _N_ERA)
+        else:
+            raise TemplateError(f"date pattern {pattern!r} ({locale}): field {ch * n!r} is not "
+                                f"supported (supported: {_CLDR_FIELDS})")
+    offsets = np.zeros(len(table) + 1, dtype=np.int32)
+    offsets[1:] = np.cumsum([len(b) for b in table]) if table else []
+    return (np.asarray(ops, dtype=np.int32), bytes(lits), b"".join(table), offsets, max_len)
+
+
 class DateFormat(Format):
-    """Dates and timestamps with a strftime-like pattern; see :func:`date`."""
+    """Dates and timestamps with a strftime-like or a CLDR pattern; see :func:`date`."""
 
     kind = "date or timestamp"
+    _localized = True
 
-    def __init__(self, pattern: str = "%d.%m.%Y", *, names: DateNames | str = "en"):
-        if isinstance(names, str):
-            if names not in DATE_NAMES:
-                raise TemplateError(f"no date names for locale {names!r} (known: {sorted(DATE_NAMES)})")
-            names = DATE_NAMES[names]
-        if not isinstance(names, DateNames):
-            raise TemplateError(f"names must be a DateNames or a locale key, got {type(names).__name__}")
+    def __init__(self, pattern: str = "%d.%m.%Y", *, names: DateNames | str | None = None,
+                 locale: str | Rule | None = None, locale_column: str | None = None):
+        if not isinstance(pattern, str):
+            raise TemplateError(f"date pattern must be a str, got {type(pattern).__name__}")
+        self.locale, self.locale_column = _locale_args(locale, locale_column)
+        localized = self.locale is not None or self.locale_column is not None
         self.pattern = pattern
+        self.cldr = "%" not in pattern and (localized or pattern in _locales.STANDARD_DATE_FORMATS)
+        if self.cldr:
+            if not localized:
+                raise TemplateError(f"date({pattern!r}) is a CLDR format: give it a locale, "
+                                    f"date({pattern!r}, locale='en')")
+            if names is not None:
+                raise TemplateError("names apply to %-patterns; CLDR patterns take the locale's names")
+        if isinstance(names, str):
+            if names in DATE_NAMES:
+                names = DATE_NAMES[names]
+            elif _locales.canonical(names) is not None:
+                names = _names_of(_locales.canonical(names))
+            else:
+                raise TemplateError(f"no date names for locale {names!r} (known: {sorted(DATE_NAMES)} "
+                                    "and the CLDR locales)")
+        if names is None and not localized:
+            names = ENGLISH
+        if names is not None and not isinstance(names, DateNames):
+            raise TemplateError(f"names must be a DateNames or a locale key, got {type(names).__name__}")
         self.names = names
-        ops, lits, table, offsets, max_len = _compile(pattern, names)
-        self._kernel = _format.DateKernel(ops, lits, table, offsets, max_len)
+        self._kernels: dict = {}
+        if self.locale is not None or not localized:
+            self._kernel = self._kernel_for(self.locale)
+        else:
+            self._kernel = None
+            self._kernel_for("en")  # check the pattern before any data
+
+    def _make_kernel(self, locale: str | None):
+        if self.cldr:
+            compiled = _compile_cldr(_locales.date_pattern(locale, self.pattern), locale)
+        else:
+            names = self.names if self.names is not None else _names_of(locale)
+            compiled = _compile(self.pattern, names)
+        return _format.DateKernel(*compiled)
 
     def _accepts(self, dtype: pa.DataType) -> bool:
         return pa.types.is_date(dtype) or pa.types.is_timestamp(dtype)
 
     def _apply(self, arr: pa.Array) -> pa.StringArray:
+        return self._apply_with(arr, self._kernel)
+
+    def _apply_with(self, arr: pa.Array, kernel) -> pa.StringArray:
         t = arr.type
         if pa.types.is_timestamp(t) and t.tz is not None:
             arr = pc.local_timestamp(arr)  # wall-clock time in the column's own zone
@@ -461,41 +903,73 @@ class DateFormat(Format):
         else:
             days32, ticks = False, _TICKS[t.unit]
         bufs = arr.buffers()
-        return _build(arr, self._kernel.format(bufs[1], arr.offset, len(arr), days32, ticks, bufs[0]))
+        return _build(arr, kernel.format(bufs[1], arr.offset, len(arr), days32, ticks, bufs[0]))
 
     def __repr__(self) -> str:
         args = [] if self.pattern == "%d.%m.%Y" else [repr(self.pattern)]
-        if self.names is not ENGLISH:
+        if self.names is not None and self.names is not ENGLISH:
             key = next((k for k, v in DATE_NAMES.items() if v is self.names), None)
+            key = key or next((k for k, v in _LOCALE_NAMES.items() if v is self.names), None)
             args.append(f"names={key!r}" if key else "names=DateNames(...)")
+        if self.locale is not None:
+            args.append(f"locale={self.locale!r}")
+        if self.locale_column is not None:
+            args.append(f"locale_column={self.locale_column!r}")
         return f"date({', '.join(args)})"
 
+    def _key(self) -> tuple:
+        return (self.pattern, self.names, self.locale, self.locale_column)
+
     def __eq__(self, other: object) -> bool:
-        return type(other) is DateFormat and (other.pattern, other.names) == (self.pattern, self.names)
+        return type(other) is DateFormat and other._key() == self._key()
 
     def __hash__(self) -> int:
-        return hash((self.pattern, self.names))
+        return hash(self._key())
 
 
-def date(pattern: str = "%d.%m.%Y", *, names: DateNames | str = "en") -> DateFormat:
-    """Format date32, date64 and timestamp columns with a strftime-like pattern.
+def date(pattern: str = "%d.%m.%Y", *, names: DateNames | str | None = None,
+         locale: str | Rule | None = None, locale_column: str | None = None) -> DateFormat:
+    """Format date32, date64 and timestamp columns with a strftime-like or a CLDR pattern.
 
-    Directives: ``%d`` day, ``%e`` space-padded day, ``%m`` month, ``%Y`` year (4+ digits),
-    ``%y`` 2-digit year, ``%b``/``%h`` abbreviated and ``%B`` full month name, ``%a``/``%A``
-    weekday names, ``%H`` ``%I`` ``%M`` ``%S`` time, ``%p`` AM/PM, ``%j`` day of year,
-    ``%f`` microseconds, ``%%``. ``%-d`` (any numeric directive with ``-``) drops the
-    padding: ``"%-d %B %Y"`` → ``"5 March 2024"``. Time-zone-aware timestamps are shown in
-    their zone's wall-clock time; naive timestamps as stored.
+    strftime-like patterns (any pattern with a ``%``): ``%d`` day, ``%e`` space-padded
+    day, ``%m`` month, ``%Y`` year (4+ digits), ``%y`` 2-digit year, ``%b``/``%h``
+    abbreviated and ``%B`` full month name, ``%a``/``%A`` weekday names, ``%H`` ``%I``
+    ``%M`` ``%S`` time, ``%p`` AM/PM, ``%j`` day of year, ``%f`` microseconds, ``%%``.
+    ``%-d`` (any numeric directive with ``-``) drops the padding: ``"%-d %B %Y"`` →
+    ``"5 March 2024"``. Names are English, or ``names``, or the locale's.
+
+    CLDR formats (with a locale, a pattern without ``%``), rendered as
+    ``babel.dates.format_date`` / ``format_skeleton`` render them:
+
+    * ``"short"``, ``"medium"``, ``"long"``, ``"full"``: the locale's standard date
+      format (``date("long", locale="de")`` → ``"5. März 2024"``, ``en_GB``:
+      ``"5 March 2024"``, ``en``: ``"March 5, 2024"``);
+    * letters only: a CLDR skeleton, matched to the locale's closest format
+      (``"yMMMd"``, ``"yMd"``, ``"MMMMy"``, ``"yMMMEd"``, ``"Hm"``);
+    * anything else: a CLDR pattern (``"d. MMMM y"``, ``"dd.MM.y"``, ``"EEEE, d MMM y"``).
+
+    Supported CLDR fields: ``G``, ``y`` ``yy`` ``yyyy``, ``M``…``MMMMM``, ``L``…,
+    ``d`` ``dd``, ``D`` ``DDD``, ``E``…``EEEEEE``, ``ccc``…, ``a``, ``h`` ``H`` ``K`` ``k``,
+    ``m``, ``s``; time zones, quarters, weeks and day periods (``B``) are not.
+
+    Time-zone-aware timestamps are shown in their zone's wall-clock time; naive
+    timestamps as stored.
 
     Args:
         pattern: the pattern (default ``"%d.%m.%Y"``).
-        names: month/weekday names: a :class:`DateNames` or a key of :data:`DATE_NAMES`
-            (only ``"en"`` ships for now).
+        names: for %-patterns, month/weekday names: a :class:`DateNames`, a key of
+            :data:`DATE_NAMES` or any CLDR locale id (``"de"``). Default: English, or the
+            locale's names when a locale is given.
+        locale: a locale id (``"de"``, ``"en_GB"``) for every row, or ``col("language")``
+            (the same as ``locale_column="language"``).
+        locale_column: a string column holding each row's locale id; null ids use
+            ``locale``. Rows with an unknown id are rejected (see :meth:`Format.apply`).
 
     Raises:
-        TemplateError: unsupported directive or unknown names.
+        TemplateError: unsupported directive or CLDR field, unknown names or locale, or a
+            CLDR format without a locale.
     """
-    return DateFormat(pattern, names=names)
+    return DateFormat(pattern, names=names, locale=locale, locale_column=locale_column)
 
 
 # ---------------------------------------------------------------- text

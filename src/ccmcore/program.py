@@ -128,17 +128,23 @@ def _bools(arr) -> np.ndarray:
     return pc.cast(pc.fill_null(arr, False), pa.uint8()).to_numpy()
 
 
-def _apply_format(f, arr, on_bad):
-    """Format a column; a value the format cannot render rejects its record, not the job."""
+def _apply_format(f, arr, on_bad, locale=None):
+    """Format a column; a value the format cannot render rejects its record, not the job.
+
+    ``locale``: per-row locale ids for a format with a ``locale_column``. A DataError may
+    name several rows at once (``records``, e.g. every row with the same unknown locale).
+    """
     for _ in range(len(arr) + 1):
         try:
-            return f.apply(arr)
+            return f.apply(arr) if locale is None else f.apply(arr, locale=locale)
         except DataError as exc:
             if not 0 <= exc.record < len(arr):
                 raise
-            on_bad(exc.record, str(exc))
+            records = [int(r) for r in getattr(exc, "records", [exc.record])]
+            for r in records:
+                on_bad(r, str(exc))
             hide = np.zeros(len(arr), dtype=bool)
-            hide[exc.record] = True
+            hide[records] = True
             arr = pc.if_else(pa.array(hide), pa.nulls(len(arr), arr.type), arr)
     raise AssertionError("unreachable: each retry nulls one more value")
 
@@ -258,6 +264,10 @@ class Program:
         f = explicit or self.doc.formats.get(key) or _default_format(t)
         if not f.accepts(t):
             raise BindingError(f"{where}: column {key!r} is {t}, but {f!r} needs {f.kind}", where, key)
+        lc = getattr(f, "locale_column", None)
+        if lc is not None and self._column(lc, f"{where}: locale of {f!r}") != pa.string():
+            raise BindingError(f"{where}: {f!r} reads locale ids from column {lc!r}, which is "
+                               f"{self.schema.field(lc).type}, not a string column", where, lc)
         return f
 
     def _static(self, text: str, font: int, where: str) -> int:
@@ -500,11 +510,14 @@ class Program:
                 offsets, items = list_items[s.list_column]
                 key = (s.list_column, s.item_field, id(s.item_format))
                 if key not in formatted:
+                    lc = getattr(s.item_format, "locale_column", None)  # each item in its document's locale
                     values = _apply_format(
                         s.item_format, items.field(s.item_field),
                         lambda i, msg, offsets=offsets, s=s: reject_docs(
                             [int(np.searchsorted(offsets, i, side="right") - 1)],
-                            f"{s.list_column}.{s.item_field}", lambda d: msg))
+                            f"{s.list_column}.{s.item_field}", lambda d: msg),
+                        None if lc is None else batch.column(lc).take(
+                            np.repeat(np.arange(n), np.diff(offsets))))
                     formatted[key] = pc.fill_null(values, "") if values.null_count else values
                 off, data = _string_buffers(formatted[key])
                 stride = 1
@@ -559,8 +572,10 @@ class Program:
                 continue
             key = (column, id(f))
             if key not in formatted:
+                lc = getattr(f, "locale_column", None)
                 values = _apply_format(f, batch.column(column),
-                                       lambda i, msg, column=column: reject_docs([i], column, lambda d: msg))
+                                       lambda i, msg, column=column: reject_docs([i], column, lambda d: msg),
+                                       None if lc is None else batch.column(lc))
                 if values.null_count:
                     values = pc.fill_null(values, self.doc.null_text.get(column, ""))
                 formatted[key] = values

@@ -328,6 +328,9 @@ class Document:
         family: default font family (None: Noto Sans, shipped with pymupdf-fonts).
         style: default body style.
         formats: column (or "list.field") -> format, e.g. ``{"total_cents": money()}``.
+            A format with ``locale_column`` (``money(currency="EUR", locale_column="language")``)
+            formats each document in the locale named by that string column (table items
+            in their document's); unknown locale ids reject the document.
         null_text: column -> text shown where the value is null (default: empty).
         required: columns whose null rejects the document (reported, not rendered).
         tags: index attributes of each document for print-file indexes (AFP TLE):
