@@ -37,7 +37,8 @@ def _plausible(pages: int, docs: int) -> bool:
     return MIN_PAGES_PER_DOC * docs <= pages <= MAX_PAGES_PER_DOC * docs
 
 
-def _compose_rounds(benchmark, document, data: Path, out: Path, *, rounds: int, warmup_rounds: int) -> dict:
+def _compose_rounds(benchmark, document, data: Path, out: Path, *, rounds: int, warmup_rounds: int,
+                    fmt: str = "pdf") -> dict:
     """Run compose under ``benchmark.pedantic`` and summarise the measured rounds.
 
     Returns a dict with documents, pages, wall and CPU seconds (median of the measured
@@ -48,7 +49,7 @@ def _compose_rounds(benchmark, document, data: Path, out: Path, *, rounds: int, 
     def job():
         c0 = time.process_time()
         w0 = time.perf_counter()
-        report = ccmcore.compose(document, str(data), str(out))
+        report = ccmcore.compose(document, str(data), str(out), format=fmt)
         wall = time.perf_counter() - w0
         cpu = time.process_time() - c0
         runs.append((wall, cpu, report))
@@ -91,6 +92,21 @@ def test_invoice_pdf_1k(benchmark, invoice_parquet, invoice_document, side_by_si
                           rounds=5, warmup_rounds=1)
     side_by_side["ccmcore"] = fig
     _show("ccmcore 1k", fig)
+    assert fig["documents"] == docs
+    assert _plausible(fig["pages"], docs), fig
+    assert fig["output_bytes"] > 0
+
+
+def test_invoice_afp_1k(benchmark, invoice_parquet, invoice_document, side_by_side, tmp_path):
+    """1,000 invoices, Parquet to AFP (MO:DCA-P): the same job and rounds as the PDF one."""
+    docs = 1000
+    fig = _compose_rounds(benchmark, invoice_document, invoice_parquet(docs), tmp_path / "invoices.afp",
+                          rounds=5, warmup_rounds=1, fmt="afp")
+    side_by_side["ccmcore_afp"] = fig
+    _show("ccmcore AFP 1k", fig)
+    if "ccmcore" in side_by_side:
+        pdf = side_by_side["ccmcore"]
+        print(f"[AFP vs PDF] {fig['pages_per_cpu_s'] / pdf['pages_per_cpu_s']:.2f}x pages per CPU-second")
     assert fig["documents"] == docs
     assert _plausible(fig["pages"], docs), fig
     assert fig["output_bytes"] > 0

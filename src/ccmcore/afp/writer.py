@@ -302,7 +302,7 @@ class AfpWriter:
     def _medium_maps(self, dl: DisplayList) -> list:
         """Per template: its medium map name (validated) or None."""
         out = []
-        for name in (dl.medium_maps or [])[: max(len(dl.templates), len(dl.medium_maps or []))]:
+        for name in dl.medium_maps or []:
             if name is not None and name not in self._mm_names:
                 self._mm_names[name] = S.name8(name, "medium map name")
             out.append(name)
