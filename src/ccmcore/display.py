@@ -21,6 +21,17 @@ G0, GN    slice of ``gids``/``advances``  0, 0                             0, 0
 T0, TN    UTF-8 slice of ``text``        0, 0                             0, 0
 ========  =============================  ==============================  ==========================
 
+IMAGE items place a raster image: X, Y its top-left corner, W, H its size on the page,
+FONT the index into ``images`` (:class:`ccmcore.images.Image`, stored once per job by the
+backends however many pages show it); the other fields are 0 / -1.
+
+OVERLAY items place static page content defined once per job (a letterhead, form lines):
+X, Y the offset of the overlay's top-left corner on the page, FONT the index into
+``overlays`` (:class:`Overlay`: its own items, glyphs and text, drawn by the backends as a
+PDF Form XObject or an AFP page overlay, stored once per job); other fields 0 / -1.
+
+Barcodes reach the display list as RECT items (vector fills, one per run of dark modules).
+
 ``advances[i]`` is the pen movement after glyph ``i`` in millipoints, kerning and
 justification included, so a backend places glyph ``i`` at ``x + sum(advances[G0:i])``.
 ``text[T0:T0+TN]`` is the text the run shows (for search, AFP code points and dumps).
@@ -39,12 +50,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["DisplayList", "GLYPHS", "RULE", "RECT", "ITEM_FIELDS", "PAGE_FIELDS", "DOC_FIELDS"]
+__all__ = ["DisplayList", "Overlay", "GLYPHS", "RULE", "RECT", "IMAGE", "OVERLAY", "ITEM_FIELDS", "PAGE_FIELDS",
+           "DOC_FIELDS"]
 
 # item kinds
 GLYPHS = 1
 RULE = 2
 RECT = 3
+IMAGE = 4
+OVERLAY = 5
 
 # item columns
 KIND, X, Y, W, H, FONT, SIZE, COLOR, COLOR2, G0, GN, T0, TN = range(13)
@@ -58,7 +72,7 @@ PAGE_FIELDS = 8
 RECORD, P0, PN = range(3)
 DOC_FIELDS = 3
 
-_KIND_NAMES = {GLYPHS: "text", RULE: "rule", RECT: "rect"}
+_KIND_NAMES = {GLYPHS: "text", RULE: "rule", RECT: "rect", IMAGE: "image", OVERLAY: "overlay"}
 
 
 def _pt(v: int) -> str:
@@ -87,6 +101,8 @@ class DisplayList:
         medium_maps: per template, the medium map its pages invoke (None: default).
         tags: index attributes per document: name -> list of str (one per row of docs).
         warnings: int32 (n, 4) layout warnings (doc row in batch, element, code, detail).
+        images: the job's images (:class:`ccmcore.images.Image`), indexed by IMAGE items.
+        overlays: the job's overlays (:class:`Overlay`), indexed by OVERLAY items.
     """
 
     items: np.ndarray
@@ -100,6 +116,8 @@ class DisplayList:
     medium_maps: list = field(default_factory=list)
     tags: dict = field(default_factory=dict)
     warnings: np.ndarray = field(default_factory=lambda: np.zeros((0, 4), np.int32))
+    images: list = field(default_factory=list)
+    overlays: list = field(default_factory=list)
 
     @property
     def page_count(self) -> int:
@@ -162,7 +180,32 @@ class DisplayList:
                 f"{name} x={_pt(it[X])} y={_pt(it[Y])} dx={_pt(it[W])} dy={_pt(it[H])} "
                 f"width={_pt(it[SIZE])} {_rgb(it[COLOR])}"
             )
+        if kind == IMAGE:
+            img = self.images[it[FONT]] if self.images else None
+            label = img.name if img is not None else f"#{it[FONT]}"
+            return f"{name} x={_pt(it[X])} y={_pt(it[Y])} w={_pt(it[W])} h={_pt(it[H])} {label}"
+        if kind == OVERLAY:
+            ov = self.overlays[it[FONT]] if self.overlays else None
+            label = ov.name if ov is not None else f"#{it[FONT]}"
+            return f"{name} x={_pt(it[X])} y={_pt(it[Y])} {label}"
         return (
             f"{name} x={_pt(it[X])} y={_pt(it[Y])} w={_pt(it[W])} h={_pt(it[H])} "
             f"fill={_rgb(it[COLOR])} stroke={_rgb(it[COLOR2])} width={_pt(it[SIZE])}"
         )
+
+
+@dataclass
+class Overlay:
+    """Static page content stored once per job: a one-page display list of its own.
+
+    Attributes:
+        name: the overlay's name (also its resource name in AFP, 8 characters at most there).
+        width, height: its extent (mpt).
+        content: a :class:`DisplayList` of one document with one page holding the items
+            (its fonts and images are the job's own objects, so backends share them).
+    """
+
+    name: str
+    width: int
+    height: int
+    content: DisplayList
