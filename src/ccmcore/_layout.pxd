@@ -10,6 +10,8 @@ cdef enum:
     K_RECT = 6
     K_RULE = 7
     K_PAGETEXT = 8
+    K_IMAGE = 9
+    K_OVERLAY = 10
 
 cdef enum:
     E_KIND = 0

@@ -29,6 +29,8 @@ cdef enum:
     GLYPHS = 1
     RULE = 2
     RECT = 3
+    IMAGE = 4
+    OVERLAY = 5
     PAGE_FIELDS = 8
 
 
@@ -158,7 +160,8 @@ cdef class Kernel:
     cdef const int32_t[:, ::1] cols
     cdef const int32_t[:, ::1] tmpls
     cdef const int32_t[:, ::1] parts        # page-number text parts (kind, src)
-    cdef int32_t flow0, flown, first_tmpl, next_tmpl
+    cdef int32_t flow0, flown, first_tmpl, next_tmpl, last_tmpl, back_tmpl, blank_tmpl, duplex
+    cdef const int32_t[:, ::1] extras       # pages appended after the flow: (template, rule or -1)
     cdef vector[FontT] fonts
 
     # per batch
@@ -185,6 +188,9 @@ cdef class Kernel:
     cdef vector[int32_t] ditems      # current document's items, in page order
     cdef vector[int32_t] dpage_i0    # current document: first ditem of each page
     cdef vector[int32_t] dpage_t     # current document: template of each page
+    cdef vector[int32_t] dpage_flow  # current document: number among flow pages (0: not a flow page)
+    cdef vector[uint8_t] dpage_last  # current document: the page that carries the last-page content
+    cdef int32_t flow_pages
     cdef vector[uint16_t] ogids
     cdef vector[int32_t] oadv
     cdef vector[uint8_t] otext
@@ -219,6 +225,11 @@ cdef class Kernel:
         self.flow0, self.flown = program.flow
         self.first_tmpl = program.first_template
         self.next_tmpl = program.next_template
+        self.last_tmpl = program.last_template
+        self.back_tmpl = program.back_template
+        self.blank_tmpl = program.blank_template
+        self.duplex = 1 if program.duplex else 0
+        self.extras = program.extra_pages
         cdef FontT ft
         cdef const uint16_t[::1] so
         cdef const uint16_t[::1] sgid
@@ -327,50 +338,88 @@ cdef class Kernel:
         self.ditems.clear()
         self.dpage_i0.clear()
         self.dpage_t.clear()
+        self.dpage_flow.clear()
+        self.dpage_last.clear()
+        self.flow_pages = 0
         self.new_page(self.first_tmpl)
         self.run(self.flow0, self.flow0 + self.flown)
-        self.finish_doc(record0 + d)
+        self.finish_pages()
+        self.emit_doc(record0 + d)
 
-    cdef void new_page(self, int32_t t) noexcept nogil:
-        self.tmpl = t
+    cdef void push_page(self, int32_t t, int32_t flow) noexcept nogil:
         self.dpage_i0.push_back(<int32_t>(self.ditems.size() // ITEM_FIELDS))
         self.dpage_t.push_back(t)
+        if flow:
+            self.flow_pages += 1
+        self.dpage_flow.push_back(self.flow_pages if flow else 0)
+        self.dpage_last.push_back(0)
+
+    cdef void add_page(self, int32_t t, int32_t flow) noexcept nogil:
+        # duplex: the back of the first sheet (terms) comes before the second page
+        if self.back_tmpl >= 0 and self.dpage_t.size() == 1:
+            self.push_page(self.back_tmpl, 0)
+        self.push_page(t, flow)
+
+    cdef void new_page(self, int32_t t) noexcept nogil:
+        """Start a flow page with template t: its frame takes the flowing content."""
+        self.add_page(t, 1)
+        self.tmpl = t
         self.top = self.tmpls[t, P_BY]
         self.bottom = self.top + self.tmpls[t, P_BH]
         self.fx = self.tmpls[t, P_BX]
         self.fw = self.tmpls[t, P_BW]
         self.cur_y = self.top
         self.fresh = 1
-        # the template's fixed content, except page-number texts (their count comes later)
-        self.run_fixed(self.tmpls[t, P_F0], self.tmpls[t, P_F0] + self.tmpls[t, P_FN], 0)
 
     cdef void break_page(self) noexcept nogil:
         self.new_page(self.next_tmpl)
 
-    cdef void finish_doc(self, int64_t record) noexcept nogil:
+    cdef void finish_pages(self) noexcept nogil:
+        """Pages known only once the flow is done: last-page content, extras, backs, blanks."""
+        cdef int32_t k, lt = self.last_tmpl
+        if lt >= 0:
+            # the last page's content must end above the bottom of the last template's frame
+            if self.cur_y > self.tmpls[lt, P_BY] + self.tmpls[lt, P_BH]:
+                self.break_page()
+            self.dpage_last[self.dpage_last.size() - 1] = 1
+        for k in range(self.extras.shape[0]):
+            if self.extras[k, 0] >= 0 and (self.extras[k, 1] < 0 or self.masks[self.extras[k, 1], self.doc]):
+                self.add_page(self.extras[k, 0], 0)
+        if self.back_tmpl >= 0 and self.dpage_t.size() == 1:
+            self.push_page(self.back_tmpl, 0)
+        if self.duplex and self.dpage_t.size() % 2:
+            self.push_page(self.blank_tmpl, 0)
+
+    cdef void emit_doc(self, int64_t record) noexcept nogil:
+        """Write the document's pages: template content, flow content, last-page content."""
         cdef int32_t npages = <int32_t>self.dpage_i0.size()
         cdef int32_t nitems = <int32_t>(self.ditems.size() // ITEM_FIELDS)
-        cdef int32_t p, i0, i1, t, k, first_item
+        cdef int32_t p, i0, i1, t, first_item, shown = 0
         cdef size_t base
         self.odocs.push_back(record)
         self.odocs.push_back(<int64_t>(self.opages.size() // PAGE_FIELDS))
         self.odocs.push_back(npages)
+        self.direct = 1
         for p in range(npages):
             i0 = self.dpage_i0[p]
             i1 = self.dpage_i0[p + 1] if p + 1 < npages else nitems
             t = self.dpage_t[p]
             first_item = <int32_t>(self.items.size() // ITEM_FIELDS)
+            # {page} counts flow pages; a back, blank or extra page shows the one before it
+            if self.dpage_flow[p]:
+                shown = self.dpage_flow[p]
+            self.page_no = shown if shown else 1
+            self.page_count = self.flow_pages
+            self.run_fixed(self.tmpls[t, P_F0], self.tmpls[t, P_F0] + self.tmpls[t, P_FN])
             base = self.items.size()
             self.items.resize(base + <size_t>(i1 - i0) * ITEM_FIELDS)
             if i1 > i0:
                 memcpy(&self.items[base], &self.ditems[<size_t>i0 * ITEM_FIELDS],
                        <size_t>(i1 - i0) * ITEM_FIELDS * sizeof(int32_t))
-            # page-number texts go straight into the final items, after the page's own
-            self.page_no = p + 1
-            self.page_count = npages
-            self.direct = 1
-            self.run_fixed(self.tmpls[t, P_F0], self.tmpls[t, P_F0] + self.tmpls[t, P_FN], 1)
-            self.direct = 0
+            if self.dpage_last[p]:
+                t = self.last_tmpl
+                self.run_fixed(self.tmpls[t, P_F0], self.tmpls[t, P_F0] + self.tmpls[t, P_FN])
+                t = self.dpage_t[p]
             self.opages.push_back(<int32_t>(self.odocs.size() // 3 - 1))
             self.opages.push_back(p + 1)
             self.opages.push_back(npages)
@@ -379,6 +428,7 @@ cdef class Kernel:
             self.opages.push_back(self.tmpls[t, P_H])
             self.opages.push_back(first_item)
             self.opages.push_back(<int32_t>(self.items.size() // ITEM_FIELDS) - first_item)
+        self.direct = 0
 
     # ------------------------------------------------------------------ programs
 
@@ -399,10 +449,12 @@ cdef class Kernel:
                     self.cur_y += self.els[e, E_H]
             elif kind == K_TABLE:
                 self.table(e)
+            elif kind == K_IMAGE:
+                self.flow_image(e)
             e += 1
 
-    cdef void run_fixed(self, int32_t e0, int32_t e1, int32_t page_texts) noexcept nogil:
-        """Fixed (absolutely placed) content; page_texts selects the page-number texts only."""
+    cdef void run_fixed(self, int32_t e0, int32_t e1) noexcept nogil:
+        """A page template's fixed (absolutely placed) content, page facts known."""
         cdef int32_t e = e0
         cdef int32_t kind
         while e < e1:
@@ -411,20 +463,40 @@ cdef class Kernel:
                 if not self.masks[self.els[e, E_SRC], self.doc]:
                     e += self.els[e, E_A]
             elif kind == K_PAGETEXT:
-                if page_texts:
-                    self.page_text(e)
-            elif not page_texts:
-                if kind == K_TEXT:
-                    self.fixed_text(e)
-                elif kind == K_RECT:
-                    # E_A line width, E_B stroke colour, E_C fill colour
-                    self.push_item(RECT, self.els[e, E_X], self.els[e, E_Y], self.els[e, E_W], self.els[e, E_H],
-                                   -1, self.els[e, E_A], self.els[e, E_C], self.els[e, E_B], 0, 0, 0, 0)
-                elif kind == K_RULE:
-                    # E_A line width, E_C colour
-                    self.push_item(RULE, self.els[e, E_X], self.els[e, E_Y], self.els[e, E_W], self.els[e, E_H],
-                                   -1, self.els[e, E_A], self.els[e, E_C], -1, 0, 0, 0, 0)
+                self.page_text(e)
+            elif kind == K_TEXT:
+                self.fixed_text(e)
+            elif kind == K_RECT:
+                # E_A line width, E_B stroke colour, E_C fill colour
+                self.push_item(RECT, self.els[e, E_X], self.els[e, E_Y], self.els[e, E_W], self.els[e, E_H],
+                               -1, self.els[e, E_A], self.els[e, E_C], self.els[e, E_B], 0, 0, 0, 0)
+            elif kind == K_RULE:
+                # E_A line width, E_C colour
+                self.push_item(RULE, self.els[e, E_X], self.els[e, E_Y], self.els[e, E_W], self.els[e, E_H],
+                               -1, self.els[e, E_A], self.els[e, E_C], -1, 0, 0, 0, 0)
+            elif kind == K_IMAGE:
+                self.push_item(IMAGE, self.els[e, E_X], self.els[e, E_Y], self.els[e, E_W], self.els[e, E_H],
+                               self.els[e, E_A], 0, -1, -1, 0, 0, 0, 0)
+            elif kind == K_OVERLAY:
+                self.push_item(OVERLAY, self.els[e, E_X], self.els[e, E_Y], 0, 0, self.els[e, E_A], 0, -1, -1,
+                               0, 0, 0, 0)
             e += 1
+
+    cdef void flow_image(self, int32_t e) noexcept nogil:
+        """A picture in the flow: E_W x E_H at the frame's left, centre or right (E_B)."""
+        cdef int32_t st = self.els[e, E_STYLE]
+        cdef int32_t w = self.els[e, E_W], h = self.els[e, E_H], x = self.fx
+        if not self.fresh:
+            self.cur_y += self.styles[st, S_BEFORE]
+        if self.cur_y + h > self.bottom and not self.fresh:
+            self.break_page()
+        if self.els[e, E_B] == A_RIGHT:
+            x += self.fw - w
+        elif self.els[e, E_B] == A_CENTER:
+            x += (self.fw - w) // 2
+        self.push_item(IMAGE, x, self.cur_y, w, h, self.els[e, E_A], 0, -1, -1, 0, 0, 0, 0)
+        self.cur_y += h + self.styles[st, S_AFTER]
+        self.fresh = 0
 
     # ------------------------------------------------------------------ items
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from .barcode_layout import JobSheets, add_barcodes
 from .display import DisplayList
 from .errors import CcmError
 from .program import W_OVERLONG_WORD, W_ROW_SPLIT, Program, Rejection
@@ -123,6 +124,7 @@ def layout(document: Document, data, *, batch_size: int = 1024, columns=None):
 
 def _batches(program: Program, source):
     record0 = 0
+    sheets = JobSheets()
     for batch in source:
         bound = program.bind(batch, record0)
         res = program.kernel.layout(bound.sources, bound.lists, bound.masks, bound.pool, bound.reject, record0)
@@ -130,7 +132,10 @@ def _batches(program: Program, source):
         dl = DisplayList(res["items"], res["gids"], res["advances"], res["text"], res["pages"], res["docs"],
                          fonts=program.fonts, templates=program.template_names,
                          medium_maps=program.medium_maps, warnings=res["warnings"],
-                         tags={tag: [values[r] for r in rows] for tag, values in bound.tags.items()})
+                         tags={tag: [values[r] for r in rows] for tag, values in bound.tags.items()},
+                         images=program.images, overlays=program.overlays)
+        dl, rejected = add_barcodes(dl, program, bound, record0, sheets)
+        bound.rejections.extend(rejected)
         yield dl, bound, batch.num_rows
         record0 += batch.num_rows
 

@@ -21,13 +21,15 @@ from . import formats as fmt
 from .errors import BindingError, DataError, TemplateError
 from .fonts import Font, FontFamily, default_family
 from .rules import Rule
+from .images import Image, ImageError
 from .template import (
-    Document, Line, PageTemplate, Paragraph, Rect, Spacer, Style, Table, Text, When, _color, parse_text,
+    Barcode, Document, Frame, Line, Overlay, PageTemplate, Paragraph, Picture, Rect, Spacer, Style, Table, Text,
+    When, _color, parse_text,
 )
 from .units import to_mpt
 
 # these mirror the enums of _layout.pxd
-K_PARA, K_SPACER, K_TABLE, K_WHEN, K_TEXT, K_RECT, K_RULE, K_PAGETEXT = range(1, 9)
+K_PARA, K_SPACER, K_TABLE, K_WHEN, K_TEXT, K_RECT, K_RULE, K_PAGETEXT, K_IMAGE, K_OVERLAY = range(1, 11)
 E_KIND, E_ID, E_SRC, E_STYLE, E_X, E_Y, E_W, E_H, E_A, E_B, E_C = range(11)
 E_FIELDS = 11
 S_FIELDS = 8
@@ -38,6 +40,19 @@ PART_TEXT, PART_PAGE, PART_PAGES = range(3)
 _ALIGN = {"left": 0, "right": 1, "center": 2, "justify": 3}
 W_OVERLONG_WORD, W_ROW_SPLIT = 1, 2
 PAGE_FIELDS = ("page", "pages")
+BARCODE_FACTS = ("page", "pages", "sheet", "sheets", "job_sheet")
+
+
+@dataclass
+class BarcodeDef:
+    """A barcode of a page template, encoded after layout when its page facts are known."""
+
+    element: Barcode
+    template: int
+    rules: list  # rule indices that must all hold
+    parts: list  # (literal | None, column | None, format, fact | None)
+    x: int
+    y: int
 
 
 @dataclass
@@ -78,6 +93,7 @@ class Bound:
     reject: np.ndarray
     rejections: list
     tags: dict
+    barcode_fields: dict
 
 
 def _plain_type(t: pa.DataType) -> pa.DataType:
@@ -192,6 +208,12 @@ class Program:
         self.template_names: list[str] = []
         self._page_text_fonts: set[int] = set()
         self.medium_maps: list[str | None] = []
+        self.images: list[Image] = []
+        self._image_ids: dict[str, int] = {}
+        self.overlays: list = []
+        self._overlay_ids: dict[int, int] = {}
+        self.barcodes: list[BarcodeDef] = []
+        self._rule_stack: list[int] = []
 
         for c in doc.required:
             self._column(c, "Document.required")
@@ -202,6 +224,20 @@ class Program:
         self.flow = (flow0, len(self._els) - flow0)
         self.first_template = self._template(doc.first)
         self.next_template = self._template(doc.next) if doc.next is not None else self.first_template
+        self.last_template = self._template(doc.last) if doc.last is not None else -1
+        self.duplex = bool(doc.duplex)
+        self.back_template = self._template(doc.back) if doc.back is not None else -1
+        nw, nh = self._templates[self.next_template][:2]
+        blank = doc.blank or PageTemplate("blank", Frame(0, 0, nw, nh), size=(nw, nh))
+        self.blank_template = self._template(blank) if doc.duplex else -1
+        extras = []
+        for ep in doc.extra_pages:
+            if isinstance(ep, When):
+                if len(ep.content) != 1 or not isinstance(ep.content[0], PageTemplate):
+                    raise TemplateError("Document.extra_pages: a When there must hold exactly one PageTemplate")
+                extras.append([self._template(ep.content[0]), self._rule(ep.rule, "Document.extra_pages")])
+            else:
+                extras.append([self._template(ep), -1])
         # index tags are formatted like texts but never shaped, so they are no kernel sources
         self.tags: dict[str, _Source] = {}
         for tag, text in doc.tags.items():
@@ -218,6 +254,7 @@ class Program:
         self.columns = rows(self._cols, C_FIELDS)
         self.templates = rows(self._templates, P_FIELDS)
         self.page_parts = rows(self._parts, 2)
+        self.extra_pages = np.array(extras, dtype=np.int32).reshape(-1, 2) if extras else np.full((1, 2), -1, np.int32)
         self._static_buffers = {}
         self._check_static_texts()
         self.kernel = _layout.Kernel(self, self.fonts)
@@ -329,7 +366,11 @@ class Program:
                 i = self._el(K_WHEN, el, self._rule(el.rule, where))
                 self._flow(el.content)
                 self._els[i][E_A] = len(self._els) - 1 - i
-            elif isinstance(el, (Text, Rect, Line)):
+            elif isinstance(el, Picture):
+                img, w, h = self._picture(el, where)
+                spacing = self._style(self.doc.style.but(space_before=el.space_before, space_after=el.space_after))
+                self._el(K_IMAGE, el, -1, spacing, 0, 0, w, h, img, _ALIGN[el.align])
+            elif isinstance(el, (Text, Rect, Line, Barcode)):
                 raise TemplateError(f"{where} is fixed content: put it in a PageTemplate's content, not the flow")
             else:
                 raise TemplateError(f"not a flow element: {el!r}")
@@ -366,12 +407,23 @@ class Program:
                 x1, y1 = to_mpt(el.x1), to_mpt(el.y1)
                 self._el(K_RULE, el, -1, -1, x1, y1, to_mpt(el.x2) - x1, to_mpt(el.y2) - y1,
                          to_mpt(el.width), 0, _color(el.color))
+            elif isinstance(el, Picture):
+                if el.x is None or el.y is None:
+                    raise TemplateError(f"{where}: a picture on a page template needs x and y")
+                img, w, h = self._picture(el, where)
+                self._el(K_IMAGE, el, -1, -1, to_mpt(el.x), to_mpt(el.y), w, h, img)
+            elif isinstance(el, Barcode):
+                self._barcode(el, where)
             elif isinstance(el, When):
-                i = self._el(K_WHEN, el, self._rule(el.rule, where))
+                rule = self._rule(el.rule, where)
+                i = self._el(K_WHEN, el, rule)
+                self._rule_stack.append(rule)
                 self._fixed(el.content, page_w)
+                self._rule_stack.pop()
                 self._els[i][E_A] = len(self._els) - 1 - i
             else:
-                raise TemplateError(f"{where} cannot be fixed page content (use Text, Rect, Line or When)")
+                raise TemplateError(f"{where} cannot be fixed page content (use Text, Rect, Line, Picture, "
+                                    "Barcode or When)")
 
     def _template(self, tpl: PageTemplate) -> int:
         if not isinstance(tpl, PageTemplate):
@@ -382,11 +434,75 @@ class Program:
         if bw <= 0 or bh <= 0 or bx < 0 or by < 0 or bx + bw > w or by + bh > h:
             raise TemplateError(f"page template {tpl.name!r}: body frame does not lie on the {w/1000:g}x{h/1000:g}pt page")
         f0 = len(self._els)
+        self._current_template = len(self._templates)
+        for ov in tpl.overlays:
+            self._el(K_OVERLAY, ov, -1, -1, 0, 0, 0, 0, self._overlay(ov))
         self._fixed(tpl.content, w)
         self._templates.append([w, h, bx, by, bw, bh, f0, len(self._els) - f0])
         self.template_names.append(tpl.name)
         self.medium_maps.append(tpl.medium_map)
         return len(self._templates) - 1
+
+    def _picture(self, el: Picture, where: str) -> tuple[int, int, int]:
+        """(image index, width, height) of a picture; the file is read and checked here."""
+        try:
+            img = el.source if isinstance(el.source, Image) else Image(el.source)
+        except ImageError as exc:
+            raise TemplateError(f"{where}: {exc}") from exc
+        if img.key not in self._image_ids:
+            self._image_ids[img.key] = len(self.images)
+            self.images.append(img)
+        nw, nh = img.natural_size()
+        w = to_mpt(el.width) if el.width is not None else None
+        h = to_mpt(el.height) if el.height is not None else None
+        if w is None and h is None:
+            w, h = nw, nh
+        elif w is None:
+            w = round(h * img.width_px / img.height_px)
+        elif h is None:
+            h = round(w * img.height_px / img.width_px)
+        if w <= 0 or h <= 0:
+            raise TemplateError(f"{where}: picture size must be positive")
+        return self._image_ids[img.key], w, h
+
+    def _overlay(self, ov: Overlay) -> int:
+        """Lay the overlay out once, with a program of its own over a one-row batch."""
+        if id(ov) in self._overlay_ids:
+            return self._overlay_ids[id(ov)]
+        from .display import DisplayList, Overlay as OverlayContent
+
+        if not isinstance(ov, Overlay):
+            raise TemplateError(f"PageTemplate.overlays takes Overlay objects, not {ov!r}")
+        w, h = (to_mpt(v) for v in (ov.size or self.doc.page_size))
+        sub_doc = Document(first=PageTemplate(ov.name, Frame(0, 0, w, h), ov.content, size=(w, h)),
+                           family=self.family, style=self.doc.style)
+        schema = pa.schema([("__row", pa.int8())])
+        try:
+            sub = Program(sub_doc, schema)
+        except BindingError as exc:
+            raise TemplateError(f"overlay {ov.name!r} must be static (no fields): {exc}") from exc
+        batch = pa.RecordBatch.from_arrays([pa.array([0], pa.int8())], schema=schema)
+        b = sub.bind(batch, 0)
+        res = sub.kernel.layout(b.sources, b.lists, b.masks, b.pool, b.reject, 0)
+        content = DisplayList(res["items"], res["gids"], res["advances"], res["text"], res["pages"], res["docs"],
+                              fonts=sub.fonts, templates=sub.template_names, images=sub.images)
+        self._overlay_ids[id(ov)] = len(self.overlays)
+        self.overlays.append(OverlayContent(ov.name, w, h, content))
+        self._keep_alive = getattr(self, "_keep_alive", []) + [sub]
+        return self._overlay_ids[id(ov)]
+
+    def _barcode(self, el: Barcode, where: str) -> None:
+        parts = []
+        for p in parse_text(el.text, where) if el.kind != "omr" else []:
+            if p.field is None:
+                parts.append((p.literal, None, None, None))
+            elif p.field in BARCODE_FACTS:
+                parts.append((None, None, None, p.field))
+            else:
+                t = self._column(p.field, where)
+                parts.append((None, p.field, self._format_for(p.field, t, where), None))
+        self.barcodes.append(BarcodeDef(el, self._current_template, list(self._rule_stack), parts,
+                                        to_mpt(el.x), to_mpt(el.y)))
 
     def _table(self, tb: Table, where: str) -> None:
         t = self._column(tb.source, where)
@@ -548,7 +664,14 @@ class Program:
                 tags[tag] = [s.text] * n
             else:
                 tags[tag] = self._join(batch, s, formatted, reject_docs).to_pylist()
-        return Bound(sources, lists, masks, (g, a, c, starts, lens), reject, rejections, tags)
+        fields = {}
+        for bc in self.barcodes:
+            for _, column, f, _ in bc.parts:
+                if column is not None and (column, id(f)) not in fields:
+                    values = _apply_format(f, batch.column(column),
+                                           lambda i, msg, column=column: reject_docs([i], column, lambda d: msg))
+                    fields[(column, id(f))] = pc.fill_null(values, "").to_pylist()
+        return Bound(sources, lists, masks, (g, a, c, starts, lens), reject, rejections, tags, fields)
 
     def _missing_by_field(self, s: _Source, doc: int, missing: list[int], formatted: dict):
         """Which field of a text holds each missing character (literals are checked at compile)."""

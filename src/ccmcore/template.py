@@ -21,8 +21,8 @@ from .rules import Rule
 from .units import A4, mm, to_mpt
 
 __all__ = [
-    "Style", "Paragraph", "Spacer", "Table", "Column", "When", "Text", "Rect", "Line",
-    "Frame", "PageTemplate", "Document",
+    "Style", "Paragraph", "Spacer", "Table", "Column", "When", "Text", "Rect", "Line", "Picture",
+    "Barcode", "Overlay", "Frame", "PageTemplate", "Document",
 ]
 
 _ALIGNS = ("left", "right", "center", "justify")
@@ -284,6 +284,82 @@ class Line(_Element):
 
 
 @dataclass
+class Picture(_Element):
+    """A PNG or JPEG image: fixed on a page template (x and y given) or in the flow.
+
+    The file is read and checked when the template is compiled (a broken image stops the
+    job before anything is written) and stored once per job in the output.
+
+    Args:
+        source: a path, the file's bytes, or a :class:`ccmcore.images.Image`.
+        x, y: top-left corner for fixed placement (None in the flow).
+        width, height: size on the page; give one to keep the aspect ratio, none for the
+            image's own resolution (96 dpi when the file does not say).
+        align: in the flow, 'left', 'center' or 'right' within the frame.
+        space_before, space_after: in the flow, in points.
+    """
+
+    source: object
+    x: object = None
+    y: object = None
+    width: object = None
+    height: object = None
+    align: str = "left"
+    space_before: float = 0.0
+    space_after: float = 0.0
+    name: str | None = None
+
+
+@dataclass
+class Barcode(_Element):
+    """A barcode drawn as vector rectangles, fixed on a page template.
+
+    Args:
+        kind: 'code128', 'qr', 'datamatrix', 'imb' or 'omr'.
+        text: the data, with {fields} and the page facts {page}, {pages} (within the
+            document), {sheet}, {sheets} (sheets of the document: two pages a sheet when
+            the document is duplex) and {job_sheet} (sheet number in the whole job). For
+            'imb': "tracking routing" (20 digits, a space, 0/5/9/11 digits). Unused for 'omr'.
+        x, y: top-left corner of the symbol (quiet zone included).
+        module: module (narrow bar / cell) size; height: bar height (1D symbols).
+        options: passed to the encoder (e.g. ``ecc="Q"`` for QR, ``size=(16, 16)`` for
+            Data Matrix, ``spec=OmrSpec(...)`` for OMR).
+        color: the bars' colour.
+    """
+
+    kind: str
+    text: str
+    x: object
+    y: object
+    module: object = None
+    height: object = None
+    options: dict = field(default_factory=dict)
+    color: object = "#000000"
+    name: str | None = None
+
+    def __post_init__(self):
+        if self.kind not in ("code128", "qr", "datamatrix", "imb", "omr"):
+            raise TemplateError(f"barcode kind must be code128, qr, datamatrix, imb or omr, not {self.kind!r}")
+
+
+@dataclass
+class Overlay:
+    """Static page content defined once and stored once per job (a PDF Form XObject, an
+    AFP page overlay): letterheads, form lines, logos. Its content must not use fields.
+
+    Args:
+        name: the overlay's name (AFP resource name: 8 characters at most are used).
+        content: fixed elements (:class:`Text` without fields, :class:`Rect`, :class:`Line`,
+            :class:`Picture`), positioned relative to the overlay's top-left corner.
+        size: (width, height); None uses the document's page size.
+    """
+
+    name: str
+    content: Sequence = ()
+    size: tuple | None = None
+
+
+@dataclass
 class Frame:
     """The rectangle flowing content fills on a page."""
 
@@ -304,6 +380,7 @@ class PageTemplate:
         size: (width, height); None uses the document's page size.
         medium_map: name of the form definition's medium map its pages invoke in print
             output (AFP IMM); None: the printer's default.
+        overlays: :class:`Overlay` objects drawn under the page's content, each at (0, 0).
     """
 
     name: str
@@ -311,9 +388,10 @@ class PageTemplate:
     content: Sequence = ()
     size: tuple | None = None
     medium_map: str | None = None
+    overlays: Sequence = ()
 
 
-Element = Union[Paragraph, Spacer, Table, When, Text, Rect, Line]
+Element = Union[Paragraph, Spacer, Table, When, Text, Rect, Line, Picture, Barcode]
 
 
 @dataclass
@@ -324,6 +402,16 @@ class Document:
         flow: flowing content (:class:`Paragraph`, :class:`Table`, :class:`Spacer`, :class:`When`).
         first: template of each document's first page.
         next: template of continuation pages (None: same as first).
+        last: template of each document's last page (chosen after pagination: the last
+            page takes it when its content fits the last template's frame, otherwise a
+            page with the last template's fixed content is added); None: no special last page.
+        duplex: printed on both sides: every document starts on a new sheet (an odd page
+            count gets a blank back page) and {sheet} counts two pages a sheet.
+        back: with duplex, the back of each document's first sheet (terms and conditions):
+            fixed content only; the flow continues on the next sheet.
+        blank: with duplex, the template of padding back pages (None: an empty page).
+        extra_pages: pages appended to each document after its flow, each a
+            :class:`PageTemplate` or ``When(rule, PageTemplate)`` (fixed content only).
         page_size: default page size (width, height).
         family: default font family (None: Noto Sans, shipped with pymupdf-fonts).
         style: default body style.
@@ -341,6 +429,11 @@ class Document:
     flow: Sequence = ()
     first: PageTemplate | None = None
     next: PageTemplate | None = None
+    last: PageTemplate | None = None
+    duplex: bool = False
+    back: PageTemplate | None = None
+    blank: PageTemplate | None = None
+    extra_pages: Sequence = ()
     page_size: tuple = A4
     family: FontFamily | None = None
     style: Style = field(default_factory=Style)
@@ -358,3 +451,5 @@ class Document:
         for v in (self.page_size[0], self.page_size[1]):
             if to_mpt(v) <= 0:
                 raise TemplateError(f"page size must be positive, not {self.page_size!r}")
+        if self.back is not None and not self.duplex:
+            raise TemplateError("Document.back is the back of the first sheet: it needs duplex=True")

@@ -1,0 +1,136 @@
+"""Internal: barcodes of page templates, encoded once each page's facts are known.
+
+A barcode's data may hold the page number, the document's page and sheet counts and the
+sheet's number in the whole job, which exist only after pagination. So after the kernel
+has laid out a batch, each page template's barcodes are encoded (cached per data: repeated
+symbols cost nothing) and appended to their pages as RECT items: vector fills that every
+backend draws as it draws any rectangle.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import barcodes as bc
+from .display import COUNT, DOC, I0, IN, ITEM_FIELDS, NUMBER, RECORD, TEMPLATE, DisplayList
+from .errors import DataError
+from .template import _color
+from .units import to_mpt
+
+_ENCODERS = {
+    "code128": bc.encode_code128,
+    "qr": bc.encode_qr,
+    "datamatrix": bc.encode_datamatrix,
+}
+
+
+class JobSheets:
+    """The running sheet counter of a job, across batches."""
+
+    def __init__(self):
+        self.sheets = 0
+
+
+def _symbol(defn, text: str):
+    el = defn.element
+    kw = dict(el.options)
+    if el.module is not None:
+        kw["module"] = to_mpt(el.module)
+    if el.kind == "code128":
+        if el.height is not None:
+            kw["height"] = to_mpt(el.height)
+        return bc.encode_code128(text, **kw)
+    if el.kind in _ENCODERS:
+        return _ENCODERS[el.kind](text, **kw)
+    if el.kind == "imb":
+        tracking, _, routing = text.partition(" ")
+        return bc.encode_imb(tracking, routing, **kw)
+    raise AssertionError(el.kind)
+
+
+def add_barcodes(dl: DisplayList, program, bound, record0: int, sheets: JobSheets):
+    """Draw every template barcode on its pages.
+
+    Returns:
+        (display list, rejections): a document whose barcode data cannot be encoded is
+        left out of the display list and reported (record, barcode, reason).
+    """
+    from .program import Rejection
+
+    if not program.barcodes:
+        return dl, []
+    by_template: dict[int, list] = {}
+    for defn in program.barcodes:
+        by_template.setdefault(defn.template, []).append(defn)
+    duplex = program.duplex
+    per_page: list[list[np.ndarray]] = []
+    bad: dict[int, Rejection] = {}
+    for p in range(dl.page_count):
+        row = dl.pages[p]
+        extra: list[np.ndarray] = []
+        per_page.append(extra)
+        doc_row = int(row[DOC])
+        number, count = int(row[NUMBER]), int(row[COUNT])
+        sheet = (number + 1) // 2 if duplex else number
+        if not duplex or number % 2 == 1:
+            sheets.sheets += 1
+        if doc_row in bad:
+            continue
+        record = int(dl.docs[doc_row][RECORD])
+        batch_row = record - record0
+        facts = {"page": number, "pages": count, "sheet": sheet,
+                 "sheets": (count + 1) // 2 if duplex else count, "job_sheet": sheets.sheets}
+        for defn in by_template.get(int(row[TEMPLATE]), ()):
+            if not all(bound.masks[r][batch_row] for r in defn.rules):
+                continue
+            try:
+                if defn.element.kind == "omr":
+                    spec = defn.element.options.get("spec", bc.OmrSpec())
+                    sym = bc.omr_marks(page=sheet, pages=facts["sheets"], sheet=sheets.sheets, spec=spec)
+                else:
+                    text = "".join(
+                        lit if lit is not None else
+                        (bound.barcode_fields[(col, id(f))][batch_row] if col is not None else str(facts[fact]))
+                        for lit, col, f, fact in defn.parts)
+                    sym = _symbol(defn, text)
+            except ValueError as exc:
+                bad[doc_row] = Rejection(record, defn.element.label(), f"barcode cannot be encoded: {exc}")
+                break
+            extra.append(sym.items(defn.x, defn.y, _color(defn.element.color)))
+    return _rebuild(dl, per_page, set(bad)), list(bad.values())
+
+
+def _rebuild(dl: DisplayList, per_page: list, bad_docs: set) -> DisplayList:
+    """Items with each page's barcode rectangles appended; documents in bad_docs dropped."""
+    pieces = []
+    pages = []
+    docs = []
+    doc_map: dict[int, int] = {}
+    cursor = 0
+    for p in range(dl.page_count):
+        row = dl.pages[p].copy()
+        d = int(row[DOC])
+        if d in bad_docs:
+            continue
+        if d not in doc_map:
+            doc_map[d] = len(docs)
+            docs.append([dl.docs[d][0], len(pages), dl.docs[d][2]])
+        i0, n = int(row[I0]), int(row[IN])
+        pieces.append(dl.items[i0 : i0 + n])
+        added = 0
+        for rects in per_page[p]:
+            pieces.append(rects)
+            added += len(rects)
+        row[DOC] = doc_map[d]
+        row[I0] = cursor
+        row[IN] = n + added
+        cursor += n + added
+        pages.append(row)
+    keep = [d for d in range(dl.doc_count) if d not in bad_docs]
+    dl.items = np.ascontiguousarray(np.concatenate(pieces).astype(np.int32, copy=False)) if pieces else \
+        np.zeros((0, ITEM_FIELDS), np.int32)
+    dl.pages = np.array(pages, dtype=np.int32).reshape(-1, dl.pages.shape[1])
+    dl.docs = np.array(docs, dtype=np.int64).reshape(-1, 3)
+    for tag, values in dl.tags.items():
+        dl.tags[tag] = [values[d] for d in keep]
+    return dl
