@@ -52,7 +52,23 @@ cdef enum:
     T_PADX = 10
     T_TOTAL = 11
     T_REPEAT = 12
-    T_FIELDS = 13
+    T_STRIPE = 13
+    T_BORDER = 14
+    T_BCOLOR = 15
+    T_GSRC = 16
+    T_GHSRC = 17
+    T_GSTYLE = 18
+    T_CARRY = 19
+    T_CCOL = 20
+    T_CLABEL = 21
+    T_BLABEL = 22
+    T_CDEC = 23
+    T_CGROUP = 24
+    T_CPOINT = 25
+    T_KEEP = 26
+    T_ORPHANS = 27
+    T_WIDOWS = 28
+    T_FIELDS = 29
 
 cdef enum:
     C_W = 0

@@ -9,7 +9,7 @@ strings the tables cannot shape arrive pre-shaped by HarfBuzz in the pool. Every
 documents, rows, lines and glyphs runs in C without the GIL.
 """
 
-from libc.stdint cimport int16_t, int32_t, int64_t, uint8_t, uint16_t
+from libc.stdint cimport int16_t, int32_t, int64_t, uint8_t, uint16_t, uint64_t
 from libc.string cimport memcpy
 from cpython.bytes cimport PyBytes_FromStringAndSize
 from libcpp.vector cimport vector
@@ -167,6 +167,7 @@ cdef class Kernel:
     # per batch
     cdef vector[Src] srcs
     cdef vector[const int32_t*] lists
+    cdef vector[const int64_t*] sums
     cdef const uint8_t[:, ::1] masks
     cdef const uint16_t* pool_g
     cdef const int32_t* pool_a
@@ -212,6 +213,10 @@ cdef class Kernel:
     cdef vector[int32_t] ra
     cdef vector[uint8_t] rf
     cdef vector[uint8_t] rt
+    cdef int32_t row_span            # the built row is one cell across the table
+    cdef int32_t body_bottom         # frame bottom less the room kept for a carried-forward row
+    cdef int64_t tsum                # running sum of the table's carry field
+    cdef int32_t body_rows           # body rows placed in the current table (for striping)
 
     def __init__(self, program, fonts):
         """program: ccmcore.program.Program; fonts: list of ccmcore.fonts.Font."""
@@ -247,7 +252,7 @@ cdef class Kernel:
             ft.upem = f.upem
             self.fonts.push_back(ft)
 
-    def layout(self, sources, lists, masks, pool, const uint8_t[::1] reject, int64_t record0):
+    def layout(self, sources, lists, masks, pool, const uint8_t[::1] reject, int64_t record0, sums=()):
         """Lay out one batch.
 
         Args:
@@ -257,6 +262,7 @@ cdef class Kernel:
             pool: (gids uint16, advances int32 font units, clusters int32, start int32, len int32).
             reject: uint8 per document, 1 to leave the document out.
             record0: record number of the batch's first row.
+            sums: int64 arrays over list items, summed by tables that carry a total forward.
 
         Returns:
             dict of display-list arrays and the warnings array (doc, element, code, detail).
@@ -286,6 +292,12 @@ cdef class Kernel:
         for arr in lists:
             lo = arr
             self.lists.push_back(&lo[0])
+        cdef const int64_t[::1] sv
+        self.sums.clear()
+        for arr in sums:
+            sv = arr if len(arr) else np.zeros(1, np.int64)
+            self.sums.push_back(&sv[0])
+            keep.append(sv)
         self.masks = masks
         cdef const uint16_t[::1] pg = pool[0]
         cdef const int32_t[::1] pa = pool[1]
@@ -823,7 +835,8 @@ cdef class Kernel:
         return <int32_t>self.lines.size()
 
     cdef int32_t build_row(self, int32_t t, int32_t which, int32_t idx, int32_t style, int32_t element) noexcept nogil:
-        """Shape the cells of one row: which 0 header, 1 body (item idx), 2 total (doc idx)."""
+        """Shape the cells of one row: which 0 header, 1 body (item idx), 2 total (doc idx),
+        3 group header (item idx, one cell across the table), 4 carried / 5 brought forward."""
         cdef int32_t ncols = self.tables[t, T_NCOLS], c0 = self.tables[t, T_COL0]
         cdef int32_t padx = self.tables[t, T_PADX]
         cdef int32_t c, src, n, most = 0
@@ -834,17 +847,75 @@ cdef class Kernel:
         self.ra.clear()
         self.rf.clear()
         self.rt.clear()
+        self.row_span = 1 if which == 3 else 0
+        if which == 3:
+            self.rcell0.push_back(0)
+            n = self.cell_lines(self.tables[t, T_GHSRC], idx, style, self.table_width(t) - 2 * padx, element,
+                                &self.rl, &self.rg, &self.ra, &self.rf, &self.rt)
+            self.rcelln.push_back(n)
+            return n
         for c in range(ncols):
-            src = self.cols[c0 + c, C_HSRC + (0 if which == 0 else (1 if which == 1 else 2))]
             self.rcell0.push_back(<int32_t>self.rl.size())
             n = 0
-            if src >= 0:
-                n = self.cell_lines(src, idx, style, self.cols[c0 + c, C_W] - 2 * padx, element,
-                                    &self.rl, &self.rg, &self.ra, &self.rf, &self.rt)
+            if which >= 4:
+                if c == 0:
+                    n = self.cell_lines(self.tables[t, T_CLABEL if which == 4 else T_BLABEL], 0, style,
+                                        self.cols[c0 + c, C_W] - 2 * padx, element,
+                                        &self.rl, &self.rg, &self.ra, &self.rf, &self.rt)
+                elif c == self.tables[t, T_CCOL]:
+                    n = self.amount_cell(t, style, self.cols[c0 + c, C_W] - 2 * padx, element)
+            else:
+                src = self.cols[c0 + c, C_HSRC + (0 if which == 0 else (1 if which == 1 else 2))]
+                if src >= 0:
+                    n = self.cell_lines(src, idx, style, self.cols[c0 + c, C_W] - 2 * padx, element,
+                                        &self.rl, &self.rg, &self.ra, &self.rf, &self.rt)
             self.rcelln.push_back(n)
             if n > most:
                 most = n
         return most
+
+    cdef int32_t amount_cell(self, int32_t t, int32_t style, int32_t width, int32_t element) noexcept nogil:
+        """The running sum as text ("-1,234.56"), composed here and shaped from the tables."""
+        cdef int64_t v = self.tsum
+        cdef int32_t dec = self.tables[t, T_CDEC], nd = 0, k
+        cdef char digits[24]
+        cdef uint64_t u = <uint64_t>(-v) if v < 0 else <uint64_t>v
+        cdef Src tmp
+        self.ptext.clear()
+        while True:
+            digits[nd] = <char>(48 + u % 10)
+            nd += 1
+            u //= 10
+            if u == 0:
+                break
+        while nd <= dec:  # 5 cents with two decimals is 0.05
+            digits[nd] = b'0'
+            nd += 1
+        if v < 0:
+            self.ptext.push_back(45)
+        for k in range(nd - 1, -1, -1):
+            self.ptext.push_back(<uint8_t>digits[k])
+            if k == dec and dec > 0:
+                self.append_static(self.tables[t, T_CPOINT])
+            elif k > dec and (k - dec) % 3 == 0:
+                self.append_static(self.tables[t, T_CGROUP])
+        self.ptoff[0] = 0
+        self.ptoff[1] = <int32_t>self.ptext.size()
+        tmp.off = self.ptoff
+        tmp.data = self.ptext.data()
+        tmp.pre = NULL
+        tmp.stride = 0
+        self.srcs.push_back(tmp)
+        k = self.cell_lines(<int32_t>self.srcs.size() - 1, 0, style, width, element,
+                            &self.rl, &self.rg, &self.ra, &self.rf, &self.rt)
+        self.srcs.pop_back()
+        return k
+
+    cdef void append_static(self, int32_t src) noexcept nogil:
+        cdef Src* s = &self.srcs[src]
+        cdef int32_t i
+        for i in range(s.off[0], s.off[1]):
+            self.ptext.push_back(s.data[i])
 
     cdef void place_row_slots(self, int32_t t, int32_t style, int32_t slot0, int32_t slot1, int32_t y) noexcept nogil:
         """Emit line slots [slot0, slot1) of the built row, the first at row offset y."""
@@ -855,14 +926,16 @@ cdef class Kernel:
         cdef Line* ln
         cdef const uint8_t* saved = self.cur_str
         cdef int32_t align
+        if self.row_span:
+            ncols = 1
         # emit_line reads the scratch stream: point it at the row's copy
         self.sg.swap(self.rg)
         self.sa.swap(self.ra)
         self.sf.swap(self.rf)
         self.cur_str = self.rt.data()
         for c in range(ncols):
-            cw = self.cols[c0 + c, C_W]
-            align = self.cols[c0 + c, C_ALIGN]
+            cw = self.table_width(t) if self.row_span else self.cols[c0 + c, C_W]
+            align = A_LEFT if self.row_span else self.cols[c0 + c, C_ALIGN]
             for j in range(slot0, slot1):
                 if j < self.rcelln[c]:
                     ln = &self.rl[self.rcell0[c] + j]
@@ -884,10 +957,10 @@ cdef class Kernel:
         cdef int32_t hs = self.tables[t, T_HSTYLE]
         cdef int32_t rows = self.build_row(t, 0, 0, hs, element)
         cdef int32_t h = rows * self.styles[hs, S_LEADING] + 2 * self.tables[t, T_PADY]
+        self.row_dirty = 1
         if rows == 0:
             return
         self.place_row_slots(t, hs, 0, rows, self.cur_y)
-        self.row_dirty = 1
         self.cur_y += h
         if self.tables[t, T_HRULE] > 0:
             self.push_item(RULE, self.fx, self.cur_y, self.table_width(t), 0, -1, self.tables[t, T_HRULE],
@@ -903,14 +976,64 @@ cdef class Kernel:
             return 0
         return self.styles[hs, S_LEADING] + 2 * self.tables[t, T_PADY]
 
+    cdef int32_t carry_height(self, int32_t t) noexcept nogil:
+        if self.tables[t, T_CARRY] < 0:
+            return 0
+        return self.styles[self.tables[t, T_TSTYLE], S_LEADING] + 2 * self.tables[t, T_PADY]
+
+    cdef int32_t row_height(self, int32_t t, int32_t which, int32_t idx, int32_t style, int32_t element) noexcept nogil:
+        """Height of a row, measured by building it (the row buffers must be rebuilt after)."""
+        cdef int32_t slots
+        self.quiet = 1
+        slots = self.build_row(t, which, idx, style, element)
+        self.quiet = 0
+        self.row_dirty = 1
+        if slots == 0:
+            slots = 1
+        return slots * self.styles[style, S_LEADING] + 2 * self.tables[t, T_PADY]
+
+    cdef void place_carry(self, int32_t t, int32_t which, int32_t element) noexcept nogil:
+        """A carried-forward (4) or brought-forward (5) row with the running sum."""
+        cdef int32_t ts = self.tables[t, T_TSTYLE]
+        cdef int32_t slots = self.build_row(t, which, 0, ts, element)
+        self.row_dirty = 1
+        if slots == 0:
+            return
+        self.place_row_slots(t, ts, 0, slots, self.cur_y)
+        self.cur_y += slots * self.styles[ts, S_LEADING] + 2 * self.tables[t, T_PADY]
+
     cdef void new_table_page(self, int32_t t, int32_t element) noexcept nogil:
+        if self.tables[t, T_CARRY] >= 0:
+            self.place_carry(t, 4, element)
         self.break_page()
+        self.body_bottom = self.bottom - self.carry_height(t)
         if self.tables[t, T_REPEAT]:
             self.header(t, element)
+        if self.tables[t, T_CARRY] >= 0:
+            self.place_carry(t, 5, element)
         self.fresh_table = 1
 
+    cdef void row_decor(self, int32_t t, int32_t which, int32_t y, int32_t h) noexcept nogil:
+        """Stripe behind a body row fragment (pushed before its text) - see row_borders for lines."""
+        if which == 1 and self.tables[t, T_STRIPE] >= 0 and self.body_rows % 2 == 1:
+            self.push_item(RECT, self.fx, y, self.table_width(t), h, -1, 0, self.tables[t, T_STRIPE], -1,
+                           0, 0, 0, 0)
+
+    cdef void row_borders(self, int32_t t, int32_t y, int32_t h) noexcept nogil:
+        cdef int32_t bw = self.tables[t, T_BORDER], c, x = self.fx, w = self.table_width(t)
+        cdef int32_t bc = self.tables[t, T_BCOLOR], c0 = self.tables[t, T_COL0]
+        if bw <= 0:
+            return
+        self.push_item(RULE, self.fx, y, w, 0, -1, bw, bc, -1, 0, 0, 0, 0)
+        self.push_item(RULE, self.fx, y + h, w, 0, -1, bw, bc, -1, 0, 0, 0, 0)
+        self.push_item(RULE, x, y, 0, h, -1, bw, bc, -1, 0, 0, 0, 0)
+        for c in range(self.tables[t, T_NCOLS]):
+            x += self.cols[c0 + c, C_W]
+            self.push_item(RULE, x, y, 0, h, -1, bw, bc, -1, 0, 0, 0, 0)
+
     cdef void row(self, int32_t t, int32_t which, int32_t idx, int32_t style, int32_t element) noexcept nogil:
-        """Place one body or total row, breaking the page (and repeating the header) as needed.
+        """Place one body, total or group-header row, breaking the page (and repeating the
+        header, with carried/brought-forward rows) as needed.
 
         A row moves whole to the next page when it fits there; only a row taller than a
         page's frame is split between its lines.
@@ -919,7 +1042,8 @@ cdef class Kernel:
         cdef int32_t leading = self.styles[style, S_LEADING], pady = self.tables[t, T_PADY]
         cdef int32_t rule_w = self.tables[t, T_TRULE] if which == 2 else 0
         cdef int32_t h, room, fit, done = 0
-        cdef int32_t capacity = self.bottom - self.top
+        cdef int32_t capacity = self.body_bottom - self.top - self.carry_height(t)
+        cdef int32_t bottom = self.body_bottom if which != 2 else self.bottom
         if self.tables[t, T_REPEAT]:
             capacity -= self.header_height(t)
         self.row_dirty = 0
@@ -927,17 +1051,19 @@ cdef class Kernel:
             slots = 1
         h = slots * leading + 2 * pady
         if h <= capacity:
-            if self.cur_y + h > self.bottom:
+            if self.cur_y + h > bottom:
                 self.new_table_page(t, element)
+                bottom = self.body_bottom if which != 2 else self.bottom
             fit = slots
         else:
             self.warn(element, W_ROW_SPLIT, idx)
         while done < slots:
-            room = (self.bottom - self.cur_y - 2 * pady) // leading
+            room = (bottom - self.cur_y - 2 * pady) // leading
             fit = slots - done if room >= slots - done else room
             if fit <= 0:
                 if not self.fresh_table:
                     self.new_table_page(t, element)
+                    bottom = self.body_bottom if which != 2 else self.bottom
                     continue
                 fit = 1  # a line taller than the frame: place it anyway, nothing is lost
             if rule_w > 0 and done == 0:
@@ -949,28 +1075,83 @@ cdef class Kernel:
                 self.build_row(t, which, idx, style, element)
                 self.quiet = 0
                 self.row_dirty = 0
+            self.row_decor(t, which, self.cur_y, fit * leading + 2 * pady)
             self.place_row_slots(t, style, done, done + fit, self.cur_y)
+            if which == 1:
+                self.row_borders(t, self.cur_y, fit * leading + 2 * pady)
             self.cur_y += fit * leading + 2 * pady
             done += fit
             self.fresh = 0
             self.fresh_table = 0
+        if which == 1:
+            self.body_rows += 1
+            if self.tables[t, T_CARRY] >= 0:
+                self.tsum += self.sums[self.tables[t, T_CARRY]][idx]
+
+    cdef bint same_key(self, int32_t src, int32_t a, int32_t b) noexcept nogil:
+        """Do items a and b have the same text in source src?"""
+        cdef Src* s = &self.srcs[src]
+        cdef int32_t la = s.off[a + 1] - s.off[a], lb = s.off[b + 1] - s.off[b], i
+        if la != lb:
+            return False
+        for i in range(la):
+            if s.data[s.off[a] + i] != s.data[s.off[b] + i]:
+                return False
+        return True
+
+    cdef int32_t rows_height(self, int32_t t, int32_t r, int32_t r_end, int32_t bs, int32_t element) noexcept nogil:
+        cdef int32_t h = 0
+        while r < r_end:
+            h += self.row_height(t, 1, r, bs, element)
+            r += 1
+        return h
 
     cdef void table(self, int32_t e) noexcept nogil:
         cdef int32_t t = self.els[e, E_SRC]
         cdef int32_t element = self.els[e, E_ID]
         cdef const int32_t* lo = self.lists[self.tables[t, T_LIST]]
-        cdef int32_t r0 = lo[self.doc], r1 = lo[self.doc + 1], r
-        cdef int32_t bs = self.tables[t, T_BSTYLE]
-        cdef int32_t first_row_h = self.styles[bs, S_LEADING] + 2 * self.tables[t, T_PADY]
+        cdef int32_t r0 = lo[self.doc], r1 = lo[self.doc + 1], r, r_end, need, n_first
+        cdef int32_t bs = self.tables[t, T_BSTYLE], gs = self.tables[t, T_GSTYLE]
         cdef int32_t st = self.els[e, E_STYLE]
+        cdef int32_t gsrc = self.tables[t, T_GSRC], keep = self.tables[t, T_KEEP]
+        cdef int32_t orphans = self.tables[t, T_ORPHANS], widows = self.tables[t, T_WIDOWS]
+        self.tsum = 0
+        self.body_rows = 0
+        self.body_bottom = self.bottom - self.carry_height(t)
         if not self.fresh:
             self.cur_y += self.styles[st, S_BEFORE]
-        # keep the header with at least one row
-        if self.cur_y + self.header_height(t) + first_row_h > self.bottom and not self.fresh:
+        # keep the header with its first rows (orphans)
+        n_first = orphans if orphans < r1 - r0 else r1 - r0
+        need = self.header_height(t) + (self.rows_height(t, r0, r0 + n_first, bs, element) if n_first > 0
+                                        else self.styles[bs, S_LEADING] + 2 * self.tables[t, T_PADY])
+        if gsrc >= 0 and r1 > r0:
+            need += self.row_height(t, 3, r0, gs, element)
+        if self.cur_y + need > self.body_bottom and not self.fresh:
             self.break_page()
+            self.body_bottom = self.bottom - self.carry_height(t)
         self.header(t, element)
         self.fresh_table = 1
         for r in range(r0, r1):
+            # widows: when the last rows would be split off alone, take them over together
+            if widows > 1 and r1 - r == widows and r > r0 and not self.fresh_table:
+                need = self.rows_height(t, r, r1, bs, element)
+                if self.cur_y + need > self.body_bottom:
+                    self.new_table_page(t, element)
+            # keep-together groups move whole when they fit on a page
+            if keep >= 0 and not self.fresh_table and (r == r0 or not self.same_key(keep, r, r - 1)):
+                r_end = r + 1
+                while r_end < r1 and self.same_key(keep, r_end, r):
+                    r_end += 1
+                need = self.rows_height(t, r, r_end, bs, element)
+                if self.cur_y + need > self.body_bottom and \
+                        need <= self.body_bottom - self.top - self.header_height(t) - self.carry_height(t):
+                    self.new_table_page(t, element)
+            if gsrc >= 0 and (r == r0 or not self.same_key(gsrc, r, r - 1)):
+                # a group header stays with the group's first row
+                need = self.row_height(t, 3, r, gs, element) + self.row_height(t, 1, r, bs, element)
+                if self.cur_y + need > self.body_bottom and not self.fresh_table:
+                    self.new_table_page(t, element)
+                self.row(t, 3, r, gs, element)
             self.row(t, 1, r, bs, element)
         if self.tables[t, T_TOTAL]:
             self.row(t, 2, self.doc, self.tables[t, T_TSTYLE], element)

@@ -127,7 +127,8 @@ def _batches(program: Program, source):
     sheets = JobSheets()
     for batch in source:
         bound = program.bind(batch, record0)
-        res = program.kernel.layout(bound.sources, bound.lists, bound.masks, bound.pool, bound.reject, record0)
+        res = program.kernel.layout(bound.sources, bound.lists, bound.masks, bound.pool, bound.reject, record0,
+                                    bound.sums)
         rows = (res["docs"][:, 0] - record0).tolist()
         dl = DisplayList(res["items"], res["gids"], res["advances"], res["text"], res["pages"], res["docs"],
                          fonts=program.fonts, templates=program.template_names,

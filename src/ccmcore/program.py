@@ -33,7 +33,7 @@ K_PARA, K_SPACER, K_TABLE, K_WHEN, K_TEXT, K_RECT, K_RULE, K_PAGETEXT, K_IMAGE, 
 E_KIND, E_ID, E_SRC, E_STYLE, E_X, E_Y, E_W, E_H, E_A, E_B, E_C = range(11)
 E_FIELDS = 11
 S_FIELDS = 8
-T_FIELDS = 13
+T_FIELDS = 29
 C_FIELDS = 5
 P_FIELDS = 8
 PART_TEXT, PART_PAGE, PART_PAGES = range(3)
@@ -94,6 +94,7 @@ class Bound:
     rejections: list
     tags: dict
     barcode_fields: dict
+    sums: list
 
 
 def _plain_type(t: pa.DataType) -> pa.DataType:
@@ -214,6 +215,8 @@ class Program:
         self._overlay_ids: dict[int, int] = {}
         self.barcodes: list[BarcodeDef] = []
         self._rule_stack: list[int] = []
+        self.sum_fields: list[tuple[str, str]] = []  # (list column, integer item field) summed in tables
+        self._fast_statics: list[int] = []  # static texts the kernel composes with digits
 
         for c in doc.required:
             self._column(c, "Document.required")
@@ -537,12 +540,76 @@ class Program:
             if tb.total is not None and tb.total[i]:
                 total = self._text_source(tb.total[i], self._style_rows[ts][0], where)
             self._cols.append([to_mpt(col.width), _ALIGN[col.align], header, cell, total])
+        gs = self._style(tb.group_style or body.but(bold=True))
+        gfont = self._style_rows[gs][0]
+        tfont = self._style_rows[ts][0]
+        gsrc = ghsrc = keep = -1
+        if tb.group_by is not None:
+            self._item_field(struct, tb, tb.group_by, where)
+            gsrc = self._item_text(tb.source, "{" + tb.group_by + "}", struct, gfont, where)
+            ghsrc = gsrc
+        if tb.group_header is not None:
+            if tb.group_by is None:
+                raise TemplateError(f"{where}: group_header needs group_by")
+            ghsrc = self._item_text(tb.source, tb.group_header, struct, gfont, where)
+        if tb.keep_together is not None:
+            self._item_field(struct, tb, tb.keep_together, where)
+            keep = self._item_text(tb.source, "{" + tb.keep_together + "}", struct, gfont, where)
+        carry = ccol = clabel = blabel = -1
+        cdec, cgroup, cpoint = 0, -1, -1
+        if tb.carry is not None:
+            ft = self._item_field(struct, tb, tb.carry, where)
+            if not pa.types.is_integer(ft):
+                raise BindingError(f"{where}: carry field {tb.carry!r} is {ft}, but sums need integers (minor units)",
+                                   where, f"{tb.source}.{tb.carry}")
+            self.sum_fields.append((tb.source, tb.carry))
+            carry = len(self.sum_fields) - 1
+            shown = [i for i, c in enumerate(tb.columns) if c.field == tb.carry]
+            ccol = tb.carry_column if tb.carry_column is not None else (shown[0] if shown else len(tb.columns) - 1)
+            if not 0 <= ccol < len(tb.columns):
+                raise TemplateError(f"{where}: carry_column {ccol} is not a column index")
+            f = tb.columns[ccol].format if tb.columns[ccol].field == tb.carry else None
+            f = f or self.doc.formats.get(f"{tb.source}.{tb.carry}")
+            cdec = int(getattr(f, "decimals", 0) or 0)
+            cgroup = self._static(getattr(f, "group", "") or "", tfont, where)
+            cpoint = self._static(getattr(f, "decimal", ".") or ".", tfont, where)
+            clabel = self._static(tb.carried_label, tfont, where)
+            blabel = self._static(tb.brought_label, tfont, where)
+            self._fast_statics += [cgroup, cpoint]
+            self._page_text_fonts.add(tfont)
         self._tables.append([
             self.list_columns.index(tb.source), len(tb.columns), c0, hs, bs, ts, to_mpt(tb.header_rule),
             to_mpt(tb.total_rule), _color(tb.rule_color), to_mpt(tb.padding_y), to_mpt(tb.padding_x),
             1 if tb.total is not None else 0, 1 if tb.repeat_header else 0,
+            _color(tb.stripe), to_mpt(tb.borders), _color(tb.border_color), gsrc, ghsrc, gs,
+            carry, ccol, clabel, blabel, cdec, cgroup, cpoint, keep, tb.orphans, tb.widows,
         ])
         self._el(K_TABLE, tb, len(self._tables) - 1, spacing)
+
+    def _item_field(self, struct, tb: Table, name: str, where: str) -> pa.DataType:
+        idx = struct.get_field_index(name)
+        if idx < 0:
+            avail = ", ".join(f.name for f in struct)
+            raise BindingError(f"{where}: {tb.source!r} items have no field {name!r} (fields: {avail})",
+                               where, f"{tb.source}.{name}")
+        return struct.field(idx).type
+
+    def _item_text(self, list_column: str, text: str, struct, font: int, where: str) -> int:
+        """A text over a list's item fields ("Account {account_no}"), one string per item."""
+        parts = []
+        for p in parse_text(text, where):
+            if p.field is None:
+                parts.append((p.literal, None, None))
+                continue
+            idx = struct.get_field_index(p.field)
+            if idx < 0:
+                avail = ", ".join(f.name for f in struct)
+                raise BindingError(f"{where}: {list_column!r} items have no field {p.field!r} (fields: {avail})",
+                                   where, f"{list_column}.{p.field}")
+            key = f"{list_column}.{p.field}"
+            parts.append((None, p.field, self._format_for(key, struct.field(idx).type, where)))
+        self._sources.append(_Source("itemtext", font, where, parts=parts, list_column=list_column))
+        return len(self._sources) - 1
 
     def _check_static_texts(self) -> None:
         """Static texts are shaped once here; page-number texts must suit the fast path."""
@@ -560,7 +627,7 @@ class Program:
                 raise TemplateError(f"{s.label}: font {font.name} has no glyph for {chars} in {s.text!r}")
         for fid in self._page_text_fonts:
             self.fonts[fid].probe(ord(c) for c in "0123456789")
-        for kind, src in self._parts:
+        for kind, src in [tuple(p) for p in self._parts] + [(PART_TEXT, i) for i in self._fast_statics]:
             if kind == PART_TEXT:
                 s = self._sources[src]
                 font = self.fonts[s.font]
@@ -622,6 +689,11 @@ class Program:
                 off, data = _string_buffers(arr)
                 stride = 1
                 owner = None
+            elif s.kind == "itemtext":
+                offsets, items = list_items[s.list_column]
+                off, data = _string_buffers(self._join_items(items, s, formatted, offsets, reject_docs))
+                stride = 1
+                owner = offsets
             else:
                 offsets, items = list_items[s.list_column]
                 key = (s.list_column, s.item_field, id(s.item_format))
@@ -664,6 +736,10 @@ class Program:
                 tags[tag] = [s.text] * n
             else:
                 tags[tag] = self._join(batch, s, formatted, reject_docs).to_pylist()
+        sums = []
+        for list_column, fld in self.sum_fields:
+            values = list_items[list_column][1].field(fld)
+            sums.append(pc.fill_null(values.cast(pa.int64()), 0).to_numpy())
         fields = {}
         for bc in self.barcodes:
             for _, column, f, _ in bc.parts:
@@ -671,12 +747,31 @@ class Program:
                     values = _apply_format(f, batch.column(column),
                                            lambda i, msg, column=column: reject_docs([i], column, lambda d: msg))
                     fields[(column, id(f))] = pc.fill_null(values, "").to_pylist()
-        return Bound(sources, lists, masks, (g, a, c, starts, lens), reject, rejections, tags, fields)
+        return Bound(sources, lists, masks, (g, a, c, starts, lens), reject, rejections, tags, fields, sums)
+
+    def _join_items(self, items, s: _Source, formatted: dict, offsets, reject_docs):
+        pieces = []
+        for literal, column, f in s.parts:
+            if column is None:
+                pieces.append(literal)
+                continue
+            key = (s.list_column, column, id(f))
+            if key not in formatted:
+                values = _apply_format(f, items.field(column), lambda i, msg, column=column: reject_docs(
+                    [int(np.searchsorted(offsets, i, side="right") - 1)], f"{s.list_column}.{column}",
+                    lambda d: msg))
+                formatted[key] = pc.fill_null(values, "") if values.null_count else values
+            pieces.append(formatted[key])
+        if not any(not isinstance(p, str) for p in pieces):
+            return pa.array(["".join(pieces)] * len(items), pa.string())
+        return pieces[0] if len(pieces) == 1 else pc.binary_join_element_wise(*pieces, "")
 
     def _missing_by_field(self, s: _Source, doc: int, missing: list[int], formatted: dict):
         """Which field of a text holds each missing character (literals are checked at compile)."""
         if s.kind == "item":
             return [(f"{s.list_column}.{s.item_field}", missing)]
+        if s.kind == "itemtext":
+            return [(s.list_column, missing)]
         out = []
         for _, column, f in s.parts:
             if column is None:

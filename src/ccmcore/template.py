@@ -187,6 +187,21 @@ class Table(_Element):
         padding_x, padding_y: cell padding (lengths).
         repeat_header: repeat the header on continuation pages.
         space_before, space_after: in points.
+        stripe: fill colour of every second body row (None: no striping).
+        borders: width of cell borders around body rows (0: none); border_color their colour.
+        group_by: an item field; a group header row starts each run of equal values.
+        group_header: text of that row, with item {fields} (None: the group_by value).
+        group_style: style of group header rows (default: body style in bold).
+        carry: an integer item field (minor units, e.g. amount_cents) summed down the
+            table: when the table breaks across pages, a "carried forward" row with the
+            running sum closes the page and a "brought forward" row opens the next.
+        carry_column: the column index the sum is shown in (default: the column showing
+            the carry field, else the last); the labels go in the first column.
+        carried_label, brought_label: the labels of those rows.
+        keep_together: an item field; consecutive rows with equal values stay on one page
+            when they fit on one.
+        orphans: at least this many body rows before a page break (else the table starts
+            on the next page); widows: at least this many after one.
     """
 
     source: str
@@ -203,9 +218,24 @@ class Table(_Element):
     repeat_header: bool = True
     space_before: float = 0.0
     space_after: float = 0.0
+    stripe: object = None
+    borders: object = 0
+    border_color: object = "#000000"
+    group_by: str | None = None
+    group_header: str | None = None
+    group_style: Style | None = None
+    carry: str | None = None
+    carry_column: int | None = None
+    carried_label: str = "Carried forward"
+    brought_label: str = "Brought forward"
+    keep_together: str | None = None
+    orphans: int = 1
+    widows: int = 1
     name: str | None = None
 
     def __post_init__(self):
+        if self.orphans < 1 or self.widows < 1:
+            raise TemplateError(f"table over {self.source!r}: orphans and widows must be at least 1")
         if not self.columns:
             raise TemplateError(f"table over {self.source!r} has no columns")
         if self.total is not None and len(self.total) != len(self.columns):

@@ -1,0 +1,151 @@
+"""Long tables: carried/brought forward sums, group headers, keep-together, orphans and
+widows, striping and borders."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pytest
+
+from ccmcore import BindingError, Column, Document, Frame, PageTemplate, Style, Table, layout, mm, money
+from ccmcore.display import KIND, RECT, RULE, GLYPHS, Y, H, W, X
+
+
+def rows_data(n, groups=None, amount=lambda i: (i + 1) * 1111 * (-1 if i % 7 == 3 else 1)):
+    items = [{"g": (groups(i) if groups else "A"), "d": f"row {i}", "amt": amount(i)} for i in range(n)]
+    return pa.table({"items": [items]}), items
+
+
+def make_doc(body_h=mm(60), **kw):
+    t = Table("items", [Column("Description", "d", mm(60)), Column("Amount", "amt", mm(30), align="right",
+                                                                    format=money())],
+              style=Style(size=9, leading=11), **kw)
+    return Document(flow=[t], first=PageTemplate("p", Frame(mm(10), mm(10), mm(90), body_h)))
+
+
+def pages_text(dl):
+    return [dl.page_text(p) for p in range(dl.page_count)]
+
+
+def one(doc, data):
+    (dl, bound, _), = list(layout(doc, data))
+    assert not bound.rejections
+    return dl
+
+
+def fmt(cents: int) -> str:
+    return f"{'-' if cents < 0 else ''}{abs(cents) // 100:,}.{abs(cents) % 100:02d}"
+
+
+def test_carried_and_brought_forward_sums():
+    data, items = rows_data(60)
+    dl = one(make_doc(carry="amt"), data)
+    texts = pages_text(dl)
+    assert len(texts) >= 3
+    running = 0
+    seen = 0
+    for k, page in enumerate(texts):
+        rows = [t for t in page if t.startswith("row ")]
+        if k > 0:
+            i = page.index("Brought forward")
+            assert page[i + 1] == fmt(running)
+            assert page.index("Amount") < i < page.index(rows[0])  # after the header, before the rows
+        for r in rows:
+            running += items[int(r.split()[1])]["amt"]
+        seen += len(rows)
+        if k < len(texts) - 1:
+            assert page[-2:] == ["Carried forward", fmt(running)]
+    assert seen == 60 and running == sum(i["amt"] for i in items)
+
+
+def test_carry_rows_stay_inside_the_frame():
+    data, _ = rows_data(80)
+    dl = one(make_doc(carry="amt"), data)
+    for p in range(dl.page_count):
+        for it in dl.page_items(p):
+            if it[KIND] == GLYPHS:
+                assert it[Y] <= mm(10) + mm(60)
+
+
+def test_carry_needs_an_integer_field():
+    data = pa.table({"items": [[{"d": "x", "amt": 1.5}]]})
+    with pytest.raises(BindingError, match="integers"):
+        one(make_doc(carry="amt"), data)
+
+
+def test_group_headers_start_each_group_and_stay_with_a_row():
+    data, items = rows_data(70, groups=lambda i: f"Account {i // 9}")
+    dl = one(make_doc(group_by="g"), data)
+    order = [t for page in pages_text(dl) for t in page if t.startswith(("Account", "row "))]
+    expected = []
+    for i, it in enumerate(items):
+        if i == 0 or it["g"] != items[i - 1]["g"]:
+            expected.append(it["g"])
+        expected.append(f"row {i}")
+    assert order == expected
+    for page in pages_text(dl):
+        body = [t for t in page if t.startswith(("Account", "row "))]
+        assert not body[-1].startswith("Account"), "a group header was left alone at the foot of a page"
+
+
+def test_group_header_text_from_item_fields():
+    data, _ = rows_data(5, groups=lambda i: "DE89" if i < 3 else "DE12")
+    dl = one(make_doc(group_by="g", group_header="Account {g} ({d})"), data)
+    assert [t for t in dl.page_text(0) if t.startswith("Account")] == ["Account DE89 (row 0)", "Account DE12 (row 3)"]
+
+
+def test_keep_together_groups_are_not_split():
+    data, items = rows_data(60, groups=lambda i: f"k{i // 6}")
+    dl = one(make_doc(keep_together="g"), data)
+    where = {}
+    for p, page in enumerate(pages_text(dl)):
+        for t in page:
+            if t.startswith("row "):
+                where.setdefault(items[int(t.split()[1])]["g"], set()).add(p)
+    assert all(len(pages) == 1 for pages in where.values())
+    assert dl.page_count >= 3
+
+
+def test_widows_keep_the_last_rows_together():
+    # 12 rows where 11 fit on the first page: without widows the last row would be alone
+    for widows, at_least in ((1, 1), (3, 3)):
+        data, _ = rows_data(12)
+        dl = one(make_doc(body_h=mm(58), widows=widows), data)
+        assert dl.page_count == 2
+        last_rows = [t for t in dl.page_text(1) if t.startswith("row ")]
+        assert len(last_rows) >= at_least
+        if widows == 1:
+            assert len(last_rows) == 1
+
+
+def test_orphans_move_the_table_when_too_few_rows_fit():
+    from ccmcore import Paragraph
+
+    data, _ = rows_data(10)
+    filler = "\n".join("x" for _ in range(13))
+    for orphans, starts_on in ((1, 0), (4, 1)):
+        t = Table("items", [Column("Description", "d", mm(60))], style=Style(size=9, leading=11), orphans=orphans)
+        doc = Document(flow=[Paragraph(filler, Style(size=9, leading=11)), t],
+                       first=PageTemplate("p", Frame(mm(10), mm(10), mm(90), mm(60))))
+        dl = one(doc, data)
+        first_row_page = next(p for p in range(dl.page_count) if "row 0" in dl.page_text(p))
+        assert first_row_page == starts_on
+
+
+def test_stripes_and_borders():
+    data, _ = rows_data(6)
+    dl = one(make_doc(stripe="#eeeeee", borders=mm(0.2)), data)
+    items = dl.page_items(0)
+    rects = [it for it in items if it[KIND] == RECT]
+    assert len(rects) == 3  # rows 1, 3, 5
+    rules = [it for it in items if it[KIND] == RULE]
+    # the header rule, then per body row: top, bottom, and 3 verticals for 2 columns
+    assert len(rules) == 1 + 6 * 5
+    texts = [it for it in items if it[KIND] == GLYPHS and dl.run_text(it) == "row 1"]
+    (row1,) = texts
+    stripe = rects[0]
+    assert stripe[Y] < row1[Y] < stripe[Y] + stripe[H]
+    assert stripe[W] == mm(90)
+    # the stripe is drawn before (under) the row's text
+    idx = {id(x): i for i, x in enumerate(items)}
+    assert list(items[:, 0]).index(RECT) < [i for i, it in enumerate(items) if it[KIND] == GLYPHS
+                                             and dl.run_text(it) == "row 1"][0]
