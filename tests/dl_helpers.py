@@ -14,7 +14,7 @@ import numpy as np
 from ccmcore import display as D
 from ccmcore.units import A4
 
-__all__ = ["Text", "Rule", "Rect", "build", "one_page"]
+__all__ = ["Text", "Rule", "Rect", "Picture", "Place", "build", "one_page", "make_overlay"]
 
 
 @dataclass
@@ -48,6 +48,26 @@ class Rect:
     width: int = 0
 
 
+@dataclass
+class Picture:
+    """An IMAGE item: a ccmcore.images.Image with its top-left corner at x, y, size w x h."""
+
+    image: object
+    x: int
+    y: int
+    w: int
+    h: int
+
+
+@dataclass
+class Place:
+    """An OVERLAY item: a ccmcore.display.Overlay with its top-left corner at x, y."""
+
+    overlay: object
+    x: int = 0
+    y: int = 0
+
+
 def shaped_advances(font, text: str, size: int) -> tuple[np.ndarray, np.ndarray]:
     """(gids, advances in mpt) of a single-line string."""
     if "\n" in text:
@@ -64,6 +84,8 @@ def build(docs, page_size=A4, records=None) -> D.DisplayList:
         docs: list of documents; a document is a list of pages; a page is a list of
             Text / Rule / Rect items or (text, x, y, font, size) tuples.
         page_size: (width, height) in mpt for every page.
+            Items may also be Picture and Place (images and overlays are listed once
+            per display list, in order of first use).
         records: input record number per document (default 0, 1, 2, ...).
     """
     items: list[list[int]] = []
@@ -74,6 +96,16 @@ def build(docs, page_size=A4, records=None) -> D.DisplayList:
     doc_rows: list[list[int]] = []
     fonts: list = []
     font_index: dict[int, int] = {}
+    images: list = []
+    overlays: list = []
+    obj_index: dict[int, int] = {}
+
+    def index_of(obj, into: list) -> int:
+        k = obj_index.get(id(obj))
+        if k is None:
+            k = obj_index[id(obj)] = len(into)
+            into.append(obj)
+        return k
     n_glyphs = 0
     w, h = page_size
     for d, doc in enumerate(docs):
@@ -100,6 +132,12 @@ def build(docs, page_size=A4, records=None) -> D.DisplayList:
                     items.append([D.RULE, it.x, it.y, it.dx, it.dy, -1, it.width, it.color, -1, 0, 0, 0, 0])
                 elif isinstance(it, Rect):
                     items.append([D.RECT, it.x, it.y, it.w, it.h, -1, it.width, it.fill, it.stroke, 0, 0, 0, 0])
+                elif isinstance(it, Picture):
+                    items.append([D.IMAGE, it.x, it.y, it.w, it.h, index_of(it.image, images), 0, -1, -1,
+                                  0, 0, 0, 0])
+                elif isinstance(it, Place):
+                    items.append([D.OVERLAY, it.x, it.y, 0, 0, index_of(it.overlay, overlays), 0, -1, -1,
+                                  0, 0, 0, 0])
                 else:
                     raise TypeError(f"not a display item: {it!r}")
             pages.append([d, number, len(doc), 0, w, h, i0, len(items) - i0])
@@ -114,9 +152,17 @@ def build(docs, page_size=A4, records=None) -> D.DisplayList:
         docs=np.array(doc_rows, dtype=np.int64).reshape(-1, D.DOC_FIELDS),
         fonts=fonts,
         templates=["default"],
+        images=images,
+        overlays=overlays,
     )
 
 
 def one_page(items, page_size=A4) -> D.DisplayList:
     """A DisplayList of one document with one page."""
     return build([[list(items)]], page_size=page_size)
+
+
+def make_overlay(name: str, items, size) -> D.Overlay:
+    """An Overlay of the given (width, height) in mpt drawing items (positions relative
+    to its top-left corner)."""
+    return D.Overlay(name, size[0], size[1], one_page(items, page_size=size))

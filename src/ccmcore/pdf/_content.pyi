@@ -16,5 +16,8 @@ class ContentBuilder:
         gids: np.ndarray,  # uint16
         advances: np.ndarray,  # int32, mpt
         font_map: np.ndarray,  # int32, display-list font index -> job font number
+        image_map: np.ndarray | None = None,  # int32, display-list image index -> /ImN number
+        overlay_map: np.ndarray | None = None,  # int32, display-list overlay index -> /OvN number
+        overlay_height: np.ndarray | None = None,  # int32, per display-list overlay its height (mpt)
     ) -> None: ...
-    def page(self, i0: int, n: int, height: int) -> bytes: ...
+    def page(self, i0: int, n: int, height: int, prologue: bool = True) -> bytes: ...

@@ -8,6 +8,12 @@ Identity-H codes (the glyph id); where the display list's advance differs from t
 width the PDF font declares (its /W entry), a TJ adjustment moves the next glyph to
 where layout put it. Adjustments are computed from cumulative positions, so their
 rounding never drifts along a run.
+
+IMAGE items become ``q W 0 0 H X Y cm /ImN Do Q`` and OVERLAY items
+``q 1 0 0 1 X Y cm /OvN Do Q`` (N the job's XObject number, Y the lower edge in PDF's
+y-up space). Overlays are Form XObjects whose content is built by the same loop without
+the prologue: a form is drawn in the page's millipoint space, so its own space is
+millipoints too (identity /Matrix, /BBox in millipoints).
 """
 
 from libc.stdlib cimport realloc, free
@@ -20,6 +26,8 @@ cdef enum:
     K_GLYPHS = 1
     K_RULE = 2
     K_RECT = 3
+    K_IMAGE = 4
+    K_OVERLAY = 5
 
 cdef enum:
     C_KIND = 0
@@ -67,6 +75,10 @@ cdef void _init_tables():
 
 
 _init_tables()
+
+import numpy as _np
+
+_EMPTY = _np.zeros(0, dtype=_np.int32)
 
 
 cdef inline int n_digits(uint64_t_ u) noexcept nogil:
@@ -128,6 +140,15 @@ cdef inline char* put_rgb(char* p, int32_t c, const char* op) noexcept nogil:
     return p + 3
 
 
+cdef inline char* put_xobject(char* p, const char* name, int32_t num) noexcept nogil:
+    """' /<name>N Do Q\n' after a cm matrix."""
+    p = put_str(p, b" cm /", 5)
+    p[0] = name[0]
+    p[1] = name[1]
+    p = put_int(p + 2, num)
+    return put_str(p, b" Do Q\n", 6)
+
+
 cdef inline int64_t round_div(int64_t num, int64_t den) noexcept nogil:
     """num / den rounded half away from zero (den > 0)."""
     if num >= 0:
@@ -141,7 +162,8 @@ cdef class ContentBuilder:
     Font tables are the job's: one concatenated array of PDF widths (1/1000 em, exactly
     the numbers written in each font's /W array) and one concatenated bitmap of used
     glyph ids, both addressed by the job font's offset. Per batch, :meth:`bind` gives the
-    display list's arrays and the map from its font indices to job font numbers.
+    display list's arrays and the maps from its font, image and overlay indices to the
+    job's font and XObject numbers.
 
     Args:
         widths: int32, per job font its glyph widths in 1/1000 em, concatenated.
@@ -158,6 +180,9 @@ cdef class ContentBuilder:
     cdef const uint16_t[::1] gids
     cdef const int32_t[::1] adv
     cdef const int32_t[::1] font_map
+    cdef const int32_t[::1] image_map
+    cdef const int32_t[::1] overlay_map
+    cdef const int32_t[::1] overlay_height
     cdef bint bound
     cdef char* buf
     cdef Py_ssize_t cap
@@ -178,19 +203,33 @@ cdef class ContentBuilder:
         free(self.buf)
 
     def bind(self, const int32_t[:, ::1] items, const uint16_t[::1] gids,
-             const int32_t[::1] advances, const int32_t[::1] font_map):
+             const int32_t[::1] advances, const int32_t[::1] font_map,
+             image_map=None, overlay_map=None, overlay_height=None):
         """Use one display list's arrays for the following :meth:`page` calls.
 
         The caller has checked them: every item row has 13 columns, GLYPHS slices lie
         inside ``gids``/``advances``, and ``font_map[FONT]`` is a job font number.
+        IMAGE and OVERLAY items whose FONT has no entry >= 0 in their map are skipped.
+
+        Args:
+            image_map: int32, display-list image index -> job image number (/ImN).
+            overlay_map: int32, display-list overlay index -> job overlay number (/OvN).
+            overlay_height: int32, per display-list overlay its height (mpt).
 
         Raises:
-            ValueError: items does not have 13 columns or gids/advances differ in length.
+            ValueError: items does not have 13 columns, gids/advances differ in length,
+                or overlay_map and overlay_height differ in length.
         """
+        cdef const int32_t[::1] empty = _EMPTY
         if items.shape[1] != 13:
             raise ValueError("items must have 13 columns")
         if gids.shape[0] != advances.shape[0]:
             raise ValueError("gids and advances must have the same length")
+        self.image_map = empty if image_map is None else image_map
+        self.overlay_map = empty if overlay_map is None else overlay_map
+        self.overlay_height = empty if overlay_height is None else overlay_height
+        if self.overlay_map.shape[0] != self.overlay_height.shape[0]:
+            raise ValueError("overlay_map and overlay_height must have the same length")
         self.items = items
         self.gids = gids
         self.adv = advances
@@ -213,13 +252,15 @@ cdef class ContentBuilder:
         self.cap = cap
         return 0
 
-    def page(self, Py_ssize_t i0, Py_ssize_t n, int32_t height):
+    def page(self, Py_ssize_t i0, Py_ssize_t n, int32_t height, bint prologue=True):
         """The content stream of one page: the item rows ``i0 .. i0+n`` of the bound batch.
 
         Args:
             i0: first item row of the page.
             n: number of item rows.
             height: page height (mpt); PDF y = height - display-list y.
+            prologue: start with the ``cm`` into millipoints (False for a Form XObject,
+                which is drawn in a page's millipoint space already).
 
         Returns:
             bytes, uncompressed.
@@ -235,10 +276,10 @@ cdef class ContentBuilder:
             raise IndexError("item rows out of range")
         cdef Py_ssize_t length
         with nogil:
-            length = self._page(i0, n, height)
+            length = self._page(i0, n, height, prologue)
         return PyBytes_FromStringAndSize(self.buf, length)
 
-    cdef Py_ssize_t _page(self, Py_ssize_t i0, Py_ssize_t n, int64_t height) except -1 nogil:
+    cdef Py_ssize_t _page(self, Py_ssize_t i0, Py_ssize_t n, int64_t height, bint prologue) except -1 nogil:
         cdef Py_ssize_t i, k, g0, gn, pos
         cdef int64_t x, y, x2, y2, lx = 0, ly = 0, size, lw
         cdef int64_t rem, lim, d
@@ -253,9 +294,12 @@ cdef class ContentBuilder:
         cdef const int32_t* row
         cdef const int32_t* widths = &self.widths[0] if self.widths.shape[0] else NULL
         cdef uint8_t* used = &self.used[0] if self.used.shape[0] else NULL
+        cdef int32_t idx, num
 
         self.reserve(PROLOGUE_LEN + 16)
-        p = put_str(self.buf, PROLOGUE, PROLOGUE_LEN)
+        p = self.buf
+        if prologue:
+            p = put_str(p, PROLOGUE, PROLOGUE_LEN)
         for i in range(i0, i0 + n):
             row = &self.items[i, 0]
             kind = row[C_KIND]
@@ -397,7 +441,50 @@ cdef class ContentBuilder:
                     p = put_str(p, b" re f\n", 6)
                 else:
                     p = put_str(p, b" re S\n", 6)
-            # other kinds (images, barcodes, tags) belong to later backends' work
+            elif kind == K_IMAGE:
+                idx = row[C_FONT]
+                if idx < 0 or idx >= self.image_map.shape[0] or row[C_W] <= 0 or row[C_H] <= 0:
+                    continue
+                num = self.image_map[idx]
+                if num < 0:
+                    continue
+                pos = p - self.buf
+                self.reserve(pos + 160)
+                p = self.buf + pos
+                if in_text:
+                    p = put_str(p, b"ET\n", 3)
+                    in_text = False
+                # the unit square scaled to W x H, its lower-left corner at (X, height - Y - H)
+                p = put_str(p, b"q ", 2)
+                p = put_int(p, row[C_W])
+                p = put_str(p, b" 0 0 ", 5)
+                p = put_int(p, row[C_H])
+                p[0] = b' '
+                p = put_int(p + 1, row[C_X])
+                p[0] = b' '
+                p = put_int(p + 1, height - row[C_Y] - row[C_H])
+                p = put_xobject(p, b"Im", num)
+            elif kind == K_OVERLAY:
+                idx = row[C_FONT]
+                if idx < 0 or idx >= self.overlay_map.shape[0]:
+                    continue
+                num = self.overlay_map[idx]
+                if num < 0:
+                    continue
+                pos = p - self.buf
+                self.reserve(pos + 160)
+                p = self.buf + pos
+                if in_text:
+                    p = put_str(p, b"ET\n", 3)
+                    in_text = False
+                # the form's origin (its lower-left corner) moved to the overlay's lower edge;
+                # Q restores colours, line width and font, so the cur_* tracking stays true
+                p = put_str(p, b"q 1 0 0 1 ", 10)
+                p = put_int(p, row[C_X])
+                p[0] = b' '
+                p = put_int(p + 1, height - row[C_Y] - <int64_t>self.overlay_height[idx])
+                p = put_xobject(p, b"Ov", num)
+            # other kinds (barcodes are RECTs; tags carry no drawing) draw nothing
         pos = p - self.buf
         self.reserve(pos + 4)
         p = self.buf + pos

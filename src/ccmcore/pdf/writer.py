@@ -4,6 +4,13 @@ Pages go to the file as each display list arrives; only per-page object numbers 
 offsets stay in memory (two array('q') entries a page). Object numbers for the page
 tree root and the shared resources dictionary are fixed up front so every page can
 point at them; fonts, the page tree and the cross-reference table follow at close().
+
+Images and overlays are XObjects stored once per job: an image (keyed by its content
+hash) or an overlay (keyed by the Overlay object) is written the first time a batch
+uses it, just before that batch's pages, and named in the shared resources dictionary
+(/ImN, /OvN) written at close(). An overlay is a Form XObject in the page's millipoint
+space (/BBox [0 0 width height] in millipoints, identity /Matrix) whose /Resources is
+that same shared dictionary, so the glyphs it shows go into the job's font subsets.
 """
 
 from __future__ import annotations
@@ -19,15 +26,20 @@ from isal import isal_zlib
 from ..display import (
     DOC_FIELDS,
     GLYPHS,
+    IMAGE,
     ITEM_FIELDS,
+    OVERLAY,
     PAGE_FIELDS,
     DisplayList,
+    Overlay,
 )
 from ..display import FONT as _FONT, G0 as _G0, GN as _GN, KIND as _KIND
 from ..display import HEIGHT as _HEIGHT, I0 as _I0, IN as _IN, WIDTH as _WIDTH
 from ..display import P0 as _P0, PN as _PN
+from ..images import Image
 from ._content import ContentBuilder
 from .fonts import font_objects, pdf_widths
+from .images import encode_image
 
 __all__ = ["PdfWriter"]
 
@@ -104,6 +116,13 @@ class PdfWriter:
         self._font_slot: dict[int, int] = {}
         self._builder: ContentBuilder | None = None
         self._mediabox: dict[tuple[int, int], bytes] = {}
+        # XObjects of the job: /ImN and /OvN name entry N of these object-number lists
+        self._image_objs = array("q")
+        self._image_num: dict[str, int] = {}  # Image.key -> N
+        self._overlay_objs = array("q")
+        self._overlay_num: dict[int, int] = {}  # id(Overlay) -> N
+        self._overlays_held: list[Overlay] = []  # so an id cannot be reused by another object
+        self._overlays_open: set[int] = set()  # overlays being built (a cycle is an error)
         self._root = self._alloc()
         self._resources = self._alloc()
         self._emit(_HEADER)
@@ -195,25 +214,24 @@ class PdfWriter:
 
         Raises:
             ValueError: the writer is closed, or the display list is inconsistent (array
-                shapes, font indices, glyph or item slices out of range, page sizes).
+                shapes, font, image or overlay indices, glyph or item slices out of range,
+                page sizes, an overlay that is not one page or contains itself).
+            ImageError: a JPEG's markers are malformed.
         """
         if self._closed:
             raise ValueError("write() on a closed PdfWriter")
         if self._broken:
             raise ValueError("an earlier write() failed part-way; this PDF cannot be finished")
-        items = np.ascontiguousarray(dl.items, dtype=np.int32).reshape(-1, ITEM_FIELDS)
-        gids = np.ascontiguousarray(dl.gids, dtype=np.uint16).reshape(-1)
-        advances = np.ascontiguousarray(dl.advances, dtype=np.int32).reshape(-1)
-        pages = np.ascontiguousarray(dl.pages, dtype=np.int64).reshape(-1, PAGE_FIELDS)
-        docs = np.asarray(dl.docs, dtype=np.int64).reshape(-1, DOC_FIELDS)
-        glyph_rows = np.flatnonzero(items[:, _KIND] == GLYPHS)
-        self._check(items, glyph_rows, gids, advances, pages, docs)
+        items, gids, advances, pages, docs = _arrays(dl)
+        glyph_rows = self._check(dl, items, gids, advances, pages, docs)
+        # images and overlays first: building an overlay binds its own items and may add fonts
+        image_map, overlay_map, overlay_height = self._use_xobjects(dl, items)
         font_map = self._register_fonts(dl, items[glyph_rows, _FONT])
         builder = self._builder
         if builder is None:
             self._rebuild_builder()
             builder = self._builder
-        builder.bind(items, gids, advances, font_map)
+        builder.bind(items, gids, advances, font_map, image_map, overlay_map, overlay_height)
 
         first_page = len(self._page_objs)
         page_offsets = array("q")
@@ -285,7 +303,21 @@ class PdfWriter:
         return pos
 
     @staticmethod
-    def _check(items, glyph_rows, gids, advances, pages, docs) -> None:
+    def _check(dl, items, gids, advances, pages, docs) -> np.ndarray:
+        """Raise ValueError for an inconsistent display list; returns its GLYPHS rows."""
+        glyph_rows = np.flatnonzero(items[:, _KIND] == GLYPHS)
+        for kind, name, objs, cls in ((IMAGE, "IMAGE", dl.images, Image), (OVERLAY, "OVERLAY", dl.overlays, Overlay)):
+            col = items[items[:, _KIND] == kind, _FONT]
+            if not len(col):
+                continue
+            lo, hi = int(col.min()), int(col.max())
+            if lo < 0 or hi >= len(objs):
+                what = "images" if kind == IMAGE else "overlays"
+                raise ValueError(f"an {name} item uses index {lo if lo < 0 else hi}, "
+                                 f"but the display list has {len(objs)} {what}")
+            for i in np.unique(col).tolist():
+                if not isinstance(objs[i], cls):
+                    raise ValueError(f"display list {name.lower()}s[{i}] is not a {cls.__module__}.{cls.__name__}")
         if len(gids) != len(advances):
             raise ValueError(f"display list has {len(gids)} glyph ids but {len(advances)} advances")
         if len(glyph_rows):
@@ -303,6 +335,99 @@ class PdfWriter:
             p0, pn = docs[:, _P0], docs[:, _PN]
             if (p0 < 0).any() or (pn < 0).any() or (p0 + pn > len(pages)).any():
                 raise ValueError("a document's page slice lies outside the display list's pages")
+        return glyph_rows
+
+    # ------------------------------------------------------------------ images and overlays
+
+    def _use_xobjects(self, dl: DisplayList, items: np.ndarray):
+        """(image_map, overlay_map, overlay_height) for a checked display list, writing the
+        images and overlays the job has not stored yet."""
+        image_map = np.full(len(dl.images), -1, dtype=np.int32)
+        for i in np.unique(items[items[:, _KIND] == IMAGE, _FONT]).tolist():
+            image_map[i] = self._image(dl.images[i])
+        overlay_map = np.full(len(dl.overlays), -1, dtype=np.int32)
+        overlay_height = np.zeros(len(dl.overlays), dtype=np.int32)
+        for i in np.unique(items[items[:, _KIND] == OVERLAY, _FONT]).tolist():
+            ov = dl.overlays[i]
+            overlay_map[i] = self._overlay(ov)
+            overlay_height[i] = ov.height
+        return image_map, overlay_map, overlay_height
+
+    def _store(self, count: int, make) -> list[int]:
+        """Write ``count`` new objects in one piece; ``make(nums)`` gives their bodies."""
+        nums = [self._alloc() for _ in range(count)]
+        try:
+            bodies = make(nums)
+        except BaseException:
+            del self._offsets[-count:]  # nothing written: hand the numbers back
+            raise
+        chunks = []
+        pos = self._pos
+        for num, body in zip(nums, bodies):
+            chunk = b"%d 0 obj\n%s\nendobj\n" % (num, body)
+            self._offsets[num] = pos
+            pos += len(chunk)
+            chunks.append(chunk)
+        try:
+            self._emit(b"".join(chunks))
+        except BaseException:
+            self._broken = True  # numbers handed out, bytes maybe half written
+            raise
+        return nums
+
+    def _image(self, image: Image) -> int:
+        """The job image number (/ImN) of an image, writing it on first use."""
+        n = self._image_num.get(image.key)
+        if n is not None:
+            return n
+        enc = encode_image(image, self._level)
+        if enc.smask is None:
+            num = self._store(1, lambda nums: enc.bodies(None))[0]
+        else:
+            num = self._store(2, lambda nums: enc.bodies(nums[1]))[0]  # the image, then its mask
+        n = self._image_num[image.key] = len(self._image_objs)
+        self._image_objs.append(num)
+        return n
+
+    def _overlay(self, ov: Overlay) -> int:
+        """The job overlay number (/OvN) of an overlay, writing its Form XObject on first use."""
+        n = self._overlay_num.get(id(ov))
+        if n is not None:
+            return n
+        if id(ov) in self._overlays_open:
+            raise ValueError(f"overlay {ov.name!r} contains itself")
+        if ov.width <= 0 or ov.height <= 0:
+            raise ValueError(f"overlay {ov.name!r} needs a positive width and height, not {ov.width}x{ov.height}")
+        c = ov.content
+        items, gids, advances, pages, docs = _arrays(c)
+        if len(pages) != 1:
+            raise ValueError(f"overlay {ov.name!r} must hold exactly one page, not {len(pages)}")
+        try:
+            glyph_rows = self._check(c, items, gids, advances, pages, docs)
+        except ValueError as exc:
+            raise ValueError(f"overlay {ov.name!r}: {exc}") from None
+        self._overlays_open.add(id(ov))
+        try:
+            image_map, overlay_map, overlay_height = self._use_xobjects(c, items)
+        finally:
+            self._overlays_open.discard(id(ov))
+        font_map = self._register_fonts(c, items[glyph_rows, _FONT])
+        if self._builder is None:
+            self._rebuild_builder()
+        builder = self._builder
+        builder.bind(items, gids, advances, font_map, image_map, overlay_map, overlay_height)
+        i0, n_items = int(pages[0, _I0]), int(pages[0, _IN])
+        data = builder.page(i0, n_items, ov.height, False)
+        head = b"/Type/XObject/Subtype/Form/BBox[0 0 %d %d]/Resources %d 0 R" % (ov.width, ov.height, self._resources)
+        if self._level is not None:
+            data = isal_zlib.compress(data, self._level)
+            head += b"/Filter/FlateDecode"
+        body = b"<<%s/Length %d>>\nstream\n%s\nendstream" % (head, len(data), data)
+        num = self._store(1, lambda nums: [body])[0]
+        n = self._overlay_num[id(ov)] = len(self._overlay_objs)
+        self._overlay_objs.append(num)
+        self._overlays_held.append(ov)
+        return n
 
     # ------------------------------------------------------------------ finishing
 
@@ -335,7 +460,12 @@ class PdfWriter:
                 self._object(num, make(nums))
             font_refs.append((slot, nums[0]))
         fonts = b"".join(b"/F%d %d 0 R" % ref for ref in font_refs)
-        self._object(self._resources, b"<</Font<<%s>>/ProcSet[/PDF/Text]>>" % fonts)
+        xobjects = b"".join(b"/Im%d %d 0 R" % ref for ref in enumerate(self._image_objs))
+        xobjects += b"".join(b"/Ov%d %d 0 R" % ref for ref in enumerate(self._overlay_objs))
+        self._object(self._resources, b"<</Font<<%s>>%s/ProcSet[/PDF/Text%s]>>" % (
+            fonts,
+            b"/XObject<<%s>>" % xobjects if xobjects else b"",
+            b"/ImageB/ImageC" if self._image_objs else b""))
 
         self._write_page_tree()
 
@@ -412,6 +542,16 @@ class PdfWriter:
             self._closed = True
             if self._owns_file:
                 self._f.close()
+
+
+def _arrays(dl: DisplayList):
+    """(items, gids, advances, pages, docs) as the contiguous arrays the C loops take."""
+    items = np.ascontiguousarray(dl.items, dtype=np.int32).reshape(-1, ITEM_FIELDS)
+    gids = np.ascontiguousarray(dl.gids, dtype=np.uint16).reshape(-1)
+    advances = np.ascontiguousarray(dl.advances, dtype=np.int32).reshape(-1)
+    pages = np.ascontiguousarray(dl.pages, dtype=np.int64).reshape(-1, PAGE_FIELDS)
+    docs = np.asarray(dl.docs, dtype=np.int64).reshape(-1, DOC_FIELDS)
+    return items, gids, advances, pages, docs
 
 
 def _num(mpt: int) -> bytes:
