@@ -57,6 +57,11 @@ cdef struct Line:
     int32_t last            # last line of its paragraph (or before a forced break)
 
 
+cdef struct Mark:
+    size_t ditems, ogids, oadv, otext, owarn, npages
+    int32_t cur_y, fresh, tmpl, top, bottom, fx, fw, flow_pages
+
+
 cdef inline int32_t utf8_next(const uint8_t* s, int32_t n, int32_t* i) noexcept nogil:
     """Decode one code point at s[i], advance i; malformed bytes give U+FFFD."""
     cdef int32_t c = s[i[0]]
@@ -162,6 +167,9 @@ cdef class Kernel:
     cdef const int32_t[:, ::1] parts        # page-number text parts (kind, src)
     cdef int32_t flow0, flown, first_tmpl, next_tmpl, last_tmpl, back_tmpl, blank_tmpl, duplex
     cdef const int32_t[:, ::1] extras       # pages appended after the flow: (template, rule or -1)
+    cdef const int32_t[:, ::1] messages     # by priority: (first element, count, rule or -1, slot)
+    cdef const int32_t[:, ::1] slots        # (x, y, width, height, at most), slot 0: the last page's free space
+    cdef vector[int32_t] omsg               # (doc, message) placed
     cdef vector[FontT] fonts
 
     # per batch
@@ -235,6 +243,8 @@ cdef class Kernel:
         self.blank_tmpl = program.blank_template
         self.duplex = 1 if program.duplex else 0
         self.extras = program.extra_pages
+        self.messages = program.message_rows
+        self.slots = program.slot_rows
         cdef FontT ft
         cdef const uint16_t[::1] so
         cdef const uint16_t[::1] sgid
@@ -317,6 +327,7 @@ cdef class Kernel:
         self.opages.clear()
         self.odocs.clear()
         self.owarn.clear()
+        self.omsg.clear()
         cdef int32_t ndocs = reject.shape[0]
         cdef int32_t d
         with nogil:
@@ -340,8 +351,9 @@ cdef class Kernel:
         if self.odocs.size():
             memcpy(&dv[0], self.odocs.data(), self.odocs.size() * sizeof(int64_t))
         warn = _copy_i32(self.owarn.data(), self.owarn.size()).reshape(-1, 4)
+        msgs = _copy_i32(self.omsg.data(), self.omsg.size()).reshape(-1, 2)
         return dict(items=items, gids=gids, advances=adv, text=text, pages=pages,
-                    docs=docs.reshape(-1, 3), warnings=warn)
+                    docs=docs.reshape(-1, 3), warnings=warn, messages=msgs)
 
     # ------------------------------------------------------------------ documents and pages
 
@@ -354,7 +366,9 @@ cdef class Kernel:
         self.dpage_last.clear()
         self.flow_pages = 0
         self.new_page(self.first_tmpl)
+        self.place_messages_in_slots()
         self.run(self.flow0, self.flow0 + self.flown)
+        self.place_messages(0)
         self.finish_pages()
         self.emit_doc(record0 + d)
 
@@ -441,6 +455,114 @@ cdef class Kernel:
             self.opages.push_back(first_item)
             self.opages.push_back(<int32_t>(self.items.size() // ITEM_FIELDS) - first_item)
         self.direct = 0
+
+    # ------------------------------------------------------------------ trying content
+
+    cdef Mark mark(self) noexcept nogil:
+        cdef Mark m
+        m.ditems = self.ditems.size()
+        m.ogids = self.ogids.size()
+        m.oadv = self.oadv.size()
+        m.otext = self.otext.size()
+        m.owarn = self.owarn.size()
+        m.npages = self.dpage_t.size()
+        m.cur_y = self.cur_y
+        m.fresh = self.fresh
+        m.tmpl = self.tmpl
+        m.top = self.top
+        m.bottom = self.bottom
+        m.fx = self.fx
+        m.fw = self.fw
+        m.flow_pages = self.flow_pages
+        return m
+
+    cdef void rollback(self, Mark* m) noexcept nogil:
+        """Undo everything placed since the mark, pages included."""
+        self.ditems.resize(m.ditems)
+        self.ogids.resize(m.ogids)
+        self.oadv.resize(m.oadv)
+        self.otext.resize(m.otext)
+        self.owarn.resize(m.owarn)
+        self.dpage_i0.resize(m.npages)
+        self.dpage_t.resize(m.npages)
+        self.dpage_flow.resize(m.npages)
+        self.dpage_last.resize(m.npages)
+        self.cur_y = m.cur_y
+        self.fresh = m.fresh
+        self.tmpl = m.tmpl
+        self.top = m.top
+        self.bottom = m.bottom
+        self.fx = m.fx
+        self.fw = m.fw
+        self.flow_pages = m.flow_pages
+
+    cdef void place_messages(self, int32_t slot) noexcept nogil:
+        """The highest-priority messages of a slot whose rule holds and that fit, without new pages."""
+        cdef int32_t k, placed = 0
+        cdef Mark m
+        for k in range(self.messages.shape[0]):
+            if self.messages[k, 1] < 0 or self.messages[k, 3] != slot:
+                continue
+            if placed >= self.slots[slot, 4]:
+                break
+            if self.messages[k, 2] >= 0 and not self.masks[self.messages[k, 2], self.doc]:
+                continue
+            m = self.mark()
+            self.run(self.messages[k, 0], self.messages[k, 0] + self.messages[k, 1])
+            if self.dpage_t.size() != m.npages or self.cur_y > self.bottom:
+                self.rollback(&m)
+                continue
+            placed += 1
+            self.omsg.push_back(self.doc)
+            self.omsg.push_back(k)
+
+    cdef void place_messages_in_slots(self) noexcept nogil:
+        """Named slots: message frames on the first page."""
+        cdef int32_t s
+        cdef Mark page
+        for s in range(1, self.slots.shape[0]):
+            if self.slots[s, 2] <= 0:
+                continue
+            page = self.mark()
+            self.fx = self.slots[s, 0]
+            self.top = self.slots[s, 1]
+            self.fw = self.slots[s, 2]
+            self.bottom = self.top + self.slots[s, 3]
+            self.cur_y = self.top
+            self.fresh = 1
+            self.place_messages(s)
+            # back to the page's own frame, keeping what the slot placed
+            self.cur_y = page.cur_y
+            self.fresh = page.fresh
+            self.top = page.top
+            self.bottom = page.bottom
+            self.fx = page.fx
+            self.fw = page.fw
+
+    cdef int32_t next_height(self, int32_t e) noexcept nogil:
+        """Height of the first line (or row, or picture) of the flow element after e."""
+        cdef int32_t n = e + 1, end = self.flow0 + self.flown, kind, t, st
+        while n < end:
+            kind = self.els[n, E_KIND]
+            if kind == K_WHEN:
+                if not self.masks[self.els[n, E_SRC], self.doc]:
+                    n += self.els[n, E_A]
+                n += 1
+                continue
+            if kind == K_SPACER:
+                n += 1
+                continue
+            if kind == K_PARA:
+                st = self.els[n, E_STYLE]
+                return self.styles[st, S_BEFORE] + self.styles[st, S_LEADING]
+            if kind == K_TABLE:
+                t = self.els[n, E_SRC]
+                return self.header_height(t) + self.styles[self.tables[t, T_BSTYLE], S_LEADING] + \
+                    2 * self.tables[t, T_PADY]
+            if kind == K_IMAGE:
+                return self.els[n, E_H]
+            return 0
+        return 0
 
     # ------------------------------------------------------------------ programs
 
@@ -724,23 +846,76 @@ cdef class Kernel:
     # ------------------------------------------------------------------ flow elements
 
     cdef void paragraph(self, int32_t e) noexcept nogil:
+        """A flowing paragraph: E_B bullet source (-1: none), E_C left indent, E_X keep with
+        next, E_Y widows, E_W orphans (lines at least after / before a page break)."""
         cdef int32_t st = self.els[e, E_STYLE]
         cdef int32_t leading = self.styles[st, S_LEADING]
         cdef int32_t base = self.styles[st, S_BASELINE]
         cdef int32_t align = self.styles[st, S_ALIGN]
-        cdef size_t k
+        cdef int32_t indent = self.els[e, E_C], bullet = self.els[e, E_B]
+        cdef int32_t widows = self.els[e, E_Y], orphans = self.els[e, E_W]
+        cdef int32_t n, i = 0, k, room, rem, need, j
+        cdef int32_t has_bullet = 0
+        if bullet >= 0:
+            # the bullet is shaped first and kept in the row buffers
+            self.rl.clear()
+            self.rg.clear()
+            self.ra.clear()
+            self.rf.clear()
+            self.rt.clear()
+            has_bullet = self.cell_lines(bullet, self.doc, st, indent if indent > 0 else self.fw, self.els[e, E_ID],
+                                         &self.rl, &self.rg, &self.ra, &self.rf, &self.rt)
         if self.shape(self.els[e, E_SRC], self.doc, st) == 0:
             return
-        self.break_lines(self.fw, self.els[e, E_ID])
+        self.break_lines(self.fw - indent, self.els[e, E_ID])
+        n = <int32_t>self.lines.size()
         if not self.fresh:
             self.cur_y += self.styles[st, S_BEFORE]
-        for k in range(self.lines.size()):
-            if self.cur_y + leading > self.bottom and not self.fresh:
+        if self.els[e, E_X] and not self.fresh:
+            # keep with next: this paragraph and the first line of what follows go together
+            need = n * leading + self.styles[st, S_AFTER] + self.next_height(e)
+            if self.cur_y + need > self.bottom and need <= self.bottom - self.top:
                 self.break_page()
-            self.emit_line(&self.lines[k], self.fx, self.cur_y + base, self.fw, align, st)
-            self.cur_y += leading
-            self.fresh = 0
+        while i < n:
+            room = (self.bottom - self.cur_y) // leading
+            if room < 0:
+                room = 0
+            rem = n - i
+            k = rem
+            if rem > room:
+                k = room
+                if rem - k < widows:
+                    k = rem - widows
+                if (i == 0 and k < orphans) or k <= 0:
+                    if not self.fresh:
+                        self.break_page()
+                        continue
+                    k = room if room > 0 else 1  # a frame smaller than the rules: place what fits
+            for j in range(i, i + k):
+                if j == 0 and has_bullet:
+                    self.emit_saved(self.fx, self.cur_y + base, indent if indent > 0 else self.fw, st)
+                self.emit_line(&self.lines[j], self.fx + indent, self.cur_y + base, self.fw - indent, align, st)
+                self.cur_y += leading
+                self.fresh = 0
+            i += k
+            if i < n:
+                self.break_page()
         self.cur_y += self.styles[st, S_AFTER]
+
+    cdef void emit_saved(self, int32_t x, int32_t baseline, int32_t width, int32_t style) noexcept nogil:
+        """Emit the first line kept in the row buffers (a bullet) at (x, baseline)."""
+        cdef const uint8_t* saved = self.cur_str
+        if self.rl.size() == 0:
+            return
+        self.sg.swap(self.rg)
+        self.sa.swap(self.ra)
+        self.sf.swap(self.rf)
+        self.cur_str = self.rt.data()
+        self.emit_line(&self.rl[0], x, baseline, width, A_LEFT, style)
+        self.sg.swap(self.rg)
+        self.sa.swap(self.ra)
+        self.sf.swap(self.rf)
+        self.cur_str = saved
 
     cdef void fixed_text(self, int32_t e) noexcept nogil:
         cdef int32_t st = self.els[e, E_STYLE]

@@ -103,6 +103,7 @@ class DisplayList:
         warnings: int32 (n, 4) layout warnings (doc row in batch, element, code, detail).
         images: the job's images (:class:`ccmcore.images.Image`), indexed by IMAGE items.
         overlays: the job's overlays (:class:`Overlay`), indexed by OVERLAY items.
+        messages: (record, message name) of each message placed in this batch.
     """
 
     items: np.ndarray
@@ -118,6 +119,7 @@ class DisplayList:
     warnings: np.ndarray = field(default_factory=lambda: np.zeros((0, 4), np.int32))
     images: list = field(default_factory=list)
     overlays: list = field(default_factory=list)
+    messages: list = field(default_factory=list)
 
     @property
     def page_count(self) -> int:

@@ -54,6 +54,7 @@ class JobReport:
         seconds: wall time of the job.
         rejected: records left out, each with field and reason.
         warnings: rendered records with something worth a look.
+        messages: (record, message name) for every message placed.
     """
 
     output: str
@@ -64,6 +65,14 @@ class JobReport:
     seconds: float = 0.0
     rejected: list[Rejection] = field(default_factory=list)
     warnings: list[Warning_] = field(default_factory=list)
+    messages: list[tuple[int, str]] = field(default_factory=list)
+
+    def message_counts(self) -> dict[str, int]:
+        """How many documents got each message."""
+        counts: dict[str, int] = {}
+        for _, name in self.messages:
+            counts[name] = counts.get(name, 0) + 1
+        return counts
 
     @property
     def pages_per_second(self) -> float:
@@ -85,6 +94,8 @@ class JobReport:
             "documents": self.documents, "pages": self.pages, "seconds": round(self.seconds, 3),
             "rejected": [vars(r) for r in self.rejected],
             "warnings": [vars(w) for w in self.warnings],
+            "messages": {"counts": self.message_counts(),
+                         "placed": [{"record": r, "message": m} for r, m in self.messages]},
         }
 
     def write_json(self, path: str | os.PathLike) -> None:
@@ -135,6 +146,7 @@ def _batches(program: Program, source):
                          medium_maps=program.medium_maps, warnings=res["warnings"],
                          tags={tag: [values[r] for r in rows] for tag, values in bound.tags.items()},
                          images=program.images, overlays=program.overlays)
+        dl.messages = [(record0 + int(d), program.message_names[int(m)]) for d, m in res["messages"]]
         dl, rejected = add_barcodes(dl, program, bound, record0, sheets)
         bound.rejections.extend(rejected)
         yield dl, bound, batch.num_rows
@@ -195,6 +207,7 @@ def compose(
                 report.documents += dl.doc_count
                 report.pages += dl.page_count
                 report.rejected.extend(bound.rejections)
+                report.messages.extend(dl.messages)
                 for doc, element, code, detail in dl.warnings.tolist():
                     # the kernel numbers documents by their row in the batch
                     report.warnings.append(Warning_(record0 + doc, program.labels[element], _warning_text(code, detail)))

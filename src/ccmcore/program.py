@@ -23,8 +23,8 @@ from .fonts import Font, FontFamily, default_family
 from .rules import Rule
 from .images import Image, ImageError
 from .template import (
-    Barcode, Document, Frame, Line, Overlay, PageTemplate, Paragraph, Picture, Rect, Spacer, Style, Table, Text,
-    When, _color, parse_text,
+    Barcode, Document, Frame, Line, Message, Overlay, PageTemplate, Paragraph, Picture, Rect, Slot, Spacer, Style,
+    Table, Text, When, _color, parse_text,
 )
 from .units import to_mpt
 
@@ -225,6 +225,7 @@ class Program:
         flow0 = len(self._els)
         self._flow(doc.flow)
         self.flow = (flow0, len(self._els) - flow0)
+        self._messages(doc)
         self.first_template = self._template(doc.first)
         self.next_template = self._template(doc.next) if doc.next is not None else self.first_template
         self.last_template = self._template(doc.last) if doc.last is not None else -1
@@ -359,8 +360,15 @@ class Program:
             where = el.label() if hasattr(el, "label") else repr(el)
             if isinstance(el, Paragraph):
                 st = self._style(el.style)
-                src = self._text_source(el.text, self._style_rows[st][0], where)
-                self._el(K_PARA, el, src, st)
+                font = self._style_rows[st][0]
+                src = self._text_source(el.text, font, where)
+                pst = el.style or self.doc.style
+                bullet = self._text_source(el.bullet, font, where) if el.bullet else -1
+                indent = to_mpt(el.indent)
+                if bullet >= 0 and indent <= 0:
+                    raise TemplateError(f"{where}: a bullet needs an indent to hang in")
+                self._el(K_PARA, el, src, st, 1 if el.keep_with_next else 0, pst.widows, pst.orphans, 0, 0,
+                         bullet, indent)
             elif isinstance(el, Spacer):
                 self._el(K_SPACER, el, h=to_mpt(el.height))
             elif isinstance(el, Table):
@@ -427,6 +435,30 @@ class Program:
             else:
                 raise TemplateError(f"{where} cannot be fixed page content (use Text, Rect, Line, Picture, "
                                     "Barcode or When)")
+
+    def _messages(self, doc: Document) -> None:
+        """Message content goes in blocks of its own after the flow, in priority order."""
+        slot_names = ["last page"]
+        slots = [[0, 0, 0, 0, doc.max_last_page_messages]]
+        for sl in doc.slots:
+            if not isinstance(sl, Slot) or sl.name in slot_names:
+                raise TemplateError(f"Document.slots: {sl!r} is not a Slot with a new name")
+            slot_names.append(sl.name)
+            slots.append([to_mpt(sl.x), to_mpt(sl.y), to_mpt(sl.width), to_mpt(sl.height), sl.max_messages])
+        rows = []
+        self.message_names: list[str] = []
+        for msg in sorted(doc.messages, key=lambda m: -m.priority):  # stable: equal priorities keep order
+            if not isinstance(msg, Message):
+                raise TemplateError(f"Document.messages takes Message objects, not {msg!r}")
+            if msg.slot not in slot_names:
+                raise TemplateError(f"message {msg.name!r}: no slot named {msg.slot!r} (slots: {slot_names})")
+            rule = self._rule(msg.rule, f"message {msg.name!r}") if msg.rule is not None else -1
+            e0 = len(self._els)
+            self._flow(msg.content)
+            rows.append([e0, len(self._els) - e0, rule, slot_names.index(msg.slot)])
+            self.message_names.append(msg.name)
+        self.message_rows = np.array(rows, dtype=np.int32).reshape(-1, 4) if rows else np.full((1, 4), -1, np.int32)
+        self.slot_rows = np.array(slots, dtype=np.int32).reshape(-1, 5)
 
     def _template(self, tpl: PageTemplate) -> int:
         if not isinstance(tpl, PageTemplate):

@@ -22,7 +22,7 @@ from .units import A4, mm, to_mpt
 
 __all__ = [
     "Style", "Paragraph", "Spacer", "Table", "Column", "When", "Text", "Rect", "Line", "Picture",
-    "Barcode", "Overlay", "Frame", "PageTemplate", "Document",
+    "Barcode", "Overlay", "Message", "Slot", "Frame", "PageTemplate", "Document",
 ]
 
 _ALIGNS = ("left", "right", "center", "justify")
@@ -61,6 +61,8 @@ class Style:
         align: 'left', 'right', 'center' or 'justify'.
         space_before, space_after: vertical space around a paragraph, in points.
         family: a :class:`FontFamily`; None uses the document's.
+        widows, orphans: lines a paragraph keeps at least at the top of the next page /
+            the bottom of the page when it breaks across pages.
     """
 
     size: float = 10.0
@@ -72,8 +74,12 @@ class Style:
     space_before: float = 0.0
     space_after: float = 0.0
     family: FontFamily | None = None
+    widows: int = 2
+    orphans: int = 2
 
     def __post_init__(self):
+        if self.widows < 1 or self.orphans < 1:
+            raise TemplateError("widows and orphans must be at least 1")
         if self.align not in _ALIGNS:
             raise TemplateError(f"align must be one of {', '.join(_ALIGNS)}, not {self.align!r}")
         if not self.size > 0:
@@ -130,11 +136,57 @@ class Paragraph(_Element):
         text: the text, with {fields}; "\\n" forces a line break.
         style: a :class:`Style` (None: the document's body style).
         name: a name for messages and reports.
+        keep_with_next: keep it on the page of the first line of what follows (headings).
+        bullet: a bullet (e.g. "•") hanging in the left indent of the first line.
+        indent: left indent of every line (length); a bullet needs one.
     """
 
     text: str
     style: Style | None = None
     name: str | None = None
+    keep_with_next: bool = False
+    bullet: str | None = None
+    indent: object = 0
+
+
+@dataclass
+class Message(_Element):
+    """A marketing or service message (TransPromo): shown to the documents its rule selects,
+    highest priority first, in a slot, when it fits; a message that does not fit is left
+    out (never adds a page). Which messages each document got is in the job report.
+
+    Args:
+        name: the message's name (in the report).
+        content: flowing content (:class:`Paragraph`, :class:`Picture`, :class:`Spacer`).
+        rule: a :class:`ccmcore.rules.Rule` (None: every document).
+        priority: higher first.
+        slot: the name of a :class:`Slot`, or "last page" for the free space after the
+            flow on each document's last page.
+    """
+
+    name: str
+    content: Sequence = ()
+    rule: Rule | None = None
+    priority: int = 0
+    slot: str = "last page"
+
+
+@dataclass
+class Slot:
+    """A named area on each document's first page that messages fill.
+
+    Args:
+        name: the name messages refer to.
+        x, y, width, height: the area.
+        max_messages: at most this many messages in it.
+    """
+
+    name: str
+    x: object
+    y: object
+    width: object
+    height: object
+    max_messages: int = 1
 
 
 @dataclass
@@ -442,6 +494,9 @@ class Document:
         blank: with duplex, the template of padding back pages (None: an empty page).
         extra_pages: pages appended to each document after its flow, each a
             :class:`PageTemplate` or ``When(rule, PageTemplate)`` (fixed content only).
+        messages: the message library (:class:`Message`).
+        slots: named message areas on the first page (:class:`Slot`).
+        max_last_page_messages: at most this many messages in the last page's free space.
         page_size: default page size (width, height).
         family: default font family (None: Noto Sans, shipped with pymupdf-fonts).
         style: default body style.
@@ -464,6 +519,9 @@ class Document:
     back: PageTemplate | None = None
     blank: PageTemplate | None = None
     extra_pages: Sequence = ()
+    messages: Sequence = ()
+    slots: Sequence = ()
+    max_last_page_messages: int = 3
     page_size: tuple = A4
     family: FontFamily | None = None
     style: Style = field(default_factory=Style)

@@ -1,0 +1,112 @@
+"""Paragraph keeps (widows, orphans, keep-with-next), bullets, and messages (TransPromo)."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from ccmcore import (
+    Document, Frame, Message, PageTemplate, Paragraph, Slot, Spacer, Style, col, compose, layout, mm,
+)
+from ccmcore.display import GLYPHS, KIND, X, Y
+
+LEAD = 12  # pt
+
+
+def page(body_h_lines: int):
+    return PageTemplate("p", Frame(mm(10), mm(10), mm(100), LEAD * 1000 * body_h_lines))
+
+
+def lines(prefix: str, n: int) -> str:
+    return "\n".join(f"{prefix}{i}" for i in range(n))
+
+
+def st(**kw):
+    return Style(**{"size": 10, "leading": LEAD, **kw})
+
+
+def one(doc, data=None):
+    (dl, bound, _), = list(layout(doc, data if data is not None else pa.table({"a": [1]})))
+    return dl, bound
+
+
+def per_page(dl, prefix):
+    return [[t for t in dl.page_text(p) if t.startswith(prefix)] for p in range(dl.page_count)]
+
+
+def test_widows_take_lines_over_to_the_next_page():
+    flow = [Paragraph(lines("f", 7), st()), Paragraph(lines("w", 4), st(widows=2))]
+    dl, _ = one(Document(flow=flow, first=page(10)))  # 3 lines of room for 4: one would be a widow
+    assert per_page(dl, "w") == [["w0", "w1"], ["w2", "w3"]]
+    flow[1] = Paragraph(lines("w", 4), st(widows=1, orphans=1))
+    dl, _ = one(Document(flow=flow, first=page(10)))
+    assert per_page(dl, "w") == [["w0", "w1", "w2"], ["w3"]]
+
+
+def test_orphans_move_the_paragraph_when_too_few_lines_fit():
+    flow = [Paragraph(lines("f", 9), st()), Paragraph(lines("o", 4), st(orphans=2))]
+    dl, _ = one(Document(flow=flow, first=page(10)))  # one line of room: an orphan
+    assert per_page(dl, "o") == [[], ["o0", "o1", "o2", "o3"]]
+
+
+def test_keep_with_next_moves_a_heading_to_its_text():
+    flow = [Paragraph(lines("f", 9), st()), Paragraph("Heading", st(bold=True), keep_with_next=True),
+            Paragraph(lines("t", 3), st())]
+    dl, _ = one(Document(flow=flow, first=page(10)))
+    assert "Heading" not in dl.page_text(0)
+    assert dl.page_text(1)[:2] == ["Heading", "t0"]
+    flow[1] = Paragraph("Heading", st(bold=True))
+    dl, _ = one(Document(flow=flow, first=page(10)))
+    assert "Heading" in dl.page_text(0)
+
+
+def test_bullets_hang_in_the_indent():
+    text = "A long item that needs more than one line in a narrow frame to show the hanging indent well"
+    flow = [Paragraph(text, st(), bullet="•", indent=mm(5))]
+    dl, _ = one(Document(flow=flow, first=PageTemplate("p", Frame(mm(10), mm(10), mm(60), mm(100)))))
+    runs = [it for it in dl.page_items(0) if it[KIND] == GLYPHS]
+    bullet, first, second = runs[0], runs[1], runs[2]
+    assert dl.run_text(bullet) == "•" and bullet[X] == mm(10)
+    assert first[X] == second[X] == mm(10) + mm(5)
+    assert bullet[Y] == first[Y] < second[Y]
+
+
+def messages_doc(**kw):
+    msgs = [
+        Message("low", [Paragraph("LOW priority offer", st())], priority=1),
+        Message("premium", [Paragraph("PREMIUM upgrade", st())], rule=col("seg") == "premium", priority=9),
+        Message("big", [Paragraph(lines("BIG", 5), st())], priority=5),
+        Message("side", [Paragraph("SIDE note", st(size=7))], slot="side"),
+    ]
+    return Document(flow=[Paragraph("{body}", st())], first=page(10), messages=msgs,
+                    slots=[Slot("side", mm(120), mm(10), mm(40), mm(20))], **kw)
+
+
+def test_messages_fill_the_free_space_by_priority_without_new_pages():
+    data = pa.table({"body": [lines("b", 2), lines("b", 2), lines("b", 8)],
+                     "seg": ["premium", "consumer", "premium"]})
+    dl, _ = one(messages_doc(), data)
+    assert dl.page_count == 3  # never an extra page for a message
+    got = {rec: [m for r, m in dl.messages if r == rec] for rec in range(3)}
+    # room for 8 lines: premium (1) + big (5) + low (1)
+    assert got[0] == ["side", "premium", "big", "low"]
+    assert got[1] == ["side", "big", "low"]
+    # room for 2 lines: premium fits, big does not, low does
+    assert got[2] == ["side", "premium", "low"]
+    texts = dl.page_text(2)
+    assert "PREMIUM upgrade" in texts and "BIG0" not in texts and "LOW priority offer" in texts
+
+
+def test_slot_messages_sit_in_their_frame():
+    dl, _ = one(messages_doc(), pa.table({"body": ["x"], "seg": ["consumer"]}))
+    (side,) = [it for it in dl.page_items(0) if it[KIND] == GLYPHS and dl.run_text(it) == "SIDE note"]
+    assert side[X] == mm(120) and mm(10) < side[Y] < mm(30)
+    (body,) = [it for it in dl.page_items(0) if it[KIND] == GLYPHS and dl.run_text(it) == "x"]
+    assert body[X] == mm(10)
+
+
+def test_message_counts_in_the_job_report(tmp_path):
+    data = pa.table({"body": ["a", "b"], "seg": ["premium", "consumer"]})
+    report = compose(messages_doc(max_last_page_messages=1), data, tmp_path / "m.pdf")
+    assert report.message_counts() == {"side": 2, "premium": 1, "big": 1}
+    assert (0, "premium") in report.messages and (1, "big") in report.messages
+    assert report.to_dict()["messages"]["counts"]["side"] == 2
