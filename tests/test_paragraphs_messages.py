@@ -110,3 +110,30 @@ def test_message_counts_in_the_job_report(tmp_path):
     assert report.message_counts() == {"side": 2, "premium": 1, "big": 1}
     assert (0, "premium") in report.messages and (1, "big") in report.messages
     assert report.to_dict()["messages"]["counts"]["side"] == 2
+
+
+def test_rich_text_spans_change_face_size_and_colour(tmp_path):
+    import pypdfium2 as pdfium
+    import pytest
+
+    from ccmcore import Span, TemplateError
+
+    flow = [Paragraph("Your balance is **{bal}**, *thank you*.", st(), markup=True),
+            Paragraph(["Due: ", Span("{bal}", color="#cc0000", size=14), " now"], st())]
+    doc = Document(flow=flow, first=page(10))
+    dl, _ = one(doc, pa.table({"bal": ["1,234.56"]}))
+    runs = [(dl.run_text(it), dl.fonts[it[5]].name, it[6], it[7]) for it in dl.page_items(0) if it[KIND] == GLYPHS]
+    assert runs[:4] == [("Your balance is ", "NotoSans-Regular", 10000, 0), ("1,234.56", "NotoSans-Bold", 10000, 0),
+                        (", ", "NotoSans-Regular", 10000, 0), ("thank you", "NotoSans-Italic", 10000, 0)]
+    assert ("1,234.56", "NotoSans-Regular", 14000, 0xCC0000) in runs
+    items = [it for it in dl.page_items(0) if it[KIND] == GLYPHS]
+    for a, b in zip(items[:3], items[1:4]):
+        assert b[X] == a[X] + a[2]  # runs follow each other on the line
+    out = tmp_path / "spans.pdf"
+    compose(doc, pa.table({"bal": ["1,234.56"]}), out)
+    pdf = pdfium.PdfDocument(str(out))
+    text = " ".join(pdf[0].get_textpage().get_text_range().split())
+    pdf.close()
+    assert "Your balance is 1,234.56, thank you." in text and "Due: 1,234.56 now" in text
+    with pytest.raises(TemplateError, match="unclosed"):
+        one(Document(flow=[Paragraph("**open", markup=True)], first=page(10)))

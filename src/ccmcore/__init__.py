@@ -17,14 +17,14 @@ from .sources import open_source
 from .images import Image, ImageError
 from .template import (
     Barcode, Column, Document, Frame, Line, Message, Overlay, PageTemplate, Paragraph, Picture, Rect, Slot, Spacer,
-    Style, Table, Text, When,
+    Span, Style, Table, Text, When,
 )
 from .units import A4, LETTER, cm, inch, mm, pt
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "A4", "LETTER", "Barcode", "BindingError", "Image", "ImageError", "Message", "Overlay", "Picture", "Slot", "CcmError", "Column", "DataError", "DisplayList", "Document", "Font",
+    "A4", "LETTER", "Barcode", "BindingError", "Image", "ImageError", "Message", "Overlay", "Picture", "Slot", "Span", "CcmError", "Column", "DataError", "DisplayList", "Document", "Font",
     "FontError", "FontFamily", "Frame", "JobReport", "Line", "PageTemplate", "Paragraph", "Rect", "Rule",
     "SourceError", "Spacer", "Style", "Table", "TemplateError", "Text", "When", "cm", "col", "compose",
     "date", "default_family", "inch", "layout", "lit", "mm", "money", "number", "open_source", "pt", "text",

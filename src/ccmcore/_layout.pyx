@@ -165,6 +165,7 @@ cdef class Kernel:
     cdef const int32_t[:, ::1] cols
     cdef const int32_t[:, ::1] tmpls
     cdef const int32_t[:, ::1] parts        # page-number text parts (kind, src)
+    cdef const int32_t[:, ::1] spans        # rich-text paragraph pieces (source, style)
     cdef int32_t flow0, flown, first_tmpl, next_tmpl, last_tmpl, back_tmpl, blank_tmpl, duplex
     cdef const int32_t[:, ::1] extras       # pages appended after the flow: (template, rule or -1)
     cdef const int32_t[:, ::1] messages     # by priority: (first element, count, rule or -1, slot)
@@ -188,6 +189,13 @@ cdef class Kernel:
     cdef vector[int32_t] sa
     cdef vector[int32_t] sc
     cdef vector[uint8_t] sf
+    cdef vector[int32_t] sst         # style of each glyph of a rich-text paragraph (empty: one style)
+    cdef vector[uint16_t] pg2
+    cdef vector[int32_t] pa2
+    cdef vector[int32_t] pc2
+    cdef vector[uint8_t] pf2
+    cdef vector[int32_t] ps2
+    cdef vector[uint8_t] ptxt
     cdef vector[Line] lines
     cdef const uint8_t* cur_str
     cdef int32_t cur_len
@@ -235,6 +243,7 @@ cdef class Kernel:
         self.cols = program.columns
         self.tmpls = program.templates
         self.parts = program.page_parts
+        self.spans = program.spans
         self.flow0, self.flown = program.flow
         self.first_tmpl = program.first_template
         self.next_tmpl = program.next_template
@@ -681,6 +690,7 @@ cdef class Kernel:
         self.sa.clear()
         self.sc.clear()
         self.sf.clear()
+        self.sst.clear()
         if s.pre != NULL and s.pre[k] >= 0:
             pe = s.pre[k]
             start = self.pool_start[pe]
@@ -736,6 +746,36 @@ cdef class Kernel:
             if self.sf[j] != GF_NEWLINE:
                 self.sa[j] = <int32_t>((self.sa[j] * scale_num + upem // 2) // upem)
         return ng
+
+    cdef int32_t shape_spans(self, int32_t first, int32_t count) noexcept nogil:
+        """Shape a rich-text paragraph's pieces, each with its own style, into one stream."""
+        cdef int32_t k, i, base, ng, st
+        self.pg2.clear()
+        self.pa2.clear()
+        self.pc2.clear()
+        self.pf2.clear()
+        self.ps2.clear()
+        self.ptxt.clear()
+        for k in range(count):
+            st = self.spans[first + k, 1]
+            ng = self.shape(self.spans[first + k, 0], self.doc, st)  # shape() clears sst
+            base = <int32_t>self.ptxt.size()
+            for i in range(self.cur_len):
+                self.ptxt.push_back(self.cur_str[i])
+            for i in range(ng):
+                self.pg2.push_back(self.sg[i])
+                self.pa2.push_back(self.sa[i])
+                self.pc2.push_back(self.sc[i] + base)
+                self.pf2.push_back(self.sf[i])
+                self.ps2.push_back(st)
+        self.sg.swap(self.pg2)
+        self.sa.swap(self.pa2)
+        self.sc.swap(self.pc2)
+        self.sf.swap(self.pf2)
+        self.sst.swap(self.ps2)
+        self.cur_str = self.ptxt.data()
+        self.cur_len = <int32_t>self.ptxt.size()
+        return <int32_t>self.sg.size()
 
     cdef void break_lines(self, int32_t width, int32_t element) noexcept nogil:
         """First-fit line breaking of the scratch stream into self.lines."""
@@ -813,13 +853,13 @@ cdef class Kernel:
 
     cdef void emit_line(self, Line* ln, int32_t x, int32_t baseline, int32_t avail, int32_t align,
                         int32_t style) noexcept nogil:
-        """Append one line as a GLYPHS item at (x, baseline) within avail width."""
+        """Append one line as GLYPHS items at (x, baseline) within avail width: one item, or
+        one per style change in a rich-text paragraph."""
         if ln.g1 <= ln.g0:
             return
         cdef int32_t extra = avail - ln.width
-        cdef int32_t per = 0, rem = 0, i, a, g0 = <int32_t>self.ogids.size()
-        cdef int32_t t0 = <int32_t>self.otext.size(), w = ln.width
-        cdef int32_t k = 0
+        cdef int32_t per = 0, rem = 0, i, j, g0 = <int32_t>self.ogids.size()
+        cdef int32_t t0, w = ln.width, k = 0, st, run_w, a0, a1
         if align == A_RIGHT:
             x += extra
         elif align == A_CENTER:
@@ -837,11 +877,34 @@ cdef class Kernel:
                 if self.sf[i] == GF_SPACE:
                     self.oadv[g0 + i - ln.g0] += per + (1 if k < rem else 0)
                     k += 1
-        if ln.t1 > ln.t0:
-            self.otext.resize(<size_t>t0 + (ln.t1 - ln.t0))
-            memcpy(&self.otext[t0], self.cur_str + ln.t0, ln.t1 - ln.t0)
-        self.push_item(GLYPHS, x, baseline, w, 0, self.styles[style, S_FONT], self.styles[style, S_SIZE],
-                       self.styles[style, S_COLOR], -1, g0, ln.g1 - ln.g0, t0, ln.t1 - ln.t0)
+        if self.sst.size() == 0:
+            t0 = <int32_t>self.otext.size()
+            if ln.t1 > ln.t0:
+                self.otext.resize(<size_t>t0 + (ln.t1 - ln.t0))
+                memcpy(&self.otext[t0], self.cur_str + ln.t0, ln.t1 - ln.t0)
+            self.push_item(GLYPHS, x, baseline, w, 0, self.styles[style, S_FONT], self.styles[style, S_SIZE],
+                           self.styles[style, S_COLOR], -1, g0, ln.g1 - ln.g0, t0, ln.t1 - ln.t0)
+            return
+        i = ln.g0
+        while i < ln.g1:
+            st = self.sst[i]
+            j = i
+            run_w = 0
+            while j < ln.g1 and self.sst[j] == st:
+                run_w += self.oadv[g0 + j - ln.g0]
+                j += 1
+            a0 = self.sc[i]
+            a1 = self.sc[j] if j < ln.g1 else ln.t1
+            if a1 < a0:
+                a1 = a0
+            t0 = <int32_t>self.otext.size()
+            if a1 > a0:
+                self.otext.resize(<size_t>t0 + (a1 - a0))
+                memcpy(&self.otext[t0], self.cur_str + a0, a1 - a0)
+            self.push_item(GLYPHS, x, baseline, run_w, 0, self.styles[st, S_FONT], self.styles[st, S_SIZE],
+                           self.styles[st, S_COLOR], -1, g0 + i - ln.g0, j - i, t0, a1 - a0)
+            x += run_w
+            i = j
 
     # ------------------------------------------------------------------ flow elements
 
@@ -865,7 +928,10 @@ cdef class Kernel:
             self.rt.clear()
             has_bullet = self.cell_lines(bullet, self.doc, st, indent if indent > 0 else self.fw, self.els[e, E_ID],
                                          &self.rl, &self.rg, &self.ra, &self.rf, &self.rt)
-        if self.shape(self.els[e, E_SRC], self.doc, st) == 0:
+        if self.els[e, E_A] > 0:
+            if self.shape_spans(self.els[e, E_SRC], self.els[e, E_A]) == 0:
+                return
+        elif self.shape(self.els[e, E_SRC], self.doc, st) == 0:
             return
         self.break_lines(self.fw - indent, self.els[e, E_ID])
         n = <int32_t>self.lines.size()

@@ -23,8 +23,8 @@ from .fonts import Font, FontFamily, default_family
 from .rules import Rule
 from .images import Image, ImageError
 from .template import (
-    Barcode, Document, Frame, Line, Message, Overlay, PageTemplate, Paragraph, Picture, Rect, Slot, Spacer, Style,
-    Table, Text, When, _color, parse_text,
+    Barcode, Document, Frame, Line, Message, Overlay, PageTemplate, Paragraph, Picture, Rect, Slot, Span, Spacer,
+    Style, Table, Text, When, _color, parse_markup, parse_text,
 )
 from .units import to_mpt
 
@@ -215,6 +215,7 @@ class Program:
         self._overlay_ids: dict[int, int] = {}
         self.barcodes: list[BarcodeDef] = []
         self._rule_stack: list[int] = []
+        self._span_rows: list[list[int]] = []
         self.sum_fields: list[tuple[str, str]] = []  # (list column, integer item field) summed in tables
         self._fast_statics: list[int] = []  # static texts the kernel composes with digits
 
@@ -258,6 +259,7 @@ class Program:
         self.columns = rows(self._cols, C_FIELDS)
         self.templates = rows(self._templates, P_FIELDS)
         self.page_parts = rows(self._parts, 2)
+        self.spans = rows(self._span_rows, 2)
         self.extra_pages = np.array(extras, dtype=np.int32).reshape(-1, 2) if extras else np.full((1, 2), -1, np.int32)
         self._static_buffers = {}
         self._check_static_texts()
@@ -361,13 +363,17 @@ class Program:
             if isinstance(el, Paragraph):
                 st = self._style(el.style)
                 font = self._style_rows[st][0]
-                src = self._text_source(el.text, font, where)
                 pst = el.style or self.doc.style
+                spans = self._spans_of(el, pst, where)
+                if spans is None:
+                    src, nspans = self._text_source(el.text, font, where), 0
+                else:
+                    src, nspans = spans
                 bullet = self._text_source(el.bullet, font, where) if el.bullet else -1
                 indent = to_mpt(el.indent)
                 if bullet >= 0 and indent <= 0:
                     raise TemplateError(f"{where}: a bullet needs an indent to hang in")
-                self._el(K_PARA, el, src, st, 1 if el.keep_with_next else 0, pst.widows, pst.orphans, 0, 0,
+                self._el(K_PARA, el, src, st, 1 if el.keep_with_next else 0, pst.widows, pst.orphans, 0, nspans,
                          bullet, indent)
             elif isinstance(el, Spacer):
                 self._el(K_SPACER, el, h=to_mpt(el.height))
@@ -435,6 +441,22 @@ class Program:
             else:
                 raise TemplateError(f"{where} cannot be fixed page content (use Text, Rect, Line, Picture, "
                                     "Barcode or When)")
+
+    def _spans_of(self, el: Paragraph, base: Style, where: str):
+        """(first span row, count) of a rich-text paragraph, or None for plain text."""
+        if isinstance(el.text, str):
+            if not el.markup:
+                return None
+            pieces = parse_markup(el.text)
+        else:
+            pieces = [p if isinstance(p, Span) else Span(str(p)) for p in el.text]
+        if not pieces:
+            pieces = [Span("")]
+        first = len(self._span_rows)
+        for sp in pieces:
+            sst = self._style(sp.resolve(base))
+            self._span_rows.append([self._text_source(sp.text, self._style_rows[sst][0], where), sst])
+        return first, len(pieces)
 
     def _messages(self, doc: Document) -> None:
         """Message content goes in blocks of its own after the flow, in priority order."""

@@ -21,7 +21,7 @@ from .rules import Rule
 from .units import A4, mm, to_mpt
 
 __all__ = [
-    "Style", "Paragraph", "Spacer", "Table", "Column", "When", "Text", "Rect", "Line", "Picture",
+    "Style", "Paragraph", "Span", "Spacer", "Table", "Column", "When", "Text", "Rect", "Line", "Picture",
     "Barcode", "Overlay", "Message", "Slot", "Frame", "PageTemplate", "Document",
 ]
 
@@ -129,21 +129,82 @@ class _Element:
 
 
 @dataclass
+class Span:
+    """A piece of a paragraph in another weight, style, size or colour.
+
+    Args:
+        text: the text, with {fields}.
+        style: a whole :class:`Style` for the span (its size, face, colour), or None to take
+            the paragraph's with the changes below.
+        bold, italic, color, size: changes to the paragraph's style.
+    """
+
+    text: str
+    style: Style | None = None
+    bold: bool | None = None
+    italic: bool | None = None
+    color: object = None
+    size: float | None = None
+
+    def resolve(self, base: Style) -> Style:
+        st = self.style or base
+        changes = {k: v for k, v in (("bold", self.bold), ("italic", self.italic), ("color", self.color),
+                                     ("size", self.size)) if v is not None}
+        return st.but(**changes) if changes else st
+
+
+def parse_markup(text: str) -> list[Span]:
+    """'Your balance is **{balance}**, *thank you*' -> spans: ** bold, * italic; \\* a star."""
+    spans: list[Span] = []
+    buf: list[str] = []
+    bold = italic = False
+    i = 0
+
+    def flush():
+        if buf:
+            spans.append(Span("".join(buf), bold=bold or None, italic=italic or None))
+            buf.clear()
+
+    while i < len(text):
+        if text.startswith("\\*", i):
+            buf.append("*")
+            i += 2
+        elif text.startswith("**", i):
+            flush()
+            bold = not bold
+            i += 2
+        elif text[i] == "*":
+            flush()
+            italic = not italic
+            i += 1
+        else:
+            buf.append(text[i])
+            i += 1
+    if bold or italic:
+        raise TemplateError(f"unclosed {'**' if bold else '*'} in markup {text!r}")
+    flush()
+    return spans
+
+
+@dataclass
 class Paragraph(_Element):
     """Flowing text that wraps to the frame width and breaks across pages.
 
     Args:
-        text: the text, with {fields}; "\\n" forces a line break.
+        text: the text, with {fields}; "\\n" forces a line break. Rich text: a list of
+            strings and :class:`Span` objects, or markup with ``markup=True``.
         style: a :class:`Style` (None: the document's body style).
         name: a name for messages and reports.
+        markup: read ``**bold**`` and ``*italic*`` in text.
         keep_with_next: keep it on the page of the first line of what follows (headings).
         bullet: a bullet (e.g. "•") hanging in the left indent of the first line.
         indent: left indent of every line (length); a bullet needs one.
     """
 
-    text: str
+    text: object
     style: Style | None = None
     name: str | None = None
+    markup: bool = False
     keep_with_next: bool = False
     bullet: str | None = None
     indent: object = 0

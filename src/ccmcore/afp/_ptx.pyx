@@ -32,6 +32,11 @@ Text:
 Rules are DIR (horizontal) or DBR (vertical) rules with the line width as rule width,
 centred on the line; a rectangle's fill is one DIR as wide as the rectangle is high, its
 stroke four rules. Diagonal lines have no PTOCA form: they are skipped and counted.
+
+Image and overlay items draw nothing here: the writer splits a page's items at them,
+writes each run of other items as its own presentation text object (``page`` with
+``keep_lids`` so the page's font local IDs stay one table) and puts the Include Object
+or Include Page Overlay between them, keeping the display list's drawing order.
 """
 
 from libc.stdlib cimport realloc, free, malloc
@@ -733,8 +738,14 @@ cdef class PtxBuilder:
 
     # ------------------------------------------------------------------ pages
 
-    def page(self, Py_ssize_t i0, Py_ssize_t n):
+    def page(self, Py_ssize_t i0, Py_ssize_t n, bint keep_lids=False):
         """The PTX structured fields of the item rows ``i0 .. i0+n`` (b"" if none draws).
+
+        Items other than text, rules and rectangles (images, overlays) draw nothing here:
+        the writer places them between presentation text objects, calling ``page`` once
+        per run of items between them. ``keep_lids`` continues the local IDs of the
+        previous call (the same page, a new presentation text object: text state such as
+        the font, colour and baseline starts afresh, the font/size to LID table does not).
 
         Returns:
             None when the page cannot be written (``err_kind``, ``err_item``, ``err_cp``
@@ -756,7 +767,7 @@ cdef class PtxBuilder:
             raise IndexError("item rows out of range")
         cdef Py_ssize_t length
         with nogil:
-            length = self._page(i0, n)
+            length = self._page(i0, n, keep_lids)
         if length < 0:
             return None
         cdef int32_t pairs[256]
@@ -773,13 +784,14 @@ cdef class PtxBuilder:
                 oids[k, 1] = self.oid_font[k]
         return PyBytes_FromStringAndSize(self.buf, length), lids, oids
 
-    cdef Py_ssize_t _page(self, Py_ssize_t i0, Py_ssize_t n) except -3 nogil:
+    cdef Py_ssize_t _page(self, Py_ssize_t i0, Py_ssize_t n, bint keep_lids) except -3 nogil:
         cdef Py_ssize_t i
         cdef const int32_t* row
         cdef int32_t kind, fill, stroke
         cdef int64_t x, y, w, h, lw, a, b
         self.pos = 0
-        self.nlids = 0
+        if not keep_lids:
+            self.nlids = 0
         self.noid = 0
         self.cur_lid = -1
         self.cur_color = -2
@@ -843,7 +855,7 @@ cdef class PtxBuilder:
                     self.vrule(x - a, x - a + lw, y - a + lw, y + h - a)
                     self.vrule(x + w - a, x + w - a + lw, y - a + lw, y + h - a)
                     self.end_chain()
-            # other kinds (images, barcodes) belong to later work
+            # other kinds (images, overlays) are placed by the writer between text objects
         self.end_chain()
         if self.pos == self.ptx_start + 9:
             return 0

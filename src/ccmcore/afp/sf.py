@@ -26,6 +26,9 @@ __all__ = [
     "BRG", "ERG", "BRS", "ERS", "BOC", "OCD", "EOC", "BDT", "EDT", "BNG", "ENG", "TLE",
     "IMM", "BPG", "EPG", "BAG", "EAG", "MCF", "MDR", "PGD", "PTD", "BPT", "PTX", "EPT",
     "NOP", "TRUETYPE_OTYPE_OID",
+    "BIM", "EIM", "BOG", "EOG", "OBD", "OBP", "MIO", "IDD", "IPD", "IOB", "BMO", "EMO", "MPO", "IPO",
+    "t_descriptor_position", "t_measurement_units", "t_object_area_size", "t_mapping_option",
+    "lunits_to_bytes",
 ]
 
 #: The writer's limit for data in one structured field. MO:DCA allows up to 32,759 data
@@ -59,6 +62,20 @@ BPT = 0xD3A89B  # Begin Presentation Text Object
 PTX = 0xD3EE9B  # Presentation Text Data
 EPT = 0xD3A99B
 NOP = 0xD3EEEE  # No Operation
+BIM = 0xD3A8FB  # Begin Image Object (IOCA)
+EIM = 0xD3A9FB
+BOG = 0xD3A8C7  # Begin Object Environment Group
+EOG = 0xD3A9C7
+OBD = 0xD3A66B  # Object Area Descriptor
+OBP = 0xD3AC6B  # Object Area Position
+MIO = 0xD3ABFB  # Map Image Object
+IDD = 0xD3A6FB  # Image Data Descriptor
+IPD = 0xD3EEFB  # Image Picture Data
+IOB = 0xD3AFC3  # Include Object
+BMO = 0xD3A8DF  # Begin Overlay
+EMO = 0xD3A9DF
+MPO = 0xD3ABD8  # Map Page Overlay
+IPO = 0xD3AFD8  # Include Page Overlay
 
 #: Encoded object-type OID of a TrueType/OpenType font resource object (MO:DCA Appendix D,
 #: component ID 51: {1.3.18.0.4.1.1.51}).
@@ -163,6 +180,39 @@ def t_data_object_font(vfs: int, inline: bool = True) -> bytes:
 def t_font_descriptor(vfs: int) -> bytes:
     """Font Descriptor Specification (X'1F') giving the vertical font size (1440ths of an inch)."""
     return _triplet(0x1F, struct.pack(">BBHHB", 0, 0, vfs, 0, 0))
+
+
+def t_descriptor_position(pos_id: int = 1) -> bytes:
+    """Descriptor Position (X'43'): the OBP (by its OAPosID) that positions an object area."""
+    return _triplet(0x43, bytes((pos_id,)))
+
+
+def t_measurement_units(units: int = 14400) -> bytes:
+    """Measurement Units (X'4B'): unit base 10 inches on both axes, ``units`` per unit base
+    (14,400: the writer's L-unit of 1/1440 inch)."""
+    return _triplet(0x4B, b"\x00\x00" + struct.pack(">HH", units, units))
+
+
+def t_object_area_size(x: int, y: int) -> bytes:
+    """Object Area Size (X'4C'), size type X'02' (object area size), in measurement units.
+
+    Raises:
+        ValueError: an extent outside 1..32,767.
+    """
+    for v in (x, y):
+        if not 1 <= v <= 32767:
+            raise ValueError(f"object area extent {v} is outside 1..32,767 units")
+    return _triplet(0x4C, b"\x02" + x.to_bytes(3, "big") + y.to_bytes(3, "big"))
+
+
+def t_mapping_option(option: int) -> bytes:
+    """Mapping Option (X'04'): X'20' scale to fit, X'60' scale to fill, X'00' position..."""
+    return _triplet(0x04, bytes((option,)))
+
+
+def lunits_to_bytes(v: int) -> bytes:
+    """A signed 3-byte offset (SBIN) as the position fields of IOB, IPO and OBP hold it."""
+    return int(v).to_bytes(3, "big", signed=True)
 
 
 def t_comment(text: bytes) -> bytes:

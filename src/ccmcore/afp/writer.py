@@ -5,6 +5,8 @@ The print file it writes::
     BRG                                   print file level resource group
       BRS BOC OCD... EOC ERS              one per TrueType/OpenType font used: the job's
                                           subset, inline, with its object OID
+      BRS BIM BOG...EOG IPD... EIM ERS    one per image (IOCA, see afp.images), by content
+      BRS BMO BAG...EAG ... EMO ERS       one per overlay (see afp.overlays)
     ERG
     BDT                                   one document (CCSID 500 for names)
       NOP                                 "FORMDEF=name" when a form definition is given
@@ -12,12 +14,21 @@ The print file it writes::
         TLE...                            its index attributes (dl.tags)
         IMM                               when the page's medium map differs from the last one
         BPG                               a page
-          BAG [MCF] [MDR] PGD PTD EAG     fonts of the page by local ID, size 1440/inch
+          BAG [MCF] [MDR] [MPO] PGD PTD EAG  fonts (and overlays) of the page by local ID,
+                                          size 1440/inch
           BPT PTX... EPT                  its text, rules and boxes (PTOCA)
+          IOB / IPO                       images and overlays, in drawing order: a page's
+                                          text is split into one BPT..EPT per run of items
+                                          between them
         EPG
         (BPG BAG PGD PTD EAG EPG)         duplex: a blank back for an odd page count
       ENG
     EDT
+
+Images are encoded when a batch first uses them (into a second spool file, in the order
+of first use); overlays are laid out into presentation text when first used too (held in
+memory: their font OIDs are patched at close), so the glyphs they show are part of the
+job's font subsets like the pages' glyphs.
 
 Fonts are only known when the job ends, but they come first in the file: pages go to a
 spool file (an unnamed temporary file next to the output) as they are made, and
@@ -49,14 +60,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..display import DOC_FIELDS, GLYPHS, ITEM_FIELDS, PAGE_FIELDS, DisplayList
+from ..display import DOC_FIELDS, GLYPHS, IMAGE, ITEM_FIELDS, OVERLAY, PAGE_FIELDS, DisplayList, Overlay
 from ..display import FONT as _FONT, G0 as _G0, GN as _GN, KIND as _KIND, T0 as _T0, TN as _TN
+from ..display import X as _X, Y as _Y, W as _W, H as _H
 from ..display import HEIGHT as _HEIGHT, I0 as _I0, IN as _IN, TEMPLATE as _TEMPLATE, WIDTH as _WIDTH
 from ..display import P0 as _P0, PN as _PN, RECORD as _RECORD
 from ..errors import CcmError
+from ..images import Image
+from . import overlays as OV
 from . import sf as S
 from ._ptx import PtxBuilder
 from .fonts import OID_LEN, CodedFont, JobFont
+from .images import IocaImage, image_name, include_object, ioca_image
 
 __all__ = ["AfpWriter", "AfpOptions", "AfpEncodingError"]
 
@@ -158,7 +173,10 @@ class AfpWriter:
             self._f = fileobj
             name = getattr(fileobj, "name", None)
             spool_dir = os.path.dirname(os.path.abspath(name)) if isinstance(name, str) and os.path.exists(name) else None
+        self._spool_dir = spool_dir
         self._spool = tempfile.TemporaryFile(prefix=".ccm-afp-", dir=spool_dir)
+        self._res_spool = None  # image resources, in order of first use (made on first image)
+        self._res_size = 0
         self._parts: list[bytes] = []
         self._pending = 0
         self._spool_pos = 0  # bytes of the document part so far (spooled + pending)
@@ -176,6 +194,15 @@ class AfpWriter:
         self._aeg_cache: dict = {}
         self._mm_names: dict = {}
         self._tle_names: dict = {}
+        self._images: dict[str, IocaImage] = {}  # by content hash
+        self._image_names: set[str] = set()
+        self._iob_cache: dict = {}
+        self._ipo_cache: dict = {}
+        self._ov_token: dict[int, bytes] = {}  # id(Overlay) -> resource name token
+        self._ov_names: dict[str, int] = {}  # resource name -> id(Overlay)
+        self._ov_held: list = []  # the Overlay objects stored (so their ids stay theirs)
+        self._ov_open: set[int] = set()  # overlays being laid out (a cycle is an error)
+        self._ov_data: list[tuple[bytes, list]] = []  # (resource bytes, [(offset, font slot)])
         self.document_offset = 0  # where the document part starts in the file (after close)
 
     # ------------------------------------------------------------------ info
@@ -271,9 +298,9 @@ class AfpWriter:
 
     # ------------------------------------------------------------------ structured fields
 
-    def _aeg(self, lids: bytes, w: int, h: int) -> bytes:
-        """BAG, MCF/MDR for the page's local IDs, PGD, PTD, EAG (cached)."""
-        key = (lids, w, h)
+    def _aeg(self, lids: bytes, w: int, h: int, ovs: tuple = ()) -> bytes:
+        """BAG, MCF/MDR for the page's local IDs, MPO for its overlays, PGD, PTD, EAG (cached)."""
+        key = (lids, w, h, ovs)
         hit = self._aeg_cache.get(key)
         if hit is not None:
             return hit
@@ -292,6 +319,8 @@ class AfpWriter:
             parts.append(S.sf(S.MCF, b"".join(mcf)))
         if mdr:
             parts.append(S.sf(S.MDR, b"".join(mdr)))
+        if ovs:
+            parts.append(OV.mpo(ovs))
         parts += [S.sf(S.PGD, sizes + b"\x00\x00\x00"), S.sf(S.PTD, sizes + b"\x00\x00"), _EAG]
         out = b"".join(parts)
         if len(self._aeg_cache) > 4096:
@@ -354,10 +383,13 @@ class AfpWriter:
             the file is ``document_offset`` plus this offset.
 
         Raises:
-            ValueError: the writer is closed or broken, the display list is inconsistent,
-                a medium map or tag cannot be written, or a page size is out of range.
+            ValueError: the writer is closed or broken, the display list is inconsistent
+                (also image or overlay indices, an overlay that is not one page, contains
+                itself or shares its AFP name with another), a medium map or tag cannot
+                be written, or a page size or an image or overlay position is out of range.
             AfpEncodingError: a character is outside a coded font's code page, or a page
-                uses more than 127 font/size pairs.
+                (or overlay) uses more than 127 font/size pairs.
+            ImageError: an image is larger than IOCA allows, or its JPEG markers are malformed.
         """
         if self._closed:
             raise ValueError("write() on a closed AfpWriter")
@@ -371,22 +403,34 @@ class AfpWriter:
         docs = np.asarray(dl.docs, dtype=np.int64).reshape(-1, DOC_FIELDS)
         glyph_rows = np.flatnonzero(items[:, _KIND] == GLYPHS)
         _check(items, glyph_rows, gids, advances, len(text), pages, docs)
+        _check_objects(dl, items)
         for attr, values in dl.tags.items():
             if len(values) < len(docs):
                 raise ValueError(f"tag {attr!r} has {len(values)} values for {len(docs)} documents")
+        # images and overlays first: laying out an overlay binds its own items and may add fonts
+        image_map, overlay_map = self._use_resources(dl, items)
         font_map = self._register_fonts(dl, items[glyph_rows, _FONT])
         builder = self._builder
         builder.bind(items, gids, advances, text, font_map)
+        special = _special_rows(items)
         try:
-            return self._write_docs(dl, builder, pages, docs)
+            return self._write_docs(dl, builder, pages, docs, items, special, image_map, overlay_map)
         except BaseException:
             # pages of this batch may be spooled already: the file cannot be finished
             self._broken = True
             raise
 
-    def _write_docs(self, dl, builder, pages, docs) -> list[tuple[int, int]]:
+    def _write_docs(self, dl, builder, pages, docs, items, special, image_map, overlay_map) -> list[tuple[int, int]]:
         result = []
         page_rows = pages[:, [_TEMPLATE, _WIDTH, _HEIGHT, _I0, _IN]].tolist()
+        # per page: its image and overlay items are special[lo:hi]
+        if len(special):
+            s_lo = np.searchsorted(special, pages[:, _I0]).tolist()
+            s_hi = np.searchsorted(special, pages[:, _I0] + pages[:, _IN]).tolist()
+        else:
+            s_lo = s_hi = [0] * len(page_rows)
+        special_rows = special.tolist()
+        special_vals = _special_values(items, special)
         mms = self._medium_maps(dl)
         n_mm = len(mms)
         mm_names = self._mm_names
@@ -417,13 +461,28 @@ class AfpWriter:
                 if mm is not None and mm != self._last_mm:
                     parts.append(imm + mm_names[mm])
                     self._last_mm = mm
+                npages += 1
+                pname = b"\xd7" + _DIGITS7(npages) if npages < 10_000_000 else _seq_name("P", npages)
+                lo, hi = s_lo[p], s_hi[p]
+                if lo != hi:
+                    # images or overlays: text objects between them, in drawing order
+                    res = self._objects(builder, special_rows[lo:hi], special_vals[lo:hi], i0, n,
+                                        image_map, overlay_map)
+                    if res is None:
+                        raise self._encoding_error(builder, dl, record)
+                    body, lids, oids, ovs = res
+                    aeg = self._aeg(lids, w, h, ovs)
+                    if oids:
+                        base = self._spool_pos + sum(len(x) for x in parts[start:]) + len(bpg) + 8 + len(aeg)
+                        for at, slot in oids:
+                            self._oid_patches[slot].append(base + at)
+                    parts.append(b"".join((bpg, pname, aeg, body, epg, pname)))
+                    continue
                 res = page_fn(i0, n)
                 if res is None:
                     raise self._encoding_error(builder, dl, record)
                 ptx, lids, oids = res
-                npages += 1
-                pname = b"\xd7" + _DIGITS7(npages) if npages < 10_000_000 else _seq_name("P", npages)
-                aeg = aeg_cache.get((lids, w, h))
+                aeg = aeg_cache.get((lids, w, h, ()))
                 if aeg is None:
                     aeg = self._aeg(lids, w, h)
                 if ptx:
@@ -464,6 +523,174 @@ class AfpWriter:
                                     record=record)
         return ValueError(f"record {record}: a text size is outside 1..32,767 L-units (1/1440 inch)")
 
+    # ------------------------------------------------------------------ images and overlays
+
+    def _objects(self, builder: PtxBuilder, rows: list, vals: list, i0: int, n: int,
+                 image_map: dict, overlay_map: dict):
+        """The objects of a page (or overlay) whose items ``i0 .. i0+n`` include the image
+        and overlay items ``rows`` (sorted; ``vals``: their KIND, X, Y, W, H, FONT fields):
+        presentation text objects for the runs between them, an IOB per image, an IPO per
+        overlay.
+
+        Returns:
+            None when the builder reports an error (see :meth:`PtxBuilder.page`), else
+            (body, lids, oids, ovs): the objects' bytes; the local IDs of every text run
+            (one table for the page); [(offset in body of a GLC font OID, job font)]; the
+            overlay name tokens included, in order of first inclusion (MPO local IDs).
+        """
+        parts: list[bytes] = []
+        pos = 0
+        lids = b""
+        oids: list = []
+        ovs: list[bytes] = []
+        started = False
+        a = i0
+        end = i0 + n
+        for k, r in enumerate(rows + [end]):
+            if r > a:
+                res = builder.page(a, r - a, started)
+                if res is None:
+                    return None
+                started = True
+                ptx, lids, o = res
+                if ptx:
+                    if o is not None:
+                        base = pos + len(_BPT)
+                        oids.extend((base + at, slot) for at, slot in o.tolist())
+                    chunk = b"".join((_BPT, ptx, _EPT))
+                    parts.append(chunk)
+                    pos += len(chunk)
+            if r >= end:
+                break
+            kind, x, y, w, h, idx = vals[k]
+            if kind == IMAGE:
+                chunk = self._iob(image_map[idx], x, y, w, h)
+            else:
+                tok = overlay_map[idx]
+                if tok not in ovs:
+                    ovs.append(tok)
+                key = (tok, x, y)
+                chunk = self._ipo_cache.get(key)
+                if chunk is None:
+                    chunk = OV.include_page_overlay(tok, _rdiv(x), _rdiv(y))
+                    if len(self._ipo_cache) > 4096:
+                        self._ipo_cache.clear()
+                    self._ipo_cache[key] = chunk
+            parts.append(chunk)
+            pos += len(chunk)
+            a = r + 1
+        return b"".join(parts), lids, oids, tuple(ovs)
+
+    def _iob(self, img: IocaImage, x: int, y: int, w: int, h: int) -> bytes:
+        """The IOB of an image item at (x, y), w x h millipoints (edges rounded to L-units)."""
+        key = (img.token, x, y, w, h)
+        hit = self._iob_cache.get(key)
+        if hit is None:
+            x0, y0 = _rdiv(x), _rdiv(y)
+            lw, lh = max(1, _rdiv(x + w) - x0), max(1, _rdiv(y + h) - y0)
+            if lw > 32767 or lh > 32767:
+                raise ValueError(f"image {img.name} of {w}x{h} mpt is larger than 32,767 L-units (1/1440 inch)")
+            hit = include_object(img, x0, y0, lw, lh)
+            if len(self._iob_cache) > 4096:
+                self._iob_cache.clear()
+            self._iob_cache[key] = hit
+        return hit
+
+    def _use_resources(self, dl: DisplayList, items: np.ndarray) -> tuple[dict, dict]:
+        """(image_map, overlay_map): per image / overlay index the items use, its stored
+        :class:`IocaImage` / name token; stores those the job has not stored yet."""
+        kinds = items[:, _KIND]
+        image_map = {i: self._image(dl.images[i]) for i in np.unique(items[kinds == IMAGE, _FONT]).tolist()}
+        overlay_map = {i: self._overlay(dl.overlays[i]) for i in np.unique(items[kinds == OVERLAY, _FONT]).tolist()}
+        return image_map, overlay_map
+
+    def _image(self, image: Image) -> IocaImage:
+        """The stored form of an image, encoding it into the resource spool on first use."""
+        hit = self._images.get(image.key)
+        if hit is not None:
+            return hit
+        name = image_name(image.key, self._image_names)
+        info, fields = ioca_image(image, name)
+        blob = b"".join(fields)
+        if self._res_spool is None:
+            self._res_spool = tempfile.TemporaryFile(prefix=".ccm-afp-res-", dir=self._spool_dir)
+        try:
+            self._res_spool.write(blob)
+        except BaseException:
+            self._broken = True  # a resource half written
+            raise
+        self._res_size += len(blob)
+        self._image_names.add(name)
+        self._images[image.key] = info
+        return info
+
+    def _overlay(self, ov) -> bytes:
+        """The name token of an overlay, laying it out and storing it on first use.
+
+        Raises:
+            ValueError: not an Overlay, no positive size, not one page, inconsistent
+                content, contains itself, or another overlay has the same AFP name.
+            AfpEncodingError: its text cannot be written in its fonts.
+        """
+        tok = self._ov_token.get(id(ov))
+        if tok is not None:
+            return tok
+        if not isinstance(ov, Overlay):
+            raise ValueError(f"display list overlays hold ccmcore.display.Overlay objects, not {type(ov).__name__}")
+        if id(ov) in self._ov_open:
+            raise ValueError(f"overlay {ov.name!r} contains itself")
+        for what, v in (("width", ov.width), ("height", ov.height)):
+            if not 1 <= _rdiv(v) <= 32767:
+                raise ValueError(f"overlay {ov.name!r} {what} of {v} mpt is outside 1..32,767 L-units (1/1440 inch)")
+        c = ov.content
+        items = np.ascontiguousarray(c.items, dtype=np.int32).reshape(-1, ITEM_FIELDS)
+        gids = np.ascontiguousarray(c.gids, dtype=np.uint16).reshape(-1)
+        advances = np.ascontiguousarray(c.advances, dtype=np.int32).reshape(-1)
+        text = np.frombuffer(bytes(c.text), dtype=np.uint8)
+        pages = np.asarray(c.pages, dtype=np.int64).reshape(-1, PAGE_FIELDS)
+        docs = np.asarray(c.docs, dtype=np.int64).reshape(-1, DOC_FIELDS)
+        if len(pages) != 1:
+            raise ValueError(f"overlay {ov.name!r} must hold exactly one page, not {len(pages)}")
+        glyph_rows = np.flatnonzero(items[:, _KIND] == GLYPHS)
+        try:
+            _check(items, glyph_rows, gids, advances, len(text), pages, docs)
+            _check_objects(c, items)
+        except ValueError as exc:
+            raise ValueError(f"overlay {ov.name!r}: {exc}") from None
+        self._ov_open.add(id(ov))
+        try:
+            image_map, overlay_map = self._use_resources(c, items)
+        finally:
+            self._ov_open.discard(id(ov))
+        # named once the overlays it includes have their names
+        name = OV.overlay_name(ov.name, self._ov_names)
+        if name in self._ov_names:
+            raise ValueError(f"two different overlays ({ov.name!r} and another) have the AFP name {name!r}; "
+                             f"overlays stored in one job need different names")
+        font_map = self._register_fonts(c, items[glyph_rows, _FONT])
+        builder = self._builder
+        builder.bind(items, gids, advances, text, font_map)
+        i0, n = int(pages[0, _I0]), int(pages[0, _IN])
+        special = _special_rows(items)
+        special = special[(special >= i0) & (special < i0 + n)]
+        res = self._objects(builder, special.tolist(), _special_values(items, special), i0, n,
+                            image_map, overlay_map)
+        if res is None:
+            exc = self._encoding_error(builder, c, -1)
+            msg = str(exc).replace("record -1: ", "")
+            if isinstance(exc, AfpEncodingError):
+                raise AfpEncodingError(f"overlay {ov.name!r}: {msg}", char=exc.char)
+            raise ValueError(f"overlay {ov.name!r}: {msg}")
+        body, lids, oids, ovs = res
+        tok = S.name8(name, "overlay name")
+        brs, bmo = OV.begin(tok)
+        head = b"".join((brs, bmo, self._aeg(lids, ov.width, ov.height, ovs)))
+        self._ov_data.append((head + body + OV.end(tok), [(len(head) + at, slot) for at, slot in oids]))
+        self._ov_names[name] = id(ov)
+        self._ov_token[id(ov)] = tok
+        self._ov_held.append(ov)
+        return tok
+
     # ------------------------------------------------------------------ finishing
 
     def close(self) -> None:
@@ -488,16 +715,29 @@ class AfpWriter:
                 if f.job is not None and f.job.used.any():
                     head.append(f.job.resource())
                     oids[slot] = f.job.oid
-            head.append(S.sf(S.ERG, S.name8("CCMRES")))
             prefix = b"".join(head)
-            doc = [S.sf(S.BDT, S.name8("CCMDOC") + b"\x00\x00" + S.t_ccsid(500))]
+            # overlays follow the fonts and images they use; their GLC font OIDs patched now
+            tail = []
+            for data, patches in self._ov_data:
+                if patches:
+                    buf = bytearray(data)
+                    for at, slot in patches:
+                        buf[at : at + OID_LEN] = oids[slot]
+                    data = bytes(buf)
+                tail.append(data)
+            tail.append(S.sf(S.ERG, S.name8("CCMRES")))
+            tail.append(S.sf(S.BDT, S.name8("CCMDOC") + b"\x00\x00" + S.t_ccsid(500)))
             if self.options.form_definition:
-                doc.append(S.sf(S.NOP, f"FORMDEF={self.options.form_definition}".encode("cp500")))
-            prefix += b"".join(doc)
-            self.document_offset = len(prefix)
+                tail.append(S.sf(S.NOP, f"FORMDEF={self.options.form_definition}".encode("cp500")))
+            tail = b"".join(tail)
+            self.document_offset = len(prefix) + self._res_size + len(tail)
             out = open(self._path, "wb") if self._path is not None else self._f
             try:
                 out.write(prefix)
+                if self._res_spool is not None:
+                    self._res_spool.seek(0)
+                    shutil.copyfileobj(self._res_spool, out, _FLUSH)
+                out.write(tail)
                 self._copy_spool(out, oids)
                 out.write(S.sf(S.EDT, S.name8("CCMDOC")))
                 flush = getattr(out, "flush", None)
@@ -508,6 +748,8 @@ class AfpWriter:
                     out.close()
         finally:
             self._spool.close()
+            if self._res_spool is not None:
+                self._res_spool.close()
 
     def _copy_spool(self, out, oids: dict[int, bytes]) -> None:
         patches = sorted((at, slot) for slot, arr in enumerate(self._oid_patches) for at in arr)
@@ -549,9 +791,47 @@ class AfpWriter:
         else:
             self._closed = True
             self._spool.close()
+            if self._res_spool is not None:
+                self._res_spool.close()
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+def _rdiv(mpt: int) -> int:
+    """Millipoints to L-units (1/1440 inch = 50 mpt), rounded half away from zero."""
+    return (mpt + 25) // 50 if mpt >= 0 else -((-mpt + 25) // 50)
+
+
+def _special_rows(items: np.ndarray) -> np.ndarray:
+    """Rows of the image and overlay items (sorted)."""
+    kinds = items[:, _KIND]
+    return np.flatnonzero((kinds == IMAGE) | (kinds == OVERLAY))
+
+
+def _special_values(items: np.ndarray, rows: np.ndarray) -> list:
+    """KIND, X, Y, W, H, FONT of the given item rows, as lists."""
+    return items[rows][:, [_KIND, _X, _Y, _W, _H, _FONT]].tolist()
+
+
+def _check_objects(dl: DisplayList, items: np.ndarray) -> None:
+    """Raise ValueError for IMAGE / OVERLAY items the display list cannot resolve."""
+    kinds = items[:, _KIND]
+    for kind, name, objs, cls in ((IMAGE, "IMAGE", dl.images, Image), (OVERLAY, "OVERLAY", dl.overlays, Overlay)):
+        rows = items[kinds == kind]
+        if not len(rows):
+            continue
+        col = rows[:, _FONT]
+        lo, hi = int(col.min()), int(col.max())
+        if lo < 0 or hi >= len(objs):
+            what = "images" if kind == IMAGE else "overlays"
+            raise ValueError(f"an {name} item uses index {lo if lo < 0 else hi}, "
+                             f"but the display list has {len(objs)} {what}")
+        for i in np.unique(col).tolist():
+            if not isinstance(objs[i], cls):
+                raise ValueError(f"display list {name.lower()}s[{i}] is not a {cls.__module__}.{cls.__name__}")
+        if kind == IMAGE and ((rows[:, _W] <= 0).any() or (rows[:, _H] <= 0).any()):
+            raise ValueError("an IMAGE item needs a positive width and height")
 
 
 def _lunits(mpt: int, what: str) -> int:
