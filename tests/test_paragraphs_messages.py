@@ -128,7 +128,7 @@ def test_rich_text_spans_change_face_size_and_colour(tmp_path):
     assert ("1,234.56", "NotoSans-Regular", 14000, 0xCC0000) in runs
     items = [it for it in dl.page_items(0) if it[KIND] == GLYPHS]
     for a, b in zip(items[:3], items[1:4]):
-        assert b[X] == a[X] + a[2]  # runs follow each other on the line
+        assert b[X] == a[X] + a[3]  # runs follow each other on the line (column W)
     out = tmp_path / "spans.pdf"
     compose(doc, pa.table({"bal": ["1,234.56"]}), out)
     pdf = pdfium.PdfDocument(str(out))
