@@ -54,8 +54,11 @@ def test_random_paragraphs(seed):
             rendered.add(rec)
             got = " ".join(t for p in range(p0, p0 + pn) for t in dl.page_text(p))
             src = texts[rec] or ""
-            # breaking inside overlong words splits them; compare the characters, not the spacing
-            assert "".join(got.split()) == "".join(src.split()), f"record {rec} lost text"
+            # breaking inside overlong words splits them, and a soft hyphen (U+00AD) vanishes or
+            # becomes "-" where a line breaks at it: compare the characters, not the spacing
+            def norm(t):
+                return "".join(t.split()).replace("\u00ad", "").replace("-", "")
+            assert norm(got) == norm(src), f"record {rec} lost text"
     assert rendered | rejected == set(range(n)) and not rendered & rejected
     for rec in rejected:
         assert any(ch in (texts[rec] or "") for ch in "\U0001F600\u4e2d\u0645\u200b")

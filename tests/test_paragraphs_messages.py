@@ -137,3 +137,35 @@ def test_rich_text_spans_change_face_size_and_colour(tmp_path):
     assert "Your balance is 1,234.56, thank you." in text and "Due: 1,234.56 now" in text
     with pytest.raises(TemplateError, match="unclosed"):
         one(Document(flow=[Paragraph("**open", markup=True)], first=page(10)))
+
+
+def test_hyphenation_breaks_long_words_at_their_syllables(tmp_path):
+    import pypdfium2 as pdfium
+
+    text = ("Kontoauszugsinformationen und Überweisungsbestätigungen werden monatlich "
+            "zusammengestellt und elektronisch bereitgestellt")
+    narrow = PageTemplate("p", Frame(mm(10), mm(10), mm(45), mm(100)))
+    plain = Document(flow=[Paragraph("{t}", st())], first=narrow)
+    hyph = Document(flow=[Paragraph("{t}", st(hyphenate="de"))], first=narrow)
+    data = pa.table({"t": [text]})
+    dl_plain, _ = one(plain, data)
+    dl_hyph, _ = one(hyph, data)
+    lines_h = dl_hyph.page_text(0)
+    assert any(t.endswith("-") for t in lines_h), lines_h
+    assert not any(t.endswith("-") for t in dl_plain.page_text(0))
+    # every word is still there once the hyphens are taken out again
+    joined = " ".join(t[:-1] if t.endswith("-") else t + " " for t in lines_h).replace("  ", " ")
+    assert "".join(joined.split()) == "".join(text.split())
+    # lines are fuller: the ragged right edge is shorter on average
+    def slack(dl):
+        runs = [it for it in dl.page_items(0) if it[KIND] == GLYPHS][:-1]
+        return sum(mm(45) - it[3] for it in runs) / len(runs)
+    assert slack(dl_hyph) < slack(dl_plain)
+    # the PDF shows the hyphen and no invisible soft hyphens
+    out = tmp_path / "h.pdf"
+    compose(hyph, data, out)
+    pdf = pdfium.PdfDocument(str(out))
+    got = pdf[0].get_textpage().get_text_range()
+    pdf.close()
+    # PDFium reports a hyphen that ends a line as U+FFFE (its "hyphen at line end" marker)
+    assert "\u00ad" not in got and got.count("\ufffe") + got.count("-") == sum(t.endswith("-") for t in lines_h)

@@ -25,6 +25,7 @@ cdef enum:
     NEWLINE_GID = 0xFFFF
     GF_SPACE = 1
     GF_NEWLINE = 2
+    GF_SHY = 4
     ITEM_FIELDS = 13
     GLYPHS = 1
     RULE = 2
@@ -47,6 +48,7 @@ cdef struct FontT:
     const int16_t* pair
     const int32_t* adv
     int32_t upem
+    int32_t hyphen       # glyph of "-", shown where a soft hyphen breaks a line
 
 
 cdef struct Line:
@@ -55,6 +57,7 @@ cdef struct Line:
     int32_t nspaces         # inner spaces, for justification
     int32_t t0, t1          # byte range of the shown text in the source string
     int32_t last            # last line of its paragraph (or before a forced break)
+    int32_t hyph            # ends at a soft hyphen, shown as "-"
 
 
 cdef struct Mark:
@@ -115,7 +118,7 @@ def scan(const int32_t[::1] off, const uint8_t[::1] data, const uint16_t[::1] sl
             bad = False
             while i < end:
                 cp = utf8_next(&data[0], end, &i)
-                if cp == 10 or cp == 13:
+                if cp == 10 or cp == 13 or cp == 0xAD:
                     prev = 0
                     continue
                 if cp == 9:
@@ -218,6 +221,7 @@ cdef class Kernel:
     # current page state
     cdef int32_t doc, tmpl, cur_y, top, bottom, fx, fw, fresh, fresh_table, row_dirty
     cdef int32_t page_no, page_count, direct, quiet
+    cdef int32_t hyphen_width        # advance of "-" in the style being shaped (mpt)
     cdef vector[uint8_t] ptext
     cdef int32_t ptoff[2]
 
@@ -269,6 +273,7 @@ cdef class Kernel:
             ft.pair = &pr[0]
             ft.adv = &adv[0]
             ft.upem = f.upem
+            ft.hyphen = f.cmap.get(0x2D, 0)
             self.fonts.push_back(ft)
 
     def layout(self, sources, lists, masks, pool, const uint8_t[::1] reject, int64_t record0, sums=()):
@@ -684,6 +689,7 @@ cdef class Kernel:
         cdef int64_t upem = f.upem
         cdef int32_t i, j, cp, slot, prev, g, pe, start, ng
         cdef const uint8_t* p = s.data + b0
+        self.hyphen_width = <int32_t>((f.adv[f.hyphen] * scale_num + upem // 2) // upem)
         self.cur_str = p
         self.cur_len = n
         self.sg.clear()
@@ -710,6 +716,11 @@ cdef class Kernel:
                         cp = 0
                     if cp == 32 and j > 0 and self.pool_c[start + j - 1] == self.pool_c[start + j]:
                         cp = 0
+                    if cp == 0xC2 and self.pool_c[start + j] + 1 < n and p[self.pool_c[start + j] + 1] == 0xAD:
+                        self.sg[self.sg.size() - 1] = <uint16_t>f.hyphen
+                        self.sa[self.sa.size() - 1] = 0
+                        self.sf.push_back(GF_SHY)
+                        continue
                     self.sf.push_back(GF_SPACE if cp == 32 else 0)
             return ng
         i = 0
@@ -724,6 +735,14 @@ cdef class Kernel:
                 self.sa.push_back(0)
                 self.sc.push_back(j)
                 self.sf.push_back(GF_NEWLINE)
+                prev = 0
+                continue
+            if cp == 0xAD:
+                # a soft hyphen: invisible, a place to break the word
+                self.sg.push_back(<uint16_t>f.hyphen)
+                self.sa.push_back(0)
+                self.sc.push_back(j)
+                self.sf.push_back(GF_SHY)
                 prev = 0
                 continue
             if cp == 9:
@@ -778,9 +797,12 @@ cdef class Kernel:
         return <int32_t>self.sg.size()
 
     cdef void break_lines(self, int32_t width, int32_t element) noexcept nogil:
-        """First-fit line breaking of the scratch stream into self.lines."""
+        """First-fit line breaking of the scratch stream into self.lines: at spaces, at soft
+        hyphens (the line then ends with a hyphen), and inside a word only when it is wider
+        than a line."""
         cdef int32_t n = <int32_t>self.sg.size()
         cdef int32_t i = 0, start = 0, w = 0, last_sp = -1, w_at_sp = 0, warned = 0
+        cdef int32_t last_shy = -1, w_at_shy = 0, hy = self.hyphen_width
         cdef uint8_t fl
         self.lines.clear()
         while i < n:
@@ -790,18 +812,33 @@ cdef class Kernel:
                 start = i + 1
                 w = 0
                 last_sp = -1
+                last_shy = -1
                 i += 1
                 continue
             if fl == GF_SPACE:
                 last_sp = i
                 w_at_sp = w
+            elif fl == GF_SHY:
+                if w + hy <= width:
+                    last_shy = i
+                    w_at_shy = w
             elif w + self.sa[i] > width and i > start and self.sc[i] != self.sc[i - 1]:
                 # (never inside a cluster: a base letter and its marks stay on one line)
-                if last_sp > start:
+                if last_shy > start and last_shy > last_sp:
+                    self.add_line(start, last_shy + 1, 0)
+                    start = last_shy + 1
+                    w = w - w_at_shy
+                    last_shy = -1
+                    last_sp = -1
+                    if w + self.sa[i] > width and i > start and self.sc[i] != self.sc[i - 1]:
+                        continue
+                elif last_sp > start:
                     self.add_line(start, last_sp, 0)
                     start = last_sp + 1
                     w = w - w_at_sp - self.sa[last_sp]
                     last_sp = -1
+                    if last_shy < start:
+                        last_shy = -1
                     if w + self.sa[i] > width and i > start and self.sc[i] != self.sc[i - 1]:
                         continue  # the word alone still overflows: loop again to break it
                 else:
@@ -813,6 +850,7 @@ cdef class Kernel:
                     start = i
                     w = 0
                     last_sp = -1
+                    last_shy = -1
             w += self.sa[i]
             i += 1
         if start < n or n == 0 or (n > 0 and self.sf[n - 1] == GF_NEWLINE):
@@ -825,10 +863,13 @@ cdef class Kernel:
             g0 += 1
         while g1 > g0 and self.sf[g1 - 1] == GF_SPACE:
             g1 -= 1
+        ln.hyph = 1 if g1 > g0 and self.sf[g1 - 1] == GF_SHY and not last else 0
         for i in range(g0, g1):
             w += self.sa[i]
             if self.sf[i] == GF_SPACE:
                 ns += 1
+        if ln.hyph:
+            w += self.hyphen_width
         ln.g0 = g0
         ln.g1 = g1
         ln.width = w
@@ -868,6 +909,10 @@ cdef class Kernel:
             per = extra // ln.nspaces
             rem = extra - per * ln.nspaces
             w = avail
+        for i in range(ln.g0, ln.g1):
+            if self.sf[i] == GF_SHY:
+                self.emit_hyphenated(ln, x, baseline, w, per, rem, style)
+                return
         self.ogids.resize(<size_t>g0 + (ln.g1 - ln.g0))
         self.oadv.resize(<size_t>g0 + (ln.g1 - ln.g0))
         memcpy(&self.ogids[g0], &self.sg[ln.g0], (ln.g1 - ln.g0) * sizeof(uint16_t))
@@ -905,6 +950,63 @@ cdef class Kernel:
                            self.styles[st, S_COLOR], -1, g0 + i - ln.g0, j - i, t0, a1 - a0)
             x += run_w
             i = j
+
+    cdef void emit_hyphenated(self, Line* ln, int32_t x, int32_t baseline, int32_t w, int32_t per, int32_t rem,
+                              int32_t style) noexcept nogil:
+        """emit_line for a line holding soft hyphens: they vanish, but the one the line
+        breaks at is shown as a hyphen (glyph, advance and text)."""
+        cdef int32_t i, j, k = 0, g0, t0, st, run_w, cur_st = -1, a, last_shy = ln.g1 - 1 if ln.hyph else -1
+        cdef int32_t run_g0 = -1, run_t0 = -1
+        cdef FontT* f
+        cdef int64_t size
+        for i in range(ln.g0, ln.g1):
+            if self.sf[i] == GF_SHY and i != last_shy:
+                continue
+            st = self.sst[i] if self.sst.size() else style
+            if st != cur_st:
+                if cur_st >= 0:
+                    self.close_run(x, baseline, run_g0, run_t0, cur_st)
+                    x += self.run_width(run_g0)
+                cur_st = st
+                run_g0 = <int32_t>self.ogids.size()
+                run_t0 = <int32_t>self.otext.size()
+            a = self.sa[i]
+            if i == last_shy:
+                f = &self.fonts[self.styles[st, S_FONT]]
+                size = self.styles[st, S_SIZE]
+                a = <int32_t>((f.adv[f.hyphen] * size + f.upem // 2) // f.upem)
+                self.otext.push_back(45)
+            else:
+                if per and self.sf[i] == GF_SPACE:
+                    a += per + (1 if k < rem else 0)
+                    k += 1
+                # the glyph's text: its cluster's bytes, soft hyphens left out
+                j = self.sc[i]
+                t0 = self.sc[i + 1] if i + 1 < <int32_t>self.sc.size() and self.sc[i + 1] > j else (
+                    ln.t1 if i + 1 >= ln.g1 and ln.t1 > j else j)
+                if i + 1 < ln.g1 and self.sc[i + 1] == j:
+                    t0 = j  # a cluster of several glyphs: its text goes with its last glyph
+                while j < t0:
+                    if not (self.cur_str[j] == 0xC2 and j + 1 < t0 and self.cur_str[j + 1] == 0xAD):
+                        self.otext.push_back(self.cur_str[j])
+                        j += 1
+                    else:
+                        j += 2
+            self.ogids.push_back(self.sg[i])
+            self.oadv.push_back(a)
+        if cur_st >= 0:
+            self.close_run(x, baseline, run_g0, run_t0, cur_st)
+
+    cdef int32_t run_width(self, int32_t g0) noexcept nogil:
+        cdef int32_t i, w = 0
+        for i in range(g0, <int32_t>self.oadv.size()):
+            w += self.oadv[i]
+        return w
+
+    cdef void close_run(self, int32_t x, int32_t baseline, int32_t g0, int32_t t0, int32_t st) noexcept nogil:
+        self.push_item(GLYPHS, x, baseline, self.run_width(g0), 0, self.styles[st, S_FONT], self.styles[st, S_SIZE],
+                       self.styles[st, S_COLOR], -1, g0, <int32_t>self.ogids.size() - g0, t0,
+                       <int32_t>self.otext.size() - t0)
 
     # ------------------------------------------------------------------ flow elements
 

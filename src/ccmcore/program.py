@@ -21,6 +21,7 @@ from . import formats as fmt
 from .errors import BindingError, DataError, TemplateError
 from .fonts import Font, FontFamily, default_family
 from .rules import Rule
+from .hyphenate import check_language, hyphenate_text
 from .images import Image, ImageError
 from .template import (
     Barcode, Document, Frame, Line, Message, Overlay, PageTemplate, Paragraph, Picture, Rect, Slot, Span, Spacer,
@@ -67,6 +68,7 @@ class _Source:
     list_column: str = ""  # item
     item_field: str = ""
     item_format: object = None
+    hyphen: str | None = None  # hyphenation language of a paragraph's text
 
 
 @dataclass
@@ -338,10 +340,11 @@ class Program:
             spec.append((None, p.field, self._format_for(p.field, t, where)))
         return _Source("doc", font, where, parts=spec)
 
-    def _text_source(self, text: str, font: int, where: str) -> int:
+    def _text_source(self, text: str, font: int, where: str, hyphen: str | None = None) -> int:
         spec = self._text_spec(text, font, where)
         if spec.kind == "static":
-            return self._static(text, font, where)
+            return self._static(hyphenate_text(text, hyphen) if hyphen else text, font, where)
+        spec.hyphen = hyphen
         self._sources.append(spec)
         return len(self._sources) - 1
 
@@ -364,9 +367,10 @@ class Program:
                 st = self._style(el.style)
                 font = self._style_rows[st][0]
                 pst = el.style or self.doc.style
-                spans = self._spans_of(el, pst, where)
+                lang = check_language(pst.hyphenate) if pst.hyphenate else None
+                spans = self._spans_of(el, pst, where, lang)
                 if spans is None:
-                    src, nspans = self._text_source(el.text, font, where), 0
+                    src, nspans = self._text_source(el.text, font, where, lang), 0
                 else:
                     src, nspans = spans
                 bullet = self._text_source(el.bullet, font, where) if el.bullet else -1
@@ -442,7 +446,7 @@ class Program:
                 raise TemplateError(f"{where} cannot be fixed page content (use Text, Rect, Line, Picture, "
                                     "Barcode or When)")
 
-    def _spans_of(self, el: Paragraph, base: Style, where: str):
+    def _spans_of(self, el: Paragraph, base: Style, where: str, lang: str | None = None):
         """(first span row, count) of a rich-text paragraph, or None for plain text."""
         if isinstance(el.text, str):
             if not el.markup:
@@ -455,7 +459,7 @@ class Program:
         first = len(self._span_rows)
         for sp in pieces:
             sst = self._style(sp.resolve(base))
-            self._span_rows.append([self._text_source(sp.text, self._style_rows[sst][0], where), sst])
+            self._span_rows.append([self._text_source(sp.text, self._style_rows[sst][0], where, lang), sst])
         return first, len(pieces)
 
     def _messages(self, doc: Document) -> None:
@@ -740,6 +744,9 @@ class Program:
                 owner = None
             elif s.kind == "doc":
                 arr = self._join(batch, s, formatted, reject_docs)
+                if s.hyphen:
+                    # per document in Python, but each distinct word is hyphenated once (cached)
+                    arr = pa.array([hyphenate_text(t, s.hyphen) for t in arr.to_pylist()], pa.string())
                 off, data = _string_buffers(arr)
                 stride = 1
                 owner = None

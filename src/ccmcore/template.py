@@ -63,6 +63,8 @@ class Style:
         family: a :class:`FontFamily`; None uses the document's.
         widows, orphans: lines a paragraph keeps at least at the top of the next page /
             the bottom of the page when it breaks across pages.
+        hyphenate: a language ("en", "de", "fr", ...) to hyphenate paragraphs in, by the
+            pyphen package's patterns; None: no hyphenation.
     """
 
     size: float = 10.0
@@ -76,6 +78,7 @@ class Style:
     family: FontFamily | None = None
     widows: int = 2
     orphans: int = 2
+    hyphenate: str | None = None
 
     def __post_init__(self):
         if self.widows < 1 or self.orphans < 1:
