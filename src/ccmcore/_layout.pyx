@@ -186,6 +186,9 @@ cdef class Kernel:
     cdef const int32_t* pool_c
     cdef const int32_t* pool_start
     cdef const int32_t* pool_len
+    cdef const uint8_t* pool_lv
+    cdef vector[uint8_t] slv         # bidi level of each glyph of the stream (empty: all left-to-right)
+    cdef vector[int32_t] perm
 
     # scratch shaping stream and lines
     cdef vector[uint16_t] sg
@@ -333,6 +336,9 @@ cdef class Kernel:
         self.pool_c = &pc[0] if pc.shape[0] else NULL
         self.pool_start = &ps[0] if ps.shape[0] else NULL
         self.pool_len = &pl[0] if pl.shape[0] else NULL
+        cdef const uint8_t[::1] plv = pool[5] if len(pool) > 5 else np.zeros(1, np.uint8)
+        self.pool_lv = &plv[0] if plv.shape[0] else NULL
+        keep.append(plv)
 
         self.items.clear()
         self.ogids.clear()
@@ -697,10 +703,15 @@ cdef class Kernel:
         self.sc.clear()
         self.sf.clear()
         self.sst.clear()
+        self.slv.clear()
         if s.pre != NULL and s.pre[k] >= 0:
             pe = s.pre[k]
             start = self.pool_start[pe]
             ng = self.pool_len[pe]
+            for j in range(ng):
+                if self.pool_lv != NULL and self.pool_lv[start + j]:
+                    self.slv.assign(self.pool_lv + start, self.pool_lv + start + ng)
+                    break
             for j in range(ng):
                 g = self.pool_g[start + j]
                 self.sg.push_back(<uint16_t>g)
@@ -913,6 +924,9 @@ cdef class Kernel:
             if self.sf[i] == GF_SHY:
                 self.emit_hyphenated(ln, x, baseline, w, per, rem, style)
                 return
+        if self.slv.size() and self.sst.size() == 0:
+            self.emit_visual(ln, x, baseline, w, per, rem, style)
+            return
         self.ogids.resize(<size_t>g0 + (ln.g1 - ln.g0))
         self.oadv.resize(<size_t>g0 + (ln.g1 - ln.g0))
         memcpy(&self.ogids[g0], &self.sg[ln.g0], (ln.g1 - ln.g0) * sizeof(uint16_t))
@@ -996,6 +1010,55 @@ cdef class Kernel:
             self.oadv.push_back(a)
         if cur_st >= 0:
             self.close_run(x, baseline, run_g0, run_t0, cur_st)
+
+    cdef void emit_visual(self, Line* ln, int32_t x, int32_t baseline, int32_t w, int32_t per, int32_t rem,
+                          int32_t style) noexcept nogil:
+        """emit_line for a line with right-to-left glyphs: put it in visual order (UAX #9 rule
+        L2: from the highest level down to the lowest odd one, reverse every run at or above
+        it), trailing whitespace at the paragraph level."""
+        cdef int32_t n = ln.g1 - ln.g0, i, j, a, b, lev, top = 0, low = 255, k = 0, g0 = <int32_t>self.ogids.size()
+        cdef int32_t t0 = <int32_t>self.otext.size(), tmp
+        self.perm.resize(n)
+        for i in range(n):
+            self.perm[i] = ln.g0 + i
+            lev = self.slv[ln.g0 + i]
+            if lev > top:
+                top = lev
+            if lev % 2 and lev < low:
+                low = lev
+        lev = top
+        while lev >= low and lev > 0:
+            i = 0
+            while i < n:
+                if self.slv[self.perm[i]] >= lev:
+                    j = i
+                    while j < n and self.slv[self.perm[j]] >= lev:
+                        j += 1
+                    a = i
+                    b = j - 1
+                    while a < b:
+                        tmp = self.perm[a]
+                        self.perm[a] = self.perm[b]
+                        self.perm[b] = tmp
+                        a += 1
+                        b -= 1
+                    i = j
+                else:
+                    i += 1
+            lev -= 1
+        for i in range(n):
+            j = self.perm[i]
+            a = self.sa[j]
+            if per and self.sf[j] == GF_SPACE:
+                a += per + (1 if k < rem else 0)
+                k += 1
+            self.ogids.push_back(self.sg[j])
+            self.oadv.push_back(a)
+        if ln.t1 > ln.t0:
+            self.otext.resize(<size_t>t0 + (ln.t1 - ln.t0))
+            memcpy(&self.otext[t0], self.cur_str + ln.t0, ln.t1 - ln.t0)
+        self.push_item(GLYPHS, x, baseline, w, 0, self.styles[style, S_FONT], self.styles[style, S_SIZE],
+                       self.styles[style, S_COLOR], -1, g0, n, t0, ln.t1 - ln.t0)
 
     cdef int32_t run_width(self, int32_t g0) noexcept nogil:
         cdef int32_t i, w = 0

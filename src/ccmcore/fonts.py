@@ -22,6 +22,8 @@ from pathlib import Path
 import numpy as np
 import uharfbuzz as hb
 
+from .bidi import has_rtl
+from .bidi import levels as bidi_levels
 from .errors import FontError
 
 __all__ = ["Font", "FontFamily", "default_family", "Shaped"]
@@ -68,6 +70,19 @@ class Shaped:
     advances: np.ndarray  # int32, font units
     clusters: np.ndarray  # int32, byte offset in the UTF-8 string
     missing: list[int]  # code points the font has no glyph for
+    levels: np.ndarray | None = None  # uint8 bidi level per glyph (None: all left-to-right)
+
+
+def _level_runs(line: str) -> list[tuple[int, int, int]]:
+    """(start, end, level) of each run of equal bidi level in a line, in logical order."""
+    lv = bidi_levels(line)
+    runs = []
+    start = 0
+    for i in range(1, len(lv) + 1):
+        if i == len(lv) or lv[i] != lv[start]:
+            runs.append((start, i, lv[start]))
+            start = i
+    return runs
 
 
 class Font:
@@ -247,27 +262,40 @@ class Font:
         gids: list[int] = []
         advs: list[int] = []
         clus: list[int] = []
+        lvls: list[int] = []
         missing: list[int] = []
+        rtl = has_rtl(text)
         base = 0
         for k, line in enumerate(text.split("\n")):
             if k:
                 gids.append(NEWLINE_GID)
                 advs.append(0)
                 clus.append(base - 1)
+                lvls.append(0)
             if line:
-                raw = line.encode("utf-8")
                 # uharfbuzz numbers clusters by character; the kernel wants byte offsets
                 byte_at = np.cumsum([0] + [len(ch.encode("utf-8")) for ch in line])
-                buf = hb.Buffer()
-                buf.add_str(line)
-                buf.guess_segment_properties()
-                hb.shape(self.hb_font, buf, {})
-                for info, p in zip(buf.glyph_infos, buf.glyph_positions):
-                    # HarfBuzz clusters from add_str are UTF-8 byte offsets within the line
-                    gids.append(info.codepoint)
-                    advs.append(p.x_advance)
-                    clus.append(base + int(byte_at[info.cluster]))
-                self._learn_glyph_texts(line, buf)
+                if rtl:
+                    runs = _level_runs(line)
+                else:
+                    runs = [(0, len(line), 0)]
+                for start, end, level in runs:
+                    buf = hb.Buffer()
+                    buf.add_str(line[start:end])
+                    buf.guess_segment_properties()
+                    if rtl:
+                        buf.direction = "rtl" if level % 2 else "ltr"
+                    hb.shape(self.hb_font, buf, {})
+                    infos, pos = buf.glyph_infos, buf.glyph_positions
+                    order = range(len(infos) - 1, -1, -1) if buf.direction == "rtl" else range(len(infos))
+                    # right-to-left runs come back in visual order: store them in logical order,
+                    # the kernel puts each line back in visual order after breaking it
+                    for i in order:
+                        gids.append(infos[i].codepoint)
+                        advs.append(pos[i].x_advance)
+                        clus.append(base + int(byte_at[start + infos[i].cluster]))
+                        lvls.append(level)
+                    self._learn_glyph_texts(line[start:end], buf)
                 missing.extend(ord(ch) for ch in line if ord(ch) not in self.cmap and ch not in "\r\t")
             base += len(line.encode("utf-8")) + 1
         result = Shaped(
@@ -275,6 +303,7 @@ class Font:
             np.array(advs, dtype=np.int32),
             np.array(clus, dtype=np.int32),
             sorted(set(missing)),
+            np.array(lvls, dtype=np.uint8) if rtl else None,
         )
         if len(self._shape_cache) > 200_000:  # bounded memory on endless unique strings
             self._shape_cache.clear()

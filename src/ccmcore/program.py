@@ -785,12 +785,14 @@ class Program:
             g = np.concatenate([p[0] for p in pool_parts])
             a = np.concatenate([p[1] for p in pool_parts])
             c = np.concatenate([p[2] for p in pool_parts])
+            lv = np.concatenate([p[3] for p in pool_parts])
             lens = np.array([len(p[0]) for p in pool_parts], dtype=np.int32)
             starts = np.zeros(len(lens), dtype=np.int32)
             np.cumsum(lens[:-1], out=starts[1:])
         else:
             g = np.zeros(1, np.uint16)
             a = c = starts = lens = np.zeros(1, np.int32)
+            lv = np.zeros(1, np.uint8)
         tags = {}
         for tag, s in self.tags.items():
             if s.kind == "static":
@@ -808,7 +810,7 @@ class Program:
                     values = _apply_format(f, batch.column(column),
                                            lambda i, msg, column=column: reject_docs([i], column, lambda d: msg))
                     fields[(column, id(f))] = pc.fill_null(values, "").to_pylist()
-        return Bound(sources, lists, masks, (g, a, c, starts, lens), reject, rejections, tags, fields, sums)
+        return Bound(sources, lists, masks, (g, a, c, starts, lens, lv), reject, rejections, tags, fields, sums)
 
     def _join_items(self, items, s: _Source, formatted: dict, offsets, reject_docs):
         pieces = []
@@ -881,7 +883,8 @@ class Program:
             text = chunk.decode("utf-8", "replace")
             shaped = font.shape(text)
             pre[idx] = len(pool_parts)
-            pool_parts.append((shaped.gids, shaped.advances, shaped.clusters))
+            levels = shaped.levels if shaped.levels is not None else np.zeros(len(shaped.gids), np.uint8)
+            pool_parts.append((shaped.gids, shaped.advances, shaped.clusters, levels))
             if shaped.missing:
                 doc = idx if owner is None else int(np.searchsorted(owner, idx, side="right") - 1)
                 if s.kind == "static":
