@@ -149,3 +149,18 @@ def test_stripes_and_borders():
     idx = {id(x): i for i, x in enumerate(items)}
     assert list(items[:, 0]).index(RECT) < [i for i, it in enumerate(items) if it[KIND] == GLYPHS
                                              and dl.run_text(it) == "row 1"][0]
+
+
+def test_group_subtotals_close_each_group():
+    data, items = rows_data(40, groups=lambda i: f"Account {i // 13}")
+    dl = one(make_doc(group_by="g", carry="amt", group_footer="Subtotal"), data)
+    texts = [t for page in pages_text(dl) for t in page]
+    subtotals = [texts[i + 1] for i, t in enumerate(texts) if t == "Subtotal"]
+    groups = {}
+    for it in items:
+        groups[it["g"]] = groups.get(it["g"], 0) + it["amt"]
+    assert subtotals == [fmt(v) for v in groups.values()]
+    # each subtotal follows its group's last row
+    for g, last in (("Account 0", 12), ("Account 1", 25), ("Account 2", 38), ("Account 3", 39)):
+        i = texts.index(f"row {last}")
+        assert texts[i + 2] == "Subtotal"  # after the row's description and amount

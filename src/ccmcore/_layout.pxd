@@ -68,7 +68,8 @@ cdef enum:
     T_KEEP = 26
     T_ORPHANS = 27
     T_WIDOWS = 28
-    T_FIELDS = 29
+    T_GFLABEL = 29
+    T_FIELDS = 30
 
 cdef enum:
     C_W = 0

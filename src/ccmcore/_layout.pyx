@@ -239,6 +239,8 @@ cdef class Kernel:
     cdef int32_t row_span            # the built row is one cell across the table
     cdef int32_t body_bottom         # frame bottom less the room kept for a carried-forward row
     cdef int64_t tsum                # running sum of the table's carry field
+    cdef int64_t gsum                # sum of the carry field in the current group
+    cdef int64_t shown_sum           # the sum an amount cell shows
     cdef int32_t body_rows           # body rows placed in the current table (for striping)
 
     def __init__(self, program, fonts):
@@ -1242,7 +1244,8 @@ cdef class Kernel:
 
     cdef int32_t build_row(self, int32_t t, int32_t which, int32_t idx, int32_t style, int32_t element) noexcept nogil:
         """Shape the cells of one row: which 0 header, 1 body (item idx), 2 total (doc idx),
-        3 group header (item idx, one cell across the table), 4 carried / 5 brought forward."""
+        3 group header (item idx, one cell across the table), 4 carried / 5 brought forward,
+        6 group subtotal."""
         cdef int32_t ncols = self.tables[t, T_NCOLS], c0 = self.tables[t, T_COL0]
         cdef int32_t padx = self.tables[t, T_PADX]
         cdef int32_t c, src, n, most = 0
@@ -1265,10 +1268,12 @@ cdef class Kernel:
             n = 0
             if which >= 4:
                 if c == 0:
-                    n = self.cell_lines(self.tables[t, T_CLABEL if which == 4 else T_BLABEL], 0, style,
+                    n = self.cell_lines(self.tables[t, T_CLABEL if which == 4 else (T_BLABEL if which == 5 else
+                                                                                     T_GFLABEL)], 0, style,
                                         self.cols[c0 + c, C_W] - 2 * padx, element,
                                         &self.rl, &self.rg, &self.ra, &self.rf, &self.rt)
                 elif c == self.tables[t, T_CCOL]:
+                    self.shown_sum = self.gsum if which == 6 else self.tsum
                     n = self.amount_cell(t, style, self.cols[c0 + c, C_W] - 2 * padx, element)
             else:
                 src = self.cols[c0 + c, C_HSRC + (0 if which == 0 else (1 if which == 1 else 2))]
@@ -1281,8 +1286,8 @@ cdef class Kernel:
         return most
 
     cdef int32_t amount_cell(self, int32_t t, int32_t style, int32_t width, int32_t element) noexcept nogil:
-        """The running sum as text ("-1,234.56"), composed here and shaped from the tables."""
-        cdef int64_t v = self.tsum
+        """A sum as text ("-1,234.56"), composed here and shaped from the tables."""
+        cdef int64_t v = self.shown_sum
         cdef int32_t dec = self.tables[t, T_CDEC], nd = 0, k
         cdef char digits[24]
         cdef uint64_t u = <uint64_t>(-v) if v < 0 else <uint64_t>v
@@ -1493,6 +1498,7 @@ cdef class Kernel:
             self.body_rows += 1
             if self.tables[t, T_CARRY] >= 0:
                 self.tsum += self.sums[self.tables[t, T_CARRY]][idx]
+                self.gsum += self.sums[self.tables[t, T_CARRY]][idx]
 
     cdef bint same_key(self, int32_t src, int32_t a, int32_t b) noexcept nogil:
         """Do items a and b have the same text in source src?"""
@@ -1558,7 +1564,10 @@ cdef class Kernel:
                 if self.cur_y + need > self.body_bottom and not self.fresh_table:
                     self.new_table_page(t, element)
                 self.row(t, 3, r, gs, element)
+                self.gsum = 0
             self.row(t, 1, r, bs, element)
+            if self.tables[t, T_GFLABEL] >= 0 and (r + 1 == r1 or not self.same_key(gsrc, r + 1, r)):
+                self.row(t, 6, r, self.tables[t, T_TSTYLE], element)
         if self.tables[t, T_TOTAL]:
             self.row(t, 2, self.doc, self.tables[t, T_TSTYLE], element)
         self.cur_y += self.styles[st, S_AFTER]

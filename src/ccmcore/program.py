@@ -34,7 +34,7 @@ K_PARA, K_SPACER, K_TABLE, K_WHEN, K_TEXT, K_RECT, K_RULE, K_PAGETEXT, K_IMAGE, 
 E_KIND, E_ID, E_SRC, E_STYLE, E_X, E_Y, E_W, E_H, E_A, E_B, E_C = range(11)
 E_FIELDS = 11
 S_FIELDS = 8
-T_FIELDS = 29
+T_FIELDS = 30
 C_FIELDS = 5
 P_FIELDS = 8
 PART_TEXT, PART_PAGE, PART_PAGES = range(3)
@@ -613,7 +613,9 @@ class Program:
         if tb.keep_together is not None:
             self._item_field(struct, tb, tb.keep_together, where)
             keep = self._item_text(tb.source, "{" + tb.keep_together + "}", struct, gfont, where)
-        carry = ccol = clabel = blabel = -1
+        carry = ccol = clabel = blabel = gflabel = -1
+        if tb.group_footer is not None and (tb.group_by is None or tb.carry is None):
+            raise TemplateError(f"{where}: group_footer needs group_by and carry")
         cdec, cgroup, cpoint = 0, -1, -1
         if tb.carry is not None:
             ft = self._item_field(struct, tb, tb.carry, where)
@@ -633,6 +635,8 @@ class Program:
             cpoint = self._static(getattr(f, "decimal", ".") or ".", tfont, where)
             clabel = self._static(tb.carried_label, tfont, where)
             blabel = self._static(tb.brought_label, tfont, where)
+            if tb.group_footer is not None:
+                gflabel = self._static(tb.group_footer, tfont, where)
             self._fast_statics += [cgroup, cpoint]
             self._page_text_fonts.add(tfont)
         self._tables.append([
@@ -640,7 +644,7 @@ class Program:
             to_mpt(tb.total_rule), _color(tb.rule_color), to_mpt(tb.padding_y), to_mpt(tb.padding_x),
             1 if tb.total is not None else 0, 1 if tb.repeat_header else 0,
             _color(tb.stripe), to_mpt(tb.borders), _color(tb.border_color), gsrc, ghsrc, gs,
-            carry, ccol, clabel, blabel, cdec, cgroup, cpoint, keep, tb.orphans, tb.widows,
+            carry, ccol, clabel, blabel, cdec, cgroup, cpoint, keep, tb.orphans, tb.widows, gflabel,
         ])
         self._el(K_TABLE, tb, len(self._tables) - 1, spacing)
 

@@ -308,6 +308,8 @@ class Table(_Element):
         group_by: an item field; a group header row starts each run of equal values.
         group_header: text of that row, with item {fields} (None: the group_by value).
         group_style: style of group header rows (default: body style in bold).
+        group_footer: label of a subtotal row closing each group, with the group's sum of
+            the carry field (None: no subtotal rows; needs carry).
         carry: an integer item field (minor units, e.g. amount_cents) summed down the
             table: when the table breaks across pages, a "carried forward" row with the
             running sum closes the page and a "brought forward" row opens the next.
@@ -340,6 +342,7 @@ class Table(_Element):
     group_by: str | None = None
     group_header: str | None = None
     group_style: Style | None = None
+    group_footer: str | None = None
     carry: str | None = None
     carry_column: int | None = None
     carried_label: str = "Carried forward"
