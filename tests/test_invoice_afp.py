@@ -11,13 +11,13 @@ import pytest
 import generate  # examples/invoice, on sys.path via conftest
 from ccmcore import compose
 from ccmcore.afp import AfpOptions
-from ccmcore.afp.reader import TextRun, fonts_mapped, iter_fields, parse_ptoca, parse_triplets
+from afp_read import read_groups as _read
+from ccmcore.afp.reader import iter_fields
 from ccmcore.afp.validate import validate
 from ccmcore.cli import main as ccm_main
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "examples" / "invoice" / "template.py"
-SCFL, TRN, AMB, AMI = 0xF0, 0xDA, 0xD2, 0xC6
 
 
 def money(cents: int) -> str:
@@ -25,46 +25,8 @@ def money(cents: int) -> str:
 
 
 def read_groups(path: Path):
-    """Page groups of an AFP file: [(group name, tags, [page texts])], decoding TRN by each
-    page's font map (our own small reader walk, independent of the writer). An absolute move
-    (AMB/AMI) starts a new run; TRNs after relative moves (kerning) continue the word."""
-    groups = []
-    fonts: dict[int, str] = {}
-    codec = "cp500"
-    page: list[str] | None = None
-    for f in iter_fields(path):
-        if f.abbr == "BNG":
-            groups.append((f.data[:8].decode("cp500").strip(), {}, []))
-        elif f.abbr == "TLE" and groups:
-            trips, _ = parse_triplets(f.data, 0)
-            name = value = None
-            for t in trips:
-                if t.tid == 0x02:
-                    name = t.data[2:].decode("cp500")
-                elif t.tid == 0x36:
-                    value = t.data[2:]
-            groups[-1][1][name] = value
-        elif f.abbr == "BPG":
-            page = [""]
-            fonts = {}
-        elif f.abbr in ("MDR", "MCF"):
-            fonts.update({ref.lid: ref.codec for ref in fonts_mapped(f)})
-        elif f.abbr == "PTX":
-            items, err = parse_ptoca(f.data, 0)
-            assert err is None, err
-            for it in items:
-                if isinstance(it, TextRun):
-                    page[-1] += it.data.decode(codec)
-                elif it.ftype & 0xFE == SCFL:
-                    codec = fonts[it.params[0]]
-                elif it.ftype & 0xFE in (AMB, AMI):
-                    page.append("")
-                elif it.ftype & 0xFE == TRN:
-                    page[-1] += it.params.decode(codec)
-        elif f.abbr == "EPG":
-            groups[-1][2].append(" ".join(t for t in page if t))
-            page = None
-    return groups
+    """[(group name, tags, [page texts])] read back by tests/afp_read.py."""
+    return [(g.name, g.tags, [p.text for p in g.pages]) for g in _read(path)]
 
 
 @pytest.fixture(scope="module")
