@@ -698,7 +698,7 @@ class Program:
                 _layout.scan(off, data, font.slot_of, font.pair, unknown)
                 font.probe(np.flatnonzero(unknown))
                 if len(_layout.scan(off, data, font.slot_of, font.pair, unknown)) or any(
-                        font.pair[font.slot_of[ord(c)] * 512 + font.slot_of[ord(d)]] == -32768
+                        font.pair[int(font.slot_of[ord(c)]) * 512 + int(font.slot_of[ord(d)])] == -32768
                         for c in s.text for d in "0123456789"):
                     raise TemplateError(f"{s.label}: page-number text {s.text!r} needs complex shaping, "
                                         "which page-number texts do not support yet")
