@@ -205,3 +205,16 @@ def test_unencodable_barcode_rejects_its_record_only(tmp_path):
     assert report.documents == 2
     (rej,) = report.rejected
     assert rej.record == 1 and "Barcode" in rej.field and "€" in rej.reason
+
+
+def test_omr_marks_on_front_pages_with_end_of_set_on_the_last_sheet():
+    from ccmcore.barcodes import OmrSpec
+
+    spec = OmrSpec(marks=("start", "eoc", "stop"))
+    page = tpl("p", body_h=mm(20), content=[Barcode("omr", "", x=mm(2), y=mm(20), options={"spec": spec})])
+    doc = Document(flow=[Paragraph("{t}", Style(size=10, leading=12))], first=page, duplex=True)
+    (dl, _, _), = list(layout(doc, pa.table({"t": [lines(16)]})))  # 4 lines a page: 4 pages, 2 sheets
+    marks = [[it for it in dl.page_items(p) if it[KIND] == RECT and it[X] == mm(2)] for p in range(dl.page_count)]
+    assert dl.page_count == 4
+    assert [len(m) for m in marks][1::2] == [0, 0]  # backs carry no marks
+    assert len(marks[0]) == 2 and len(marks[2]) == 3  # start+stop, then start+eoc+stop on the last sheet

@@ -164,3 +164,42 @@ def test_group_subtotals_close_each_group():
     for g, last in (("Account 0", 12), ("Account 1", 25), ("Account 2", 38), ("Account 3", 39)):
         i = texts.index(f"row {last}")
         assert texts[i + 2] == "Subtotal"  # after the row's description and amount
+
+
+def test_negative_carried_sum_in_bold_keeps_its_minus_sign():
+    data, _ = rows_data(40, amount=lambda i: -150)
+    dl = one(make_doc(carry="amt"), data)  # carry rows in the (bold) total style
+    runs = [it for it in dl.page_items(0) if it[KIND] == GLYPHS]
+    carried = [r for r in runs if dl.run_text(r).startswith("-")][-1]
+    gids = dl.gids[carried[9]: carried[9] + carried[10]]
+    assert 0 not in gids.tolist()  # no .notdef: "-" is shaped like the digits
+    assert dl.run_text(carried) == fmt(-150 * len([t for t in dl.page_text(0) if t.startswith("row ")]))
+
+
+def test_carried_sums_follow_each_documents_locale():
+    items = [[{"d": f"row {i}", "amt": 123456} for i in range(40)]] * 2
+    data = pa.table({"items": items, "lang": ["en", "de"]})
+    t = Table("items", [Column("Description", "d", mm(60)),
+                        Column("Amount", "amt", mm(30), align="right", format=money(locale_column="lang"))],
+              style=Style(size=9, leading=11), carry="amt")
+    doc = Document(flow=[t], first=PageTemplate("p", Frame(mm(10), mm(10), mm(90), mm(60))))
+    (dl, bound, _), = list(layout(doc, data))
+    p_en = [dl.page_text(p) for p in range(int(dl.docs[0][1]), int(dl.docs[0][1] + dl.docs[0][2]))]
+    p_de = [dl.page_text(p) for p in range(int(dl.docs[1][1]), int(dl.docs[1][1] + dl.docs[1][2]))]
+    en = p_en[0][p_en[0].index("Carried forward") + 1]
+    de = p_de[0][p_de[0].index("Carried forward") + 1]
+    assert "1,234.56" in p_en[0] and "1.234,56" in p_de[0]  # the cells
+    assert en.replace(",", "").replace(".", "") == de.replace(".", "").replace(",", "")
+    assert "." in en.split(",")[-1] and "," in de  # the carried row in each locale's style
+
+
+def test_a_wrapped_carry_label_stays_inside_the_frame():
+    data, _ = rows_data(60)
+    t = Table("items", [Column("D", "d", mm(12)), Column("Amount", "amt", mm(30), align="right", format=money())],
+              style=Style(size=9, leading=11), carry="amt", carried_label="Carried forward to next page")
+    doc = Document(flow=[t], first=PageTemplate("p", Frame(mm(10), mm(10), mm(90), mm(60))))
+    dl = one(doc, data)
+    for p in range(dl.page_count):
+        for it in dl.page_items(p):
+            if it[KIND] == GLYPHS:
+                assert it[Y] <= mm(10) + mm(60), dl.run_text(it)

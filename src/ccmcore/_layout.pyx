@@ -241,6 +241,7 @@ cdef class Kernel:
     cdef int64_t tsum                # running sum of the table's carry field
     cdef int64_t gsum                # sum of the carry field in the current group
     cdef int64_t shown_sum           # the sum an amount cell shows
+    cdef int32_t carry_h             # height of the table's carried-forward row
     cdef int32_t body_rows           # body rows placed in the current table (for striping)
 
     def __init__(self, program, fonts):
@@ -1323,9 +1324,10 @@ cdef class Kernel:
         return k
 
     cdef void append_static(self, int32_t src) noexcept nogil:
+        """The text of a source for the current document (static, or one per document)."""
         cdef Src* s = &self.srcs[src]
-        cdef int32_t i
-        for i in range(s.off[0], s.off[1]):
+        cdef int32_t i, k = self.doc if s.stride else 0
+        for i in range(s.off[k], s.off[k + 1]):
             self.ptext.push_back(s.data[i])
 
     cdef void place_row_slots(self, int32_t t, int32_t style, int32_t slot0, int32_t slot1, int32_t y) noexcept nogil:
@@ -1388,9 +1390,19 @@ cdef class Kernel:
         return self.styles[hs, S_LEADING] + 2 * self.tables[t, T_PADY]
 
     cdef int32_t carry_height(self, int32_t t) noexcept nogil:
+        """Room kept at a page's foot for the carried-forward row (measured per table)."""
         if self.tables[t, T_CARRY] < 0:
             return 0
-        return self.styles[self.tables[t, T_TSTYLE], S_LEADING] + 2 * self.tables[t, T_PADY]
+        return self.carry_h
+
+    cdef void measure_carry(self, int32_t t, int32_t element) noexcept nogil:
+        cdef int32_t ts = self.tables[t, T_TSTYLE], h4, h5
+        self.carry_h = 0
+        if self.tables[t, T_CARRY] < 0:
+            return
+        h4 = self.row_height(t, 4, 0, ts, element)
+        h5 = self.row_height(t, 5, 0, ts, element)
+        self.carry_h = h4 if h4 > h5 else h5
 
     cdef int32_t row_height(self, int32_t t, int32_t which, int32_t idx, int32_t style, int32_t element) noexcept nogil:
         """Height of a row, measured by building it (the row buffers must be rebuilt after)."""
@@ -1529,6 +1541,7 @@ cdef class Kernel:
         cdef int32_t orphans = self.tables[t, T_ORPHANS], widows = self.tables[t, T_WIDOWS]
         self.tsum = 0
         self.body_rows = 0
+        self.measure_carry(t, element)
         self.body_bottom = self.bottom - self.carry_height(t)
         if not self.fresh:
             self.cur_y += self.styles[st, S_BEFORE]

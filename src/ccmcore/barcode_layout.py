@@ -9,6 +9,8 @@ backend draws as it draws any rectangle.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from . import barcodes as bc
@@ -29,6 +31,17 @@ class JobSheets:
 
     def __init__(self):
         self.sheets = 0
+
+
+def _omr_spec(defn, duplex: bool):
+    """The barcode's OmrSpec; a duplex document reads its marks per sheet."""
+    spec = defn.element.options.get("spec") or _DEFAULT_OMR
+    if duplex and not spec.duplex:
+        spec = replace(spec, duplex=True)
+    return spec
+
+
+_DEFAULT_OMR = bc.OmrSpec()
 
 
 def _symbol(defn, text: str):
@@ -85,8 +98,10 @@ def add_barcodes(dl: DisplayList, program, bound, record0: int, sheets: JobSheet
                 continue
             try:
                 if defn.element.kind == "omr":
-                    spec = defn.element.options.get("spec", bc.OmrSpec())
-                    sym = bc.omr_marks(page=sheet, pages=facts["sheets"], sheet=sheets.sheets, spec=spec)
+                    spec = _omr_spec(defn, duplex)
+                    if spec.duplex and number % 2 == 0:
+                        continue  # the marks are read on the front of each sheet only
+                    sym = bc.omr_marks(page=number, pages=count, sheet=sheets.sheets, spec=spec)
                 else:
                     text = "".join(
                         lit if lit is not None else

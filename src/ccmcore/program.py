@@ -168,6 +168,23 @@ def _apply_format(f, arr, on_bad, locale=None):
     raise AssertionError("unreachable: each retry nulls one more value")
 
 
+def _locale_symbols(column, which: str):
+    """Per document, the group or decimal separator of its locale (vectorised per locale)."""
+    from . import locales
+
+    enc = pc.dictionary_encode(column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column)
+    symbols = []
+    for value in enc.dictionary.to_pylist():
+        canon = locales.canonical(value) if value else None
+        style = locales.number_style(canon) if canon else None
+        symbol = getattr(style, which) if style else ("," if which == "group" else ".")
+        # the kernel writes sums with the fast shaping path: a narrow no-break space
+        # (French grouping) becomes a no-break space, which every Latin font has
+        symbols.append(symbol.replace("\u202f", "\u00a0"))
+    out = pa.array(symbols, pa.string()).take(enc.indices)
+    return pc.fill_null(out, "," if which == "group" else ".")
+
+
 def _list_parts(lst):
     """Offsets (int32, from 0) and the flattened items of a list column; null lists are empty."""
     if isinstance(lst, pa.ChunkedArray):
@@ -631,13 +648,11 @@ class Program:
             f = tb.columns[ccol].format if tb.columns[ccol].field == tb.carry else None
             f = f or self.doc.formats.get(f"{tb.source}.{tb.carry}")
             cdec = int(getattr(f, "decimals", 0) or 0)
-            cgroup = self._static(getattr(f, "group", "") or "", tfont, where)
-            cpoint = self._static(getattr(f, "decimal", ".") or ".", tfont, where)
+            cgroup, cpoint = self._number_symbols(f, tfont, where)
             clabel = self._static(tb.carried_label, tfont, where)
             blabel = self._static(tb.brought_label, tfont, where)
             if tb.group_footer is not None:
                 gflabel = self._static(tb.group_footer, tfont, where)
-            self._fast_statics += [cgroup, cpoint]
             self._page_text_fonts.add(tfont)
         self._tables.append([
             self.list_columns.index(tb.source), len(tb.columns), c0, hs, bs, ts, to_mpt(tb.header_rule),
@@ -647,6 +662,33 @@ class Program:
             carry, ccol, clabel, blabel, cdec, cgroup, cpoint, keep, tb.orphans, tb.widows, gflabel,
         ])
         self._el(K_TABLE, tb, len(self._tables) - 1, spacing)
+
+    def _number_symbols(self, f, font: int, where: str) -> tuple[int, int]:
+        """Sources of the group and decimal separators a table's sums are written with: the
+        carry column's format's own, its fixed locale's, or per document from its locale
+        column."""
+        from . import locales
+
+        group, decimal = getattr(f, "group", None), getattr(f, "decimal", None)
+        locale, column = getattr(f, "locale", None), getattr(f, "locale_column", None)
+        if column is None and isinstance(locale, str):
+            style = locales.number_style(locales.require(locale, where))
+            group = style.group if group is None else group
+            decimal = style.decimal if decimal is None else decimal
+        if column is None or (group is not None and decimal is not None):
+            g = self._static("," if group is None else group, font, where)
+            d = self._static("." if decimal is None else decimal, font, where)
+            self._fast_statics += [g, d]
+            return g, d
+        srcs = []
+        for which, fixed in (("group", group), ("decimal", decimal)):
+            if fixed is not None:
+                srcs.append(self._static(fixed, font, where))
+                self._fast_statics.append(srcs[-1])
+            else:
+                self._sources.append(_Source("locsym", font, where, list_column=column, item_field=which))
+                srcs.append(len(self._sources) - 1)
+        return srcs[0], srcs[1]
 
     def _item_field(self, struct, tb: Table, name: str, where: str) -> pa.DataType:
         idx = struct.get_field_index(name)
@@ -688,7 +730,7 @@ class Program:
                 chars = ", ".join(f"U+{ord(c):04X} {c!r}" for c in missing)
                 raise TemplateError(f"{s.label}: font {font.name} has no glyph for {chars} in {s.text!r}")
         for fid in self._page_text_fonts:
-            self.fonts[fid].probe(ord(c) for c in "0123456789")
+            self.fonts[fid].probe(ord(c) for c in "0123456789-")
         for kind, src in [tuple(p) for p in self._parts] + [(PART_TEXT, i) for i in self._fast_statics]:
             if kind == PART_TEXT:
                 s = self._sources[src]
@@ -752,6 +794,12 @@ class Program:
                     # per document in Python, but each distinct word is hyphenated once (cached)
                     arr = pa.array([hyphenate_text(t, s.hyphen) for t in arr.to_pylist()], pa.string())
                 off, data = _string_buffers(arr)
+                stride = 1
+                owner = None
+            elif s.kind == "locsym":
+                symbols = _locale_symbols(batch.column(s.list_column), s.item_field)
+                self.fonts[s.font].probe(ord(ch) for ch in "".join(set(symbols.to_pylist())))
+                off, data = _string_buffers(symbols)
                 stride = 1
                 owner = None
             elif s.kind == "itemtext":

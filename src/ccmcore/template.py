@@ -467,7 +467,10 @@ class Barcode(_Element):
         kind: 'code128', 'qr', 'datamatrix', 'imb' or 'omr'.
         text: the data, with {fields} and the page facts {page}, {pages} (within the
             document), {sheet}, {sheets} (sheets of the document: two pages a sheet when
-            the document is duplex) and {job_sheet} (sheet number in the whole job). For
+            the document is duplex) and {job_sheet} (sheet number in the whole job). Page
+            facts here count physical pages, blank backs included (what an inserter sees);
+            "Page {page} of {pages}" in a Text counts the pages with content. OMR marks of a
+            duplex document go on front pages only. For
             'imb': "tracking routing" (20 digits, a space, 0/5/9/11 digits). Unused for 'omr'.
         x, y: top-left corner of the symbol (quiet zone included).
         module: module (narrow bar / cell) size; height: bar height (1D symbols).

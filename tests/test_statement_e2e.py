@@ -1,0 +1,341 @@
+"""The bank statement job end to end (examples/statement): 30 statements to PDF and AFP,
+checked with real readers (qpdf via pikepdf, PDFium text and rendering, zxing-cpp) against
+values formatted independently with Babel."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import pikepdf
+import pyarrow.parquet as pq
+import pypdfium2 as pdfium
+import pytest
+from babel.dates import format_date
+from babel.numbers import format_currency, format_decimal
+
+from ccmcore import compose, layout, mm
+from ccmcore.afp.reader import iter_fields, parse_triplets
+from ccmcore.afp.validate import validate
+from ccmcore.barcodes import omr_bits
+from ccmcore.display import COUNT, GLYPHS, H, KIND, NUMBER, RECT, TEMPLATE, W, X, Y
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "statement"
+
+
+def _load(name: str, path: Path):
+    """Import a module from a file path (examples/ is not a package; the invoice example's
+    ``generate`` and ``template`` already own those plain names in this session)."""
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+gen = _load("ccm_examples_statement_generate", EXAMPLE / "generate.py")
+tpl = _load("ccm_examples_statement_template", EXAMPLE / "template.py")
+
+DOCS, SEED = 30, 5
+PAD_X = mm(1.5)  # the transactions table's cell padding (template)
+DATE_RE = {"en": re.compile(r"^[A-Z][a-z]{2} \d{1,2}, \d{4}$"), "de": re.compile(r"^\d{2}\.\d{2}\.\d{4}$")}
+FOOTER_RE = re.compile(r"(?:Page|Seite) (\d+) (?:of|von) (\d+)")
+
+
+def norm(s: str) -> str:
+    """Whitespace (no-break spaces included) collapsed to single spaces."""
+    return " ".join(s.split())
+
+
+def amount(cents: int, lang: str) -> str:
+    """An amount as the transactions table writes it (no currency sign), by Babel."""
+    return format_decimal(Decimal(cents).scaleb(-2), format="#,##0.00", locale=lang)
+
+
+def eur(cents: int, lang: str) -> str:
+    return norm(format_currency(Decimal(cents).scaleb(-2), "EUR", locale=lang))
+
+
+def label(lang: str, key: str) -> str:
+    return tpl.LABELS[lang][key]
+
+
+@pytest.fixture(scope="module")
+def job(tmp_path_factory):
+    """The sample, its Parquet file, the PDF and AFP jobs, and the display lists."""
+    d = tmp_path_factory.mktemp("statement")
+    table = gen.generate(DOCS, seed=SEED)
+    pq.write_table(table, d / "in.parquet")
+    pdf_report = compose(tpl.document, d / "in.parquet", d / "st.pdf")
+    afp_report = compose(tpl.document, d / "in.parquet", d / "st.afp", format="afp")
+    (dl, _, _), = list(layout(tpl.document, d / "in.parquet"))
+    pdf = pdfium.PdfDocument(str(d / "st.pdf"))
+    try:
+        texts = [pdf[i].get_textpage().get_text_range() for i in range(len(pdf))]
+    finally:
+        pdf.close()
+    return {"table": table, "rows": table.to_pylist(), "dir": d, "pdf": pdf_report, "afp": afp_report,
+            "dl": dl, "texts": texts}
+
+
+def documents(texts: list[str]) -> list[list[str]]:
+    """Pages per statement, by the 'Page n of m' footers; a blank back page (duplex padding,
+    no text at all) belongs to the statement before it."""
+    docs: list[list[str]] = []
+    for text in texts:
+        m = FOOTER_RE.findall(text)
+        if not m:
+            assert not text.strip(), f"a page without footer that is not blank: {text[:200]!r}"
+            docs[-1].append(text)
+            continue
+        assert len(m) == 1
+        n, total = int(m[0][0]), int(m[0][1])
+        if n == 1:
+            docs.append([])
+        assert docs and len([p for p in docs[-1] if p.strip()]) == n - 1 and n <= total
+        docs[-1].append(text)
+    return docs
+
+
+def dl_doc_pages(dl, d: int) -> range:
+    _, p0, pn = (int(v) for v in dl.docs[d])
+    return range(p0, p0 + pn)
+
+
+# ---------------------------------------------------------------------- the PDF
+
+
+def test_pdf_is_valid_and_duplex(job):
+    report = job["pdf"]
+    assert report.documents == DOCS and not report.rejected and not report.warnings
+    with pikepdf.open(job["dir"] / "st.pdf") as pdf:
+        assert pdf.check_pdf_syntax() == []
+        assert len(pdf.pages) == report.pages
+        for page in pdf.pages:
+            assert [float(v) for v in page.MediaBox] == pytest.approx([0, 0, 595.276, 841.89], abs=0.01)
+    docs = documents(job["texts"])
+    assert len(docs) == DOCS
+    assert all(len(pages) % 2 == 0 for pages in docs), "duplex: every statement fills whole sheets"
+    assert max(len(p) for p in docs) >= 6 and sum(len(p) >= 4 for p in docs) >= 3, "the sample needs long ones"
+
+
+def test_every_statement_holds_its_data(job):
+    docs = documents(job["texts"])
+    langs = set()
+    for row, pages in zip(job["rows"], docs):
+        lang = row["language"]
+        langs.add(lang)
+        text = norm("\n".join(pages))
+        tokens = set(text.split())
+        assert row["name"] in text
+        assert row["customer_id"] in tokens and row["statement_no"] in tokens
+        assert norm(f"{row['postcode']} {row['city']}") in text
+        period = f"{format_date(row['period_start'], 'medium', locale=lang)} – " \
+                 f"{format_date(row['period_end'], 'medium', locale=lang)}"
+        assert f"{label(lang, 'title')} · {period}" in text
+        assert f"{eur(row['total_credits_cents'], lang)}" in text
+        assert f"{eur(row['total_debits_cents'], lang)}" in text
+        for acc in row["accounts"]:
+            assert acc["account_no"] in text
+            assert norm(label(lang, "group").format(account_no=acc["account_no"])) in text
+            assert f"{eur(acc['opening_balance_cents'], lang)} {eur(acc['closing_balance_cents'], lang)}" in text
+        for tx in row["transactions"]:
+            assert amount(tx["amount_cents"], lang) in tokens, (row["statement_no"], tx)
+            assert amount(tx["balance_cents"], lang) in tokens, (row["statement_no"], tx)
+        assert format_date(row["transactions"][-1]["date"], "medium", locale=lang) in text
+        # the column header repeats on every page the table continues on
+        for page in pages[1:]:
+            if label(lang, "brought") in page:
+                assert " ".join(label(lang, k) for k in ("tx_date", "tx_text", "tx_ref", "tx_amount",
+                                                         "tx_balance")) in norm(page)
+        # the other language's texts are not there
+        other = "de" if lang == "en" else "en"
+        assert label(other, "title") not in text and label(other, "tx_text") not in text
+    assert langs == {"en", "de"}
+
+
+def _table_rows_per_page(dl, page: int, lang: str) -> int:
+    """Transactions on a page: the date cells at the left edge of the table."""
+    x = tpl.LEFT + PAD_X
+    return sum(1 for it in dl.page_items(page)
+               if it[KIND] == GLYPHS and it[X] == x and DATE_RE[lang].match(dl.run_text(it)))
+
+
+def test_carried_and_brought_forward_sums(job):
+    dl, texts, rows = job["dl"], job["texts"], job["rows"]
+    breaks = 0
+    for d, row in enumerate(rows):
+        lang = row["language"]
+        pages = list(dl_doc_pages(dl, d))
+        counts = [_table_rows_per_page(dl, p, lang) for p in pages]
+        assert sum(counts) == len(row["transactions"])
+        carried, brought = label(lang, "carried"), label(lang, "brought")
+        done = 0
+        table_pages = [p for p, n in zip(pages, counts) if n]
+        for k, p in enumerate(table_pages):
+            done += counts[pages.index(p)]
+            page_text = norm(texts[p])
+            running = sum(tx["amount_cents"] for tx in row["transactions"][:done])
+            labels = [(dl.run_text(it), it[Y]) for it in dl.page_items(p) if it[KIND] == GLYPHS
+                      and it[X] == tpl.LEFT + PAD_X and dl.run_text(it) in (carried, brought)]
+            if k + 1 < len(table_pages):
+                # the page closes with the running sum of the amounts so far ...
+                assert f"{carried} {amount(running, lang)}" in page_text, (row["statement_no"], p)
+                # ... and the next one opens with it, under the repeated header
+                nxt = norm(texts[table_pages[k + 1]])
+                assert f"{label(lang, 'tx_balance')} {brought} {amount(running, lang)}" in nxt
+                assert table_pages[k + 1] == p + 1
+                breaks += 1
+                # the carried-forward row is the page's last, on one line, inside the frame
+                assert labels[-1][0] == carried and labels[-1][1] <= tpl.BODY_BOTTOM
+            # brought forward opens every continued page; carried forward closes all but the last
+            assert len(labels) == (k > 0) + (k + 1 < len(table_pages)), (row["statement_no"], p, labels)
+    assert breaks >= 20, "the sample should break tables across many pages"
+
+
+def test_messages_follow_their_rules(job):
+    placed: dict[int, set[str]] = {}
+    for record, name in job["pdf"].messages:
+        placed.setdefault(record, set()).add(name)
+    assert job["afp"].messages == job["pdf"].messages
+    docs = documents(job["texts"])
+    counts = {name: 0 for name in tpl.MESSAGES}
+    for r, (row, pages) in enumerate(zip(job["rows"], docs)):
+        got = placed.get(r, set())
+        seg, lang = row["segment"], row["language"]
+        # the first-page slot always has room for its one message
+        assert ("savings offer" in got) == (seg == "retail")
+        assert ("private banking" in got) == (seg == "private")
+        # last-page messages only where their rule holds (and only when they fit)
+        if "overdraft notice" in got:
+            assert seg == "business"
+        text = norm("\n".join(pages))
+        for name, (_, slot, _, phrases) in tpl.MESSAGES.items():
+            heading = re.match(r"\*\*(.+?)\*\*", phrases[lang]).group(1)
+            assert (heading in text) == (name in got), (r, name)
+            other = re.match(r"\*\*(.+?)\*\*", phrases["de" if lang == "en" else "en"]).group(1)
+            assert other not in text
+            if name in got and slot == "offer":
+                assert heading in norm(pages[0])
+            counts[name] += name in got
+    assert all(n > 0 for n in counts.values()), counts
+
+
+# ---------------------------------------------------------------------- inserter marks
+
+
+def _omr_marks(dl, page: int) -> list[int]:
+    """Positions (0 = top) of the OMR marks drawn on a page."""
+    spec = tpl.OMR
+    out = []
+    for it in dl.page_items(page):
+        if it[KIND] == RECT and it[X] == tpl.OMR_X and tpl.OMR_Y <= it[Y] < tpl.OMR_Y + len(spec.marks) * spec.pitch:
+            assert (it[W], it[H]) == (spec.length, spec.thickness)
+            assert (it[Y] - tpl.OMR_Y) % spec.pitch == 0
+            out.append((it[Y] - tpl.OMR_Y) // spec.pitch)
+    return sorted(out)
+
+
+def test_omr_marks_on_every_front_page(job):
+    dl = job["dl"]
+    job_sheet = 0
+    eoc = tpl.OMR.marks.index("eoc")
+    for d in range(dl.doc_count):
+        for p in dl_doc_pages(dl, d):
+            number, count = int(dl.pages[p][NUMBER]), int(dl.pages[p][COUNT])
+            if number % 2 == 0:
+                continue  # a back page
+            job_sheet += 1
+            sheet, sheets = (number + 1) // 2, (count + 1) // 2
+            bits = omr_bits(sheet, sheets, job_sheet, spec=tpl.OMR)
+            assert _omr_marks(dl, p) == [i for i, b in enumerate(bits) if b], (d, number)
+            assert bits[eoc] == (sheet == sheets)  # end of collation on the last sheet only
+    assert job_sheet == job["pdf"].pages // 2
+
+
+def test_no_omr_marks_on_back_pages(job):
+    dl = job["dl"]
+    backs = [p for p in range(dl.page_count) if int(dl.pages[p][NUMBER]) % 2 == 0
+             and dl.templates[dl.pages[p][TEMPLATE]] != "blank"]
+    assert backs
+    assert [p for p in backs if _omr_marks(dl, p)] == []
+
+
+def test_datamatrix_decodes(job):
+    zxingcpp = pytest.importorskip("zxingcpp")
+    dl, rows = job["dl"], job["rows"]
+    longest = max(range(DOCS), key=lambda d: len(rows[d]["transactions"]))
+    shortest = min(range(DOCS), key=lambda d: len(rows[d]["transactions"]))
+    wanted = []
+    for d in (longest, shortest):
+        pages = [p for p in dl_doc_pages(dl, d) if dl.templates[dl.pages[p][TEMPLATE]] != "blank"]
+        wanted += [(d, p) for p in {pages[0], pages[1 % len(pages)], pages[-1]}]
+    scale = 4
+    box = [int(v / 1000 * scale) for v in (tpl.DM_X - mm(2), tpl.DM_Y - mm(2), tpl.DM_X + mm(16), tpl.DM_Y + mm(16))]
+    pdf = pdfium.PdfDocument(str(job["dir"] / "st.pdf"))
+    try:
+        for d, p in sorted(set(wanted)):
+            image = pdf[p].render(scale=scale).to_pil().convert("L").crop(box)
+            found = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.DataMatrix)
+            number, count = int(dl.pages[p][NUMBER]), int(dl.pages[p][COUNT])
+            assert [r.text for r in found] == [f"{rows[d]['customer_id']}/{number}/{count}"], (d, p)
+    finally:
+        pdf.close()
+
+
+# ---------------------------------------------------------------------- AFP and the job
+
+
+def _afp_groups(path: Path) -> list[tuple[dict, int]]:
+    """(TLE attributes, pages) of each page group of an AFP file."""
+    groups: list[tuple[dict, int]] = []
+    for f in iter_fields(path):
+        if f.abbr == "BNG":
+            groups.append(({}, 0))
+        elif f.abbr == "TLE" and groups:
+            trips, _ = parse_triplets(f.data, 0)
+            name = next(t.data[2:].decode("cp500") for t in trips if t.tid == 0x02)
+            value = next(t.data[2:] for t in trips if t.tid == 0x36)
+            groups[-1][0][name] = value
+        elif f.abbr == "BPG":
+            groups[-1] = (groups[-1][0], groups[-1][1] + 1)
+    return groups
+
+
+def test_afp_validates_with_one_group_per_statement(job):
+    path = job["dir"] / "st.afp"
+    assert validate(path) == []
+    report = job["afp"]
+    assert report.documents == DOCS and report.pages == job["pdf"].pages and not report.rejected
+    groups = _afp_groups(path)
+    assert len(groups) == DOCS
+    assert [n for _, n in groups] == [len(pages) for pages in documents(job["texts"])]
+    for row, (tags, _) in zip(job["rows"], groups):
+        assert set(tags) == {"Customer ID", "Statement Number", "Name", "Postcode"}
+        assert tags["Statement Number"].decode("cp500") == row["statement_no"]
+
+
+def test_output_is_deterministic_across_batches(job, tmp_path):
+    again = tmp_path / "again.pdf"
+    compose(tpl.document, job["dir"] / "in.parquet", again, batch_size=7)  # sheet counter across batches
+    assert again.read_bytes() == (job["dir"] / "st.pdf").read_bytes()
+
+
+def test_run_script_composes_afp(tmp_path):
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT / "src"), env.get("PYTHONPATH", "")) if p)
+    out = tmp_path / "run.afp"
+    proc = subprocess.run([sys.executable, str(EXAMPLE / "run.py"), "--docs", "12", "--format", "afp", "-o", str(out)],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert re.search(r"^documents: 12$", proc.stdout, re.M) and re.search(r"^pages/s: +[\d,]+$", proc.stdout, re.M)
+    assert str(out.resolve()) in proc.stdout
+    assert validate(out) == []
