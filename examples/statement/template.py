@@ -31,15 +31,8 @@ What each statement shows:
 
 Language: texts are English, or German where ``language == "de"``; amounts and dates are
 written as each row's locale writes them (CLDR via Babel). The transactions table is
-defined once per language with a fixed-locale amount format, because its carried-forward
-rows take their group and decimal separators from the column's format: a format with
-``locale_column`` would leave them ungrouped with a "." decimal in every language.
-
-Kernel limits this template works around (see the job's notes): carried-forward rows are
-set in regular weight (in a bold face their minus sign is not drawn), their labels fit the
-first column on one line (a wrapped label is taller than the space reserved for the row),
-and the OMR spec is simplex although the job is duplex (the barcode layer already counts
-sheets). Back pages still get the OMR strip: the barcode layer draws it on every page.
+defined once per language (its headers and row labels are language-specific), each group
+of an account's transactions closing with the account's subtotal.
 """
 
 from __future__ import annotations
@@ -106,6 +99,7 @@ LABELS = {
         "tx_amount": "Amount EUR",
         "tx_balance": "Balance EUR",
         "group": "Account {account_no}",
+        "subtotal": "Account total",
         "carried": "Carried forward",
         "brought": "Brought forward",
         "notice": (
@@ -135,6 +129,7 @@ LABELS = {
         "tx_amount": "Betrag EUR",
         "tx_balance": "Saldo EUR",
         "group": "Konto {account_no}",
+        "subtotal": "Summe Konto",
         "carried": "Übertrag",
         "brought": "Übertrag",
         "notice": (
@@ -344,10 +339,8 @@ def _flow(lang: str) -> list:
         padding_y=PAD_Y, padding_x=mm(1.5), stripe="#eef3f9",
         group_by="account_no", group_header=L["group"], group_style=cell.but(bold=True, color=BLUE),
         carry="amount_cents", carried_label=L["carried"], brought_label=L["brought"],
-        # carried / brought-forward rows in regular weight: the kernel composes their sum itself
-        # and only looks up the digits in the row's face, so in a face whose '-' no other text
-        # has used yet (bold, here) a negative sum loses its minus sign
-        total_style=cell.but(color=BLUE), orphans=3, widows=2, space_after=10,
+        group_footer=L["subtotal"],
+        total_style=cell.but(bold=True, color=BLUE), orphans=3, widows=2, space_after=10,
         name=f"transactions ({lang})",
     )
     return [
