@@ -102,3 +102,17 @@ def test_rtl_pdf_renders_and_extracts(dejavu, tmp_path):
     # and the glyphs are really drawn: ink in the first line's band
     band = image[20:80, :]
     assert (band < 128).sum() > 500
+
+
+def test_rtl_afp_validates_and_carries_the_text(dejavu, tmp_path):
+    from afp_read import read_groups
+    from ccmcore.afp.validate import validate
+
+    text = f"{MARHABA} {SHALOM} 2026"
+    doc = Document(flow=[Paragraph("{t}", Style(size=14))], family=dejavu,
+                   first=PageTemplate("p", Frame(mm(10), mm(10), mm(180), mm(200))))
+    out = tmp_path / "rtl.afp"
+    compose(doc, pa.table({"t": [text]}), out, format="afp")
+    assert validate(out) == []
+    (group,) = read_groups(out)
+    assert len(group.pages) == 1
