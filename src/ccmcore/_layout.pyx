@@ -17,6 +17,10 @@ from libcpp.vector cimport vector
 import numpy as np
 
 from ccmcore._layout cimport *
+# display-list item kinds, renamed: ccmcore._layout's K_RULE... are program element kinds
+from ccmcore._display cimport (
+    K_GLYPHS as GLYPHS, K_RULE as RULE, K_RECT as RECT, K_IMAGE as IMAGE, K_OVERLAY as OVERLAY,
+)
 
 cdef enum:
     MAX_SLOTS = 512
@@ -27,11 +31,6 @@ cdef enum:
     GF_NEWLINE = 2
     GF_SHY = 4
     ITEM_FIELDS = 13
-    GLYPHS = 1
-    RULE = 2
-    RECT = 3
-    IMAGE = 4
-    OVERLAY = 5
     PAGE_FIELDS = 8
 
 

@@ -47,11 +47,14 @@ input), ``P0``, ``PN`` (slice of ``pages``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["DisplayList", "Overlay", "GLYPHS", "RULE", "RECT", "IMAGE", "OVERLAY", "ITEM_FIELDS", "PAGE_FIELDS",
-           "DOC_FIELDS"]
+from .images import Image
+
+__all__ = ["DisplayList", "DisplayArrays", "Overlay", "GLYPHS", "RULE", "RECT", "IMAGE", "OVERLAY", "ITEM_FIELDS",
+           "PAGE_FIELDS", "DOC_FIELDS"]
 
 # item kinds
 GLYPHS = 1
@@ -83,6 +86,20 @@ def _pt(v: int) -> str:
 
 def _rgb(c: int) -> str:
     return "none" if c < 0 else f"#{c:06x}"
+
+
+class DisplayArrays(NamedTuple):
+    """A checked display list's arrays, as the compiled backends take them (see
+    :meth:`DisplayList.check`)."""
+
+    items: np.ndarray  #: int32 (n_items, ITEM_FIELDS), C-contiguous
+    gids: np.ndarray  #: uint16, contiguous
+    advances: np.ndarray  #: int32, contiguous
+    text: np.ndarray  #: uint8 view of ``text``
+    pages: np.ndarray  #: int64 (n_pages, PAGE_FIELDS), C-contiguous
+    docs: np.ndarray  #: int64 (n_docs, DOC_FIELDS)
+    glyph_rows: np.ndarray  #: row numbers of the GLYPHS items, ascending
+    glyph_fonts: np.ndarray  #: their FONT column (int32), each an index into ``fonts``
 
 
 @dataclass
@@ -128,6 +145,80 @@ class DisplayList:
     @property
     def doc_count(self) -> int:
         return int(self.docs.shape[0])
+
+    def check(self, *, text: bool = True, image_size: bool = True) -> DisplayArrays:
+        """Check the display list's structure, as a backend needs before it writes a byte.
+
+        Checks that glyph ids and advances pair up, that the slices of GLYPHS items (into
+        ``gids``/``advances`` and, with ``text``, into ``text``), of pages (into ``items``)
+        and of documents (into ``pages``) lie inside their arrays, that GLYPHS items name
+        one of ``fonts``, that pages have a size, and that IMAGE and OVERLAY items name an
+        :class:`ccmcore.images.Image` / :class:`Overlay` of ``images`` / ``overlays``.
+
+        Args:
+            text: also check the GLYPHS items' text slices (for backends that write text).
+            image_size: also require a positive width and height of IMAGE items (a
+                backend that skips empty images passes False).
+
+        Returns:
+            :class:`DisplayArrays`: the arrays in the dtypes and layout the compiled
+            backends take (views where they already are), the GLYPHS rows and their fonts.
+
+        Raises:
+            ValueError: the first inconsistency found, described.
+        """
+        items = np.ascontiguousarray(self.items, dtype=np.int32).reshape(-1, ITEM_FIELDS)
+        gids = np.ascontiguousarray(self.gids, dtype=np.uint16).reshape(-1)
+        advances = np.ascontiguousarray(self.advances, dtype=np.int32).reshape(-1)
+        text_arr = np.frombuffer(bytes(self.text), dtype=np.uint8)
+        pages = np.ascontiguousarray(self.pages, dtype=np.int64).reshape(-1, PAGE_FIELDS)
+        docs = np.asarray(self.docs, dtype=np.int64).reshape(-1, DOC_FIELDS)
+        kinds = items[:, KIND]
+        glyph_rows = np.flatnonzero(kinds == GLYPHS)
+        if len(gids) != len(advances):
+            raise ValueError(f"display list has {len(gids)} glyph ids but {len(advances)} advances")
+        if len(glyph_rows):
+            g0 = items[glyph_rows, G0].astype(np.int64)
+            gn = items[glyph_rows, GN].astype(np.int64)
+            if (g0 < 0).any() or (gn < 0).any() or (g0 + gn > len(gids)).any():
+                raise ValueError("a GLYPHS item's glyph slice lies outside the display list's gids")
+            if text:
+                t0 = items[glyph_rows, T0].astype(np.int64)
+                tn = items[glyph_rows, TN].astype(np.int64)
+                if (t0 < 0).any() or (tn < 0).any() or (t0 + tn > len(text_arr)).any():
+                    raise ValueError("a GLYPHS item's text slice lies outside the display list's text")
+        glyph_fonts = items[glyph_rows, FONT]
+        if len(glyph_fonts):
+            lo, hi = int(glyph_fonts.min()), int(glyph_fonts.max())
+            if lo < 0 or hi >= len(self.fonts):
+                raise ValueError(f"a GLYPHS item uses font index {lo if lo < 0 else hi}, "
+                                 f"but the display list has {len(self.fonts)} font(s)")
+        if len(pages):
+            i0, n = pages[:, I0], pages[:, IN]
+            if (i0 < 0).any() or (n < 0).any() or (i0 + n > len(items)).any():
+                raise ValueError("a page's item slice lies outside the display list's items")
+            if (pages[:, WIDTH] <= 0).any() or (pages[:, HEIGHT] <= 0).any():
+                raise ValueError("every page needs a positive WIDTH and HEIGHT")
+        if len(docs):
+            p0, pn = docs[:, P0], docs[:, PN]
+            if (p0 < 0).any() or (pn < 0).any() or (p0 + pn > len(pages)).any():
+                raise ValueError("a document's page slice lies outside the display list's pages")
+        for kind, objs, cls in ((IMAGE, self.images, Image), (OVERLAY, self.overlays, Overlay)):
+            rows = items[kinds == kind]
+            if not len(rows):
+                continue
+            name = _KIND_NAMES[kind].upper()
+            col = rows[:, FONT]
+            lo, hi = int(col.min()), int(col.max())
+            if lo < 0 or hi >= len(objs):
+                raise ValueError(f"an {name} item uses index {lo if lo < 0 else hi}, "
+                                 f"but the display list has {len(objs)} {_KIND_NAMES[kind]}s")
+            for i in np.unique(col).tolist():
+                if not isinstance(objs[i], cls):
+                    raise ValueError(f"display list {name.lower()}s[{i}] is not a {cls.__module__}.{cls.__name__}")
+            if image_size and kind == IMAGE and ((rows[:, W] <= 0).any() or (rows[:, H] <= 0).any()):
+                raise ValueError("an IMAGE item needs a positive width and height")
+        return DisplayArrays(items, gids, advances, text_arr, pages, docs, glyph_rows, glyph_fonts)
 
     def page_items(self, page: int) -> np.ndarray:
         """The item rows of one page (a view)."""

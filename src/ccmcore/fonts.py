@@ -26,7 +26,7 @@ from .bidi import has_rtl
 from .bidi import levels as bidi_levels
 from .errors import FontError
 
-__all__ = ["Font", "FontFamily", "default_family", "Shaped"]
+__all__ = ["Font", "FontFamily", "default_family", "Shaped", "SUBSET_DROP_TABLES"]
 
 #: slot_of value of a code point not yet probed
 UNKNOWN = 0
@@ -38,6 +38,16 @@ MAX_SLOTS = 512
 PAIR_COMPLEX = -32768
 #: glyph id used in a shaped stream for a forced line break ("\n")
 NEWLINE_GID = 0xFFFF
+
+#: Tables :meth:`Font.subset` leaves out by default: no device reads them from an embedded
+#: font, as layout (shaping, kerning, justification) happened before the output was made,
+#: and colour and bitmap glyphs are not what PDF and AFP show.
+SUBSET_DROP_TABLES = (
+    b"GSUB", b"GPOS", b"GDEF", b"BASE", b"JSTF", b"MATH", b"kern", b"morx", b"mort",
+    b"kerx", b"feat", b"trak", b"DSIG", b"STAT", b"meta", b"COLR", b"CPAL", b"SVG ",
+    b"sbix", b"CBDT", b"CBLC", b"EBDT", b"EBLC", b"EBSC", b"hdmx", b"LTSH", b"VDMX",
+    b"PCLT",
+)
 
 _FAST_RANGES = (
     (0x0020, 0x007E),
@@ -179,6 +189,40 @@ class Font:
 
     def has_char(self, ch: str) -> bool:
         return ord(ch) in self.cmap
+
+    # ------------------------------------------------------------------ embedding
+
+    def subset(self, gids, drop_tables=SUBSET_DROP_TABLES) -> bytes:
+        """The font program reduced to some glyphs (plus .notdef), glyph ids unchanged.
+
+        Backends subset once per job, at its end, over the glyphs its pages used: HarfBuzz
+        keeps every glyph id where it was (RETAIN_GIDS), so pages written earlier by glyph
+        id stay valid, and adds no layout closure (glyphs were chosen by shaping already:
+        alternates would be dead weight).
+
+        Args:
+            gids: the glyph ids to keep (an iterable of ints, e.g. ``np.flatnonzero(used)``).
+            drop_tables: tags (4 bytes each) of the tables to leave out.
+
+        Raises:
+            FontError: HarfBuzz cannot subset the font, or makes an empty subset.
+        """
+        inp = hb.SubsetInput()
+        gset = inp.sets(hb.SubsetInputSets.GLYPH_INDEX)
+        gset.add(0)
+        for g in np.asarray(gids).reshape(-1).tolist():
+            gset.add(int(g))
+        drop = inp.sets(hb.SubsetInputSets.DROP_TABLE_TAG)
+        for tag in drop_tables:
+            drop.add(int.from_bytes(tag, "big"))
+        inp.flags = hb.SubsetFlags.RETAIN_GIDS | hb.SubsetFlags.NO_LAYOUT_CLOSURE
+        face = hb.subset(self.hb_face, inp)
+        if face is None:
+            raise FontError(f"{self.source}: HarfBuzz could not subset {self.name}")
+        data = face.blob.data
+        if not data:
+            raise FontError(f"{self.source}: HarfBuzz produced an empty subset of {self.name}")
+        return bytes(data)
 
     # ------------------------------------------------------------------ fast path
 

@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import hashlib
 import io
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from .errors import CcmError
 
-__all__ = ["Image", "ImageError"]
+__all__ = ["Image", "ImageError", "JpegHeader", "jpeg_header"]
+
+# start-of-frame markers: every SOFn but DHT (C4), JPG (C8) and DAC (CC)
+_SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
 
 
 class ImageError(CcmError, ValueError):
@@ -107,3 +111,86 @@ class Image:
                 a = np.asarray(im.convert("RGBA"))[:, :, 3]
                 return None if a.min() == 255 else a
         return None
+
+
+@dataclass(frozen=True)
+class JpegHeader:
+    """What a JPEG's marker segments up to its frame header say (:func:`jpeg_header`).
+
+    Attributes:
+        width, height: size in pixels from the frame header (height 0: given later, in a
+            DNL marker).
+        bits: sample precision.
+        components: number of colour components.
+        sof: the start-of-frame marker's second byte (0xC0 baseline, 0xC1 extended,
+            0xC2 progressive, 0xC3 lossless, 0xC9.. arithmetic coding ...).
+        ids: the components' identifiers, in frame header order.
+        jfif: an APP0 "JFIF" segment is present.
+        adobe: an APP14 "Adobe" segment is present.
+        adobe_transform: its colour transform byte (0: none, RGB or CMYK; 1: YCbCr;
+            2: YCCK), or -1 when no Adobe segment carries one.
+    """
+
+    width: int
+    height: int
+    bits: int
+    components: int
+    sof: int
+    ids: bytes
+    jfif: bool
+    adobe: bool
+    adobe_transform: int
+
+
+def jpeg_header(data: bytes, name: str | None = None) -> JpegHeader:
+    """Read a JPEG's marker segments up to its first frame header.
+
+    Args:
+        data: the JPEG file's bytes.
+        name: the image's name, to begin error messages with ("image NAME: ...").
+
+    Raises:
+        ImageError: no SOI marker, malformed markers, or no frame header.
+    """
+    what = f"image {name}: " if name is not None else ""
+    n = len(data)
+    if data[:2] != b"\xff\xd8":
+        raise ImageError(f"{what}not a JPEG file (no SOI marker)")
+    i = 2
+    jfif = adobe = False
+    transform = -1
+    while i < n:
+        if data[i] != 0xFF:
+            raise ImageError(f"{what}JPEG marker expected at byte {i}")
+        while i < n and data[i] == 0xFF:  # fill bytes
+            i += 1
+        if i >= n:
+            break
+        marker = data[i]
+        i += 1
+        if marker == 0x01 or 0xD0 <= marker <= 0xD7:  # segments without a length
+            continue
+        if marker in (0xD9, 0xDA):  # end of image, or scan data before any frame header
+            break
+        if i + 2 > n:
+            break
+        length = (data[i] << 8) | data[i + 1]
+        if length < 2 or i + length > n:
+            raise ImageError(f"{what}JPEG segment 0x{marker:02X} at byte {i - 2} runs past the end")
+        seg = data[i + 2 : i + length]
+        if marker == 0xE0 and seg[:5] == b"JFIF\x00":
+            jfif = True
+        elif marker == 0xEE and seg[:5] == b"Adobe":
+            adobe = True
+            if len(seg) >= 12:
+                transform = seg[11]
+        elif marker in _SOF:
+            if len(seg) < 6:
+                raise ImageError(f"{what}JPEG frame header too short")
+            comps = seg[5]
+            ids = bytes(seg[6 + 3 * k] for k in range(comps) if 6 + 3 * k < len(seg))
+            return JpegHeader(width=(seg[3] << 8) | seg[4], height=(seg[1] << 8) | seg[2], bits=seg[0],
+                              components=comps, sof=marker, ids=ids, jfif=jfif, adobe=adobe,
+                              adobe_transform=transform)
+        i += length
+    raise ImageError(f"{what}JPEG without a frame header")

@@ -39,34 +39,16 @@ writes each run of other items as its own presentation text object (``page`` wit
 or Include Page Overlay between them, keeping the display list's drawing order.
 """
 
-from libc.stdlib cimport realloc, free, malloc
-from libc.string cimport memcpy, memmove
+from libc.stdlib cimport free
+from libc.string cimport memmove
 from libc.stdint cimport int8_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t
 from cpython.bytes cimport PyBytes_FromStringAndSize
 
 import numpy as np
 cimport cython
 
-# item kinds and columns, mirroring ccmcore.display
-cdef enum:
-    K_GLYPHS = 1
-    K_RULE = 2
-    K_RECT = 3
-
-cdef enum:
-    C_KIND = 0
-    C_X = 1
-    C_Y = 2
-    C_W = 3
-    C_H = 4
-    C_FONT = 5
-    C_SIZE = 6
-    C_COLOR = 7
-    C_COLOR2 = 8
-    C_G0 = 9
-    C_GN = 10
-    C_T0 = 11
-    C_TN = 12
+# item kinds and columns (K_*, C_*, ITEM_FIELDS), check_bind, rdiv, clamp, grow
+from ccmcore._display cimport *
 
 cdef enum:
     MAXD = 32752          # data bytes per PTX
@@ -84,16 +66,6 @@ cdef enum:
     E_UNENCODABLE = 1
     E_TOO_MANY_FONTS = 2
     E_SIZE = 3
-
-cdef inline int64_t rdiv(int64_t num, int64_t den) noexcept nogil:
-    """num / den rounded half away from zero (den > 0)."""
-    if num >= 0:
-        return (num + den // 2) // den
-    return -((-num + den // 2) // den)
-
-
-cdef inline int64_t clamp(int64_t v, int64_t lo, int64_t hi) noexcept nogil:
-    return lo if v < lo else (hi if v > hi else v)
 
 
 @cython.final
@@ -208,10 +180,7 @@ cdef class PtxBuilder:
         Raises:
             ValueError: items does not have 13 columns or gids/advances differ in length.
         """
-        if items.shape[1] != 13:
-            raise ValueError("items must have 13 columns")
-        if gids.shape[0] != advances.shape[0]:
-            raise ValueError("gids and advances must have the same length")
+        check_bind(items.shape[1], gids.shape[0], advances.shape[0])
         self.items = items
         self.gids = gids
         self.dladv = advances
@@ -223,53 +192,44 @@ cdef class PtxBuilder:
 
     cdef int reserve(self, Py_ssize_t extra) except -1 nogil:
         cdef Py_ssize_t need = self.pos + extra
-        cdef Py_ssize_t cap
-        cdef char* p
+        cdef void* p
         if need <= self.cap:
             return 0
-        cap = self.cap * 2 if self.cap else 1 << 16
-        while cap < need:
-            cap *= 2
-        p = <char*>realloc(self.buf, cap)
+        p = grow(self.buf, &self.cap, need, 1 << 16, 1)
         if p == NULL:
             with gil:
                 raise MemoryError("PTX buffer")
-        self.buf = p
-        self.cap = cap
+        self.buf = <char*>p
         return 0
 
     cdef int reserve_cps(self, Py_ssize_t n) except -1 nogil:
-        cdef Py_ssize_t cap
-        cdef uint32_t* p
+        cdef void* p
         if n <= self.cps_cap:
             return 0
-        cap = self.cps_cap * 2 if self.cps_cap else 1024
-        while cap < n:
-            cap *= 2
-        p = <uint32_t*>realloc(self.cps, cap * sizeof(uint32_t))
+        p = grow(self.cps, &self.cps_cap, n, 1024, sizeof(uint32_t))
         if p == NULL:
             with gil:
                 raise MemoryError("code point buffer")
-        self.cps = p
-        self.cps_cap = cap
+        self.cps = <uint32_t*>p
         return 0
 
     cdef int note_oid(self, Py_ssize_t at, int32_t slot) except -1 nogil:
         cdef Py_ssize_t cap
-        cdef int64_t* a
-        cdef int32_t* f
+        cdef void* p
         if self.noid == self.oid_cap:
-            cap = self.oid_cap * 2 if self.oid_cap else 64
-            a = <int64_t*>realloc(self.oid_at, cap * sizeof(int64_t))
-            if a == NULL:
+            # two arrays, one capacity: recorded once both have grown
+            cap = self.oid_cap
+            p = grow(self.oid_at, &cap, self.noid + 1, 64, sizeof(int64_t))
+            if p == NULL:
                 with gil:
                     raise MemoryError("OID offsets")
-            self.oid_at = a
-            f = <int32_t*>realloc(self.oid_font, cap * sizeof(int32_t))
-            if f == NULL:
+            self.oid_at = <int64_t*>p
+            cap = self.oid_cap
+            p = grow(self.oid_font, &cap, self.noid + 1, 64, sizeof(int32_t))
+            if p == NULL:
                 with gil:
                     raise MemoryError("OID offsets")
-            self.oid_font = f
+            self.oid_font = <int32_t*>p
             self.oid_cap = cap
         self.oid_at[self.noid] = at
         self.oid_font[self.noid] = slot
@@ -567,22 +527,10 @@ cdef class PtxBuilder:
                     d = -rdiv(rem, 50 * scale)
                     rem += d * 50 * scale
                     # close this TRN (it holds character k-1), move, open the next
-                    buf[trn_len_at] = <char>(2 + units)
-                    self.pos = p - buf
-                    self.maybe_break()
-                    self.cs(4, 0xC8)
-                    self.put2(clamp(d, -32768, 32767))
-                    self.cs(2, 0xDA)
-                    trn_len_at = self.last_type - 1
-                    p = buf + self.pos
+                    p = self.next_trn(p, &trn_len_at, units, True, d, True)
                     units = 0
             if units >= TRN_BYTES:
-                buf[trn_len_at] = <char>(2 + units)
-                self.pos = p - buf
-                self.maybe_break()
-                self.cs(2, 0xDA)
-                trn_len_at = self.last_type - 1
-                p = buf + self.pos
+                p = self.next_trn(p, &trn_len_at, units, False, 0, True)
                 units = 0
             p[0] = <char>tab[c]
             p += 1
@@ -591,6 +539,22 @@ cdef class PtxBuilder:
         self.pos = p - buf
         self.end_chain()
         return 0
+
+    cdef inline char* next_trn(self, char* p, Py_ssize_t* trn_len_at, Py_ssize_t nbytes, bint rmi,
+                               int64_t d, bint may_break) noexcept nogil:
+        """Close the open TRN, whose ``nbytes`` of text end at ``p``; with ``rmi`` move the
+        pen by ``d`` L-units; open the next TRN. Returns where its text goes (the buffer was
+        reserved for the whole run: it does not move)."""
+        self.buf[trn_len_at[0]] = <char>(2 + nbytes)
+        self.pos = p - self.buf
+        if may_break:
+            self.maybe_break()
+        if rmi:
+            self.cs(4, 0xC8)
+            self.put2(clamp(d, -32768, 32767))
+        self.cs(2, 0xDA)
+        trn_len_at[0] = self.last_type - 1
+        return self.buf + self.pos
 
     cdef int trn_tt(self, const uint8_t* s, Py_ssize_t tn, const uint16_t* gids, const int32_t* adv,
                     Py_ssize_t gn, const uint16_t* tab, const int32_t* fadv, uint8_t* used, int32_t nglyphs,
@@ -637,24 +601,10 @@ cdef class PtxBuilder:
                     d = -rdiv(rem, unit)
                     rem += d * unit
                     # close this TRN (it holds character k-1), move, open the next
-                    buf[trn_len_at] = <char>(2 + 2 * units)
-                    self.pos = p - buf
-                    if not check:
-                        self.maybe_break()
-                    self.cs(4, 0xC8)
-                    self.put2(clamp(d, -32768, 32767))
-                    self.cs(2, 0xDA)
-                    trn_len_at = self.last_type - 1
-                    p = buf + self.pos
+                    p = self.next_trn(p, &trn_len_at, 2 * units, True, d, not check)
                     units = 0
             if units >= TRN_UNITS:
-                buf[trn_len_at] = <char>(2 + 2 * units)
-                self.pos = p - buf
-                if not check:
-                    self.maybe_break()
-                self.cs(2, 0xDA)
-                trn_len_at = self.last_type - 1
-                p = buf + self.pos
+                p = self.next_trn(p, &trn_len_at, 2 * units, False, 0, not check)
                 units = 0
             p[0] = <char>(c >> 8)
             p[1] = <char>(c & 0xFF)

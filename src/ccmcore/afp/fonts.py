@@ -24,20 +24,11 @@ import re
 from dataclasses import dataclass, field
 
 import numpy as np
-import uharfbuzz as hb
 
 from ..errors import FontError
 from . import sf as S
 
-__all__ = ["CodedFont", "JobFont", "subset_font", "object_oid", "full_font_name", "OID_PLACEHOLDER", "OID_LEN"]
-
-# Tables a printer never reads: layout (shaping, kerning) happened before the print file.
-_DROP_TABLES = (
-    b"GSUB", b"GPOS", b"GDEF", b"BASE", b"JSTF", b"MATH", b"kern", b"morx", b"mort",
-    b"kerx", b"feat", b"trak", b"DSIG", b"STAT", b"meta", b"COLR", b"CPAL", b"SVG ",
-    b"sbix", b"CBDT", b"CBLC", b"EBDT", b"EBLC", b"EBSC", b"hdmx", b"LTSH", b"VDMX",
-    b"PCLT",
-)
+__all__ = ["CodedFont", "JobFont", "object_oid", "full_font_name", "OID_PLACEHOLDER", "OID_LEN"]
 
 #: X'10' StrucFlgs for the container itself (BRS, BOC): in an object container (B'11'),
 #: no OEG (B'01'), data in OCDs (B'11').
@@ -47,32 +38,6 @@ _STRUC_CONTAINER = 0xDC00
 _STRUC_REFERENCE = 0xA800
 #: X'10' object class: data-object font.
 _CLASS_DATA_OBJECT_FONT = 0x41
-
-
-def subset_font(font, used: np.ndarray) -> bytes:
-    """The font program reduced to the used glyphs (plus .notdef), glyph ids unchanged.
-
-    Args:
-        font: a :class:`ccmcore.fonts.Font`.
-        used: uint8 flags per glyph id.
-
-    Raises:
-        FontError: HarfBuzz cannot subset the font.
-    """
-    inp = hb.SubsetInput()
-    gset = inp.sets(hb.SubsetInputSets.GLYPH_INDEX)
-    gset.add(0)
-    for g in np.flatnonzero(used).tolist():
-        gset.add(int(g))
-    drop = inp.sets(hb.SubsetInputSets.DROP_TABLE_TAG)
-    for tag in _DROP_TABLES:
-        drop.add(int.from_bytes(tag, "big"))
-    inp.flags = hb.SubsetFlags.RETAIN_GIDS | hb.SubsetFlags.NO_LAYOUT_CLOSURE
-    face = hb.subset(font.hb_face, inp)
-    data = face.blob.data if face is not None else b""
-    if not data:
-        raise FontError(f"{font.source}: HarfBuzz could not subset {font.name}")
-    return bytes(data)
 
 
 def object_oid(program: bytes) -> bytes:
@@ -130,7 +95,8 @@ class JobFont:
     def program(self) -> bytes:
         """The subset font program (made once, at close: later glyphs would be missing)."""
         if self._program is None:
-            self._program = subset_font(self.font, self.used)
+            # the default tables dropped: a printer reads no layout tables either
+            self._program = self.font.subset(np.flatnonzero(self.used))
         return self._program
 
     @property

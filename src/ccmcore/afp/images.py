@@ -56,7 +56,7 @@ from typing import Iterator
 
 import numpy as np
 
-from ..images import Image, ImageError
+from ..images import Image, ImageError, JpegHeader, jpeg_header
 from . import sf as S
 
 __all__ = ["IocaImage", "image_name", "ioca_image", "include_object", "MAP_SCALE_TO_FIT", "MAP_SCALE_TO_FILL"]
@@ -133,65 +133,6 @@ def image_name(key: str, taken) -> str:
         k += 1
 
 
-# ---------------------------------------------------------------------- JPEG headers
-
-
-@dataclass(frozen=True)
-class _Jpeg:
-    width: int
-    height: int
-    bits: int
-    components: int
-    sof: int
-    ids: bytes  # component identifiers from the frame header
-    jfif: bool
-    adobe_transform: int  # -1: no Adobe APP14 segment
-
-
-def _jpeg(data: bytes, name: str) -> _Jpeg:
-    """The marker segments of a JPEG up to its frame header.
-
-    Raises:
-        ImageError: the markers are malformed or there is no frame header.
-    """
-    n = len(data)
-    i = 2
-    jfif = False
-    transform = -1
-    while i < n:
-        if data[i] != 0xFF:
-            raise ImageError(f"image {name}: JPEG marker expected at byte {i}")
-        while i < n and data[i] == 0xFF:
-            i += 1
-        if i >= n:
-            break
-        marker = data[i]
-        i += 1
-        if marker == 0x01 or 0xD0 <= marker <= 0xD7:
-            continue
-        if marker in (0xD9, 0xDA):
-            break
-        if i + 2 > n:
-            break
-        length = (data[i] << 8) | data[i + 1]
-        if length < 2 or i + length > n:
-            raise ImageError(f"image {name}: JPEG segment X'{marker:02X}' at byte {i - 2} runs past the end")
-        seg = data[i + 2 : i + length]
-        if marker == 0xE0 and seg[:5] == b"JFIF\x00":
-            jfif = True
-        elif marker == 0xEE and seg[:5] == b"Adobe" and len(seg) >= 12:
-            transform = seg[11]
-        elif 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
-            if len(seg) < 6:
-                raise ImageError(f"image {name}: JPEG frame header too short")
-            comps = seg[5]
-            ids = bytes(seg[6 + 3 * k] for k in range(comps) if 6 + 3 * k < len(seg))
-            return _Jpeg((seg[3] << 8) | seg[4], (seg[1] << 8) | seg[2], seg[0], comps, marker, ids, jfif,
-                         transform)
-        i += length
-    raise ImageError(f"image {name}: JPEG without a frame header")
-
-
 # ---------------------------------------------------------------------- the object
 
 
@@ -219,7 +160,7 @@ def ioca_image(image: Image, name: str) -> tuple[IocaImage, Iterator[bytes]]:
     xres, yres = _resolution(image)
     jpeg = None
     if image.format == "jpeg":
-        jpeg = _jpeg(image.data, image.name)
+        jpeg = jpeg_header(image.data, image.name)
         if not (jpeg.sof in (0xC0, 0xC1) and jpeg.bits == 8 and jpeg.components in (1, 3)
                 and (jpeg.width, jpeg.height) == (w, h)):
             jpeg = None
@@ -240,7 +181,7 @@ def ioca_image(image: Image, name: str) -> tuple[IocaImage, Iterator[bytes]]:
     return info, _fields(info, image, jpeg, samples)
 
 
-def _fields(info: IocaImage, image: Image, jpeg: _Jpeg | None, samples) -> Iterator[bytes]:
+def _fields(info: IocaImage, image: Image, jpeg: JpegHeader | None, samples) -> Iterator[bytes]:
     tok = info.token
     w, h = info.width_px, info.height_px
     yield S.sf(S.BRS, tok + b"\x00\x00" + S.t_ccsid(500) + S.t_resource_object_type(_OBJTYPE_IMAGE))

@@ -60,8 +60,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..display import DOC_FIELDS, GLYPHS, IMAGE, ITEM_FIELDS, OVERLAY, PAGE_FIELDS, DisplayList, Overlay
-from ..display import FONT as _FONT, G0 as _G0, GN as _GN, KIND as _KIND, T0 as _T0, TN as _TN
+from ..display import IMAGE, OVERLAY, DisplayList, Overlay
+from ..display import FONT as _FONT, KIND as _KIND
 from ..display import X as _X, Y as _Y, W as _W, H as _H
 from ..display import HEIGHT as _HEIGHT, I0 as _I0, IN as _IN, TEMPLATE as _TEMPLATE, WIDTH as _WIDTH
 from ..display import P0 as _P0, PN as _PN, RECORD as _RECORD
@@ -83,19 +83,20 @@ _BAG = S.sf(S.BAG)
 _EAG = S.sf(S.EAG)
 _BPT = S.sf(S.BPT)
 _EPT = S.sf(S.EPT)
-_SF_HEAD = {sfid: struct.pack(">BH", 0x5A, 16) + sfid.to_bytes(3, "big") + b"\x00\x00\x00"
-            for sfid in (S.BPG, S.EPG, S.IMM, S.ENG)}
-_TLE_HEAD = b"\x5a"
-_TLE_ID = S.TLE.to_bytes(3, "big") + b"\x00\x00\x00"
+
+
+def _intro(sfid: int, n: int) -> bytes:
+    """X'5A' and the introducer of a structured field of ``n`` data bytes (no flags)."""
+    return struct.pack(">BH", 0x5A, n + 8) + sfid.to_bytes(3, "big") + b"\x00\x00\x00"
+
+
+# those of fields with an 8-byte name as their data
+_SF_HEAD = {sfid: _intro(sfid, 8) for sfid in (S.BPG, S.EPG, S.IMM, S.ENG, S.BNG)}
 _CCSID_500 = S.t_ccsid(500)
 _CCSID_1200 = S.t_ccsid(1200)
-_EBCDIC_DIGITS = bytes.maketrans(b"0123456789", "0123456789".encode("cp500"))
-_ASCII_TO_CP500 = bytes.maketrans(bytes(range(128)), bytes(range(128)).decode("ascii").encode("cp500"))
-
-
-def _DIGITS7(n: int) -> bytes:
-    """n as 7 EBCDIC decimal digits."""
-    return (b"%07d" % n).translate(_EBCDIC_DIGITS)
+#: code page 500 holds exactly the 256 characters of Latin-1, so text.encode("cp500") is
+#: text.encode("latin-1").translate(_CP500) (and fails alike), minus the codec's Python-level call
+_CP500 = bytes.maketrans(bytes(range(256)), bytes(range(256)).decode("latin-1").encode("cp500"))
 
 
 class AfpEncodingError(CcmError, ValueError):
@@ -184,7 +185,6 @@ class AfpWriter:
         self._broken = False
         self._pages = 0
         self._blank_pages = 0
-        self._docs = 0
         self._last_mm: str | None = None
         self._fonts: list[_Font] = []
         self._font_slot: dict[int, int] = {}
@@ -193,7 +193,8 @@ class AfpWriter:
         self._oid_patches: list[array] = []  # per slot: spool offsets of GLC font OIDs
         self._aeg_cache: dict = {}
         self._mm_names: dict = {}
-        self._tle_names: dict = {}
+        self._tle_pre: dict = {}  # tag name -> its TLE prefixes by value length (see _tle_prefixes)
+        self._bng_tail: dict = {}  # medium map name -> (BNG introducer, FQN X'8D' naming it)
         self._images: dict[str, IocaImage] = {}  # by content hash
         self._image_names: set[str] = set()
         self._iob_cache: dict = {}
@@ -225,12 +226,12 @@ class AfpWriter:
     # ------------------------------------------------------------------ fonts
 
     def _register_fonts(self, dl: DisplayList, font_col: np.ndarray) -> np.ndarray:
+        """Job font numbers for the display list's font indices (-1: not drawn with).
+
+        Args:
+            font_col: the FONT column of the GLYPHS items (checked: indices into dl.fonts).
+        """
         font_map = np.full(len(dl.fonts), -1, dtype=np.int32)
-        if len(font_col):
-            lo, hi = int(font_col.min()), int(font_col.max())
-            if lo < 0 or hi >= len(dl.fonts):
-                raise ValueError(f"a GLYPHS item uses font index {lo if lo < 0 else hi}, "
-                                 f"but the display list has {len(dl.fonts)} font(s)")
         present = np.zeros(len(dl.fonts), dtype=bool)
         present[font_col] = True
         added = False
@@ -337,31 +338,46 @@ class AfpWriter:
             out.append(name)
         return out
 
-    def _tles(self, dl: DisplayList, d: int, record: int) -> bytes:
-        out = []
+    def _tle_blocks(self, dl: DisplayList, records: list) -> tuple[list, int, Exception | None]:
+        """The TLEs of each document of a batch (one bytes per document), and the first
+        document whose tags cannot be written with the error to raise there (-1, None: none).
+
+        A tag's values are encoded together, in one piece per tag and batch; a tag whose
+        values in the batch include one that is not a str, has a character code page 500
+        lacks (it goes in UTF-16BE), holds a NUL or is too long goes value by value.
+        """
+        ndocs = len(records)
+        if not ndocs:
+            return [], -1, None
+        cols = []
+        bad, exc = ndocs, None
         for attr, values in dl.tags.items():
-            head = self._tle_names.get(attr)
-            if head is None:
-                head = self._tle_names[attr] = _tle_name(attr)
-            value = values[d]
-            value = "" if value is None else str(value)
-            if value.isascii():
-                data = value.encode("ascii").translate(_ASCII_TO_CP500)
-                ccsid = _CCSID_500
-            else:
+            pre = self._tle_pre.get(attr)
+            if pre is None:
+                pre = self._tle_pre[attr] = _tle_prefixes(attr)
+            pre500, pre1200 = pre
+            values = list(values[:ndocs])
+            datas = _cp500_each(values)
+            if datas is not None and max(map(len, datas)) <= 250:
+                cols.append([pre500[len(b)] + b for b in datas])
+                continue
+            col = []
+            for d, value in enumerate(values):
+                value = "" if value is None else str(value)
                 try:
-                    data = value.encode("cp500")
-                    ccsid = _CCSID_500
+                    data, head = value.encode("latin-1").translate(_CP500), pre500
                 except UnicodeEncodeError:
-                    data = value.encode("utf-16-be")
-                    ccsid = _CCSID_1200
-            n = len(data)
-            if n > 250:
-                raise ValueError(f"record {record}: tag {attr!r} value of {len(value)} characters does not fit "
-                                 f"an AFP attribute value (250 bytes)")
-            body = head + ccsid + bytes((n + 4, 0x36, 0, 0)) + data
-            out.append(_TLE_HEAD + (len(body) + 8).to_bytes(2, "big") + _TLE_ID + body)
-        return b"".join(out)
+                    data, head = value.encode("utf-16-be"), pre1200
+                if len(data) > 250:
+                    if d < bad:
+                        bad, exc = d, ValueError(
+                            f"record {records[d]}: tag {attr!r} value of {len(value)} characters does not fit "
+                            f"an AFP attribute value (250 bytes)")
+                    data = b""  # never written: the batch stops at document ``bad``
+                col.append(head[len(data)] + data)
+            cols.append(col)
+        blocks = cols[0] if len(cols) == 1 else [b"".join(t) for t in zip(*cols)]
+        return blocks, (bad if exc is not None else -1), exc
 
     def _flush(self) -> None:
         if self._parts:
@@ -395,21 +411,13 @@ class AfpWriter:
             raise ValueError("write() on a closed AfpWriter")
         if self._broken:
             raise ValueError("an earlier write() failed part-way; this AFP file cannot be finished")
-        items = np.ascontiguousarray(dl.items, dtype=np.int32).reshape(-1, ITEM_FIELDS)
-        gids = np.ascontiguousarray(dl.gids, dtype=np.uint16).reshape(-1)
-        advances = np.ascontiguousarray(dl.advances, dtype=np.int32).reshape(-1)
-        text = np.frombuffer(bytes(dl.text), dtype=np.uint8)
-        pages = np.asarray(dl.pages, dtype=np.int64).reshape(-1, PAGE_FIELDS)
-        docs = np.asarray(dl.docs, dtype=np.int64).reshape(-1, DOC_FIELDS)
-        glyph_rows = np.flatnonzero(items[:, _KIND] == GLYPHS)
-        _check(items, glyph_rows, gids, advances, len(text), pages, docs)
-        _check_objects(dl, items)
+        items, gids, advances, text, pages, docs, _, glyph_fonts = dl.check()
         for attr, values in dl.tags.items():
             if len(values) < len(docs):
                 raise ValueError(f"tag {attr!r} has {len(values)} values for {len(docs)} documents")
         # images and overlays first: laying out an overlay binds its own items and may add fonts
         image_map, overlay_map = self._use_resources(dl, items)
-        font_map = self._register_fonts(dl, items[glyph_rows, _FONT])
+        font_map = self._register_fonts(dl, glyph_fonts)
         builder = self._builder
         builder.bind(items, gids, advances, text, font_map)
         special = _special_rows(items)
@@ -431,80 +439,97 @@ class AfpWriter:
             s_lo = s_hi = [0] * len(page_rows)
         special_rows = special.tolist()
         special_vals = _special_values(items, special)
+        doc_rows = docs[:, [_RECORD, _P0, _PN]].tolist()
+        tles, tle_bad, tle_exc = self._tle_blocks(dl, [r[0] for r in doc_rows]) if dl.tags else (None, -1, None)
         mms = self._medium_maps(dl)
         n_mm = len(mms)
         mm_names = self._mm_names
+        bng_tails = self._bng_tail
         duplex = self.options.duplex
         imm, bpg, epg, eng = _SF_HEAD[S.IMM], _SF_HEAD[S.BPG], _SF_HEAD[S.EPG], _SF_HEAD[S.ENG]
+        bng16 = _SF_HEAD[S.BNG]
         aeg_cache = self._aeg_cache
         page_fn = builder.page
         parts = self._parts
-        for d, (record, p0, pn) in enumerate(docs[:, [_RECORD, _P0, _PN]].tolist()):
-            result.append((self._pages, self._spool_pos))
-            gname = (b"%08d" % record).translate(_EBCDIC_DIGITS) if 0 <= record < 100_000_000 else _seq_name("", record)
-            self._docs += 1
-            first_mm = None
-            if pn and page_rows[p0][0] < n_mm:
-                first_mm = mms[page_rows[p0][0]]
-            if first_mm is None:
-                first_mm = self._last_mm
-            bng = gname if first_mm is None else gname + S.t_fqn(0x8D, first_mm.encode("cp500"))
-            start = len(parts)
-            parts.append(S.sf(S.BNG, bng))
-            if dl.tags:
-                parts.append(self._tles(dl, d, record))
-            w = h = 0
-            npages = self._pages
-            for p in range(p0, p0 + pn):
-                template, w, h, i0, n = page_rows[p]
-                mm = mms[template] if template < n_mm else None
-                if mm is not None and mm != self._last_mm:
-                    parts.append(imm + mm_names[mm])
-                    self._last_mm = mm
-                npages += 1
-                pname = b"\xd7" + _DIGITS7(npages) if npages < 10_000_000 else _seq_name("P", npages)
-                lo, hi = s_lo[p], s_hi[p]
-                if lo != hi:
-                    # images or overlays: text objects between them, in drawing order
-                    res = self._objects(builder, special_rows[lo:hi], special_vals[lo:hi], i0, n,
-                                        image_map, overlay_map)
+        oid_patches = self._oid_patches
+        # the writer's counters, kept in locals while the batch runs
+        npages, last_mm, spool_pos, pending = self._pages, self._last_mm, self._spool_pos, self._pending
+        try:
+            for d, (record, p0, pn) in enumerate(doc_rows):
+                result.append((npages, spool_pos))
+                gname = (b"%08d" % record).translate(_CP500) if 0 <= record < 100_000_000 else _seq_name("", record)
+                first_mm = mms[page_rows[p0][0]] if pn and page_rows[p0][0] < n_mm else None
+                if first_mm is None:
+                    first_mm = last_mm
+                if first_mm is None:
+                    dp = [bng16, gname]
+                else:
+                    tail = bng_tails.get(first_mm)
+                    if tail is None:
+                        fqn = S.t_fqn(0x8D, first_mm.encode("cp500"))
+                        tail = bng_tails[first_mm] = (_intro(S.BNG, 8 + len(fqn)), fqn)
+                    dp = [tail[0], gname, tail[1]]
+                if tles is not None:
+                    if d == tle_bad:
+                        raise tle_exc
+                    dp.append(tles[d])
+                w = h = 0
+                for p in range(p0, p0 + pn):
+                    template, w, h, i0, n = page_rows[p]
+                    if template < n_mm:
+                        mm = mms[template]
+                        if mm is not None and mm != last_mm:
+                            dp.append(imm + mm_names[mm])
+                            last_mm = mm
+                    npages += 1
+                    pname = (b"P%07d" % npages).translate(_CP500) if npages < 10_000_000 else _seq_name("P", npages)
+                    lo = s_lo[p]
+                    if lo != s_hi[p]:
+                        # images or overlays: text objects between them, in drawing order
+                        hi = s_hi[p]
+                        res = self._objects(builder, special_rows[lo:hi], special_vals[lo:hi], i0, n,
+                                            image_map, overlay_map)
+                        if res is None:
+                            raise self._encoding_error(builder, dl, record)
+                        body, lids, oids, ovs = res
+                        aeg = self._aeg(lids, w, h, ovs)
+                        if oids:
+                            base = spool_pos + sum(map(len, dp)) + len(bpg) + 8 + len(aeg)
+                            for at, slot in oids:
+                                oid_patches[slot].append(base + at)
+                        dp += (bpg, pname, aeg, body, epg, pname)
+                        continue
+                    res = page_fn(i0, n)
                     if res is None:
                         raise self._encoding_error(builder, dl, record)
-                    body, lids, oids, ovs = res
-                    aeg = self._aeg(lids, w, h, ovs)
-                    if oids:
-                        base = self._spool_pos + sum(len(x) for x in parts[start:]) + len(bpg) + 8 + len(aeg)
-                        for at, slot in oids:
-                            self._oid_patches[slot].append(base + at)
-                    parts.append(b"".join((bpg, pname, aeg, body, epg, pname)))
-                    continue
-                res = page_fn(i0, n)
-                if res is None:
-                    raise self._encoding_error(builder, dl, record)
-                ptx, lids, oids = res
-                aeg = aeg_cache.get((lids, w, h, ()))
-                if aeg is None:
-                    aeg = self._aeg(lids, w, h)
-                if ptx:
+                    ptx, lids, oids = res
+                    aeg = aeg_cache.get((lids, w, h, ()))
+                    if aeg is None:
+                        aeg = self._aeg(lids, w, h)
+                    if not ptx:
+                        dp += (bpg, pname, aeg, epg, pname)
+                        continue
                     if oids is not None:
-                        base = self._spool_pos + sum(len(x) for x in parts[start:]) + len(bpg) + 8 + len(aeg) + len(_BPT)
+                        base = spool_pos + sum(map(len, dp)) + len(bpg) + 8 + len(aeg) + len(_BPT)
                         for at, slot in oids.tolist():
-                            self._oid_patches[slot].append(base + at)
-                    parts.append(b"".join((bpg, pname, aeg, _BPT, ptx, _EPT, epg, pname)))
-                else:
-                    parts.append(b"".join((bpg, pname, aeg, epg, pname)))
-            if duplex and pn % 2 == 1:
-                npages += 1
-                self._blank_pages += 1
-                pname = _seq_name("P", npages)
-                parts.append(b"".join((bpg, pname, self._aeg(b"", w, h), epg, pname)))
-            self._pages = npages
-            parts.append(eng + gname)
-            size = sum(len(x) for x in parts[start:])
-            self._spool_pos += size
-            self._pending += size
-            if self._pending >= _FLUSH:
-                self._flush()
+                            oid_patches[slot].append(base + at)
+                    dp += (bpg, pname, aeg, _BPT, ptx, _EPT, epg, pname)
+                if duplex and pn % 2 == 1:
+                    npages += 1
+                    self._blank_pages += 1
+                    pname = _seq_name("P", npages)
+                    dp += (bpg, pname, self._aeg(b"", w, h), epg, pname)
+                dp += (eng, gname)
+                parts += dp  # joined once per flush, not per document
+                size = sum(map(len, dp))
+                spool_pos += size
+                pending += size
+                if pending >= _FLUSH:
+                    self._flush()
+                    pending = 0
+        finally:
+            self._pages, self._last_mm, self._spool_pos = npages, last_mm, spool_pos
+            self._pending = pending
         return result
 
     def _encoding_error(self, builder: PtxBuilder, dl: DisplayList, record: int) -> Exception:
@@ -643,20 +668,12 @@ class AfpWriter:
             if not 1 <= _rdiv(v) <= 32767:
                 raise ValueError(f"overlay {ov.name!r} {what} of {v} mpt is outside 1..32,767 L-units (1/1440 inch)")
         c = ov.content
-        items = np.ascontiguousarray(c.items, dtype=np.int32).reshape(-1, ITEM_FIELDS)
-        gids = np.ascontiguousarray(c.gids, dtype=np.uint16).reshape(-1)
-        advances = np.ascontiguousarray(c.advances, dtype=np.int32).reshape(-1)
-        text = np.frombuffer(bytes(c.text), dtype=np.uint8)
-        pages = np.asarray(c.pages, dtype=np.int64).reshape(-1, PAGE_FIELDS)
-        docs = np.asarray(c.docs, dtype=np.int64).reshape(-1, DOC_FIELDS)
-        if len(pages) != 1:
-            raise ValueError(f"overlay {ov.name!r} must hold exactly one page, not {len(pages)}")
-        glyph_rows = np.flatnonzero(items[:, _KIND] == GLYPHS)
         try:
-            _check(items, glyph_rows, gids, advances, len(text), pages, docs)
-            _check_objects(c, items)
+            items, gids, advances, text, pages, docs, _, glyph_fonts = c.check()
         except ValueError as exc:
             raise ValueError(f"overlay {ov.name!r}: {exc}") from None
+        if len(pages) != 1:
+            raise ValueError(f"overlay {ov.name!r} must hold exactly one page, not {len(pages)}")
         self._ov_open.add(id(ov))
         try:
             image_map, overlay_map = self._use_resources(c, items)
@@ -667,7 +684,7 @@ class AfpWriter:
         if name in self._ov_names:
             raise ValueError(f"two different overlays ({ov.name!r} and another) have the AFP name {name!r}; "
                              f"overlays stored in one job need different names")
-        font_map = self._register_fonts(c, items[glyph_rows, _FONT])
+        font_map = self._register_fonts(c, glyph_fonts)
         builder = self._builder
         builder.bind(items, gids, advances, text, font_map)
         i0, n = int(pages[0, _I0]), int(pages[0, _IN])
@@ -814,26 +831,6 @@ def _special_values(items: np.ndarray, rows: np.ndarray) -> list:
     return items[rows][:, [_KIND, _X, _Y, _W, _H, _FONT]].tolist()
 
 
-def _check_objects(dl: DisplayList, items: np.ndarray) -> None:
-    """Raise ValueError for IMAGE / OVERLAY items the display list cannot resolve."""
-    kinds = items[:, _KIND]
-    for kind, name, objs, cls in ((IMAGE, "IMAGE", dl.images, Image), (OVERLAY, "OVERLAY", dl.overlays, Overlay)):
-        rows = items[kinds == kind]
-        if not len(rows):
-            continue
-        col = rows[:, _FONT]
-        lo, hi = int(col.min()), int(col.max())
-        if lo < 0 or hi >= len(objs):
-            what = "images" if kind == IMAGE else "overlays"
-            raise ValueError(f"an {name} item uses index {lo if lo < 0 else hi}, "
-                             f"but the display list has {len(objs)} {what}")
-        for i in np.unique(col).tolist():
-            if not isinstance(objs[i], cls):
-                raise ValueError(f"display list {name.lower()}s[{i}] is not a {cls.__module__}.{cls.__name__}")
-        if kind == IMAGE and ((rows[:, _W] <= 0).any() or (rows[:, _H] <= 0).any()):
-            raise ValueError("an IMAGE item needs a positive width and height")
-
-
 def _lunits(mpt: int, what: str) -> int:
     v = (int(mpt) + 25) // 50
     if not 1 <= v <= 32767:
@@ -870,25 +867,38 @@ def _tle_name(attr: str) -> bytes:
     return S.t_ccsid(ccsid) + S.t_fqn(0x0B, data)
 
 
-def _check(items, glyph_rows, gids, advances, ntext, pages, docs) -> None:
-    if len(gids) != len(advances):
-        raise ValueError(f"display list has {len(gids)} glyph ids but {len(advances)} advances")
-    if len(glyph_rows):
-        g0 = items[glyph_rows, _G0].astype(np.int64)
-        gn = items[glyph_rows, _GN].astype(np.int64)
-        if (g0 < 0).any() or (gn < 0).any() or (g0 + gn > len(gids)).any():
-            raise ValueError("a GLYPHS item's glyph slice lies outside the display list's gids")
-        t0 = items[glyph_rows, _T0].astype(np.int64)
-        tn = items[glyph_rows, _TN].astype(np.int64)
-        if (t0 < 0).any() or (tn < 0).any() or (t0 + tn > ntext).any():
-            raise ValueError("a GLYPHS item's text slice lies outside the display list's text")
-    if len(pages):
-        i0, n = pages[:, _I0], pages[:, _IN]
-        if (i0 < 0).any() or (n < 0).any() or (i0 + n > len(items)).any():
-            raise ValueError("a page's item slice lies outside the display list's items")
-        if (pages[:, _WIDTH] <= 0).any() or (pages[:, _HEIGHT] <= 0).any():
-            raise ValueError("every page needs a positive WIDTH and HEIGHT")
-    if len(docs):
-        p0, pn = docs[:, _P0], docs[:, _PN]
-        if (p0 < 0).any() or (pn < 0).any() or (p0 + pn > len(pages)).any():
-            raise ValueError("a document's page slice lies outside the display list's pages")
+class _TlePrefixes(dict):
+    """value length (bytes) -> the TLE of one tag up to its value, values in one CCSID
+    (made on first use, then looked up)."""
+
+    __slots__ = ("fixed",)
+
+    def __init__(self, fixed: bytes):
+        super().__init__()
+        self.fixed = fixed
+
+    def __missing__(self, n: int) -> bytes:
+        # data: name triplets, CCSID of the value, Attribute Value triplet (4 bytes + value)
+        head = self[n] = _intro(S.TLE, len(self.fixed) + 4 + n) + self.fixed + bytes((n + 4, 0x36, 0, 0))
+        return head
+
+
+def _tle_prefixes(attr: str) -> tuple[_TlePrefixes, _TlePrefixes]:
+    """The TLE prefixes of tag ``attr`` for values in code page 500 and in UTF-16BE.
+
+    Raises:
+        ValueError: the name is longer than 250 bytes in AFP.
+    """
+    head = _tle_name(attr)
+    return _TlePrefixes(head + _CCSID_500), _TlePrefixes(head + _CCSID_1200)
+
+
+def _cp500_each(values: list) -> list[bytes] | None:
+    """Each value in code page 500, encoded in one piece; None when a value is not a str,
+    has a character code page 500 lacks, or holds a NUL (the separator)."""
+    try:
+        data = "\x00".join(values).encode("latin-1").translate(_CP500)
+    except (TypeError, UnicodeEncodeError):
+        return None
+    out = data.split(b"\x00")
+    return out if len(out) == len(values) else None

@@ -16,31 +16,13 @@ the prologue: a form is drawn in the page's millipoint space, so its own space i
 millipoints too (identity /Matrix, /BBox in millipoints).
 """
 
-from libc.stdlib cimport realloc, free
+from libc.stdlib cimport free
 from libc.string cimport memcpy
 from libc.stdint cimport int32_t, int64_t, uint16_t, uint8_t
 from cpython.bytes cimport PyBytes_FromStringAndSize
 
-# item kinds and columns, mirroring ccmcore.display (kept literal so the loops stay in C)
-cdef enum:
-    K_GLYPHS = 1
-    K_RULE = 2
-    K_RECT = 3
-    K_IMAGE = 4
-    K_OVERLAY = 5
-
-cdef enum:
-    C_KIND = 0
-    C_X = 1
-    C_Y = 2
-    C_W = 3
-    C_H = 4
-    C_FONT = 5
-    C_SIZE = 6
-    C_COLOR = 7
-    C_COLOR2 = 8
-    C_G0 = 9
-    C_GN = 10
+# item kinds and columns (K_*, C_*, ITEM_FIELDS), check_bind, rdiv, grow
+from ccmcore._display cimport *
 
 ctypedef unsigned long long uint64_t_
 
@@ -120,6 +102,13 @@ cdef inline char* put_int(char* p, int64_t v) noexcept nogil:
     return end
 
 
+cdef inline char* put_pair(char* p, int64_t a, int64_t b) noexcept nogil:
+    """'a b' (two integers and the space between)."""
+    p = put_int(p, a)
+    p[0] = b' '
+    return put_int(p + 1, b)
+
+
 cdef inline char* put_str(char* p, const char* s, Py_ssize_t n) noexcept nogil:
     memcpy(p, s, n)
     return p + n
@@ -147,13 +136,6 @@ cdef inline char* put_xobject(char* p, const char* name, int32_t num) noexcept n
     p[1] = name[1]
     p = put_int(p + 2, num)
     return put_str(p, b" Do Q\n", 6)
-
-
-cdef inline int64_t round_div(int64_t num, int64_t den) noexcept nogil:
-    """num / den rounded half away from zero (den > 0)."""
-    if num >= 0:
-        return (num + den // 2) // den
-    return -((-num + den // 2) // den)
 
 
 cdef class ContentBuilder:
@@ -221,10 +203,7 @@ cdef class ContentBuilder:
                 or overlay_map and overlay_height differ in length.
         """
         cdef const int32_t[::1] empty = _EMPTY
-        if items.shape[1] != 13:
-            raise ValueError("items must have 13 columns")
-        if gids.shape[0] != advances.shape[0]:
-            raise ValueError("gids and advances must have the same length")
+        check_bind(items.shape[1], gids.shape[0], advances.shape[0])
         self.image_map = empty if image_map is None else image_map
         self.overlay_map = empty if overlay_map is None else overlay_map
         self.overlay_height = empty if overlay_height is None else overlay_height
@@ -237,20 +216,29 @@ cdef class ContentBuilder:
         self.bound = True
 
     cdef int reserve(self, Py_ssize_t need) except -1 nogil:
-        cdef Py_ssize_t cap
-        cdef char* p
+        cdef void* p
         if need <= self.cap:
             return 0
-        cap = self.cap * 2 if self.cap else 65536
-        while cap < need:
-            cap *= 2
-        p = <char*>realloc(self.buf, cap)
+        p = grow(self.buf, &self.cap, need, 65536, 1)
         if p == NULL:
             with gil:
                 raise MemoryError("content stream buffer")
-        self.buf = p
-        self.cap = cap
+        self.buf = <char*>p
         return 0
+
+    cdef inline char* room(self, char* p, Py_ssize_t extra) except NULL nogil:
+        """Room for ``extra`` more bytes after ``p`` (the buffer may move): the new ``p``."""
+        cdef Py_ssize_t pos = p - self.buf
+        self.reserve(pos + extra)
+        return self.buf + pos
+
+    cdef inline char* graphics(self, char* p, Py_ssize_t extra, bint* in_text) except NULL nogil:
+        """Like :meth:`room`, and out of the text object (ET) if one is open."""
+        p = self.room(p, extra)
+        if in_text[0]:
+            in_text[0] = False
+            return put_str(p, b"ET\n", 3)
+        return p
 
     def page(self, Py_ssize_t i0, Py_ssize_t n, int32_t height, bint prologue=True):
         """The content stream of one page: the item rows ``i0 .. i0+n`` of the bound batch.
@@ -280,7 +268,7 @@ cdef class ContentBuilder:
         return PyBytes_FromStringAndSize(self.buf, length)
 
     cdef Py_ssize_t _page(self, Py_ssize_t i0, Py_ssize_t n, int64_t height, bint prologue) except -1 nogil:
-        cdef Py_ssize_t i, k, g0, gn, pos
+        cdef Py_ssize_t i, k, g0, gn
         cdef int64_t x, y, x2, y2, lx = 0, ly = 0, size, lw
         cdef int64_t rem, lim, d
         cdef const uint16_t* gids = &self.gids[0] if self.gids.shape[0] else NULL
@@ -310,9 +298,7 @@ cdef class ContentBuilder:
                     continue
                 g0 = row[C_G0]
                 # worst case per glyph: 4 hex digits, "><" and a 64-bit adjustment (<= 21 chars)
-                pos = p - self.buf
-                self.reserve(pos + 160 + gn * 28)
-                p = self.buf + pos
+                p = self.room(p, 160 + gn * 28)
                 if not in_text:
                     p = put_str(p, b"BT\n", 3)
                     in_text = True
@@ -325,9 +311,7 @@ cdef class ContentBuilder:
                 slot = self.font_map[row[C_FONT]]
                 if slot != cur_font or size != cur_size:
                     p = put_str(p, b"/F", 2)
-                    p = put_int(p, slot)
-                    p[0] = b' '
-                    p = put_int(p + 1, size)
+                    p = put_pair(p, slot, size)
                     p = put_str(p, b" Tf\n", 4)
                     cur_font = slot
                     cur_size = size
@@ -336,9 +320,7 @@ cdef class ContentBuilder:
                 # Td is relative to the start of the previous line in this text object
                 x = row[C_X]
                 y = height - row[C_Y]
-                p = put_int(p, x - lx)
-                p[0] = b' '
-                p = put_int(p + 1, y - ly)
+                p = put_pair(p, x - lx, y - ly)
                 p = put_str(p, b" Td\n[<", 6)
                 lx = x
                 ly = y
@@ -365,7 +347,7 @@ cdef class ContentBuilder:
                         break
                     rem -= <int64_t>adv[g0 + k] * 1000
                     if rem >= lim or rem <= -lim:
-                        d = round_div(rem, size)
+                        d = rdiv(rem, size)
                         rem -= d * size
                         p[0] = b'>'
                         p = put_int(p + 1, d)
@@ -375,12 +357,7 @@ cdef class ContentBuilder:
                     p += 1
                 p = put_str(p, b"]TJ\n", 4)
             elif kind == K_RULE:
-                pos = p - self.buf
-                self.reserve(pos + 160)
-                p = self.buf + pos
-                if in_text:
-                    p = put_str(p, b"ET\n", 3)
-                    in_text = False
+                p = self.graphics(p, 160, &in_text)
                 lw = row[C_SIZE]
                 if lw < 0:
                     lw = 0
@@ -396,25 +373,16 @@ cdef class ContentBuilder:
                 y = height - row[C_Y]
                 x2 = x + row[C_W]
                 y2 = y - row[C_H]
-                p = put_int(p, x)
-                p[0] = b' '
-                p = put_int(p + 1, y)
+                p = put_pair(p, x, y)
                 p = put_str(p, b" m ", 3)
-                p = put_int(p, x2)
-                p[0] = b' '
-                p = put_int(p + 1, y2)
+                p = put_pair(p, x2, y2)
                 p = put_str(p, b" l S\n", 5)
             elif kind == K_RECT:
                 fill = row[C_COLOR]
                 stroke = row[C_COLOR2] if row[C_SIZE] > 0 else -1
                 if fill < 0 and stroke < 0:
                     continue
-                pos = p - self.buf
-                self.reserve(pos + 200)
-                p = self.buf + pos
-                if in_text:
-                    p = put_str(p, b"ET\n", 3)
-                    in_text = False
+                p = self.graphics(p, 200, &in_text)
                 if fill >= 0 and fill != cur_fill:
                     p = put_rgb(p, fill, b"rg")
                     cur_fill = fill
@@ -428,13 +396,9 @@ cdef class ContentBuilder:
                         p = put_rgb(p, stroke, b"RG")
                         cur_stroke = stroke
                 # re takes the lower-left corner in PDF's y-up space
-                p = put_int(p, row[C_X])
+                p = put_pair(p, row[C_X], height - row[C_Y] - row[C_H])
                 p[0] = b' '
-                p = put_int(p + 1, height - row[C_Y] - row[C_H])
-                p[0] = b' '
-                p = put_int(p + 1, row[C_W])
-                p[0] = b' '
-                p = put_int(p + 1, row[C_H])
+                p = put_pair(p + 1, row[C_W], row[C_H])
                 if fill >= 0 and stroke >= 0:
                     p = put_str(p, b" re B\n", 6)
                 elif fill >= 0:
@@ -448,21 +412,14 @@ cdef class ContentBuilder:
                 num = self.image_map[idx]
                 if num < 0:
                     continue
-                pos = p - self.buf
-                self.reserve(pos + 160)
-                p = self.buf + pos
-                if in_text:
-                    p = put_str(p, b"ET\n", 3)
-                    in_text = False
+                p = self.graphics(p, 160, &in_text)
                 # the unit square scaled to W x H, its lower-left corner at (X, height - Y - H)
                 p = put_str(p, b"q ", 2)
                 p = put_int(p, row[C_W])
                 p = put_str(p, b" 0 0 ", 5)
                 p = put_int(p, row[C_H])
                 p[0] = b' '
-                p = put_int(p + 1, row[C_X])
-                p[0] = b' '
-                p = put_int(p + 1, height - row[C_Y] - row[C_H])
+                p = put_pair(p + 1, row[C_X], height - row[C_Y] - row[C_H])
                 p = put_xobject(p, b"Im", num)
             elif kind == K_OVERLAY:
                 idx = row[C_FONT]
@@ -471,23 +428,14 @@ cdef class ContentBuilder:
                 num = self.overlay_map[idx]
                 if num < 0:
                     continue
-                pos = p - self.buf
-                self.reserve(pos + 160)
-                p = self.buf + pos
-                if in_text:
-                    p = put_str(p, b"ET\n", 3)
-                    in_text = False
+                p = self.graphics(p, 160, &in_text)
                 # the form's origin (its lower-left corner) moved to the overlay's lower edge;
                 # Q restores colours, line width and font, so the cur_* tracking stays true
                 p = put_str(p, b"q 1 0 0 1 ", 10)
-                p = put_int(p, row[C_X])
-                p[0] = b' '
-                p = put_int(p + 1, height - row[C_Y] - <int64_t>self.overlay_height[idx])
+                p = put_pair(p, row[C_X], height - row[C_Y] - <int64_t>self.overlay_height[idx])
                 p = put_xobject(p, b"Ov", num)
             # other kinds (barcodes are RECTs; tags carry no drawing) draw nothing
-        pos = p - self.buf
-        self.reserve(pos + 4)
-        p = self.buf + pos
+        p = self.room(p, 4)
         if in_text:
             p = put_str(p, b"ET\n", 3)
         return p - self.buf

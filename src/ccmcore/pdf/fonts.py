@@ -12,19 +12,14 @@ import io
 import struct
 
 import numpy as np
-import uharfbuzz as hb
 
-from ..errors import FontError
+from ..fonts import SUBSET_DROP_TABLES
 
-__all__ = ["pdf_widths", "subset_font", "subset_tag", "width_array", "to_unicode_cmap", "font_objects"]
+__all__ = ["pdf_widths", "subset_tag", "width_array", "to_unicode_cmap", "font_objects"]
 
-# Tables a PDF viewer never reads from an embedded font: layout happened before the PDF.
-_DROP_TABLES = (
-    b"GSUB", b"GPOS", b"GDEF", b"BASE", b"JSTF", b"MATH", b"kern", b"morx", b"mort",
-    b"kerx", b"feat", b"trak", b"DSIG", b"STAT", b"meta", b"COLR", b"CPAL", b"SVG ",
-    b"sbix", b"CBDT", b"CBLC", b"EBDT", b"EBLC", b"EBSC", b"hdmx", b"LTSH", b"VDMX",
-    b"PCLT", b"vhea", b"vmtx",
-)
+# Tables a PDF viewer never reads from an embedded font: layout happened before the PDF,
+# and Identity-H text runs horizontally (vertical metrics are dead weight).
+_DROP_TABLES = SUBSET_DROP_TABLES + (b"vhea", b"vmtx")
 
 
 def pdf_widths(font) -> np.ndarray:
@@ -37,35 +32,6 @@ def pdf_widths(font) -> np.ndarray:
     adv = np.asarray(font.advances, dtype=np.int64)
     upem = int(font.upem)
     return ((adv * 1000 + upem // 2) // upem).astype(np.int32)
-
-
-def subset_font(font, used_gids: np.ndarray) -> bytes:
-    """The font program reduced to ``used_gids`` (plus .notdef), glyph ids unchanged.
-
-    Args:
-        font: a :class:`ccmcore.fonts.Font`.
-        used_gids: the glyph ids pages show.
-
-    Raises:
-        FontError: HarfBuzz cannot subset the font.
-    """
-    inp = hb.SubsetInput()
-    gset = inp.sets(hb.SubsetInputSets.GLYPH_INDEX)
-    gset.add(0)
-    for g in used_gids.tolist():
-        gset.add(int(g))
-    drop = inp.sets(hb.SubsetInputSets.DROP_TABLE_TAG)
-    for tag in _DROP_TABLES:
-        drop.add(int.from_bytes(tag, "big"))
-    # no layout closure: glyphs were chosen by shaping already, alternates are dead weight
-    inp.flags = hb.SubsetFlags.RETAIN_GIDS | hb.SubsetFlags.NO_LAYOUT_CLOSURE
-    face = hb.subset(font.hb_face, inp)
-    if face is None:
-        raise FontError(f"{font.source}: HarfBuzz could not subset {font.name}")
-    data = face.blob.data
-    if not data:
-        raise FontError(f"{font.source}: HarfBuzz produced an empty subset of {font.name}")
-    return bytes(data)
 
 
 def subset_tag(font, used_gids: np.ndarray) -> str:
@@ -209,7 +175,7 @@ def font_objects(font, used: np.ndarray, compress) -> tuple[str, list]:
     """
     gids = np.flatnonzero(used).astype(np.int64)
     widths = pdf_widths(font)
-    program = subset_font(font, gids)
+    program = font.subset(gids, _DROP_TABLES)
     tag = subset_tag(font, gids)
     base = f"{tag}+{_pdf_name(font.name)}"
     flags, cff = _style_flags(font)

@@ -11,34 +11,25 @@ samples and Flate-compressed, with a grey /SMask when the image has transparency
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
 
 import numpy as np
 from isal import isal_zlib
 
-from ..images import Image, ImageError
+from ..images import Image, JpegHeader, jpeg_header
 
 __all__ = ["JpegInfo", "jpeg_info", "EncodedImage", "encode_image"]
 
-# start-of-frame markers PDF's DCTDecode reads: baseline, extended sequential, progressive
+# start-of-frame markers PDF's DCTDecode reads: baseline, extended sequential, progressive;
+# the others (lossless, hierarchical, arithmetic) are decoded and re-encoded instead
 _DCT_SOF = (0xC0, 0xC1, 0xC2)
-# every other SOF marker (lossless, hierarchical, arithmetic): decode and re-encode instead
-_OTHER_SOF = (0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF)
 _GREY_MODES = ("1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "F")
 # 16-bit grey PNGs load as these; Pillow's conversion to "L" clips instead of scaling
 _WIDE_GREY = ("I", "I;16", "I;16B", "I;16L")
 
 
-@dataclass(frozen=True)
-class JpegInfo:
-    """What a JPEG's headers say: size, sample precision, components, coding, Adobe marker."""
-
-    width: int
-    height: int
-    bits: int
-    components: int
-    sof: int  # the start-of-frame marker's second byte (0xC0 baseline, 0xC2 progressive...)
-    adobe: bool  # an APP14 "Adobe" segment is present
+class JpegInfo(JpegHeader):
+    """What a JPEG's headers say (:class:`ccmcore.images.JpegHeader`), and whether PDF
+    takes the file as it is."""
 
     @property
     def embeddable(self) -> bool:
@@ -54,45 +45,7 @@ def jpeg_info(data: bytes) -> JpegInfo:
     Raises:
         ImageError: the markers are malformed or there is no frame header.
     """
-    n = len(data)
-    if data[:2] != b"\xff\xd8":
-        raise ImageError("not a JPEG file (no SOI marker)")
-    i = 2
-    adobe = False
-    while i < n:
-        if data[i] != 0xFF:
-            raise ImageError(f"JPEG marker expected at byte {i}")
-        while i < n and data[i] == 0xFF:  # fill bytes
-            i += 1
-        if i >= n:
-            break
-        marker = data[i]
-        i += 1
-        if marker in (0x01,) or 0xD0 <= marker <= 0xD7:  # segments without a length
-            continue
-        if marker in (0xD9, 0xDA):  # end of image, or scan data before any frame header
-            break
-        if i + 2 > n:
-            break
-        length = (data[i] << 8) | data[i + 1]
-        if length < 2 or i + length > n:
-            raise ImageError(f"JPEG segment 0x{marker:02X} at byte {i - 2} runs past the end")
-        seg = data[i + 2 : i + length]
-        if marker == 0xEE and seg[:5] == b"Adobe":
-            adobe = True
-        elif marker in _DCT_SOF or marker in _OTHER_SOF:
-            if len(seg) < 6:
-                raise ImageError("JPEG frame header too short")
-            return JpegInfo(
-                width=(seg[3] << 8) | seg[4],
-                height=(seg[1] << 8) | seg[2],
-                bits=seg[0],
-                components=seg[5],
-                sof=marker,
-                adobe=adobe,
-            )
-        i += length
-    raise ImageError("JPEG without a frame header")
+    return JpegInfo(**vars(jpeg_header(data)))
 
 
 class EncodedImage:

@@ -23,17 +23,8 @@ from datetime import datetime, timezone
 import numpy as np
 from isal import isal_zlib
 
-from ..display import (
-    DOC_FIELDS,
-    GLYPHS,
-    IMAGE,
-    ITEM_FIELDS,
-    OVERLAY,
-    PAGE_FIELDS,
-    DisplayList,
-    Overlay,
-)
-from ..display import FONT as _FONT, G0 as _G0, GN as _GN, KIND as _KIND
+from ..display import IMAGE, OVERLAY, DisplayList, Overlay
+from ..display import FONT as _FONT, KIND as _KIND
 from ..display import HEIGHT as _HEIGHT, I0 as _I0, IN as _IN, WIDTH as _WIDTH
 from ..display import P0 as _P0, PN as _PN
 from ..images import Image
@@ -161,15 +152,11 @@ class PdfWriter:
         """Job font numbers for the display list's font indices (-1: not drawn with).
 
         Args:
-            font_col: the FONT column of the GLYPHS items.
+            font_col: the FONT column of the GLYPHS items (checked: indices into dl.fonts).
         """
         font_map = np.full(len(dl.fonts), -1, dtype=np.int32)
         if not len(font_col):
             return font_map
-        lo, hi = int(font_col.min()), int(font_col.max())
-        if lo < 0 or hi >= len(dl.fonts):
-            raise ValueError(f"a GLYPHS item uses font index {lo if lo < 0 else hi}, "
-                             f"but the display list has {len(dl.fonts)} font(s)")
         present = np.zeros(len(dl.fonts), dtype=bool)
         present[font_col] = True
         added = False
@@ -222,11 +209,11 @@ class PdfWriter:
             raise ValueError("write() on a closed PdfWriter")
         if self._broken:
             raise ValueError("an earlier write() failed part-way; this PDF cannot be finished")
-        items, gids, advances, pages, docs = _arrays(dl)
-        glyph_rows = self._check(dl, items, gids, advances, pages, docs)
+        # the text is not needed (ToUnicode maps glyphs); empty images are skipped when drawn
+        items, gids, advances, _, pages, docs, _, glyph_fonts = dl.check(text=False, image_size=False)
         # images and overlays first: building an overlay binds its own items and may add fonts
         image_map, overlay_map, overlay_height = self._use_xobjects(dl, items)
-        font_map = self._register_fonts(dl, items[glyph_rows, _FONT])
+        font_map = self._register_fonts(dl, glyph_fonts)
         builder = self._builder
         if builder is None:
             self._rebuild_builder()
@@ -302,41 +289,6 @@ class PdfWriter:
             raise AssertionError("PDF writer offset bookkeeping is off")
         return pos
 
-    @staticmethod
-    def _check(dl, items, gids, advances, pages, docs) -> np.ndarray:
-        """Raise ValueError for an inconsistent display list; returns its GLYPHS rows."""
-        glyph_rows = np.flatnonzero(items[:, _KIND] == GLYPHS)
-        for kind, name, objs, cls in ((IMAGE, "IMAGE", dl.images, Image), (OVERLAY, "OVERLAY", dl.overlays, Overlay)):
-            col = items[items[:, _KIND] == kind, _FONT]
-            if not len(col):
-                continue
-            lo, hi = int(col.min()), int(col.max())
-            if lo < 0 or hi >= len(objs):
-                what = "images" if kind == IMAGE else "overlays"
-                raise ValueError(f"an {name} item uses index {lo if lo < 0 else hi}, "
-                                 f"but the display list has {len(objs)} {what}")
-            for i in np.unique(col).tolist():
-                if not isinstance(objs[i], cls):
-                    raise ValueError(f"display list {name.lower()}s[{i}] is not a {cls.__module__}.{cls.__name__}")
-        if len(gids) != len(advances):
-            raise ValueError(f"display list has {len(gids)} glyph ids but {len(advances)} advances")
-        if len(glyph_rows):
-            g0 = items[glyph_rows, _G0].astype(np.int64)
-            gn = items[glyph_rows, _GN].astype(np.int64)
-            if (g0 < 0).any() or (gn < 0).any() or (g0 + gn > len(gids)).any():
-                raise ValueError("a GLYPHS item's glyph slice lies outside the display list's gids")
-        if len(pages):
-            i0, n = pages[:, _I0], pages[:, _IN]
-            if (i0 < 0).any() or (n < 0).any() or (i0 + n > len(items)).any():
-                raise ValueError("a page's item slice lies outside the display list's items")
-            if (pages[:, _WIDTH] <= 0).any() or (pages[:, _HEIGHT] <= 0).any():
-                raise ValueError("every page needs a positive WIDTH and HEIGHT")
-        if len(docs):
-            p0, pn = docs[:, _P0], docs[:, _PN]
-            if (p0 < 0).any() or (pn < 0).any() or (p0 + pn > len(pages)).any():
-                raise ValueError("a document's page slice lies outside the display list's pages")
-        return glyph_rows
-
     # ------------------------------------------------------------------ images and overlays
 
     def _use_xobjects(self, dl: DisplayList, items: np.ndarray):
@@ -399,19 +351,18 @@ class PdfWriter:
         if ov.width <= 0 or ov.height <= 0:
             raise ValueError(f"overlay {ov.name!r} needs a positive width and height, not {ov.width}x{ov.height}")
         c = ov.content
-        items, gids, advances, pages, docs = _arrays(c)
-        if len(pages) != 1:
-            raise ValueError(f"overlay {ov.name!r} must hold exactly one page, not {len(pages)}")
         try:
-            glyph_rows = self._check(c, items, gids, advances, pages, docs)
+            items, gids, advances, _, pages, docs, _, glyph_fonts = c.check(text=False, image_size=False)
         except ValueError as exc:
             raise ValueError(f"overlay {ov.name!r}: {exc}") from None
+        if len(pages) != 1:
+            raise ValueError(f"overlay {ov.name!r} must hold exactly one page, not {len(pages)}")
         self._overlays_open.add(id(ov))
         try:
             image_map, overlay_map, overlay_height = self._use_xobjects(c, items)
         finally:
             self._overlays_open.discard(id(ov))
-        font_map = self._register_fonts(c, items[glyph_rows, _FONT])
+        font_map = self._register_fonts(c, glyph_fonts)
         if self._builder is None:
             self._rebuild_builder()
         builder = self._builder
@@ -542,16 +493,6 @@ class PdfWriter:
             self._closed = True
             if self._owns_file:
                 self._f.close()
-
-
-def _arrays(dl: DisplayList):
-    """(items, gids, advances, pages, docs) as the contiguous arrays the C loops take."""
-    items = np.ascontiguousarray(dl.items, dtype=np.int32).reshape(-1, ITEM_FIELDS)
-    gids = np.ascontiguousarray(dl.gids, dtype=np.uint16).reshape(-1)
-    advances = np.ascontiguousarray(dl.advances, dtype=np.int32).reshape(-1)
-    pages = np.ascontiguousarray(dl.pages, dtype=np.int64).reshape(-1, PAGE_FIELDS)
-    docs = np.asarray(dl.docs, dtype=np.int64).reshape(-1, DOC_FIELDS)
-    return items, gids, advances, pages, docs
 
 
 def _num(mpt: int) -> bytes:
