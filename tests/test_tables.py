@@ -203,3 +203,19 @@ def test_a_wrapped_carry_label_stays_inside_the_frame():
         for it in dl.page_items(p):
             if it[KIND] == GLYPHS:
                 assert it[Y] <= mm(10) + mm(60), dl.run_text(it)
+
+
+def test_page_subtotals_above_carried_forward():
+    data, items = rows_data(60)
+    dl = one(make_doc(carry="amt", page_subtotal="Page total"), data)
+    texts = pages_text(dl)
+    running = 0
+    for k, page in enumerate(texts[:-1]):
+        rows = [items[int(t.split()[1])]["amt"] for t in page if t.startswith("row ")]
+        running += sum(rows)
+        assert page[-4:] == ["Page total", fmt(sum(rows)), "Carried forward", fmt(running)]
+    assert "Page total" not in texts[-1]
+    for p in range(dl.page_count):
+        for it in dl.page_items(p):
+            if it[KIND] == GLYPHS:
+                assert it[Y] <= mm(10) + mm(60)

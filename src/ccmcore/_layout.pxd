@@ -69,7 +69,8 @@ cdef enum:
     T_ORPHANS = 27
     T_WIDOWS = 28
     T_GFLABEL = 29
-    T_FIELDS = 30
+    T_PSLABEL = 30
+    T_FIELDS = 31
 
 cdef enum:
     C_W = 0

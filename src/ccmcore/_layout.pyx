@@ -239,6 +239,7 @@ cdef class Kernel:
     cdef int32_t body_bottom         # frame bottom less the room kept for a carried-forward row
     cdef int64_t tsum                # running sum of the table's carry field
     cdef int64_t gsum                # sum of the carry field in the current group
+    cdef int64_t psum                # sum of the carry field on the current page
     cdef int64_t shown_sum           # the sum an amount cell shows
     cdef int32_t carry_h             # height of the table's carried-forward row
     cdef int32_t body_rows           # body rows placed in the current table (for striping)
@@ -1245,7 +1246,7 @@ cdef class Kernel:
     cdef int32_t build_row(self, int32_t t, int32_t which, int32_t idx, int32_t style, int32_t element) noexcept nogil:
         """Shape the cells of one row: which 0 header, 1 body (item idx), 2 total (doc idx),
         3 group header (item idx, one cell across the table), 4 carried / 5 brought forward,
-        6 group subtotal."""
+        6 group subtotal, 7 page subtotal."""
         cdef int32_t ncols = self.tables[t, T_NCOLS], c0 = self.tables[t, T_COL0]
         cdef int32_t padx = self.tables[t, T_PADX]
         cdef int32_t c, src, n, most = 0
@@ -1268,12 +1269,13 @@ cdef class Kernel:
             n = 0
             if which >= 4:
                 if c == 0:
-                    n = self.cell_lines(self.tables[t, T_CLABEL if which == 4 else (T_BLABEL if which == 5 else
-                                                                                     T_GFLABEL)], 0, style,
+                    n = self.cell_lines(self.tables[t, T_CLABEL if which == 4 else (
+                                            T_BLABEL if which == 5 else (T_GFLABEL if which == 6 else T_PSLABEL))],
+                                        0, style,
                                         self.cols[c0 + c, C_W] - 2 * padx, element,
                                         &self.rl, &self.rg, &self.ra, &self.rf, &self.rt)
                 elif c == self.tables[t, T_CCOL]:
-                    self.shown_sum = self.gsum if which == 6 else self.tsum
+                    self.shown_sum = self.gsum if which == 6 else (self.psum if which == 7 else self.tsum)
                     n = self.amount_cell(t, style, self.cols[c0 + c, C_W] - 2 * padx, element)
             else:
                 src = self.cols[c0 + c, C_HSRC + (0 if which == 0 else (1 if which == 1 else 2))]
@@ -1392,7 +1394,7 @@ cdef class Kernel:
         """Room kept at a page's foot for the carried-forward row (measured per table)."""
         if self.tables[t, T_CARRY] < 0:
             return 0
-        return self.carry_h
+        return self.carry_h * (2 if self.tables[t, T_PSLABEL] >= 0 else 1)
 
     cdef void measure_carry(self, int32_t t, int32_t element) noexcept nogil:
         cdef int32_t ts = self.tables[t, T_TSTYLE], h4, h5
@@ -1415,7 +1417,7 @@ cdef class Kernel:
         return slots * self.styles[style, S_LEADING] + 2 * self.tables[t, T_PADY]
 
     cdef void place_carry(self, int32_t t, int32_t which, int32_t element) noexcept nogil:
-        """A carried-forward (4) or brought-forward (5) row with the running sum."""
+        """A carried-forward (4), brought-forward (5) or page-subtotal (7) row with its sum."""
         cdef int32_t ts = self.tables[t, T_TSTYLE]
         cdef int32_t slots = self.build_row(t, which, 0, ts, element)
         self.row_dirty = 1
@@ -1425,6 +1427,9 @@ cdef class Kernel:
         self.cur_y += slots * self.styles[ts, S_LEADING] + 2 * self.tables[t, T_PADY]
 
     cdef void new_table_page(self, int32_t t, int32_t element) noexcept nogil:
+        if self.tables[t, T_PSLABEL] >= 0:
+            self.place_carry(t, 7, element)
+        self.psum = 0
         if self.tables[t, T_CARRY] >= 0:
             self.place_carry(t, 4, element)
         self.break_page()
@@ -1510,6 +1515,7 @@ cdef class Kernel:
             if self.tables[t, T_CARRY] >= 0:
                 self.tsum += self.sums[self.tables[t, T_CARRY]][idx]
                 self.gsum += self.sums[self.tables[t, T_CARRY]][idx]
+                self.psum += self.sums[self.tables[t, T_CARRY]][idx]
 
     cdef bint same_key(self, int32_t src, int32_t a, int32_t b) noexcept nogil:
         """Do items a and b have the same text in source src?"""
@@ -1539,6 +1545,7 @@ cdef class Kernel:
         cdef int32_t gsrc = self.tables[t, T_GSRC], keep = self.tables[t, T_KEEP]
         cdef int32_t orphans = self.tables[t, T_ORPHANS], widows = self.tables[t, T_WIDOWS]
         self.tsum = 0
+        self.psum = 0
         self.body_rows = 0
         self.measure_carry(t, element)
         self.body_bottom = self.bottom - self.carry_height(t)

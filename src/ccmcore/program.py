@@ -34,7 +34,7 @@ K_PARA, K_SPACER, K_TABLE, K_WHEN, K_TEXT, K_RECT, K_RULE, K_PAGETEXT, K_IMAGE, 
 E_KIND, E_ID, E_SRC, E_STYLE, E_X, E_Y, E_W, E_H, E_A, E_B, E_C = range(11)
 E_FIELDS = 11
 S_FIELDS = 8
-T_FIELDS = 30
+T_FIELDS = 31
 C_FIELDS = 5
 P_FIELDS = 8
 PART_TEXT, PART_PAGE, PART_PAGES = range(3)
@@ -630,7 +630,9 @@ class Program:
         if tb.keep_together is not None:
             self._item_field(struct, tb, tb.keep_together, where)
             keep = self._item_text(tb.source, "{" + tb.keep_together + "}", struct, gfont, where)
-        carry = ccol = clabel = blabel = gflabel = -1
+        carry = ccol = clabel = blabel = gflabel = pslabel = -1
+        if tb.page_subtotal is not None and tb.carry is None:
+            raise TemplateError(f"{where}: page_subtotal needs carry")
         if tb.group_footer is not None and (tb.group_by is None or tb.carry is None):
             raise TemplateError(f"{where}: group_footer needs group_by and carry")
         cdec, cgroup, cpoint = 0, -1, -1
@@ -653,13 +655,15 @@ class Program:
             blabel = self._static(tb.brought_label, tfont, where)
             if tb.group_footer is not None:
                 gflabel = self._static(tb.group_footer, tfont, where)
+            if tb.page_subtotal is not None:
+                pslabel = self._static(tb.page_subtotal, tfont, where)
             self._page_text_fonts.add(tfont)
         self._tables.append([
             self.list_columns.index(tb.source), len(tb.columns), c0, hs, bs, ts, to_mpt(tb.header_rule),
             to_mpt(tb.total_rule), _color(tb.rule_color), to_mpt(tb.padding_y), to_mpt(tb.padding_x),
             1 if tb.total is not None else 0, 1 if tb.repeat_header else 0,
             _color(tb.stripe), to_mpt(tb.borders), _color(tb.border_color), gsrc, ghsrc, gs,
-            carry, ccol, clabel, blabel, cdec, cgroup, cpoint, keep, tb.orphans, tb.widows, gflabel,
+            carry, ccol, clabel, blabel, cdec, cgroup, cpoint, keep, tb.orphans, tb.widows, gflabel, pslabel,
         ])
         self._el(K_TABLE, tb, len(self._tables) - 1, spacing)
 

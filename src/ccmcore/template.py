@@ -316,6 +316,8 @@ class Table(_Element):
         carry_column: the column index the sum is shown in (default: the column showing
             the carry field, else the last); the labels go in the first column.
         carried_label, brought_label: the labels of those rows.
+        page_subtotal: label of a row above "carried forward" with the sum of the rows on
+            that page (None: none; needs carry).
         keep_together: an item field; consecutive rows with equal values stay on one page
             when they fit on one.
         orphans: at least this many body rows before a page break (else the table starts
@@ -347,6 +349,7 @@ class Table(_Element):
     carry_column: int | None = None
     carried_label: str = "Carried forward"
     brought_label: str = "Brought forward"
+    page_subtotal: str | None = None
     keep_together: str | None = None
     orphans: int = 1
     widows: int = 1
