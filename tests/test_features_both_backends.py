@@ -82,6 +82,16 @@ def test_afp_pages_say_what_the_display_list_says(make, tmp_path):
     pdf = tmp_path / "f.pdf"
     report = compose(doc, data, pdf)
     assert report.pages == sum(len(p) for p in expected)
+    import pypdfium2 as pdfium
+
+    reader = pdfium.PdfDocument(str(pdf))
+    flat = [t for pages in expected for t in pages]
+    for k, want in enumerate(flat):
+        got = reader[k].get_textpage().get_text_range()
+        # PDFium marks a hyphen ending a line as U+FFFE and joins adjacent runs; the
+        # characters come back in order
+        assert "".join(tokens(got.replace("\ufffe", "-"))) == "".join(tokens(want)), f"PDF page {k + 1}"
+    reader.close()
 
 
 def test_features_show_up_where_expected(tmp_path):
