@@ -630,3 +630,23 @@ def test_golden_inspect_dump_of_a_small_document(golden, tmp_path):
     compose(doc, pa.table({"name": ["Chloé", "Zoë"]}), out, format="afp",
             afp=AfpOptions(duplex=True, form_definition="F1SMALL", coded_fonts=coded))
     golden("afp_small_coded.txt", dump(out))
+
+
+def test_unencodable_character_in_a_coded_font_rejects_only_its_record(tmp_path):
+    """FOCA coded fonts: a character outside the code page leaves its record out (reported)."""
+    import pyarrow as pa
+
+    from ccmcore import Document, Frame, PageTemplate, Paragraph, Style, compose, mm
+    from ccmcore.afp import AfpOptions, CodedFont
+    from ccmcore.afp.validate import validate
+
+    doc = Document(flow=[Paragraph("Dear {name},", Style(size=10))],
+                   first=PageTemplate("p", Frame(mm(20), mm(20), mm(120), mm(200))), tags={"Name": "{name}"})
+    coded = {"NotoSans-Regular": CodedFont(character_set="C0H200B0", code_page="T1V10500")}
+    out = tmp_path / "coded.afp"
+    report = compose(doc, pa.table({"name": ["Chloé", "Łukasz", "Zoë"]}), out, format="afp",
+                     afp=AfpOptions(coded_fonts=coded))
+    assert report.documents == 2
+    (rej,) = report.rejected
+    assert rej.record == 1 and "U+0141" in rej.reason and "T1V10500" in rej.reason
+    assert validate(out) == []

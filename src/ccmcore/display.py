@@ -302,3 +302,40 @@ class Overlay:
     width: int
     height: int
     content: DisplayList
+
+
+def rebuild(dl: DisplayList, per_page: list | None, bad_docs: set) -> DisplayList:
+    """dl with extra items appended to pages (per_page[p]: arrays of item rows, or None)
+    and the documents in bad_docs (rows of dl.docs) left out."""
+    pieces = []
+    pages = []
+    docs = []
+    doc_map: dict[int, int] = {}
+    cursor = 0
+    for p in range(dl.page_count):
+        row = dl.pages[p].copy()
+        d = int(row[DOC])
+        if d in bad_docs:
+            continue
+        if d not in doc_map:
+            doc_map[d] = len(docs)
+            docs.append([dl.docs[d][0], len(pages), dl.docs[d][2]])
+        i0, n = int(row[I0]), int(row[IN])
+        pieces.append(dl.items[i0 : i0 + n])
+        added = 0
+        for rects in (per_page[p] if per_page else ()):
+            pieces.append(rects)
+            added += len(rects)
+        row[DOC] = doc_map[d]
+        row[I0] = cursor
+        row[IN] = n + added
+        cursor += n + added
+        pages.append(row)
+    keep = [d for d in range(dl.doc_count) if d not in bad_docs]
+    dl.items = np.ascontiguousarray(np.concatenate(pieces).astype(np.int32, copy=False)) if pieces else \
+        np.zeros((0, ITEM_FIELDS), np.int32)
+    dl.pages = np.array(pages, dtype=np.int32).reshape(-1, dl.pages.shape[1])
+    dl.docs = np.array(docs, dtype=np.int64).reshape(-1, 3)
+    for tag, values in dl.tags.items():
+        dl.tags[tag] = [values[d] for d in keep]
+    return dl

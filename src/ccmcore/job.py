@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Callable
 
 from .barcode_layout import JobSheets, add_barcodes
-from .display import DisplayList
+from .display import DisplayList, rebuild
 from .errors import CcmError
 from .program import W_OVERLONG_WORD, W_ROW_SPLIT, Program, Rejection
 from .sources import open_source
@@ -201,6 +201,13 @@ def compose(
         with open(tmp, "wb") as fh:
             writer = _writer(format, fh, title=title, afp=afp)
             for dl, bound, nrows in _batches(program, source):
+                if format == "afp":
+                    # a character a printer-resident coded font cannot show rejects its record
+                    bad = writer.unencodable(dl)
+                    if bad:
+                        bound.rejections.extend(
+                            Rejection(int(dl.docs[d][0]), "text", msg) for d, msg in sorted(bad.items()))
+                        dl = rebuild(dl, None, set(bad))
                 writer.write(dl)
                 record0 = report.records
                 report.records += nrows

@@ -64,7 +64,7 @@ from ..display import IMAGE, OVERLAY, DisplayList, Overlay
 from ..display import FONT as _FONT, KIND as _KIND
 from ..display import X as _X, Y as _Y, W as _W, H as _H
 from ..display import HEIGHT as _HEIGHT, I0 as _I0, IN as _IN, TEMPLATE as _TEMPLATE, WIDTH as _WIDTH
-from ..display import P0 as _P0, PN as _PN, RECORD as _RECORD
+from ..display import DOC as _DOC, GLYPHS as _GLYPHS, P0 as _P0, PN as _PN, RECORD as _RECORD
 from ..errors import CcmError
 from ..images import Image
 from . import overlays as OV
@@ -427,6 +427,47 @@ class AfpWriter:
             # pages of this batch may be spooled already: the file cannot be finished
             self._broken = True
             raise
+
+    def unencodable(self, dl: DisplayList) -> dict[int, str]:
+        """Documents whose text a printer-resident coded font cannot show.
+
+        Returns:
+            doc row -> message (record, character, code page), for the documents of dl
+            with a character outside the code page of a font mapped to a coded font.
+            Cheap when the batch's text is ASCII or every character encodes.
+        """
+        coded = {i: self.options.coded_fonts[f.name] for i, f in enumerate(dl.fonts)
+                 if self.options.coded_fonts and f.name in self.options.coded_fonts}
+        if not coded or not dl.text:
+            return {}
+        raw = np.frombuffer(dl.text, dtype=np.uint8)
+        chars = {chr(c) for c in np.unique(raw).tolist()} if raw.max() < 0x80 else set(dl.text.decode("utf-8"))
+
+        def fits(ch: str, codec: str) -> bool:
+            try:
+                ch.encode(codec)
+                return True
+            except UnicodeEncodeError:
+                return False
+
+        bad_chars = {i: {ch for ch in chars if not fits(ch, cf.encoding)} for i, cf in coded.items()}
+        if not any(bad_chars.values()):
+            return {}
+        out: dict[int, str] = {}
+        starts = dl.pages[:, _I0]
+        for row in np.flatnonzero((dl.items[:, _KIND] == _GLYPHS) & np.isin(dl.items[:, _FONT], list(coded))):
+            it = dl.items[row]
+            hit = set(dl.run_text(it)) & bad_chars[int(it[_FONT])]
+            if not hit:
+                continue
+            page = int(np.searchsorted(starts, row, side="right") - 1)
+            doc = int(dl.pages[page, _DOC])
+            if doc not in out:
+                cf = coded[int(it[_FONT])]
+                ch = sorted(hit)[0]
+                out[doc] = (f"character {ch!r} (U+{ord(ch):04X}) is not in code page {cf.code_page} "
+                            f"({cf.encoding}) of the coded font {cf.character_set}")
+        return out
 
     def _write_docs(self, dl, builder, pages, docs, items, special, image_map, overlay_map) -> list[tuple[int, int]]:
         result = []
