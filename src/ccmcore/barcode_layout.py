@@ -27,17 +27,21 @@ _ENCODERS = {
 
 
 class JobSheets:
-    """The running sheet counter of a job, across batches."""
+    """The running sheet counter of a job, across batches, and its OMR specs."""
 
     def __init__(self):
         self.sheets = 0
+        self.omr_specs: dict[int, object] = {}
 
 
-def _omr_spec(defn, duplex: bool):
-    """The barcode's OmrSpec; a duplex document reads its marks per sheet."""
-    spec = defn.element.options.get("spec") or _DEFAULT_OMR
-    if duplex and not spec.duplex:
-        spec = replace(spec, duplex=True)
+def _omr_spec(defn, duplex: bool, cache: dict):
+    """The barcode's OmrSpec (made once per job); a duplex document reads its marks per sheet."""
+    spec = cache.get(id(defn))
+    if spec is None:
+        spec = defn.element.options.get("spec") or _DEFAULT_OMR
+        if duplex and not spec.duplex:
+            spec = replace(spec, duplex=True)
+        cache[id(defn)] = spec
     return spec
 
 
@@ -98,7 +102,7 @@ def add_barcodes(dl: DisplayList, program, bound, record0: int, sheets: JobSheet
                 continue
             try:
                 if defn.element.kind == "omr":
-                    spec = _omr_spec(defn, duplex)
+                    spec = _omr_spec(defn, duplex, sheets.omr_specs)
                     if spec.duplex and number % 2 == 0:
                         continue  # the marks are read on the front of each sheet only
                     sym = bc.omr_marks(page=number, pages=count, sheet=sheets.sheets, spec=spec)
