@@ -410,3 +410,16 @@ def test_omr_spec_checks_and_description():
         omr_bits(4, 3, 0, spec=SPEC)
     text = SPEC.describe()
     assert "end of set" in text and "sheet mod 8" in text and len(text.splitlines()) == 7
+
+
+def test_compiled_rectangle_cover_equals_the_numpy_reference():
+    import numpy as np
+
+    from ccmcore.barcodes.geometry import _matrix_rects_reference, matrix_rects
+
+    rng = np.random.default_rng(7)
+    for _ in range(500):
+        rows, cols = rng.integers(1, 45, 2)
+        m = rng.random((rows, cols)) < rng.random()
+        assert np.array_equal(matrix_rects(m), _matrix_rects_reference(m))
+    assert matrix_rects(np.zeros((3, 3), bool)).shape == (0, 4)
