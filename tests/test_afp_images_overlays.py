@@ -9,7 +9,6 @@ from PyPI.
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
 
 import numpy as np
 import pytest
@@ -24,86 +23,14 @@ from ccmcore.fonts import default_family
 from ccmcore.images import Image
 from ccmcore.units import A4, mm, pt
 
-from dl_helpers import Rect, Rule, Text, shaped_advances
+from dl_helpers import Picture as Img, Place as Ovl, Rect, Rule, Text, shaped_advances
+from dl_helpers import build as make_dl, make_overlay as shared_overlay
 
 # ---------------------------------------------------------------------------- display lists
 
 
-@dataclass
-class Img:
-    """An IMAGE item: top-left corner x, y; size w x h (mpt)."""
-
-    image: Image
-    x: int
-    y: int
-    w: int
-    h: int
-
-
-@dataclass
-class Ovl:
-    """An OVERLAY item: the overlay's top-left corner at x, y (mpt)."""
-
-    overlay: D.Overlay
-    x: int = 0
-    y: int = 0
-
-
-def make_dl(docs, page_size=A4, records=None) -> D.DisplayList:
-    """docs -> pages -> items (Text, Rule, Rect, Img, Ovl); fonts, images and overlays are
-    listed once per display list, in order of first use."""
-    items, gids, advs, pages, doc_rows = [], [], [], [], []
-    text = bytearray()
-    lists: dict[str, list] = {"fonts": [], "images": [], "overlays": []}
-    index: dict[tuple[str, int], int] = {}
-
-    def idx(kind: str, obj) -> int:
-        k = index.get((kind, id(obj)))
-        if k is None:
-            k = index[(kind, id(obj))] = len(lists[kind])
-            lists[kind].append(obj)
-        return k
-
-    n_glyphs = 0
-    w, h = page_size
-    for d, doc in enumerate(docs):
-        p0 = len(pages)
-        for number, page in enumerate(doc, start=1):
-            i0 = len(items)
-            for it in page:
-                if isinstance(it, Text):
-                    g, a = shaped_advances(it.font, it.text, it.size)
-                    raw = it.text.encode("utf-8")
-                    items.append([D.GLYPHS, it.x, it.y, int(a.sum()), 0, idx("fonts", it.font), it.size, it.color, -1,
-                                  n_glyphs, len(g), len(text), len(raw)])
-                    gids.append(g)
-                    advs.append(a)
-                    n_glyphs += len(g)
-                    text += raw
-                elif isinstance(it, Rule):
-                    items.append([D.RULE, it.x, it.y, it.dx, it.dy, -1, it.width, it.color, -1, 0, 0, 0, 0])
-                elif isinstance(it, Rect):
-                    items.append([D.RECT, it.x, it.y, it.w, it.h, -1, it.width, it.fill, it.stroke, 0, 0, 0, 0])
-                elif isinstance(it, Img):
-                    items.append([D.IMAGE, it.x, it.y, it.w, it.h, idx("images", it.image), 0, -1, -1, 0, 0, 0, 0])
-                elif isinstance(it, Ovl):
-                    items.append([D.OVERLAY, it.x, it.y, 0, 0, idx("overlays", it.overlay), 0, -1, -1, 0, 0, 0, 0])
-                else:
-                    raise TypeError(it)
-            pages.append([d, number, len(doc), 0, w, h, i0, len(items) - i0])
-        doc_rows.append([records[d] if records else d, p0, len(pages) - p0])
-    return D.DisplayList(
-        items=np.array(items, dtype=np.int32).reshape(-1, D.ITEM_FIELDS),
-        gids=np.concatenate(gids) if gids else np.zeros(0, np.uint16),
-        advances=np.concatenate(advs) if advs else np.zeros(0, np.int32),
-        text=bytes(text),
-        pages=np.array(pages, dtype=np.int32).reshape(-1, D.PAGE_FIELDS),
-        docs=np.array(doc_rows, dtype=np.int64).reshape(-1, D.DOC_FIELDS),
-        templates=["default"], **lists)
-
-
 def make_overlay(name: str, w: int, h: int, items) -> D.Overlay:
-    return D.Overlay(name, w, h, make_dl([[list(items)]], page_size=(w, h)))
+    return shared_overlay(name, items, (w, h))
 
 
 def write(dls, **options) -> tuple[bytes, AfpWriter]:

@@ -566,7 +566,6 @@ class Program:
                               fonts=sub.fonts, templates=sub.template_names, images=sub.images)
         self._overlay_ids[id(ov)] = len(self.overlays)
         self.overlays.append(OverlayContent(ov.name, w, h, content))
-        self._keep_alive = getattr(self, "_keep_alive", []) + [sub]
         return self._overlay_ids[id(ov)]
 
     def _barcode(self, el: Barcode, where: str) -> None:
