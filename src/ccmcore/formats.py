@@ -17,15 +17,26 @@ A row whose locale id is unknown (or null, with no fixed ``locale`` to fall back
 cannot be formatted: :meth:`Format.apply` raises :class:`~ccmcore.errors.DataError`
 naming the value, with the rows concerned (the job rejects those documents).
 
-Example::
+Examples (without a locale the output is fixed; with one it is CLDR's, as the installed
+Babel ships it, so it is compared with Babel here rather than printed):
 
-    from ccmcore.formats import money, date
-    money(currency="€ ").apply(pa.array([123456789, -5]))   # ["€ 1,234,567.89", "-€ 0.05"]
-    money(group=".", decimal=",", currency=" €", currency_after=True)  # "1.234.567,89 €"
-    date("%-d %B %Y").apply(pa.array([datetime.date(2024, 3, 5)]))   # ["5 March 2024"]
-    money(currency="EUR", locale="de")                      # "1.234.567,89 €" (CLDR, NBSP)
-    money(currency="EUR", locale_column="language")         # per row: "€1,234,567.89" in en
-    date("long", locale="de")                               # "5. März 2024"
+>>> import datetime
+>>> import pyarrow as pa
+>>> from ccmcore.formats import money, date
+>>> money(currency="€ ").apply(pa.array([123456789, -5])).to_pylist()
+['€ 1,234,567.89', '-€ 0.05']
+>>> money(group=".", decimal=",", currency=" €", currency_after=True).apply(pa.array([123456789])).to_pylist()
+['1.234.567,89 €']
+>>> date("%-d %B %Y").apply(pa.array([datetime.date(2024, 3, 5)])).to_pylist()
+['5 March 2024']
+>>> from babel.numbers import format_currency
+>>> de = money(currency="EUR", locale="de").apply(pa.array([123456789]))  # "1.234.567,89 €"
+>>> de.to_pylist() == [format_currency(1234567.89, "EUR", locale="de")]
+True
+>>> per_row = money(currency="EUR", locale_column="language")  # each row in its language
+>>> per_row.apply(pa.array([100, 100]), locale=pa.array(["en", "de"])).to_pylist() == [
+...     format_currency(1, "EUR", locale="en"), format_currency(1, "EUR", locale="de")]
+True
 """
 
 from __future__ import annotations
@@ -581,9 +592,11 @@ def money(decimals: int | None = None, *, scale: int | None = None, group: str |
 
     With a locale (``locale="de"`` or ``locale_column="language"``), ``currency`` is an
     ISO 4217 code and the amount is written as CLDR says for the locale, exactly as
-    ``babel.numbers.format_currency`` does: ``"1.234,56\\xa0€"`` in ``de``,
-    ``"€1,234.56"`` in ``en``, ``"CHF\\xa01’234.56"`` in ``de_CH`` (CLDR's no-break
-    spaces are kept). Without a currency, the locale's number symbols are used.
+    ``babel.numbers.format_currency`` does (CLDR 49: ``"1.234,56\\xa0€"`` in ``de``,
+    ``"€1,234.56"`` in ``en``; CLDR's no-break spaces are kept), but for one case where
+    Babel contradicts CLDR: an apostrophe group sign (``de_CH`` in CLDR 49) groups
+    every thousand, ``"CHF\\xa01'234'567.89"`` (see :mod:`ccmcore.locales`). Without a
+    currency, the locale's number symbols are used.
 
     Args:
         decimals: places after the decimal separator, 0..18. Default: 2, or the

@@ -10,17 +10,35 @@ Locale ids are Babel/CLDR ids: ``"en"``, ``"de"``, ``"fr_CH"``; BCP 47 spellings
 any case are accepted too (``"de-CH"``, ``"EN"``, ``"en-gb"``). :func:`canonical`
 normalises them (``"de-CH"`` → ``"de_CH"``).
 
+The data is whatever CLDR release the installed Babel ships: ccmcore holds no locale data
+of its own, so a Babel upgrade changes ccmcore's output exactly where CLDR changed.
+
 Babel renders numbers in Latin digits (its default numbering system) and so does ccmcore.
 Where Babel and CLDR proper differ (Babel writes the pattern's ``-`` as an ASCII hyphen,
 even where CLDR's minus sign is U+2212, and does not apply CLDR's currency spacing),
 ccmcore follows Babel, so that its output matches ``babel.numbers.format_currency``.
 
-Example::
+One exception, where Babel contradicts its own CLDR data: **a group sign that is an
+apostrophe**. A CLDR release after 47 (Babel 2.18 ships 47, Babel 2.19 ships 49) changed the Swiss and Liechtenstein locales (``de_CH``, ``de_LI``,
+``gsw``, ``fr_CH``, ``it_CH``, ``en_CH`` and their relatives) from ``’`` (U+2019) to
+``'`` (U+0027). Babel's ``NumberPattern.apply`` removes the pattern's quoting (``'x'`` →
+``x``) from the whole formatted string, digits included, after it has grouped them, so
+every second apostrophe group sign is taken for a quote: Babel 2.19 (CLDR 49) writes
+``format_currency(64586186.28, "EUR", locale="de_CH")`` as ``"EUR 64586186.28"``
+and ``1234567890`` as ``"1234567'890"``: wrong grouping that reads as another number.
+ccmcore follows CLDR here: the pattern's quoting is removed from the affixes only, and
+the digits are grouped with the locale's group sign as the pattern says
+(``"EUR 64'586'186.28"``). Everywhere else ccmcore equals Babel.
 
-    from ccmcore import locales
-    locales.canonical("de-ch")                        # "de_CH"
-    locales.currency_style("de", "EUR").pos_suffix    # "\\xa0€"
-    locales.date_pattern("de", "long")                # "d. MMMM y"
+Example (CLDR data that has not changed in many releases):
+
+>>> from ccmcore import locales
+>>> locales.canonical("de-ch")
+'de_CH'
+>>> locales.currency_style("de", "EUR").pos_suffix
+'\\xa0€'
+>>> locales.date_pattern("de", "long")
+'d. MMMM y'
 """
 
 from __future__ import annotations
