@@ -18,6 +18,7 @@ from fontTools.pens.ttGlyphPen import TTGlyphPen
 from fontTools.ttLib import TTFont
 
 from ccmcore import display as D
+from ccmcore.errors import EmptyJobError
 from ccmcore.fonts import Font, default_family
 from ccmcore.pdf import PdfWriter
 from ccmcore.pdf.fonts import pdf_widths, to_unicode_cmap, width_array
@@ -521,10 +522,15 @@ def test_failed_job_leaves_no_complete_looking_file(noto, tmp_path):
     assert page_texts(path.read_bytes())[0].strip() == "done"
 
 
-def test_empty_job_is_a_valid_file():
-    data = write_pdf()
-    pdf = open_pdf(data)
-    assert len(pdf.pages) == 0
+def test_no_pages_makes_no_file(tmp_path):
+    # a PDF without pages is invalid (qpdf: "file does not contain any pages"; PDFium cannot open it)
+    with pytest.raises(EmptyJobError, match="no page"):
+        write_pdf()
+    path = tmp_path / "none.pdf"
+    with pytest.raises(EmptyJobError):
+        with PdfWriter(path):
+            pass
+    assert not path.exists()
 
 
 def test_large_batch_is_written_in_chunks_with_right_offsets(noto):

@@ -12,6 +12,7 @@ import pytest
 from PIL import Image as PILImage
 
 from ccmcore import display as D
+from ccmcore.errors import EmptyJobError
 from ccmcore.fonts import default_family
 from ccmcore.images import Image, ImageError
 from ccmcore.pdf import PdfWriter
@@ -411,8 +412,9 @@ def test_overlay_containing_itself_is_an_error(noto):
     w = PdfWriter(out)
     with pytest.raises(ValueError, match="contains itself"):
         w.write(one_page([Place(ov, 0, 0)]))
-    w.close()  # nothing half-written: the file is still a valid (empty) PDF
-    assert len(open_pdf(out.getvalue()).pages) == 0
+    with pytest.raises(EmptyJobError):
+        w.close()  # nothing half-written: no page was written, so no PDF is finished
+    assert b"%%EOF" not in out.getvalue()
 
 
 def test_overlay_unused_font_glyphs_are_subset_job_wide(noto):

@@ -8,7 +8,7 @@ compiled layout kernel, and print files out::
 """
 
 from .display import DisplayList
-from .errors import BindingError, CcmError, DataError, FontError, SourceError, TemplateError
+from .errors import BindingError, CcmError, DataError, EmptyJobError, FontError, SourceError, TemplateError
 from .fonts import Font, FontFamily, default_family
 from .formats import date, money, number, text
 from .job import JobReport, compose, layout
@@ -24,7 +24,7 @@ from .units import A4, LETTER, cm, inch, mm, pt
 __version__ = "0.1.0"
 
 __all__ = [
-    "A4", "LETTER", "Barcode", "BindingError", "Image", "ImageError", "Message", "Overlay", "Picture", "Slot", "Span", "CcmError", "Column", "DataError", "DisplayList", "Document", "Font",
+    "A4", "LETTER", "Barcode", "BindingError", "Image", "ImageError", "Message", "Overlay", "Picture", "Slot", "Span", "CcmError", "Column", "DataError", "DisplayList", "Document", "EmptyJobError", "Font",
     "FontError", "FontFamily", "Frame", "JobReport", "Line", "PageTemplate", "Paragraph", "Rect", "Rule",
     "SourceError", "Spacer", "Style", "Table", "TemplateError", "Text", "When", "cm", "col", "compose",
     "date", "default_family", "inch", "layout", "lit", "mm", "money", "number", "open_source", "pt", "text",

@@ -7,6 +7,8 @@
 TEMPLATE is a Python file defining a :class:`ccmcore.Document` (the attribute ``document``,
 or the only Document in the file) or ``package.module:attribute``. DATA is a Parquet, Arrow
 IPC or CSV file. Errors in the template or data print one line and exit with status 2.
+A job with no document to write (no records, or every record rejected) writes no print
+file, lists the rejections, and exits with status 3.
 """
 
 from __future__ import annotations
@@ -18,10 +20,13 @@ import sys
 import time
 from pathlib import Path
 
-from .errors import CcmError
+from .errors import CcmError, EmptyJobError
 from .template import Document
 
-__all__ = ["main", "load_document"]
+__all__ = ["main", "load_document", "EXIT_NO_DOCUMENTS"]
+
+#: Exit status of ``ccm compose`` when there is no document to write (no file is written).
+EXIT_NO_DOCUMENTS = 3
 
 
 def load_document(spec: str) -> Document:
@@ -103,19 +108,29 @@ def _compose(args) -> int:
         afp = AfpOptions(duplex=args.duplex, form_definition=args.form_definition)
     elif args.duplex or args.form_definition:
         raise CcmError("--duplex and --form-definition apply to --format afp")
+    empty = None
     try:
         report = compose(doc, args.data, args.output, format=args.format, batch_size=args.batch_size,
                          progress=progress, afp=afp)
+    except EmptyJobError as exc:
+        report, empty = exc.report, exc
     finally:
         progress.done()
-    if args.report:
-        report.write_json(args.report)
+    _tell_rejections(report, args.report)
+    if empty is not None:
+        print(f"ccm: {empty}", file=sys.stderr)
+        return EXIT_NO_DOCUMENTS
+    print(report.summary())
+    return 0
+
+
+def _tell_rejections(report, json_path: str | None) -> None:
+    if json_path:
+        report.write_json(json_path)
     for r in report.rejected[:20]:
         print(f"rejected: {r}", file=sys.stderr)
     if len(report.rejected) > 20:
         print(f"rejected: ... {len(report.rejected) - 20} more (see --report)", file=sys.stderr)
-    print(report.summary())
-    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["CcmError", "TemplateError", "BindingError", "DataError", "FontError", "SourceError"]
+__all__ = ["CcmError", "TemplateError", "BindingError", "DataError", "FontError", "SourceError", "EmptyJobError"]
 
 
 class CcmError(Exception):
@@ -42,3 +42,21 @@ class FontError(CcmError, ValueError):
 
 class SourceError(CcmError, ValueError):
     """The data source cannot be opened or is not Arrow-compatible."""
+
+
+class EmptyJobError(CcmError, ValueError):
+    """There is no document to write: the data has no records, or every record was rejected.
+
+    A print file with no pages is one that readers and print servers reject (PDF needs a
+    page), so none is written: not at the output path, not under a temporary name. An
+    existing file at the output path is left as it was.
+
+    Attributes:
+        report: the job's :class:`~ccmcore.job.JobReport` (records read, every rejection
+            with its field and reason) when raised by :func:`~ccmcore.compose`; None when
+            raised by a writer's ``close()``.
+    """
+
+    def __init__(self, message: str, report=None):
+        super().__init__(message)
+        self.report = report

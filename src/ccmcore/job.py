@@ -7,6 +7,11 @@ The template is checked against the data's schema before the output file is crea
 output is written under a temporary name and renamed only when complete, so an interrupted
 job never leaves a file that looks finished. Every input record ends up either rendered or
 listed in ``report.rejected`` with its record number, field and reason.
+
+A job with no document to write (no records, or every record rejected) writes no print
+file at all: a PDF or AFP file without pages is one readers and print servers refuse.
+:func:`compose` raises :class:`~ccmcore.errors.EmptyJobError` carrying the report (with
+the rejections), and ``ccm compose`` says so in one line and exits with status 3.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from typing import Callable
 
 from .barcode_layout import JobSheets, add_barcodes
 from .display import DisplayList, rebuild
-from .errors import CcmError
+from .errors import CcmError, EmptyJobError
 from .program import W_OVERLONG_WORD, W_ROW_SPLIT, Program, Rejection
 from .sources import open_source
 from .template import Document
@@ -110,6 +115,13 @@ def _warning_text(code: int, detail: int) -> str:
     return f"layout warning {code} ({detail})"
 
 
+def _nothing_to_write(report: JobReport) -> str:
+    if report.records == 0:
+        return "no documents to write: the data has no records; no print file was written"
+    return (f"no documents to write: all {report.records:,} records were rejected; "
+            "no print file was written")
+
+
 def _writer(format: str, fh, *, title, afp):
     """The device backend for a format (imported on demand: a PDF job never loads AFP code)."""
     if format == "afp":
@@ -184,6 +196,8 @@ def compose(
 
     Raises:
         BindingError: the template does not fit the data (nothing is written).
+        EmptyJobError: no document to write, because the data has no records or every record
+            was rejected (nothing is written; ``error.report`` lists the rejections).
         SourceError: the data cannot be read.
         ValueError: an unknown format.
     """
@@ -220,6 +234,8 @@ def compose(
                     report.warnings.append(Warning_(record0 + doc, program.labels[element], _warning_text(code, detail)))
                 if progress is not None:
                     progress(report.records, report.pages, total)
+            if report.documents == 0:
+                raise EmptyJobError(_nothing_to_write(report), report)
             writer.close()
         os.replace(tmp, out)
     except BaseException:

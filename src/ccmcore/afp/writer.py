@@ -65,7 +65,7 @@ from ..display import FONT as _FONT, KIND as _KIND
 from ..display import X as _X, Y as _Y, W as _W, H as _H
 from ..display import HEIGHT as _HEIGHT, I0 as _I0, IN as _IN, TEMPLATE as _TEMPLATE, WIDTH as _WIDTH
 from ..display import DOC as _DOC, GLYPHS as _GLYPHS, P0 as _P0, PN as _PN, RECORD as _RECORD
-from ..errors import CcmError
+from ..errors import CcmError, EmptyJobError
 from ..images import Image
 from . import overlays as OV
 from . import sf as S
@@ -757,6 +757,7 @@ class AfpWriter:
         Creates (or writes to) the output only now. Calling close() again does nothing.
 
         Raises:
+            EmptyJobError: no page was written (nothing is written).
             FontError: a font cannot be subset.
             ValueError: an earlier write() failed part-way (nothing is written).
         """
@@ -766,6 +767,9 @@ class AfpWriter:
         try:
             if self._broken:
                 raise ValueError("an earlier write() failed part-way; the AFP file was not written")
+            if not self._pages:
+                # consistent with PDF: a print file without a page is never made
+                raise EmptyJobError("no page was written: no AFP file was made")
             self._flush()
             head = [S.sf(S.BRG, S.name8("CCMRES"))]
             oids: dict[int, bytes] = {}

@@ -27,6 +27,7 @@ from ..display import IMAGE, OVERLAY, DisplayList, Overlay
 from ..display import FONT as _FONT, KIND as _KIND
 from ..display import HEIGHT as _HEIGHT, I0 as _I0, IN as _IN, WIDTH as _WIDTH
 from ..display import P0 as _P0, PN as _PN
+from ..errors import EmptyJobError
 from ..images import Image
 from ._content import ContentBuilder
 from .fonts import font_objects, pdf_widths
@@ -86,8 +87,10 @@ class PdfWriter:
     ):
         if compress_level is not None and compress_level not in (0, 1, 2, 3):
             raise ValueError(f"compress_level must be 0-3 or None, not {compress_level!r}")
+        self._path: str | None = None
         if isinstance(fileobj, (str, os.PathLike)):
-            self._f = open(fileobj, "wb")
+            self._path = os.fspath(fileobj)
+            self._f = open(self._path, "wb")
             self._owns_file = True
         else:
             self._f = fileobj
@@ -388,6 +391,8 @@ class PdfWriter:
         Closes the file if the writer opened it. Calling close() again does nothing.
 
         Raises:
+            EmptyJobError: no page was written (a file the writer opened is removed; a file
+                object holds only the unfinished header).
             FontError: a font cannot be subset (the file is left without trailer).
             ValueError: an earlier write() failed part-way (the file is left unfinished).
         """
@@ -398,6 +403,12 @@ class PdfWriter:
             if self._owns_file:
                 self._f.close()
             raise ValueError("an earlier write() failed part-way; the PDF was left unfinished")
+        if not self._page_objs:
+            # a PDF without pages is invalid (readers refuse it): make none rather than finish one
+            if self._owns_file:
+                self._f.close()
+                os.unlink(self._path)
+            raise EmptyJobError("no page was written, and a PDF needs one: no file was made")
         compress = None if self._level is None else self._compress
 
         # fonts: only those some page drew glyphs with
