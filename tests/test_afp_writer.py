@@ -608,9 +608,11 @@ def test_invoice_job_validates(tmp_path):
 
 def test_golden_inspect_dump_of_a_small_document(golden, tmp_path):
     """A two-document job with printer-resident coded fonts (no embedded font bytes, so the
-    dump does not depend on the HarfBuzz version): every structured field, triplet and
-    PTOCA control as `ccm afp inspect` prints it."""
+    dump does not depend on the HarfBuzz version) laid out with a font built here (so no
+    font package's release changes it): every structured field, triplet and PTOCA control
+    as `ccm afp inspect` prints it."""
     import pyarrow as pa
+    from font_helpers import fixed_family
 
     from ccmcore import Document, Frame, Line, PageTemplate, Paragraph, Rect, Style, Text, compose, mm
     from ccmcore.afp import AfpOptions, CodedFont
@@ -623,9 +625,9 @@ def test_golden_inspect_dump_of_a_small_document(golden, tmp_path):
                        size=(mm(160), mm(120)), medium_map="LETTER")
     doc = Document(flow=[Paragraph("Dear {name},", Style(size=10)),
                          Paragraph("Your AVATAR order is ready.", Style(size=10, bold=True))],
-                   first=tpl, tags={"Name": "{name}"})
+                   first=tpl, tags={"Name": "{name}"}, family=fixed_family())
     coded = {f: CodedFont(character_set="C0H200B0", code_page="T1V10500")
-             for f in ("NotoSans-Regular", "NotoSans-Bold")}
+             for f in ("CcmFixed-Regular", "CcmFixed-Bold")}
     out = tmp_path / "small.afp"
     compose(doc, pa.table({"name": ["Chloé", "Zoë"]}), out, format="afp",
             afp=AfpOptions(duplex=True, form_definition="F1SMALL", coded_fonts=coded))

@@ -12,19 +12,17 @@ import pikepdf
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 import pytest
-from fontTools.fontBuilder import FontBuilder
-from fontTools.pens.t2CharStringPen import T2CharStringPen
-from fontTools.pens.ttGlyphPen import TTGlyphPen
 from fontTools.ttLib import TTFont
 
 from ccmcore import display as D
 from ccmcore.errors import EmptyJobError
-from ccmcore.fonts import Font, default_family
+from ccmcore.fonts import default_family
 from ccmcore.pdf import PdfWriter
 from ccmcore.pdf.fonts import pdf_widths, to_unicode_cmap, width_array
 from ccmcore.units import A4, LETTER, pt
 
 from dl_helpers import Rect, Rule, Text, build, one_page, shaped_advances
+from font_helpers import make_font
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -38,57 +36,6 @@ def noto():
 @pytest.fixture(scope="module")
 def noto_bold():
     return default_family().bold
-
-
-def make_font(upem: int = 2048, cff: bool = False, ps_name: str = "CcmTest-Regular") -> Font:
-    """A small font built here: letters and space, boxes as outlines, odd advances.
-
-    Advances are chosen so that scaling to 1/1000 em rounds (upem 2048), which tests that
-    TJ adjustments make up for the rounded /W widths.
-    """
-    chars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ "
-    names = [".notdef"] + ["space" if c == " " else f"g{ord(c):04X}" for c in chars]
-    adv = {".notdef": upem // 2}
-    for k, name in enumerate(names[1:]):
-        adv[name] = int(upem * 0.45) + 37 * k + 3  # 3 + 37k: rarely a whole 1/1000 em
-    fb = FontBuilder(upem, isTTF=not cff)
-    fb.setupGlyphOrder(names)
-    fb.setupCharacterMap({ord(c): n for c, n in zip(chars, names[1:])})
-
-    def box(pen, width):
-        if width <= 0:
-            return
-        pen.moveTo((upem // 20, 0))
-        pen.lineTo((upem // 20, upem * 7 // 10))
-        pen.lineTo((width - upem // 20, upem * 7 // 10))
-        pen.lineTo((width - upem // 20, 0))
-        pen.closePath()
-
-    if cff:
-        strings = {}
-        for n in names:
-            pen = T2CharStringPen(adv[n], None)
-            if n != "space":
-                box(pen, adv[n])
-            strings[n] = pen.getCharString()
-        fb.setupCFF(ps_name, {"FullName": ps_name}, strings, {})
-    else:
-        glyphs = {}
-        for n in names:
-            pen = TTGlyphPen(None)
-            if n != "space":
-                box(pen, adv[n])
-            glyphs[n] = pen.glyph()
-        fb.setupGlyf(glyphs)
-    fb.setupHorizontalMetrics({n: (adv[n], upem // 20) for n in names})
-    fb.setupHorizontalHeader(ascent=upem * 8 // 10, descent=-upem // 5)
-    fb.setupNameTable({"familyName": "CcmTest", "styleName": "Regular", "psName": ps_name})
-    fb.setupOS2(sTypoAscender=upem * 8 // 10, sTypoDescender=-upem // 5, usWinAscent=upem * 8 // 10,
-                usWinDescent=upem // 5, sCapHeight=upem * 7 // 10)
-    fb.setupPost()
-    buf = io.BytesIO()
-    fb.save(buf)
-    return Font(buf.getvalue(), source="test-built")
 
 
 def write_pdf(*dls, **kw) -> bytes:
