@@ -35,10 +35,9 @@ def make_overlay(name: str, w: int, h: int, items) -> D.Overlay:
 
 def write(dls, **options) -> tuple[bytes, AfpWriter]:
     buf = io.BytesIO()
-    w = AfpWriter(buf, options=AfpOptions(**options))
-    for dl in dls:
-        w.write(dl)
-    w.close()
+    with AfpWriter(buf, options=AfpOptions(**options)) as w:
+        for dl in dls:
+            w.write(dl)
     return buf.getvalue(), w
 
 

@@ -122,10 +122,9 @@ def noto_bold():
 
 def write(dl_or_dls, **options) -> tuple[bytes, AfpWriter]:
     buf = io.BytesIO()
-    w = AfpWriter(buf, options=AfpOptions(**options))
-    for dl in dl_or_dls if isinstance(dl_or_dls, list) else [dl_or_dls]:
-        w.write(dl)
-    w.close()
+    with AfpWriter(buf, options=AfpOptions(**options)) as w:
+        for dl in dl_or_dls if isinstance(dl_or_dls, list) else [dl_or_dls]:
+            w.write(dl)
     return buf.getvalue(), w
 
 

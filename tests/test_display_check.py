@@ -124,7 +124,7 @@ def test_both_writers_reject_what_check_rejects(noto, logo):
     dl = sample(noto, logo)
     dl.pages[0, D.WIDTH] = 0
     for writer in (PdfWriter(io.BytesIO()), AfpWriter(io.BytesIO())):
-        with pytest.raises(ValueError, match="positive WIDTH and HEIGHT"):
+        with pytest.raises(ValueError, match="positive WIDTH and HEIGHT"), writer:
             writer.write(dl)
 
 
@@ -133,12 +133,12 @@ def test_overlay_content_is_checked_with_its_name(noto, logo):
     ov.content.items[0, D.G0] = -3
     dl = one_page([Place(ov, 0, 0)])
     for writer in (PdfWriter(io.BytesIO()), AfpWriter(io.BytesIO())):
-        with pytest.raises(ValueError, match="overlay 'BAD': a GLYPHS item's glyph slice"):
+        with pytest.raises(ValueError, match="overlay 'BAD': a GLYPHS item's glyph slice"), writer:
             writer.write(dl)
     ov.content.items[0, D.G0] = 0
     ov.content.items[0, D.FONT] = 2
     for writer in (PdfWriter(io.BytesIO()), AfpWriter(io.BytesIO())):
-        with pytest.raises(ValueError, match="overlay 'BAD': a GLYPHS item uses font index 2"):
+        with pytest.raises(ValueError, match="overlay 'BAD': a GLYPHS item uses font index 2"), writer:
             writer.write(dl)
 
 
@@ -250,5 +250,5 @@ def test_tag_values_are_encoded_like_the_codec(noto, values):
 def test_too_long_tag_value_names_the_first_record_that_has_one(noto):
     dl = build([[[Text("a", 0, pt(10), noto, pt(10))]]] * 4, records=[10, 11, 12, 13])
     dl.tags = {"A": ["ok", "ok", "x" * 251, "ok"], "B": ["ok", "\u0100" * 126, "ok", "y" * 300]}
-    with pytest.raises(ValueError, match=r"record 11: tag 'B' value of 126 characters"):
-        AfpWriter(io.BytesIO()).write(dl)
+    with pytest.raises(ValueError, match=r"record 11: tag 'B' value of 126 characters"), AfpWriter(io.BytesIO()) as w:
+        w.write(dl)

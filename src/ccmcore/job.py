@@ -212,8 +212,7 @@ def compose(
     total = getattr(source, "num_rows", None)
 
     try:
-        with open(tmp, "wb") as fh:
-            writer = _writer(format, fh, title=title, afp=afp)
+        with open(tmp, "wb") as fh, _writer(format, fh, title=title, afp=afp) as writer:
             for dl, bound, nrows in _batches(program, source):
                 if format == "afp":
                     # a character a printer-resident coded font cannot show rejects its record
@@ -236,7 +235,6 @@ def compose(
                     progress(report.records, report.pages, total)
             if report.documents == 0:
                 raise EmptyJobError(_nothing_to_write(report), report)
-            writer.close()
         os.replace(tmp, out)
     except BaseException:
         try:

@@ -851,10 +851,14 @@ class AfpWriter:
         if exc_type is None:
             self.close()
         else:
-            self._closed = True
-            self._spool.close()
-            if self._res_spool is not None:
-                self._res_spool.close()
+            self.abort()
+
+    def abort(self) -> None:
+        """Give up: write nothing and release the spool files. Calling it again does nothing."""
+        self._closed = True
+        self._spool.close()
+        if self._res_spool is not None:
+            self._res_spool.close()
 
 
 # ---------------------------------------------------------------------- helpers

@@ -500,10 +500,17 @@ class PdfWriter:
         if exc_type is None:
             self.close()
         else:
-            # leave the file unfinished (no xref, no trailer) so it cannot pass as complete
-            self._closed = True
-            if self._owns_file:
-                self._f.close()
+            self.abort()
+
+    def abort(self) -> None:
+        """Give up: leave the file unfinished (no cross-reference table, no trailer), so it
+        cannot pass as complete, and close it if the writer opened it. Calling it again
+        does nothing."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._owns_file:
+            self._f.close()
 
 
 def _num(mpt: int) -> bytes:
