@@ -42,6 +42,8 @@ def load_document(spec: str) -> Document:
             raise CcmError(f"template file {target} does not exist")
         mod_name = f"_ccm_template_{abs(hash(str(path.resolve())))}"
         module_spec = importlib.util.spec_from_file_location(mod_name, path)
+        if module_spec is None or module_spec.loader is None:  # no loader for the file's suffix
+            raise CcmError(f"template file {target} is not a Python (.py) file")
         module = importlib.util.module_from_spec(module_spec)
         sys.modules[mod_name] = module
         try:
