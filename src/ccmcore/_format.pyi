@@ -1,15 +1,20 @@
 """Internal: type stub of the compiled formatting kernels (see ccmcore/_format.pyx)."""
 
-from typing import Any
-
+import numpy as np
 import pyarrow as pa
+from numpy.typing import NDArray
+from typing_extensions import Buffer, Self, disjoint_base
 
-_Bytes = Any  # any buffer-protocol object: pa.Buffer, bytes, memoryview
-_Int32Array = Any  # a C-contiguous int32 buffer (numpy array, array.array('i'))
+__all__ = ["NumberKernel", "DateKernel", "small_codes", "interleave"]
 
+# The value, offset and validity arguments are Arrow buffers (pa.Buffer), or any other
+# C-contiguous buffer-protocol object of bytes (bytes, memoryview, numpy array).
+# The kernels initialise in __cinit__: the constructor signature is that of __new__.
+
+@disjoint_base
 class NumberKernel:
-    def __init__(
-        self,
+    def __new__(
+        cls,
         decimals: int,
         group: bytes,
         decimal: bytes,
@@ -19,47 +24,53 @@ class NumberKernel:
         neg_suffix: bytes,
         primary: int = 3,
         secondary: int = 3,
-    ) -> None: ...
+    ) -> Self: ...
     def format_int(
         self,
-        values: _Bytes,
+        values: Buffer,
         offset: int,
         length: int,
         width: int,
         signed: bool,
-        validity: _Bytes | None,
+        validity: Buffer | None,
         scale: int,
     ) -> tuple[pa.Buffer, pa.Buffer]: ...
     def format_float(
-        self, values: _Bytes, offset: int, length: int, validity: _Bytes | None, exponent: int
+        self, values: Buffer, offset: int, length: int, validity: Buffer | None, exponent: int
     ) -> tuple[pa.Buffer, pa.Buffer]: ...
     def format_decimal128(
-        self, values: _Bytes, offset: int, length: int, validity: _Bytes | None, scale: int
+        self, values: Buffer, offset: int, length: int, validity: Buffer | None, scale: int
     ) -> tuple[pa.Buffer, pa.Buffer]: ...
 
+@disjoint_base
 class DateKernel:
-    def __init__(
-        self, ops: _Int32Array, literals: bytes, names: bytes, name_offsets: _Int32Array, max_len: int
-    ) -> None: ...
+    def __new__(
+        cls,
+        ops: NDArray[np.int32],  # (op, a, b) triplets
+        literals: bytes,
+        names: bytes,
+        name_offsets: NDArray[np.int32],
+        max_len: int,
+    ) -> Self: ...
     def format(
         self,
-        values: _Bytes,
+        values: Buffer,
         offset: int,
         length: int,
         days32: bool,
         ticks_per_second: int,
-        validity: _Bytes | None,
+        validity: Buffer | None,
     ) -> tuple[pa.Buffer, pa.Buffer]: ...
 
 def small_codes(
-    offsets: _Bytes,
-    data: _Bytes | None,
+    offsets: Buffer,
+    data: Buffer | None,
     offset: int,
     length: int,
-    validity: _Bytes | None,
-    codes: Any,
+    validity: Buffer | None,
+    codes: NDArray[np.int32],  # written to
 ) -> list[bytes] | None: ...
-
 def interleave(
-    group: Any, pieces: list[tuple[pa.Buffer | None, pa.Buffer, pa.Buffer | None]]
-) -> tuple[pa.Buffer | None, pa.Buffer, pa.Buffer, int]: ...
+    group: NDArray[np.int32],
+    pieces: list[tuple[Buffer | None, Buffer, Buffer | None]],  # (validity, offsets, data) per group
+) -> tuple[pa.Buffer | None, pa.Buffer, pa.Buffer, int]: ...  # (validity, offsets, data, null count)

@@ -22,6 +22,8 @@ from ccmcore._display cimport (
     K_GLYPHS as GLYPHS, K_RULE as RULE, K_RECT as RECT, K_IMAGE as IMAGE, K_OVERLAY as OVERLAY,
 )
 
+__all__ = ["scan", "Kernel"]
+
 cdef enum:
     MAX_SLOTS = 512
     PAIR_COMPLEX = -32768

@@ -50,6 +50,8 @@ cimport cython
 # item kinds and columns (K_*, C_*, ITEM_FIELDS), check_bind, rdiv, clamp, grow
 from ccmcore._display cimport *
 
+__all__ = ["PtxBuilder"]
+
 cdef enum:
     MAXD = 32752          # data bytes per PTX
     CHAIN_SOFT = 12000    # close a chain and start another beyond this many bytes

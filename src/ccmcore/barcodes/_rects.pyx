@@ -13,6 +13,8 @@ from libcpp.vector cimport vector
 
 import numpy as np
 
+__all__ = ["runs_to_rects"]
+
 
 def runs_to_rects(const uint8_t[:, ::1] m):
     """(n, 4) int32 rectangles (x, y, w, h) in module units covering the dark cells of m."""

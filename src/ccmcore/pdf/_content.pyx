@@ -24,6 +24,8 @@ from cpython.bytes cimport PyBytes_FromStringAndSize
 # item kinds and columns (K_*, C_*, ITEM_FIELDS), check_bind, rdiv, grow
 from ccmcore._display cimport *
 
+__all__ = ["ContentBuilder"]
+
 ctypedef unsigned long long uint64_t_
 
 cdef char HEX2[512]
