@@ -97,7 +97,7 @@ def levels(text: str, base: int | None = None) -> list[int]:
                 j += 1
             before = strong(types[i - 1]) if i > 0 else sos
             after = strong(types[j]) if j < n else sos
-            fill = before if before == after else sos
+            fill = before if before is not None and before == after else sos
             for k in range(i, j):
                 types[k] = fill
             i = j

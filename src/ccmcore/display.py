@@ -308,8 +308,8 @@ def rebuild(dl: DisplayList, per_page: list | None, bad_docs: set) -> DisplayLis
     """dl with extra items appended to pages (per_page[p]: arrays of item rows, or None)
     and the documents in bad_docs (rows of dl.docs) left out."""
     pieces = []
-    pages = []
-    docs = []
+    pages: list[np.ndarray] = []
+    docs: list[list[int]] = []
     doc_map: dict[int, int] = {}
     cursor = 0
     for p in range(dl.page_count):

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+
 __all__ = ["CcmError", "TemplateError", "BindingError", "DataError", "FontError", "SourceError", "EmptyJobError"]
 
 
@@ -29,6 +34,8 @@ class BindingError(CcmError, ValueError):
 
 class DataError(CcmError, ValueError):
     """A record's data cannot be rendered (reported per record in the job report)."""
+
+    records: np.ndarray  # set when the error concerns several rows: all of them (record: the first)
 
     def __init__(self, message: str, record: int = -1, field: str = ""):
         super().__init__(message)

@@ -181,8 +181,8 @@ class Font:
             return self.glyph_text[gid]
         if self._rev_cmap is None:
             rev: dict[int, int] = {}
-            for cp, g in sorted(self.cmap.items()):
-                rev.setdefault(g, cp)
+            for c, g in sorted(self.cmap.items()):
+                rev.setdefault(g, c)
             self._rev_cmap = rev
         cp = self._rev_cmap.get(gid)
         return None if cp is None else chr(cp)

@@ -179,6 +179,7 @@ class Format:
     locale: str | None = None
     locale_column: str | None = None
     _localized = False  # formats whose output depends on a locale
+    _kernels: dict  # canonical locale id (None: no locale) -> kernel, set by formats that have kernels
 
     def accepts(self, dtype: pa.DataType) -> bool:
         """Whether columns of ``dtype`` can be formatted (dictionary types: by value type)."""
@@ -403,6 +404,7 @@ class NumberFormat(Format):
             if self.negative in ("-", "accounting"):
                 np_, ns = st.neg_prefix, st.neg_suffix
             else:
+                assert self._neg_parts is not None  # None only for negative="accounting"
                 before, after = self._neg_parts
                 np_, ns = before + pp, ps + after
         if self.group is not None:
@@ -725,7 +727,7 @@ def _compile(pattern: str, names: DateNames):
     max_len = 0
     table = [n.encode("utf-8") for n in names._table()]
     i = 0
-    literal = []
+    literal: list[str] = []
 
     def flush():
         nonlocal max_len
@@ -819,8 +821,8 @@ def _compile_cldr(pattern: str, locale: str):
             continue
         ch, n = value
         if ch in _CLDR_NUMBERS and n <= 2:
-            field, width = _CLDR_NUMBERS[ch]
-            num(field, 1 if n == 1 else 0, width)
+            field, digits = _CLDR_NUMBERS[ch]
+            num(field, 1 if n == 1 else 0, digits)
         elif ch in "ML" and n <= 5:
             width = _WIDTHS[n]
             context = "format" if ch == "M" else "stand-alone"
@@ -873,8 +875,8 @@ class DateFormat(Format):
         if isinstance(names, str):
             if names in DATE_NAMES:
                 names = DATE_NAMES[names]
-            elif _locales.canonical(names) is not None:
-                names = _names_of(_locales.canonical(names))
+            elif (canonical := _locales.canonical(names)) is not None:
+                names = _names_of(canonical)
             else:
                 raise TemplateError(f"no date names for locale {names!r} (known: {sorted(DATE_NAMES)} "
                                     "and the CLDR locales)")
@@ -892,9 +894,13 @@ class DateFormat(Format):
 
     def _make_kernel(self, locale: str | None):
         if self.cldr:
+            assert locale is not None  # a CLDR pattern always has a locale (see __init__)
             compiled = _compile_cldr(_locales.date_pattern(locale, self.pattern), locale)
         else:
-            names = self.names if self.names is not None else _names_of(locale)
+            names = self.names
+            if names is None:  # the locale's names: formats without a locale have names
+                assert locale is not None
+                names = _names_of(locale)
             compiled = _compile(self.pattern, names)
         return _format.DateKernel(*compiled)
 

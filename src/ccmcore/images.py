@@ -95,6 +95,7 @@ class Image:
         """
         from PIL import Image as PILImage
 
+        im: PILImage.Image
         with PILImage.open(io.BytesIO(self.data)) as im:
             if im.mode in ("RGBA", "LA", "P") and "A" not in mode:
                 im = im.convert("RGBA")

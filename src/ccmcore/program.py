@@ -246,6 +246,7 @@ class Program:
         self._flow(doc.flow)
         self.flow = (flow0, len(self._els) - flow0)
         self._messages(doc)
+        assert doc.first is not None  # Document.__post_init__ gives it a default
         self.first_template = self._template(doc.first)
         self.next_template = self._template(doc.next) if doc.next is not None else self.first_template
         self.last_template = self._template(doc.last) if doc.last is not None else -1
@@ -280,7 +281,7 @@ class Program:
         self.page_parts = rows(self._parts, 2)
         self.spans = rows(self._span_rows, 2)
         self.extra_pages = np.array(extras, dtype=np.int32).reshape(-1, 2) if extras else np.full((1, 2), -1, np.int32)
-        self._static_buffers = {}
+        self._static_buffers: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # source -> (offsets, data)
         self._check_static_texts()
         self.kernel = _layout.Kernel(self, self.fonts)
 
@@ -344,7 +345,7 @@ class Program:
         parts = parse_text(text, where)
         if all(p.field is None for p in parts):
             return _Source("static", font, where, text=text)
-        spec = []
+        spec: list[tuple[str | None, str | None, fmt.Format | None]] = []
         for p in parts:
             if p.field is None:
                 spec.append((p.literal, None, None))
@@ -387,6 +388,7 @@ class Program:
                 lang = check_language(pst.hyphenate) if pst.hyphenate else None
                 spans = self._spans_of(el, pst, where, lang)
                 if spans is None:
+                    assert isinstance(el.text, str)  # not rich text (see _spans_of)
                     src, nspans = self._text_source(el.text, font, where, lang), 0
                 else:
                     src, nspans = spans
@@ -536,9 +538,11 @@ class Program:
         if w is None and h is None:
             w, h = nw, nh
         elif w is None:
+            assert h is not None
             w = round(h * img.width_px / img.height_px)
         elif h is None:
             h = round(w * img.height_px / img.width_px)
+        assert w is not None and h is not None  # each given or derived above
         if w <= 0 or h <= 0:
             raise TemplateError(f"{where}: picture size must be positive")
         return self._image_ids[img.key], w, h
@@ -569,7 +573,7 @@ class Program:
         return self._overlay_ids[id(ov)]
 
     def _barcode(self, el: Barcode, where: str) -> None:
-        parts = []
+        parts: list[tuple[str | None, str | None, fmt.Format | None, str | None]] = []
         for p in parse_text(el.text, where) if el.kind != "omr" else []:
             if p.field is None:
                 parts.append((p.literal, None, None, None))
@@ -703,7 +707,7 @@ class Program:
 
     def _item_text(self, list_column: str, text: str, struct, font: int, where: str) -> int:
         """A text over a list's item fields ("Account {account_no}"), one string per item."""
-        parts = []
+        parts: list[tuple[str | None, str | None, fmt.Format | None]] = []
         for p in parse_text(text, where):
             if p.field is None:
                 parts.append((p.literal, None, None))
@@ -770,9 +774,9 @@ class Program:
                     seen.add((d, field_name))
                     rejections.append(Rejection(record0 + d, field_name, reason_of(d)))
 
-        for c in self.doc.required:
-            nulls = np.flatnonzero(_bools(pc.is_null(batch.column(c))))
-            reject_docs(nulls, c, lambda d: "required value is null")
+        for column in self.doc.required:
+            nulls = np.flatnonzero(_bools(pc.is_null(batch.column(column))))
+            reject_docs(nulls, column, lambda d: "required value is null")
 
         lists = []
         list_items = {}

@@ -40,10 +40,10 @@ class Rule:
     def _cmp(self, fn: str, other: Any) -> "Rule":
         return _Call(fn, self, _wrap(other))
 
-    def __eq__(self, other):  # type: ignore[override]
+    def __eq__(self, other: Any) -> Rule:  # type: ignore[override]  # a Rule, not a bool
         return self._cmp("equal", other)
 
-    def __ne__(self, other):  # type: ignore[override]
+    def __ne__(self, other: Any) -> Rule:  # type: ignore[override]  # a Rule, not a bool
         return self._cmp("not_equal", other)
 
     def __lt__(self, other):

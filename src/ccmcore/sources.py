@@ -301,10 +301,10 @@ def _open_ipc(path: Path, cols, batch_size: int, head: bytes) -> Source:
             raise SourceError(f"cannot read {path} as an Arrow IPC file: {_one_line(e)}") from e
         schema = _select_schema(full, cols)
 
-        def batches():
+        def file_batches():
             return _conform((reader.get_batch(i) for i in range(reader.num_record_batches)), schema)
 
-        return Source(schema, batches, batch_size=batch_size, num_rows=num_rows, name=name,
+        return Source(schema, file_batches, batch_size=batch_size, num_rows=num_rows, name=name,
                       close=mm.close)
 
     # stream format (possibly without the continuation marker of older writers)

@@ -204,7 +204,7 @@ class Paragraph(_Element):
         indent: left indent of every line (length); a bullet needs one.
     """
 
-    text: object
+    text: str | Sequence[str | Span]
     style: Style | None = None
     name: str | None = None
     markup: bool = False

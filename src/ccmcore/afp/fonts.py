@@ -189,17 +189,19 @@ class CodedFont:
             ValueError: the codec is not a single-byte code page.
         """
         if self._table is None:
+            codec = self.encoding
+            assert codec is not None  # set by __post_init__
             t = np.full(0x10000, 0xFFFF, dtype=np.uint16)
             for b in range(256):
                 try:
-                    ch = bytes((b,)).decode(self.encoding)
+                    ch = bytes((b,)).decode(codec)
                 except UnicodeDecodeError:
                     continue
                 if len(ch) != 1:
                     raise ValueError(f"codec {self.encoding!r} is not a single-byte code page")
                 cp = ord(ch)
                 # keep the first byte for a character (a code page may map it twice)
-                if cp <= 0xFFFF and t[cp] == 0xFFFF and ch.encode(self.encoding, "strict") == bytes((b,)):
+                if cp <= 0xFFFF and t[cp] == 0xFFFF and ch.encode(codec, "strict") == bytes((b,)):
                     t[cp] = b
             self._table = t
         return self._table

@@ -199,6 +199,7 @@ def _fields(info: IocaImage, image: Image, jpeg: JpegHeader | None, samples) -> 
     head = bytearray(b"\x70\x00\x91\x01\xff")
     head += b"\x94\x09\x00" + _u2(info.xres) + _u2(info.yres) + _u2(w) + _u2(h)
     if info.encoding == "jpeg":
+        assert jpeg is not None  # the "jpeg" encoding is chosen only with the header read
         head += b"\x95\x02\x83\x01"  # JPEG, RIDIC
         comps = jpeg.components
         head += bytes((0x96, 1, 24 if comps == 3 else 8))

@@ -57,6 +57,7 @@ import struct
 import tempfile
 from array import array
 from dataclasses import dataclass
+from typing import IO
 
 import numpy as np
 
@@ -165,6 +166,8 @@ class AfpWriter:
         for key, cf in (self.options.coded_fonts or {}).items():
             if not isinstance(cf, CodedFont):
                 raise ValueError(f"coded_fonts[{key!r}] must be a CodedFont, not {type(cf).__name__}")
+        self._f: IO[bytes] | None
+        spool_dir: str | None
         if isinstance(fileobj, (str, os.PathLike)):
             self._path = os.fspath(fileobj)
             self._f = None
@@ -176,7 +179,7 @@ class AfpWriter:
             spool_dir = os.path.dirname(os.path.abspath(name)) if isinstance(name, str) and os.path.exists(name) else None
         self._spool_dir = spool_dir
         self._spool = tempfile.TemporaryFile(prefix=".ccm-afp-", dir=spool_dir)
-        self._res_spool = None  # image resources, in order of first use (made on first image)
+        self._res_spool: IO[bytes] | None = None  # image resources, in order of first use (made on first image)
         self._res_size = 0
         self._parts: list[bytes] = []
         self._pending = 0
@@ -246,11 +249,12 @@ class AfpWriter:
                     entry = _Font(font, None, cf)
                 else:
                     self._n_truetype += 1
-                    entry = _Font(font, JobFont(font, self._n_truetype), None)
+                    job = JobFont(font, self._n_truetype)
+                    entry = _Font(font, job, None)
                     names = {f.job.full_name for f in self._fonts if f.job is not None}
-                    if entry.job.full_name in names:
+                    if job.full_name in names:
                         raise ValueError(f"two different fonts of the job share the full font name "
-                                         f"{entry.job.full_name!r}; AFP maps fonts by that name")
+                                         f"{job.full_name!r}; AFP maps fonts by that name")
                 self._fonts.append(entry)
                 self._oid_patches.append(array("q"))
                 self._font_slot[id(font)] = slot
@@ -275,6 +279,7 @@ class AfpWriter:
                 codetabs.append(tab)
                 widths.append(np.full(256, -1, dtype=np.int32))
             else:
+                assert f.coded is not None  # a font is inline (job) or a coded font
                 used.append(np.zeros(len(adv), dtype=np.uint8))
                 codetabs.append(f.coded.table())
                 widths.append(f.coded.width_table())
@@ -282,7 +287,10 @@ class AfpWriter:
         off = np.zeros(len(fonts), dtype=np.int64)
         if len(lens) > 1:
             off[1:] = np.cumsum(lens[:-1])
-        cat = (lambda xs, dt: np.concatenate(xs).astype(dt, copy=False) if xs else np.zeros(0, dt))
+
+        def cat(xs: list[np.ndarray], dt: type[np.generic]) -> np.ndarray:
+            return np.concatenate(xs).astype(dt, copy=False) if xs else np.zeros(0, dt)
+
         used_all = cat(used, np.uint8)
         for f, o, n in zip(fonts, off.tolist(), lens.tolist()):
             if f.job is not None:
@@ -313,6 +321,7 @@ class AfpWriter:
             if f.job is not None:
                 mdr.append(f.job.mdr_group(k, vfs))
             else:
+                assert f.coded is not None  # a font is inline (job) or a coded font
                 mcf.append(f.coded.mcf_group(k, vfs))
         sizes = b"\x00\x00" + struct.pack(">HH", 14400, 14400) + xu.to_bytes(3, "big") + yu.to_bytes(3, "big")
         parts = [_BAG]
@@ -419,6 +428,7 @@ class AfpWriter:
         image_map, overlay_map = self._use_resources(dl, items)
         font_map = self._register_fonts(dl, glyph_fonts)
         builder = self._builder
+        assert builder is not None  # made by _register_fonts
         builder.bind(items, gids, advances, text, font_map)
         special = _special_rows(items)
         try:
@@ -512,6 +522,7 @@ class AfpWriter:
                     dp = [tail[0], gname, tail[1]]
                 if tles is not None:
                     if d == tle_bad:
+                        assert tle_exc is not None  # tle_bad is -1 without an error
                         raise tle_exc
                     dp.append(tles[d])
                 w = h = 0
@@ -544,9 +555,8 @@ class AfpWriter:
                     if res is None:
                         raise self._encoding_error(builder, dl, record)
                     ptx, lids, oids = res
-                    aeg = aeg_cache.get((lids, w, h, ()))
-                    if aeg is None:
-                        aeg = self._aeg(lids, w, h)
+                    cached = aeg_cache.get((lids, w, h, ()))
+                    aeg = cached if cached is not None else self._aeg(lids, w, h)
                     if not ptx:
                         dp += (bpg, pname, aeg, epg, pname)
                         continue
@@ -580,6 +590,7 @@ class AfpWriter:
             ch = chr(cp) if cp <= 0x10FFFF else "\ufffd"
             font = dl.fonts[int(dl.items[item, _FONT])]
             cf = self._fonts[self._font_slot[id(font)]].coded
+            assert cf is not None  # only a coded font's code page lacks characters
             return AfpEncodingError(
                 f"record {record}: character {ch!r} (U+{cp:04X}) in {dl.run_text(dl.items[item])!r} is not in "
                 f"code page {cf.code_page} ({cf.encoding}) of the coded font {cf.character_set} mapped to "
@@ -636,12 +647,13 @@ class AfpWriter:
                 if tok not in ovs:
                     ovs.append(tok)
                 key = (tok, x, y)
-                chunk = self._ipo_cache.get(key)
-                if chunk is None:
-                    chunk = OV.include_page_overlay(tok, _rdiv(x), _rdiv(y))
+                ipo = self._ipo_cache.get(key)
+                if ipo is None:
+                    ipo = OV.include_page_overlay(tok, _rdiv(x), _rdiv(y))
                     if len(self._ipo_cache) > 4096:
                         self._ipo_cache.clear()
-                    self._ipo_cache[key] = chunk
+                    self._ipo_cache[key] = ipo
+                chunk = ipo
             parts.append(chunk)
             pos += len(chunk)
             a = r + 1
@@ -727,6 +739,7 @@ class AfpWriter:
                              f"overlays stored in one job need different names")
         font_map = self._register_fonts(c, glyph_fonts)
         builder = self._builder
+        assert builder is not None  # made by _register_fonts
         builder.bind(items, gids, advances, text, font_map)
         i0, n = int(pages[0, _I0]), int(pages[0, _IN])
         special = _special_rows(items)
@@ -734,10 +747,10 @@ class AfpWriter:
         res = self._objects(builder, special.tolist(), _special_values(items, special), i0, n,
                             image_map, overlay_map)
         if res is None:
-            exc = self._encoding_error(builder, c, -1)
-            msg = str(exc).replace("record -1: ", "")
-            if isinstance(exc, AfpEncodingError):
-                raise AfpEncodingError(f"overlay {ov.name!r}: {msg}", char=exc.char)
+            err = self._encoding_error(builder, c, -1)
+            msg = str(err).replace("record -1: ", "")
+            if isinstance(err, AfpEncodingError):
+                raise AfpEncodingError(f"overlay {ov.name!r}: {msg}", char=err.char)
             raise ValueError(f"overlay {ov.name!r}: {msg}")
         body, lids, oids, ovs = res
         tok = S.name8(name, "overlay name")
@@ -791,15 +804,16 @@ class AfpWriter:
             tail.append(S.sf(S.BDT, S.name8("CCMDOC") + b"\x00\x00" + S.t_ccsid(500)))
             if self.options.form_definition:
                 tail.append(S.sf(S.NOP, f"FORMDEF={self.options.form_definition}".encode("cp500")))
-            tail = b"".join(tail)
-            self.document_offset = len(prefix) + self._res_size + len(tail)
+            doc_head = b"".join(tail)
+            self.document_offset = len(prefix) + self._res_size + len(doc_head)
             out = open(self._path, "wb") if self._path is not None else self._f
+            assert out is not None  # a writer has a path or a file object
             try:
                 out.write(prefix)
                 if self._res_spool is not None:
                     self._res_spool.seek(0)
                     shutil.copyfileobj(self._res_spool, out, _FLUSH)
-                out.write(tail)
+                out.write(doc_head)
                 self._copy_spool(out, oids)
                 out.write(S.sf(S.EDT, S.name8("CCMDOC")))
                 flush = getattr(out, "flush", None)

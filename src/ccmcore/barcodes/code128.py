@@ -45,11 +45,11 @@ _STOP = 106
 _SHIFT = 98
 _FNC1 = 102
 _FNC4 = (101, 100)  # in A, in B
-_CODE = (  # _CODE[from][to]: the symbol value that latches to code set `to`
-    (None, 100, 99),
-    (101, None, 99),
-    (101, 100, None),
-)
+_CODE = {  # _CODE[from, to]: the symbol value that latches to code set `to`
+    (_A, _B): 100, (_A, _C): 99,
+    (_B, _A): 101, (_B, _C): 99,
+    (_C, _A): 101, (_C, _B): 100,
+}
 _GS = 0x1D
 _FNC1_TOKEN = -1
 
@@ -134,13 +134,13 @@ def _printable_values(data: str) -> list[int]:
             vals.append(ord(data[a]) - 32)
             a += 1
         if vals:
-            vals.append(_CODE[_B][_C])
+            vals.append(_CODE[_B, _C])
         else:
             start = _START[_C]
         stop = b - (size % 2 if not odd_first else 0)
         vals.extend(int(data[i : i + 2]) for i in range(a, stop, 2))
         if stop < n:
-            vals.append(_CODE[_C][_B])
+            vals.append(_CODE[_C, _B])
         pos = stop
     vals.extend(ord(ch) - 32 for ch in data[pos:])
     vals.insert(0, start)
@@ -212,7 +212,7 @@ def _choose(toks: list[int], data: str | None = None) -> list[int]:
         ps, s, i = pj % 3, j % 3, pj // 3
         tok = toks[i]
         if kind == _LATCH:
-            vals.append(_CODE[ps][s])
+            vals.append(_CODE[ps, s])
         elif kind == _FNC1K:
             vals.append(_FNC1)
         elif kind == _PAIR:

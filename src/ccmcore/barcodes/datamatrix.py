@@ -30,7 +30,7 @@ DATAMATRIX_SIZES: tuple[tuple[int, int], ...] = (
     (8, 48), (8, 64), (8, 80), (8, 96), (8, 120), (8, 144), (12, 64), (12, 88), (16, 64),
     (20, 36), (20, 44), (20, 64), (22, 48), (24, 48), (24, 64), (26, 40), (26, 48), (26, 64),
 )
-_VERSION = {size: i + 1 for i, size in enumerate(DATAMATRIX_SIZES)}
+_VERSION: dict[tuple[int, ...], int] = {size: i + 1 for i, size in enumerate(DATAMATRIX_SIZES)}
 
 
 @lru_cache(maxsize=1024)
@@ -70,10 +70,10 @@ def encode_datamatrix(
         raise ValueError(f"{_NAME}: module must be positive (got {module})")
     opts: dict = {}
     if size is not None:
-        size = tuple(size)
-        if size not in _VERSION:
-            raise ValueError(f"{_NAME}: no symbol size {size!r}; sizes are {DATAMATRIX_SIZES}")
-        opts["version"] = _VERSION[size]
+        wanted = tuple(size)
+        if wanted not in _VERSION:
+            raise ValueError(f"{_NAME}: no symbol size {wanted!r}; sizes are {DATAMATRIX_SIZES}")
+        opts["version"] = _VERSION[wanted]
     elif shape == "square":
         opts["forceSquare"] = True
     elif shape != "any":

@@ -10,6 +10,7 @@ rectangle, and the rectangles never overlap, so a backend fills each one once.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import ModuleType
 
 import numpy as np
 
@@ -182,7 +183,7 @@ def grid_symbol(modules: np.ndarray, module: int, quiet: int, text: str) -> Symb
     )
 
 
-_zxingcpp = None
+_zxingcpp: ModuleType | None = None  # imported on first use
 
 
 def zint_matrix(symbology: str, fmt_name: str, data: str | bytes, **options) -> np.ndarray:

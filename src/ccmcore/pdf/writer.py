@@ -137,6 +137,7 @@ class PdfWriter:
         self._emit(b"%d 0 obj\n%s\nendobj\n" % (num, body))
 
     def _compress(self, data: bytes) -> bytes:
+        assert self._level is not None  # used only when streams are compressed
         return isal_zlib.compress(data, self._level)
 
     @property
@@ -176,7 +177,7 @@ class PdfWriter:
             self._rebuild_builder()
         return font_map
 
-    def _rebuild_builder(self) -> None:
+    def _rebuild_builder(self) -> ContentBuilder:
         # one concatenated table for the C loops; the per-font arrays become views of it so
         # the used-glyph flags the loops set land in each font's own array
         widths = np.concatenate([jf.widths for jf in self._fonts]) if self._fonts else np.zeros(0, np.int32)
@@ -188,6 +189,7 @@ class PdfWriter:
         for jf, o, n in zip(self._fonts, off.tolist(), lens.tolist()):
             jf.used = used[o : o + n]
         self._builder = ContentBuilder(widths, off, lens, used)
+        return self._builder
 
     # ------------------------------------------------------------------ pages
 
@@ -219,8 +221,7 @@ class PdfWriter:
         font_map = self._register_fonts(dl, glyph_fonts)
         builder = self._builder
         if builder is None:
-            self._rebuild_builder()
-            builder = self._builder
+            builder = self._rebuild_builder()
         builder.bind(items, gids, advances, font_map, image_map, overlay_map, overlay_height)
 
         first_page = len(self._page_objs)
@@ -366,9 +367,9 @@ class PdfWriter:
         finally:
             self._overlays_open.discard(id(ov))
         font_map = self._register_fonts(c, glyph_fonts)
-        if self._builder is None:
-            self._rebuild_builder()
         builder = self._builder
+        if builder is None:
+            builder = self._rebuild_builder()
         builder.bind(items, gids, advances, font_map, image_map, overlay_map, overlay_height)
         i0, n_items = int(pages[0, _I0]), int(pages[0, _IN])
         data = builder.page(i0, n_items, ov.height, False)
@@ -407,6 +408,7 @@ class PdfWriter:
             # a PDF without pages is invalid (readers refuse it): make none rather than finish one
             if self._owns_file:
                 self._f.close()
+                assert self._path is not None  # the writer opened the file at this path
                 os.unlink(self._path)
             raise EmptyJobError("no page was written, and a PDF needs one: no file was made")
         compress = None if self._level is None else self._compress
