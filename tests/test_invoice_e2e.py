@@ -201,3 +201,14 @@ def test_cli_wrong_type_fails_cleanly(invoice_data, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "total_cents" in err and "string" in err and "items" in err
     assert not (tmp_path / "x.pdf").exists()
+
+
+@pytest.mark.parametrize("name, says", [("notes.txt", "not a Python (.py) file"), ("missing.py", "does not exist")])
+def test_cli_bad_template_file_fails_in_one_line(invoice_data, tmp_path, capsys, name, says):
+    _, path = invoice_data
+    template = tmp_path / name
+    if name == "notes.txt":
+        template.write_text("document = None\n")
+    assert ccm_main(["compose", str(template), str(path), "-o", str(tmp_path / "x.pdf")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and says in err and str(template) in err
