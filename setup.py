@@ -1,4 +1,5 @@
 """Build the compiled core: every .pyx under src/ccmcore becomes an extension."""
+
 from pathlib import Path
 
 from Cython.Build import cythonize

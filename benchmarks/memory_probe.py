@@ -75,8 +75,18 @@ def _generate(path: Path, docs: int, seed: int, row_group: int) -> float:
     """Write the Parquet file in a child process; returns its wall time."""
     t0 = time.perf_counter()
     subprocess.run(
-        [sys.executable, str(INVOICE_DIR / "generate.py"), "--docs", str(docs), "--seed", str(seed),
-         "--batch-size", str(row_group), "-o", str(path)],
+        [
+            sys.executable,
+            str(INVOICE_DIR / "generate.py"),
+            "--docs",
+            str(docs),
+            "--seed",
+            str(seed),
+            "--batch-size",
+            str(row_group),
+            "-o",
+            str(path),
+        ],
         check=True,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -84,8 +94,15 @@ def _generate(path: Path, docs: int, seed: int, row_group: int) -> float:
     return time.perf_counter() - t0
 
 
-def probe(docs: int, seed: int = 42, *, batch_size: int = 1024, row_group: int = 65_536,
-          workdir: Path | None = None, trace: int = 0) -> dict:
+def probe(
+    docs: int,
+    seed: int = 42,
+    *,
+    batch_size: int = 1024,
+    row_group: int = 65_536,
+    workdir: Path | None = None,
+    trace: int = 0,
+) -> dict:
     """Generate (in a child), compose (here) and measure; returns the JSON-able result."""
     own_tmp = None
     if workdir is None:
@@ -103,9 +120,9 @@ def probe(docs: int, seed: int = 42, *, batch_size: int = 1024, row_group: int =
         import tracemalloc
 
         import pyarrow as pa
+        from template import document
 
         import ccmcore
-        from template import document
 
         samples: list[tuple[int, float]] = []
         step = max(1, docs // 10)
@@ -135,9 +152,12 @@ def probe(docs: int, seed: int = 42, *, batch_size: int = 1024, row_group: int =
         maxrss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         hwm = _vm_hwm_mb()
         if hwm is not None and maxrss_mb > hwm * 1.05 + 1:
-            print(f"memory_probe: ru_maxrss ({maxrss_mb:.0f} MB) is above this process's own peak "
-                  f"(VmHWM {hwm:.0f} MB): Linux carries ru_maxrss over execve from the process that "
-                  f"started this one; trust vmhwm_mb", file=sys.stderr)
+            print(
+                f"memory_probe: ru_maxrss ({maxrss_mb:.0f} MB) is above this process's own peak "
+                f"(VmHWM {hwm:.0f} MB): Linux carries ru_maxrss over execve from the process that "
+                f"started this one; trust vmhwm_mb",
+                file=sys.stderr,
+            )
 
         result = {
             "docs": report.documents,
@@ -167,15 +187,23 @@ def probe(docs: int, seed: int = 42, *, batch_size: int = 1024, row_group: int =
         if trace:
             _, peak = tracemalloc.get_traced_memory()
             tracemalloc.stop()
-            ignore = [tracemalloc.Filter(False, tracemalloc.__file__),
-                      tracemalloc.Filter(False, "<frozen importlib._bootstrap*>")]
+            ignore = [
+                tracemalloc.Filter(False, tracemalloc.__file__),
+                tracemalloc.Filter(False, "<frozen importlib._bootstrap*>"),
+            ]
             first, end = (sn.filter_traces(ignore) for sn in (snaps[0], snaps[-1]))
 
             def sites(stats) -> list[dict]:
-                return [{"kib": round(st.size / 1024, 1), "kib_diff": round(getattr(st, "size_diff", 0) / 1024, 1),
-                         "count": st.count, "count_diff": getattr(st, "count_diff", 0),
-                         "where": [f"{Path(f.filename).name}:{f.lineno}" for f in reversed(st.traceback)]}
-                        for st in stats[:trace]]
+                return [
+                    {
+                        "kib": round(st.size / 1024, 1),
+                        "kib_diff": round(getattr(st, "size_diff", 0) / 1024, 1),
+                        "count": st.count,
+                        "count_diff": getattr(st, "count_diff", 0),
+                        "where": [f"{Path(f.filename).name}:{f.lineno}" for f in reversed(st.traceback)],
+                    }
+                    for st in stats[:trace]
+                ]
 
             result["tracemalloc_peak_mb"] = round(peak / (1 << 20), 1)
             # live Python/numpy memory at the last batch, biggest sites first
@@ -193,16 +221,33 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--docs", type=int, default=1000, help="invoices to generate and compose")
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--batch-size", type=int, default=1024, help="compose batch size")
-    ap.add_argument("--row-group", type=int, default=65_536,
-                    help="rows per Parquet row group of the generated file (generate.py's default)")
+    ap.add_argument(
+        "--row-group",
+        type=int,
+        default=65_536,
+        help="rows per Parquet row group of the generated file (generate.py's default)",
+    )
     ap.add_argument("--keep", metavar="DIR", help="write the Parquet and PDF here and keep them")
-    ap.add_argument("--tracemalloc", nargs="?", type=int, const=15, default=0, metavar="TOP",
-                    help="trace Python allocations and list the TOP biggest live sites")
+    ap.add_argument(
+        "--tracemalloc",
+        nargs="?",
+        type=int,
+        const=15,
+        default=0,
+        metavar="TOP",
+        help="trace Python allocations and list the TOP biggest live sites",
+    )
     args = ap.parse_args(argv)
     if args.docs < 1:
         ap.error("--docs must be >= 1")
-    result = probe(args.docs, args.seed, batch_size=args.batch_size, row_group=args.row_group,
-                   workdir=Path(args.keep) if args.keep else None, trace=args.tracemalloc)
+    result = probe(
+        args.docs,
+        args.seed,
+        batch_size=args.batch_size,
+        row_group=args.row_group,
+        workdir=Path(args.keep) if args.keep else None,
+        trace=args.tracemalloc,
+    )
     print(json.dumps(result))
     return 0
 

@@ -37,8 +37,9 @@ def _plausible(pages: int, docs: int) -> bool:
     return MIN_PAGES_PER_DOC * docs <= pages <= MAX_PAGES_PER_DOC * docs
 
 
-def _compose_rounds(benchmark, document, data: Path, out: Path, *, rounds: int, warmup_rounds: int,
-                    fmt: str = "pdf") -> dict:
+def _compose_rounds(
+    benchmark, document, data: Path, out: Path, *, rounds: int, warmup_rounds: int, fmt: str = "pdf"
+) -> dict:
     """Run compose under ``benchmark.pedantic`` and summarise the measured rounds.
 
     Returns a dict with documents, pages, wall and CPU seconds (median of the measured
@@ -88,8 +89,9 @@ def _show(title: str, fig: dict) -> None:
 def test_invoice_pdf_1k(benchmark, invoice_parquet, invoice_document, side_by_side, tmp_path):
     """1,000 invoices, Parquet to PDF: 5 measured rounds after 1 warm-up round."""
     docs = 1000
-    fig = _compose_rounds(benchmark, invoice_document, invoice_parquet(docs), tmp_path / "invoices.pdf",
-                          rounds=5, warmup_rounds=1)
+    fig = _compose_rounds(
+        benchmark, invoice_document, invoice_parquet(docs), tmp_path / "invoices.pdf", rounds=5, warmup_rounds=1
+    )
     side_by_side["ccmcore"] = fig
     _show("ccmcore 1k", fig)
     assert fig["documents"] == docs
@@ -100,8 +102,15 @@ def test_invoice_pdf_1k(benchmark, invoice_parquet, invoice_document, side_by_si
 def test_invoice_afp_1k(benchmark, invoice_parquet, invoice_document, side_by_side, tmp_path):
     """1,000 invoices, Parquet to AFP (MO:DCA-P): the same job and rounds as the PDF one."""
     docs = 1000
-    fig = _compose_rounds(benchmark, invoice_document, invoice_parquet(docs), tmp_path / "invoices.afp",
-                          rounds=5, warmup_rounds=1, fmt="afp")
+    fig = _compose_rounds(
+        benchmark,
+        invoice_document,
+        invoice_parquet(docs),
+        tmp_path / "invoices.afp",
+        rounds=5,
+        warmup_rounds=1,
+        fmt="afp",
+    )
     side_by_side["ccmcore_afp"] = fig
     _show("ccmcore AFP 1k", fig)
     if "ccmcore" in side_by_side:
@@ -116,8 +125,9 @@ def test_invoice_afp_1k(benchmark, invoice_parquet, invoice_document, side_by_si
 def test_invoice_pdf_10k(benchmark, invoice_parquet, invoice_document, tmp_path):
     """10,000 invoices, Parquet to PDF (only with --runslow or CCM_BENCH_SLOW=1)."""
     docs = 10_000
-    fig = _compose_rounds(benchmark, invoice_document, invoice_parquet(docs), tmp_path / "invoices.pdf",
-                          rounds=5, warmup_rounds=1)
+    fig = _compose_rounds(
+        benchmark, invoice_document, invoice_parquet(docs), tmp_path / "invoices.pdf", rounds=5, warmup_rounds=1
+    )
     _show("ccmcore 10k", fig)
     assert fig["documents"] == docs
     assert _plausible(fig["pages"], docs), fig
@@ -196,8 +206,10 @@ def test_ratio_ccmcore_vs_reportlab(benchmark, side_by_side):
     """
     missing = [k for k in ("ccmcore", "reportlab") if k not in side_by_side]
     if missing:
-        pytest.skip(f"needs test_invoice_pdf_1k and test_reportlab_invoice_1k in the same session "
-                    f"(missing: {', '.join(missing)})")
+        pytest.skip(
+            f"needs test_invoice_pdf_1k and test_reportlab_invoice_1k in the same session "
+            f"(missing: {', '.join(missing)})"
+        )
     ccm, rl = side_by_side["ccmcore"], side_by_side["reportlab"]
 
     # same input, same job: the same documents and about the same pages on both sides
@@ -209,7 +221,9 @@ def test_ratio_ccmcore_vs_reportlab(benchmark, side_by_side):
         return {
             "ratio_pages_per_s": round(ccm["pages_per_s"] / rl["pages_per_s"], 1),
             "ratio_pages_per_cpu_s": round(ccm["pages_per_cpu_s"] / rl["pages_per_cpu_s"], 1),
-            "ratio_seconds_per_document": round((rl["wall_s"] / rl["documents"]) / (ccm["wall_s"] / ccm["documents"]), 1),
+            "ratio_seconds_per_document": round(
+                (rl["wall_s"] / rl["documents"]) / (ccm["wall_s"] / ccm["documents"]), 1
+            ),
         }
 
     result = benchmark.pedantic(ratios, rounds=1, iterations=1)
@@ -223,10 +237,12 @@ def test_ratio_ccmcore_vs_reportlab(benchmark, side_by_side):
         "reportlab_pages_per_cpu_s": rl["pages_per_cpu_s"],
     }
     benchmark.extra_info.update(info)
-    print(f"\n[ccmcore vs ReportLab, 1,000 invoices] ccmcore {ccm['pages_per_s']:,.0f} pages/s "
-          f"({ccm['pages']} pages), ReportLab {rl['pages_per_s']:,.0f} pages/s ({rl['pages']} pages): "
-          f"ratio {result['ratio_pages_per_s']}x (per CPU-second {result['ratio_pages_per_cpu_s']}x, "
-          f"per document {result['ratio_seconds_per_document']}x)")
+    print(
+        f"\n[ccmcore vs ReportLab, 1,000 invoices] ccmcore {ccm['pages_per_s']:,.0f} pages/s "
+        f"({ccm['pages']} pages), ReportLab {rl['pages_per_s']:,.0f} pages/s ({rl['pages']} pages): "
+        f"ratio {result['ratio_pages_per_s']}x (per CPU-second {result['ratio_pages_per_cpu_s']}x, "
+        f"per document {result['ratio_seconds_per_document']}x)"
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -244,7 +260,11 @@ def _probe(docs: int, timeout: float) -> dict:
         cmd = ["/bin/sh", "-c", '"$0" "$@"; exit $?', *cmd]
     proc = subprocess.run(
         cmd,
-        capture_output=True, text=True, timeout=timeout, env=env, cwd=str(ROOT),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        cwd=str(ROOT),
     )
     assert proc.returncode == 0, proc.stderr[-4000:]
     return json.loads(proc.stdout.strip().splitlines()[-1])

@@ -68,8 +68,7 @@ def statement_document():
     return _load("ccm_examples_statement_template", EXAMPLE / "template.py").document
 
 
-def _compose_rounds(benchmark, document, data: Path, out: Path, *, rounds: int, warmup_rounds: int,
-                    fmt: str) -> dict:
+def _compose_rounds(benchmark, document, data: Path, out: Path, *, rounds: int, warmup_rounds: int, fmt: str) -> dict:
     """Run compose under ``benchmark.pedantic``; figures are medians of the measured rounds."""
     runs: list[tuple[float, float, ccmcore.JobReport]] = []
 
@@ -114,8 +113,9 @@ def test_statement_pdf_1k(benchmark, statement_parquet, statement_document, tmp_
     """1,000 statements, Parquet to PDF: 5 measured rounds after 1 warm-up round."""
     data, transactions = statement_parquet(1000)
     benchmark.extra_info["transactions"] = transactions
-    fig = _compose_rounds(benchmark, statement_document, data, tmp_path / "statements.pdf",
-                          rounds=5, warmup_rounds=1, fmt="pdf")
+    fig = _compose_rounds(
+        benchmark, statement_document, data, tmp_path / "statements.pdf", rounds=5, warmup_rounds=1, fmt="pdf"
+    )
     _check(fig, 1000)
 
 
@@ -123,8 +123,9 @@ def test_statement_afp_1k(benchmark, statement_parquet, statement_document, tmp_
     """1,000 statements, Parquet to AFP (MO:DCA-P): the same job and rounds as the PDF one."""
     data, transactions = statement_parquet(1000)
     benchmark.extra_info["transactions"] = transactions
-    fig = _compose_rounds(benchmark, statement_document, data, tmp_path / "statements.afp",
-                          rounds=5, warmup_rounds=1, fmt="afp")
+    fig = _compose_rounds(
+        benchmark, statement_document, data, tmp_path / "statements.afp", rounds=5, warmup_rounds=1, fmt="afp"
+    )
     _check(fig, 1000)
 
 
@@ -133,6 +134,7 @@ def test_statement_pdf_10k(benchmark, statement_parquet, statement_document, tmp
     """10,000 statements, Parquet to PDF (only with --runslow or CCM_BENCH_SLOW=1)."""
     data, transactions = statement_parquet(10_000)
     benchmark.extra_info["transactions"] = transactions
-    fig = _compose_rounds(benchmark, statement_document, data, tmp_path / "statements.pdf",
-                          rounds=3, warmup_rounds=1, fmt="pdf")
+    fig = _compose_rounds(
+        benchmark, statement_document, data, tmp_path / "statements.pdf", rounds=3, warmup_rounds=1, fmt="pdf"
+    )
     _check(fig, 10_000)

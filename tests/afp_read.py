@@ -96,5 +96,5 @@ def rasterize_rules(page: Page, width_l: int, height_l: int, scale: int = 4):
             x0, x1, y0, y1 = i, i + length, b, b + w
         else:
             x0, x1, y0, y1 = i, i + w, b, b + length
-        img[y0 // scale: -(-y1 // scale), x0 // scale: -(-x1 // scale)] = 0
+        img[y0 // scale : -(-y1 // scale), x0 // scale : -(-x1 // scale)] = 0
     return img

@@ -106,6 +106,7 @@ def build(docs, page_size=A4, records=None) -> D.DisplayList:
             k = obj_index[id(obj)] = len(into)
             into.append(obj)
         return k
+
     n_glyphs = 0
     w, h = page_size
     for d, doc in enumerate(docs):
@@ -122,8 +123,23 @@ def build(docs, page_size=A4, records=None) -> D.DisplayList:
                         fonts.append(it.font)
                     g, a = shaped_advances(it.font, it.text, it.size)
                     raw = it.text.encode("utf-8")
-                    items.append([D.GLYPHS, it.x, it.y, int(a.sum()), 0, fi, it.size, it.color, -1,
-                                  n_glyphs, len(g), len(text), len(raw)])
+                    items.append(
+                        [
+                            D.GLYPHS,
+                            it.x,
+                            it.y,
+                            int(a.sum()),
+                            0,
+                            fi,
+                            it.size,
+                            it.color,
+                            -1,
+                            n_glyphs,
+                            len(g),
+                            len(text),
+                            len(raw),
+                        ]
+                    )
                     gids.append(g)
                     advs.append(a)
                     n_glyphs += len(g)
@@ -133,11 +149,9 @@ def build(docs, page_size=A4, records=None) -> D.DisplayList:
                 elif isinstance(it, Rect):
                     items.append([D.RECT, it.x, it.y, it.w, it.h, -1, it.width, it.fill, it.stroke, 0, 0, 0, 0])
                 elif isinstance(it, Picture):
-                    items.append([D.IMAGE, it.x, it.y, it.w, it.h, index_of(it.image, images), 0, -1, -1,
-                                  0, 0, 0, 0])
+                    items.append([D.IMAGE, it.x, it.y, it.w, it.h, index_of(it.image, images), 0, -1, -1, 0, 0, 0, 0])
                 elif isinstance(it, Place):
-                    items.append([D.OVERLAY, it.x, it.y, 0, 0, index_of(it.overlay, overlays), 0, -1, -1,
-                                  0, 0, 0, 0])
+                    items.append([D.OVERLAY, it.x, it.y, 0, 0, index_of(it.overlay, overlays), 0, -1, -1, 0, 0, 0, 0])
                 else:
                     raise TypeError(f"not a display item: {it!r}")
             pages.append([d, number, len(doc), 0, w, h, i0, len(items) - i0])

@@ -18,16 +18,30 @@ LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ "
 #: what the golden documents write: Latin with accents, digits and punctuation
 GOLDEN_CHARS = LETTERS + "0123456789.,:;!?'-–()/€ÄÖÜäöüßéèçłŁ"
 #: pairs kerned the way text faces kern them, so the golden dumps show kerning
-GOLDEN_KERNING = {("A", "V"): -80, ("V", "A"): -80, ("A", "T"): -60, ("T", "A"): -60,
-                  ("T", "o"): -90, ("T", "e"): -80, ("W", "a"): -50, ("r", "."): -70}
+GOLDEN_KERNING = {
+    ("A", "V"): -80,
+    ("V", "A"): -80,
+    ("A", "T"): -60,
+    ("T", "A"): -60,
+    ("T", "o"): -90,
+    ("T", "e"): -80,
+    ("W", "a"): -50,
+    ("r", "."): -70,
+}
 
 
 def _name(ch: str) -> str:
     return "space" if ch == " " else f"g{ord(ch):04X}"
 
 
-def make_font(upem: int = 2048, cff: bool = False, ps_name: str = "CcmTest-Regular", *,
-              chars: str = LETTERS, kerning: dict[tuple[str, str], int] | None = None) -> Font:
+def make_font(
+    upem: int = 2048,
+    cff: bool = False,
+    ps_name: str = "CcmTest-Regular",
+    *,
+    chars: str = LETTERS,
+    kerning: dict[tuple[str, str], int] | None = None,
+) -> Font:
     """A small font built here: ``chars``, boxes as outlines, odd advances, optional pair kerning.
 
     Advances are chosen so that scaling to 1/1000 em rounds (upem 2048), which tests that
@@ -71,8 +85,13 @@ def make_font(upem: int = 2048, cff: bool = False, ps_name: str = "CcmTest-Regul
     fb.setupHorizontalHeader(ascent=upem * 8 // 10, descent=-upem // 5)
     family, _, style = ps_name.partition("-")
     fb.setupNameTable({"familyName": family, "styleName": style or "Regular", "psName": ps_name})
-    fb.setupOS2(sTypoAscender=upem * 8 // 10, sTypoDescender=-upem // 5, usWinAscent=upem * 8 // 10,
-                usWinDescent=upem // 5, sCapHeight=upem * 7 // 10)
+    fb.setupOS2(
+        sTypoAscender=upem * 8 // 10,
+        sTypoDescender=-upem // 5,
+        usWinAscent=upem * 8 // 10,
+        usWinDescent=upem // 5,
+        sCapHeight=upem * 7 // 10,
+    )
     fb.setupPost()
     if kerning:
         rules = "\n".join(f"  pos {_name(a)} {_name(b)} {v};" for (a, b), v in sorted(kerning.items()))
@@ -84,6 +103,8 @@ def make_font(upem: int = 2048, cff: bool = False, ps_name: str = "CcmTest-Regul
 
 def fixed_family() -> FontFamily:
     """Regular and bold faces built here, for golden dumps that no font release may change."""
-    return FontFamily(make_font(ps_name="CcmFixed-Regular", chars=GOLDEN_CHARS, kerning=GOLDEN_KERNING),
-                      make_font(ps_name="CcmFixed-Bold", chars=GOLDEN_CHARS, kerning=GOLDEN_KERNING),
-                      name="CcmFixed")
+    return FontFamily(
+        make_font(ps_name="CcmFixed-Regular", chars=GOLDEN_CHARS, kerning=GOLDEN_KERNING),
+        make_font(ps_name="CcmFixed-Bold", chars=GOLDEN_CHARS, kerning=GOLDEN_KERNING),
+        name="CcmFixed",
+    )

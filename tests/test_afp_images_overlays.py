@@ -13,6 +13,11 @@ import io
 import numpy as np
 import pytest
 import uharfbuzz as hb
+from dl_helpers import Picture as Img
+from dl_helpers import Place as Ovl
+from dl_helpers import Rect, Rule, Text, shaped_advances
+from dl_helpers import build as make_dl
+from dl_helpers import make_overlay as shared_overlay
 from PIL import Image as PILImage
 
 from ccmcore import display as D
@@ -21,10 +26,7 @@ from ccmcore.afp.reader import fonts_mapped, iter_fields, parse_ptoca, parse_tri
 from ccmcore.afp.validate import format_problems, validate
 from ccmcore.fonts import default_family
 from ccmcore.images import Image
-from ccmcore.units import A4, mm, pt
-
-from dl_helpers import Picture as Img, Place as Ovl, Rect, Rule, Text, shaped_advances
-from dl_helpers import build as make_dl, make_overlay as shared_overlay
+from ccmcore.units import mm, pt
 
 # ---------------------------------------------------------------------------- display lists
 
@@ -128,9 +130,18 @@ def iob_of(f) -> dict:
     d = f.data
     trip = {t.tid: t.data for t in parse_triplets(d[27:], 0)[0]}
     size = trip[0x4C]
-    return {"name": name_of(f), "type": d[9], "x": signed3(d[10:13]), "y": signed3(d[13:16]),
-            "orient": d[16:20].hex(), "refcsys": d[26], "units": trip[0x4B].hex(),
-            "w": int.from_bytes(size[1:4], "big"), "h": int.from_bytes(size[4:7], "big"), "map": trip[0x04][0]}
+    return {
+        "name": name_of(f),
+        "type": d[9],
+        "x": signed3(d[10:13]),
+        "y": signed3(d[13:16]),
+        "orient": d[16:20].hex(),
+        "refcsys": d[26],
+        "units": trip[0x4B].hex(),
+        "w": int.from_bytes(size[1:4], "big"),
+        "h": int.from_bytes(size[4:7], "big"),
+        "map": trip[0x04][0],
+    }
 
 
 def ipo_of(f) -> dict:
@@ -235,23 +246,36 @@ def job(fonts, pics):
     logo, a photo and a second overlay; the logo arrives again in batch 2 as another
     Image object with the same bytes."""
     noto, bold = fonts
-    head = make_overlay("LETTERHD", mm(210), mm(40), [
-        Text("Example Insurance Ltd.", mm(15), mm(15), bold, pt(14)),
-        Text("1 Main Street, Springfield", mm(15), mm(22), noto, pt(8)),
-        Rule(mm(15), mm(26), mm(180), 0, width=mm(0.4)),
-        Img(pics["logo"], mm(170), mm(5), mm(30), mm(15)),
-    ])
-    foot = make_overlay("footer with spaces", mm(210), mm(20), [
-        Text("Registered office: Springfield", mm(15), mm(8), bold, pt(7)),
-        Rect(mm(10), mm(2), mm(190), mm(14), stroke=0x888888, width=mm(0.2)),
-    ])
+    head = make_overlay(
+        "LETTERHD",
+        mm(210),
+        mm(40),
+        [
+            Text("Example Insurance Ltd.", mm(15), mm(15), bold, pt(14)),
+            Text("1 Main Street, Springfield", mm(15), mm(22), noto, pt(8)),
+            Rule(mm(15), mm(26), mm(180), 0, width=mm(0.4)),
+            Img(pics["logo"], mm(170), mm(5), mm(30), mm(15)),
+        ],
+    )
+    foot = make_overlay(
+        "footer with spaces",
+        mm(210),
+        mm(20),
+        [
+            Text("Registered office: Springfield", mm(15), mm(8), bold, pt(7)),
+            Rect(mm(10), mm(2), mm(190), mm(14), stroke=0x888888, width=mm(0.2)),
+        ],
+    )
 
     def page(k, logo):
-        return [Ovl(head), Text(f"Dear customer {k},", mm(20), mm(60), noto, pt(10)),
-                Img(logo, mm(20 + k), mm(80), mm(40), mm(20)),
-                Text("Your policy is attached.", mm(20), mm(110), noto, pt(10)),
-                Img(pics["photo"], mm(100), mm(120), mm(50), mm(50)),
-                Ovl(foot, 0, mm(277))]
+        return [
+            Ovl(head),
+            Text(f"Dear customer {k},", mm(20), mm(60), noto, pt(10)),
+            Img(logo, mm(20 + k), mm(80), mm(40), mm(20)),
+            Text("Your policy is attached.", mm(20), mm(110), noto, pt(10)),
+            Img(pics["photo"], mm(100), mm(120), mm(50), mm(50)),
+            Ovl(foot, 0, mm(277)),
+        ]
 
     batch1 = make_dl([[page(0, pics["logo"]), page(1, pics["logo"])], [page(2, pics["logo"])]], records=[0, 1])
     logo2 = Image(pics["logo"].data, name="logo-again.png")
@@ -305,14 +329,31 @@ def test_iob_and_ipo_sit_at_the_items_lunit_positions(fonts, pics):
             if kind == D.IMAGE:
                 img = dl.images[it[D.FONT]]
                 name = photo if img.key == pics["photo"].key else logo
-                want.append(("image", {"name": name, "type": 0xFB, "x": lu(x), "y": lu(y),
-                                       "orient": "00002d00", "refcsys": 1, "units": "00003840" + "3840",
-                                       "w": lu(x + w) - lu(x), "h": lu(y + h) - lu(y),
-                                       "map": 0x20 if img is not pics["photo"] else 0x60}))
+                want.append(
+                    (
+                        "image",
+                        {
+                            "name": name,
+                            "type": 0xFB,
+                            "x": lu(x),
+                            "y": lu(y),
+                            "orient": "00002d00",
+                            "refcsys": 1,
+                            "units": "00003840" + "3840",
+                            "w": lu(x + w) - lu(x),
+                            "h": lu(y + h) - lu(y),
+                            "map": 0x20 if img is not pics["photo"] else 0x60,
+                        },
+                    )
+                )
             elif kind == D.OVERLAY:
                 ov = dl.overlays[it[D.FONT]]
-                want.append(("overlay", {"name": "LETTERHD" if ov is head else foot_name,
-                                         "x": lu(x), "y": lu(y), "orient": "0000"}))
+                want.append(
+                    (
+                        "overlay",
+                        {"name": "LETTERHD" if ov is head else foot_name, "x": lu(x), "y": lu(y), "orient": "0000"},
+                    )
+                )
             elif not want or want[-1][0] != "text":
                 want.append(("text", None))
         assert [k for k, _ in objs] == [k for k, _ in want]
@@ -339,14 +380,19 @@ def test_output_validates_and_the_afp_package_reads_every_field(fonts, pics, tmp
     path = tmp_path / "job.afp"
     path.write_bytes(data)
     with open(path, "rb") as fh:
-        parsed = list(afp.stream(fh, allow_unknown_fields=True, allow_unknown_triplets=True,
-                                 allow_unknown_functions=True, strict=True))
+        parsed = list(
+            afp.stream(
+                fh, allow_unknown_fields=True, allow_unknown_triplets=True, allow_unknown_functions=True, strict=True
+            )
+        )
     assert len(parsed) == len(fields_of(data))
     assert not [f for f in parsed if f.get("_exceptions")]
     ipos = [f for f in parsed if f.get("SFTypeID") == 0xD3AFD8]
     assert ipos and all(f["OvlyName"] and f["OvlyOrent"] == 0 for f in ipos)
-    assert {f["OvlyName"] for f in ipos} == {"LETTERHD", next(n for n in resources(fields_of(data))
-                                                              if n.startswith("O"))}
+    assert {f["OvlyName"] for f in ipos} == {
+        "LETTERHD",
+        next(n for n in resources(fields_of(data)) if n.startswith("O")),
+    }
     mpos = [f for f in parsed if f.get("SFTypeID") == 0xD3ABD8]
     assert mpos and all(g["Triplets"][1]["ResType"] == 2 for f in mpos for g in f["RepeatingGroup"])
 
@@ -361,8 +407,10 @@ def test_overlay_text_is_the_overlays_text(fonts, pics):
         assert text_of(blk) == "".join(ov.content.page_text(0))
         # its extent is the overlay's size in L-units, 1440 per inch
         pgd = next(f for f in aeg_fields(blk) if f.abbr == "PGD")
-        assert (int.from_bytes(pgd.data[6:9], "big"), int.from_bytes(pgd.data[9:12], "big")) == \
-               (lu(ov.width), lu(ov.height))
+        assert (int.from_bytes(pgd.data[6:9], "big"), int.from_bytes(pgd.data[9:12], "big")) == (
+            lu(ov.width),
+            lu(ov.height),
+        )
     # the pages' own text is still the pages' text
     pages = blocks(fields_of(data), "BPG", "EPG")
     assert text_of(pages[0]) == "".join(dls[0].page_text(0))
@@ -391,8 +439,9 @@ def test_overlay_glyphs_join_the_job_font_subset(fonts, pics):
     for f in res["ONLYOVL"][1]:
         if f.abbr == "PTX":
             items, _ = parse_ptoca(f.data, 0)
-            glc_oids += [it.params[8 : 8 + it.params[2]] for it in items
-                         if hasattr(it, "ftype") and it.ftype & 0xFE == 0x6C]
+            glc_oids += [
+                it.params[8 : 8 + it.params[2]] for it in items if hasattr(it, "ftype") and it.ftype & 0xFE == 0x6C
+            ]
     assert glc_oids, "a combining mark should make a glyph run"
     assert all(o in boc_fonts for o in glc_oids)
     program = boc_fonts[glc_oids[0]]
@@ -422,9 +471,12 @@ def test_ioca_encodings(fonts, pics):
         got[name] = (params, pix, idd)
     by_key = {}
     for k, img in pics.items():
-        matches = [n for n, (p, _, _) in got.items()
-                   if int.from_bytes(p[0x94][5:7], "big") == img.width_px
-                   and int.from_bytes(p[0x94][7:9], "big") == img.height_px]
+        matches = [
+            n
+            for n, (p, _, _) in got.items()
+            if int.from_bytes(p[0x94][5:7], "big") == img.width_px
+            and int.from_bytes(p[0x94][7:9], "big") == img.height_px
+        ]
         assert len(matches) == 1, k
         by_key[k] = got[matches[0]]
     for k, (params, pix, idd) in by_key.items():
@@ -485,8 +537,11 @@ def test_image_names_are_deterministic_and_distinct(pics):
 
 def test_mapping_option_follows_the_aspect_ratio(pics):
     logo = pics["logo"]  # 48 x 24 px at 150 dpi: 2:1
-    same = [Img(logo, mm(10), mm(10), mm(40), mm(20)), Img(logo, mm(10), mm(40), mm(41), mm(20)),
-            Img(logo, mm(10), mm(70), mm(20), mm(40))]
+    same = [
+        Img(logo, mm(10), mm(10), mm(40), mm(20)),
+        Img(logo, mm(10), mm(40), mm(41), mm(20)),
+        Img(logo, mm(10), mm(70), mm(20), mm(40)),
+    ]
     data, _ = write([make_dl([[same]])])
     iobs = [iob_of(f) for f in fields_of(data) if f.abbr == "IOB"]
     assert [i["map"] for i in iobs] == [0x20, 0x60, 0x60]
@@ -494,11 +549,19 @@ def test_mapping_option_follows_the_aspect_ratio(pics):
 
 def test_text_objects_split_around_images_keep_one_lid_table(fonts, pics):
     noto, bold = fonts
-    dl = make_dl([[[Text("before", mm(10), mm(10), noto, pt(10)),
+    dl = make_dl(
+        [
+            [
+                [
+                    Text("before", mm(10), mm(10), noto, pt(10)),
                     Img(pics["logo"], mm(10), mm(20), mm(20), mm(10)),
                     Text("after", mm(10), mm(40), bold, pt(12)),
                     Text("again", mm(10), mm(50), noto, pt(10)),
-                    Img(pics["photo"], mm(10), mm(60), mm(20), mm(10))]]])
+                    Img(pics["photo"], mm(10), mm(60), mm(20), mm(10)),
+                ]
+            ]
+        ]
+    )
     data, _ = write([dl])
     assert not validate(data)
     page = blocks(fields_of(data), "BPG", "EPG")[0]
@@ -522,18 +585,20 @@ def test_page_with_only_images_and_overlays(pics):
 def test_nested_overlays_and_coded_fonts(fonts, pics):
     noto, _ = fonts
     inner = make_overlay("INNER", mm(40), mm(20), [Text("inner", mm(2), mm(8), noto, pt(9))])
-    outer = make_overlay("OUTER", mm(100), mm(50), [Ovl(inner, mm(10), mm(10)),
-                                                      Text("outer", mm(2), mm(40), noto, pt(9))])
+    outer = make_overlay(
+        "OUTER", mm(100), mm(50), [Ovl(inner, mm(10), mm(10)), Text("outer", mm(2), mm(40), noto, pt(9))]
+    )
     dl = make_dl([[[Ovl(outer, mm(5), mm(5))]]])
     coded = {noto.name: CodedFont("C0H200B0", "T1V10500")}
     data, _ = write([dl], coded_fonts=coded)
     assert not validate(data), format_problems(validate(data))
     res = resources(fields_of(data))
-    assert list(n for n, (t, _) in res.items() if t == 0xFC) == ["INNER", "OUTER"]
+    assert [n for n, (t, _) in res.items() if t == 0xFC] == ["INNER", "OUTER"]
     outer_blk = res["OUTER"][1]
     assert [mpo_of(f) for f in aeg_fields(outer_blk) if f.abbr == "MPO"] == [{"INNER": 1}]
     assert [o for k, o in objects_of(outer_blk) if k == "overlay"] == [
-        {"name": "INNER", "x": lu(mm(10)), "y": lu(mm(10)), "orient": "0000"}]
+        {"name": "INNER", "x": lu(mm(10)), "y": lu(mm(10)), "orient": "0000"}
+    ]
     assert text_of(outer_blk) == "outer" and text_of(res["INNER"][1]) == "inner"
     assert any(f.abbr == "MCF" for f in aeg_fields(outer_blk))
 

@@ -26,17 +26,31 @@ def test_dump_header_lines():
     headers = [line for line in lines if not line.startswith(" ")]
     assert len(headers) == len(read_fields(DATA / "plain.afp")) == 14
     assert [h.split()[1].split("(")[0] for h in headers] == [
-        "BDT", "BNG", "BPG", "BAG", "MCF", "PGD", "PTD", "EAG", "BPT", "PTX", "EPT", "EPG", "ENG", "EDT"]
+        "BDT",
+        "BNG",
+        "BPG",
+        "BAG",
+        "MCF",
+        "PGD",
+        "PTD",
+        "EAG",
+        "BPT",
+        "PTX",
+        "EPT",
+        "EPG",
+        "ENG",
+        "EDT",
+    ]
 
 
 def test_text_is_decoded_with_the_fonts_code_page():
     text = dump(DATA / "pages.afp")
-    assert "TRN  X'DB' chained  'Page two: Grüße, naïve café.'" in text       # EBCDIC cp500 (T1V10500)
+    assert "TRN  X'DB' chained  'Page two: Grüße, naïve café.'" in text  # EBCDIC cp500 (T1V10500)
     ttf = dump(DATA / "ttf.afp")
     assert "SCFL X'F1' chained  lid=1 font='VeraBd' encoding=utf-16-be" in ttf  # MDR with CCSID 1200
     assert "TRN  X'DB' chained  '€'" in ttf
-    assert "TRN  X'DB' chained  'Raster Helvetica.'" in ttf                    # back to the MCF font
-    assert "AttributeValue X'36': value='4711'" in ttf                         # the TLE
+    assert "TRN  X'DB' chained  'Raster Helvetica.'" in ttf  # back to the MCF font
+    assert "AttributeValue X'36': value='4711'" in ttf  # the TLE
 
 
 def test_rules_are_decoded():
@@ -54,14 +68,14 @@ def test_fields_tile_the_file():
 
 def test_dump_of_truncated_file_ends_with_the_error():
     buf = (DATA / "plain.afp").read_bytes()
-    lines = list(iter_dump(buf[:0xC0 + 20]))
+    lines = list(iter_dump(buf[: 0xC0 + 20]))
     assert lines[-1] == "!! offset 0x0000c0: SF-TRUNCATED: the file ends inside the field: PTX needs 47 bytes, 20 left"
     assert lines[-2].startswith("0x0000af BPT(D3A89B)")
 
 
 def test_dump_of_a_broken_chain_marks_it():
     buf = bytearray((DATA / "plain.afp").read_bytes())
-    buf[0xED + 1] = 0xF9                              # the final NOP becomes chained
+    buf[0xED + 1] = 0xF9  # the final NOP becomes chained
     text = dump(bytes(buf))
     assert "!! 0x0000ed: PTOCA-CHAIN: the chain is not closed: NOP (X'F9') is chained but ends the PTX data" in text
 
@@ -85,6 +99,7 @@ def test_cli_inspect(tmp_path, capsys):
 # An independent reader: the `afp` package on PyPI (Matthew Neale, 2016), non-strict.
 # ---------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("path", FOP_FILES, ids=lambda p: p.name)
 def test_independent_reader_parses_every_field(path):
     afp = pytest.importorskip("afp", reason="the `afp` package (pip install afp) is not installed")
@@ -92,8 +107,9 @@ def test_independent_reader_parses_every_field(path):
         pytest.skip("a different `afp` module is installed")
     logging.getLogger("afp").setLevel(logging.CRITICAL)
     with open(path, "rb") as fh:
-        fields = afp.load(fh, allow_unknown_fields=True, allow_unknown_triplets=True,
-                          allow_unknown_functions=True, strict=False)
+        fields = afp.load(
+            fh, allow_unknown_fields=True, allow_unknown_triplets=True, allow_unknown_functions=True, strict=False
+        )
     ours = read_fields(path)
     assert [sf["SFTypeID"] for sf in fields] == [int.from_bytes(f.sfid, "big") for f in ours]
     assert [sf["SFLength"] for sf in fields] == [f.length for f in ours]

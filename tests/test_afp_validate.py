@@ -41,15 +41,29 @@ def nm(text: str) -> bytes:
     return text.encode("cp500")
 
 
-MCF = sf("D3AB8A", (34).to_bytes(2, "big") + b"\x0c\x02\x86\x00" + nm("C0H200A0") + b"\x0c\x02\x85\x00"
-         + nm("T1V10500") + b"\x04\x26\x00\x00" + b"\x04\x24\x05\x01")
+MCF = sf(
+    "D3AB8A",
+    (34).to_bytes(2, "big")
+    + b"\x0c\x02\x86\x00"
+    + nm("C0H200A0")
+    + b"\x0c\x02\x85\x00"
+    + nm("T1V10500")
+    + b"\x04\x26\x00\x00"
+    + b"\x04\x24\x05\x01",
+)
 PGD = sf("D3A6AF", bytes.fromhex("00000960096000057600 07C0 000000".replace(" ", "")))
 PTD = sf("D3B19B", bytes.fromhex("0000096009600005760007C00000"))
 
 
 def page(objects: bytes = b"", aeg: bytes = MCF + PGD + PTD, name: str = "PGN00001") -> bytes:
-    return (sf("D3A8AF", nm(name)) + sf("D3A8C9", nm("AEG00001")) + aeg + sf("D3A9C9", nm("AEG00001"))
-            + objects + sf("D3A9AF", nm(name)))
+    return (
+        sf("D3A8AF", nm(name))
+        + sf("D3A8C9", nm("AEG00001"))
+        + aeg
+        + sf("D3A9C9", nm("AEG00001"))
+        + objects
+        + sf("D3A9AF", nm(name))
+    )
 
 
 def text(ptoca: bytes) -> bytes:
@@ -71,6 +85,7 @@ def first(problems: list[Problem]) -> tuple[str, int]:
 # ---------------------------------------------------------------------------------------------
 # Accepting real AFP
 # ---------------------------------------------------------------------------------------------
+
 
 def test_reference_files_exist():
     assert {p.name for p in FOP_FILES} >= {"plain.afp", "pages.afp", "fonts.afp", "table.afp", "image.afp", "ttf.afp"}
@@ -101,8 +116,8 @@ def test_end_name_wildcard_and_short_end_fields_are_accepted():
 
 
 def test_padding_and_extension_are_read():
-    pad = sf("D3EEEE", b"note" + b"\0\0\x03", flags=0x08)               # 3 bytes of padding, last one its length
-    ext = sf("D3EEEE", b"\x03\xab\xcd" + b"note", flags=0x80)          # 2 bytes of SFI extension data
+    pad = sf("D3EEEE", b"note" + b"\0\0\x03", flags=0x08)  # 3 bytes of padding, last one its length
+    ext = sf("D3EEEE", b"\x03\xab\xcd" + b"note", flags=0x80)  # 2 bytes of SFI extension data
     assert validate(document(pad + ext + page(text(HELLO)))) == []
     f = list(iter_fields(pad + ext))
     assert (f[0].data, f[0].pad) == (b"note", b"\0\0\x03")
@@ -113,10 +128,11 @@ def test_padding_and_extension_are_read():
 # Rejecting broken files: each asserts the rule and the offset
 # ---------------------------------------------------------------------------------------------
 
+
 def test_truncated_file_mid_field():
     buf = plain()
     ptx = field_at(buf, "PTX")
-    problems = validate(bytes(buf[:ptx.offset + 20]))
+    problems = validate(bytes(buf[: ptx.offset + 20]))
     assert first(problems) == ("SF-TRUNCATED", ptx.offset)
     assert "UNCLOSED" in {p.rule for p in problems}
 
@@ -124,7 +140,7 @@ def test_truncated_file_mid_field():
 def test_truncated_file_mid_introducer():
     buf = plain()
     epg = field_at(buf, "EPG")
-    assert first(validate(bytes(buf[:epg.offset + 2]))) == ("SF-TRUNCATED", epg.offset)
+    assert first(validate(bytes(buf[: epg.offset + 2]))) == ("SF-TRUNCATED", epg.offset)
 
 
 def test_missing_introducer():
@@ -139,8 +155,8 @@ def test_triplet_running_past_its_field():
     mcf = field_at(buf, "MCF")
     groups, _ = repeating_groups(mcf)
     trips, _ = parse_triplets(groups[0].data, groups[0].offset + 2)
-    lid = [t for t in trips if t.tid == 0x24][0]           # the last triplet, X'24' resource local id
-    buf[lid.offset] = 9                                    # 4 -> 9: runs 5 bytes past the group and field
+    lid = [t for t in trips if t.tid == 0x24][0]  # the last triplet, X'24' resource local id
+    buf[lid.offset] = 9  # 4 -> 9: runs 5 bytes past the group and field
     problems = validate(bytes(buf))
     assert first(problems) == ("TRIPLET-LENGTH", lid.offset)
     assert "past the end" in problems[0].message
@@ -149,7 +165,7 @@ def test_triplet_running_past_its_field():
 def test_triplet_running_past_a_begin_field():
     buf = bytearray((DATA / "ttf.afp").read_bytes())
     tle = field_at(buf, "TLE")
-    buf[tle.data_offset] = 0x40                            # first triplet claims 64 bytes of an 18-byte field
+    buf[tle.data_offset] = 0x40  # first triplet claims 64 bytes of an 18-byte field
     assert first(validate(bytes(buf))) == ("TRIPLET-LENGTH", tle.data_offset)
 
 
@@ -162,7 +178,7 @@ def test_triplet_shorter_than_two():
 def test_unclosed_page():
     buf = plain()
     bpg, epg = field_at(buf, "BPG"), field_at(buf, "EPG")
-    del buf[epg.offset:epg.offset + epg.length + 1]
+    del buf[epg.offset : epg.offset + epg.length + 1]
     problems = validate(bytes(buf))
     assert first(problems) == ("UNCLOSED", bpg.offset)
     assert "ENG" in problems[0].message
@@ -172,14 +188,14 @@ def test_unclosed_page():
 def test_unclosed_at_end_of_file():
     buf = plain()
     edt = field_at(buf, "EDT")
-    problems = validate(bytes(buf[:edt.offset]))
+    problems = validate(bytes(buf[: edt.offset]))
     assert [(p.rule, p.offset) for p in problems] == [("UNCLOSED", 0)]
 
 
 def test_mismatched_begin_end_names():
     buf = plain()
     epg = field_at(buf, "EPG")
-    buf[epg.data_offset + 7] = ord("9".encode("cp500"))    # PGN00001 -> PGN00009
+    buf[epg.data_offset + 7] = ord("9".encode("cp500"))  # PGN00001 -> PGN00009
     problems = validate(bytes(buf))
     assert first(problems) == ("NAME-MISMATCH", epg.offset)
     assert "PGN00009" in problems[0].message and "PGN00001" in problems[0].message
@@ -194,7 +210,7 @@ def test_chain_missing_the_final_unchained_control_sequence():
     buf = plain()
     nop = controls(buf)[-1]
     assert nop.name == "NOP" and not nop.chained
-    buf[nop.offset + 1] |= 1                               # X'F8' -> X'F9': the chain now runs off the PTX
+    buf[nop.offset + 1] |= 1  # X'F8' -> X'F9': the chain now runs off the PTX
     problems = validate(bytes(buf))
     assert first(problems) == ("PTOCA-CHAIN", nop.offset)
     assert "not closed" in problems[0].message
@@ -204,7 +220,7 @@ def test_unchained_control_sequence_followed_by_more_control_data():
     buf = plain()
     ami = controls(buf)[1]
     assert ami.name == "AMI" and ami.chained
-    buf[ami.offset + 1] &= 0xFE                            # X'C7' -> X'C6': ends the chain too early
+    buf[ami.offset + 1] &= 0xFE  # X'C7' -> X'C6': ends the chain too early
     problems = validate(bytes(buf))
     assert first(problems) == ("PTOCA-CHAIN", ami.offset + ami.length)
     assert "SCFL" in problems[0].message
@@ -243,7 +259,7 @@ def test_scfl_in_a_page_without_fonts():
 def test_wrong_pgd_unit_base():
     buf = plain()
     pgd = field_at(buf, "PGD")
-    buf[pgd.data_offset + 1] = 1                           # YpgBase 10 cm while XpgBase is 10 inches
+    buf[pgd.data_offset + 1] = 1  # YpgBase 10 cm while XpgBase is 10 inches
     problems = validate(bytes(buf))
     assert first(problems) == ("PGD-UNITS", pgd.offset)
     assert "differ" in problems[0].message
@@ -252,8 +268,8 @@ def test_wrong_pgd_unit_base():
 def test_invalid_pgd_units_and_extent():
     buf = plain()
     pgd = field_at(buf, "PGD")
-    buf[pgd.data_offset + 2:pgd.data_offset + 4] = b"\0\0"    # XpgUnits 0
-    buf[pgd.data_offset + 9:pgd.data_offset + 12] = b"\0\0\0"  # YpgSize 0
+    buf[pgd.data_offset + 2 : pgd.data_offset + 4] = b"\0\0"  # XpgUnits 0
+    buf[pgd.data_offset + 9 : pgd.data_offset + 12] = b"\0\0\0"  # YpgSize 0
     problems = [(p.rule, p.offset) for p in validate(bytes(buf))]
     assert ("PGD-UNITS", pgd.offset) in problems and ("PGD-EXTENT", pgd.offset) in problems
 
@@ -261,15 +277,15 @@ def test_invalid_pgd_units_and_extent():
 def test_ptd_units_differ_from_pgd():
     buf = plain()
     ptd = field_at(buf, "PTD")
-    buf[ptd.data_offset + 2:ptd.data_offset + 4] = (1440).to_bytes(2, "big")
+    buf[ptd.data_offset + 2 : ptd.data_offset + 4] = (1440).to_bytes(2, "big")
     assert first(validate(bytes(buf))) == ("PTD-UNITS", ptd.offset)
 
 
 def test_structured_field_longer_than_allowed():
     buf = plain()
     bng = field_at(buf, "BNG")
-    big = b"\x5a\x80\x00" + bytes.fromhex("D3EEEE") + b"\0\0\0" + bytes(0x8000 - 8)   # SFLength 32768
-    buf[bng.offset:bng.offset] = big
+    big = b"\x5a\x80\x00" + bytes.fromhex("D3EEEE") + b"\0\0\0" + bytes(0x8000 - 8)  # SFLength 32768
+    buf[bng.offset : bng.offset] = big
     problems = validate(bytes(buf))
     assert [(p.rule, p.offset) for p in problems] == [("SF-LENGTH", bng.offset)]
     assert "32768" in problems[0].message
@@ -278,13 +294,13 @@ def test_structured_field_longer_than_allowed():
 def test_sfi_flags_reserved_bytes_and_segmentation():
     buf = plain()
     bpt, ept = field_at(buf, "BPT"), field_at(buf, "EPT")
-    buf[bpt.offset + 6] = 0x01                             # reserved flag bit
-    buf[ept.offset + 7] = 0x12                             # reserved (sequence) bytes
+    buf[bpt.offset + 6] = 0x01  # reserved flag bit
+    buf[ept.offset + 7] = 0x12  # reserved (sequence) bytes
     problems = {(p.rule, p.offset) for p in validate(bytes(buf))}
     assert problems == {("SF-FLAGS", bpt.offset), ("SF-RESERVED", ept.offset)}
     buf = plain()
     ptx = field_at(buf, "PTX")
-    buf[ptx.offset + 6] = 0x20                             # "continues in the next field", but EPT follows
+    buf[ptx.offset + 6] = 0x20  # "continues in the next field", but EPT follows
     assert first(validate(bytes(buf))) == ("SF-SEGMENT", ptx.offset)
 
 
@@ -320,8 +336,16 @@ def test_aeg_order():
 
 
 def test_page_must_begin_with_its_aeg():
-    body = (sf("D3A8AF", nm("PGN00001")) + text(HELLO) + sf("D3A8C9", nm("AEG00001")) + MCF + PGD + PTD
-            + sf("D3A9C9", nm("AEG00001")) + sf("D3A9AF", nm("PGN00001")))
+    body = (
+        sf("D3A8AF", nm("PGN00001"))
+        + text(HELLO)
+        + sf("D3A8C9", nm("AEG00001"))
+        + MCF
+        + PGD
+        + PTD
+        + sf("D3A9C9", nm("AEG00001"))
+        + sf("D3A9AF", nm("PGN00001"))
+    )
     buf = document(body)
     bpt = field_at(buf, "BPT")
     assert first(validate(buf)) == ("PAGE-AEG", bpt.offset)
@@ -330,12 +354,12 @@ def test_page_must_begin_with_its_aeg():
 def test_tle_placement():
     tle = sf("D3A090", b"\x0b\x02\x0b\x00" + nm("account") + b"\x08\x36\x00\x00" + nm("4711"))
     group = sf("D3A8AD", nm("PGP00001")) + tle + page(text(HELLO)) + sf("D3A9AD", nm("PGP00001"))
-    assert validate(document(group)) == []                                   # TLE after BNG: fine
-    assert validate(document(page(tle + text(HELLO)))) == []                  # TLE in a page: fine
+    assert validate(document(group)) == []  # TLE after BNG: fine
+    assert validate(document(page(tle + text(HELLO)))) == []  # TLE in a page: fine
     late = sf("D3A8AD", nm("PGP00001")) + page(text(HELLO)) + tle + sf("D3A9AD", nm("PGP00001"))
     buf = document(late)
     assert first(validate(buf)) == ("ORDER", field_at(buf, "TLE").offset)
-    buf = document(tle + page(text(HELLO)))                                   # not at document level
+    buf = document(tle + page(text(HELLO)))  # not at document level
     assert first(validate(buf)) == ("NEST", 17)
 
 
@@ -390,17 +414,19 @@ def test_every_rule_is_documented():
 # Command line
 # ---------------------------------------------------------------------------------------------
 
+
 def test_cli_validate_exit_status_and_output(tmp_path, capsys):
     assert afp_main(["validate", str(DATA / "plain.afp")]) == 0
     assert "valid" in capsys.readouterr().out
     buf = plain()
     epg = field_at(buf, "EPG")
     broken = tmp_path / "broken.afp"
-    broken.write_bytes(bytes(buf[:epg.offset + 12]))
+    broken.write_bytes(bytes(buf[: epg.offset + 12]))
     assert afp_main(["validate", str(broken)]) == 1
     out = capsys.readouterr().out.splitlines()
-    assert out[0] == (f"offset 0x{epg.offset:06x}: SF-TRUNCATED: "
-                      "the file ends inside the field: EPG needs 17 bytes, 12 left")
+    assert out[0] == (
+        f"offset 0x{epg.offset:06x}: SF-TRUNCATED: the file ends inside the field: EPG needs 17 bytes, 12 left"
+    )
     assert all(line.startswith("offset 0x") for line in out)
     assert afp_main(["validate", str(tmp_path / "missing.afp")]) == 2
     assert "cannot read" in capsys.readouterr().err
@@ -416,13 +442,17 @@ def test_cli_prints_at_most_twenty_problems(tmp_path, capsys):
 
 
 def test_segmented_ptx_continues_its_chain():
-    head, tail = HELLO[:9], HELLO[9:]                      # split inside the chain, after SCFL
-    body = (sf("D3A89B", nm("PT000001")) + sf("D3EE9B", head, flags=0x20) + sf("D3EE9B", tail)
-            + sf("D3A99B", nm("PT000001")))
+    head, tail = HELLO[:9], HELLO[9:]  # split inside the chain, after SCFL
+    body = (
+        sf("D3A89B", nm("PT000001"))
+        + sf("D3EE9B", head, flags=0x20)
+        + sf("D3EE9B", tail)
+        + sf("D3A99B", nm("PT000001"))
+    )
     buf = document(page(body))
     assert validate(buf) == []
     second = field_at(buf, "PTX", 1)
     broken = bytearray(buf)
-    broken[second.data_offset] = 0x30                      # the AMB that opens the second segment
+    broken[second.data_offset] = 0x30  # the AMB that opens the second segment
     problems = validate(bytes(broken))
     assert first(problems) == ("PTOCA-LENGTH", second.data_offset)

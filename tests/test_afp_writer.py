@@ -13,22 +13,41 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 import pytest
+from dl_helpers import Rect, Rule, Text, build
 
 from ccmcore import display as D
 from ccmcore.afp import AfpEncodingError, AfpOptions, AfpWriter, CodedFont
 from ccmcore.fonts import default_family
 from ccmcore.units import A4, mm, pt
 
-from dl_helpers import Rect, Rule, Text, build
-
 # ---------------------------------------------------------------------------- a tiny reader
 
 NAMES = {
-    0xD3A8C6: "BRG", 0xD3A9C6: "ERG", 0xD3A8CE: "BRS", 0xD3A9CE: "ERS", 0xD3A892: "BOC",
-    0xD3EE92: "OCD", 0xD3A992: "EOC", 0xD3A8A8: "BDT", 0xD3A9A8: "EDT", 0xD3A8AD: "BNG",
-    0xD3A9AD: "ENG", 0xD3A090: "TLE", 0xD3ABCC: "IMM", 0xD3A8AF: "BPG", 0xD3A9AF: "EPG",
-    0xD3A8C9: "BAG", 0xD3A9C9: "EAG", 0xD3AB8A: "MCF", 0xD3ABC3: "MDR", 0xD3A6AF: "PGD",
-    0xD3B19B: "PTD", 0xD3A89B: "BPT", 0xD3EE9B: "PTX", 0xD3A99B: "EPT", 0xD3EEEE: "NOP",
+    0xD3A8C6: "BRG",
+    0xD3A9C6: "ERG",
+    0xD3A8CE: "BRS",
+    0xD3A9CE: "ERS",
+    0xD3A892: "BOC",
+    0xD3EE92: "OCD",
+    0xD3A992: "EOC",
+    0xD3A8A8: "BDT",
+    0xD3A9A8: "EDT",
+    0xD3A8AD: "BNG",
+    0xD3A9AD: "ENG",
+    0xD3A090: "TLE",
+    0xD3ABCC: "IMM",
+    0xD3A8AF: "BPG",
+    0xD3A9AF: "EPG",
+    0xD3A8C9: "BAG",
+    0xD3A9C9: "EAG",
+    0xD3AB8A: "MCF",
+    0xD3ABC3: "MDR",
+    0xD3A6AF: "PGD",
+    0xD3B19B: "PTD",
+    0xD3A89B: "BPT",
+    0xD3EE9B: "PTX",
+    0xD3A99B: "EPT",
+    0xD3EEEE: "NOP",
 }
 
 
@@ -52,8 +71,16 @@ def read_sfs(data: bytes) -> list[SF]:
         assert data[i] == 0x5A, f"no X'5A' at {i}"
         n = int.from_bytes(data[i + 1 : i + 3], "big")
         assert i + 1 + n <= len(data), "truncated structured field"
-        out.append(SF(i, n, int.from_bytes(data[i + 3 : i + 6], "big"), data[i + 6], data[i + 7 : i + 9],
-                      data[i + 9 : i + 1 + n]))
+        out.append(
+            SF(
+                i,
+                n,
+                int.from_bytes(data[i + 3 : i + 6], "big"),
+                data[i + 6],
+                data[i + 7 : i + 9],
+                data[i + 9 : i + 1 + n],
+            )
+        )
         i += 1 + n
     return out
 
@@ -130,15 +157,19 @@ def write(dl_or_dls, **options) -> tuple[bytes, AfpWriter]:
 
 def small_docs(noto, noto_bold):
     """Three documents: 1 page, 2 pages, 1 page; text in two fonts, a rule and a box."""
-    p1 = [Text("Invoice INV-2026-00000001", mm(20), mm(30), noto_bold, pt(14)),
-          Text("Dear Łukasz Öztürk, thank you — AVAWAY.", mm(20), mm(40), noto, pt(9.5), color=0x3A5A8C),
-          Rule(mm(20), mm(45), mm(170), 0, width=mm(0.3)),
-          Rule(mm(100), mm(50), 0, mm(20), width=pt(1), color=0x888888),
-          Rect(mm(145), mm(20), mm(45), mm(22), fill=0xE8EEF7, stroke=0x3A5A8C, width=mm(0.3))]
+    p1 = [
+        Text("Invoice INV-2026-00000001", mm(20), mm(30), noto_bold, pt(14)),
+        Text("Dear Łukasz Öztürk, thank you — AVAWAY.", mm(20), mm(40), noto, pt(9.5), color=0x3A5A8C),
+        Rule(mm(20), mm(45), mm(170), 0, width=mm(0.3)),
+        Rule(mm(100), mm(50), 0, mm(20), width=pt(1), color=0x888888),
+        Rect(mm(145), mm(20), mm(45), mm(22), fill=0xE8EEF7, stroke=0x3A5A8C, width=mm(0.3)),
+    ]
     p2 = [Text("Page 2 of 2", mm(90), mm(283), noto, pt(8))]
     dl = build([[p1], [p1, p2], [[Text("Chloé Dubois", mm(20), mm(30), noto, pt(9.5))]]], records=[7, 8, 9])
-    dl.tags = {"Customer ID": ["C0000007", "C0000008", "C0000009"],
-               "Name": ["Łukasz Öztürk", "O'Brien", "Chloé Dubois"]}
+    dl.tags = {
+        "Customer ID": ["C0000007", "C0000008", "C0000009"],
+        "Name": ["Łukasz Öztürk", "O'Brien", "Chloé Dubois"],
+    }
     return dl
 
 
@@ -261,9 +292,14 @@ def test_page_groups_carry_tags(noto, noto_bold):
             elif t == 0x36:
                 attrs["value"] = v[2:].decode(codec)
         found.append((attrs["name"], attrs["value"]))
-    assert found == [("Customer ID", "C0000007"), ("Name", "Łukasz Öztürk"),
-                     ("Customer ID", "C0000008"), ("Name", "O'Brien"),
-                     ("Customer ID", "C0000009"), ("Name", "Chloé Dubois")]
+    assert found == [
+        ("Customer ID", "C0000007"),
+        ("Name", "Łukasz Öztürk"),
+        ("Customer ID", "C0000008"),
+        ("Name", "O'Brien"),
+        ("Customer ID", "C0000009"),
+        ("Name", "Chloé Dubois"),
+    ]
 
 
 def test_medium_maps_invoked_when_they_change(noto):
@@ -282,8 +318,21 @@ def test_medium_maps_invoked_when_they_change(noto):
             seq.append("page")
         elif s.name == "BNG":
             seq.append("doc")
-    assert seq == ["doc", "INVFRST", "page", "INVNEXT", "page", "page",
-                   "doc", "INVFRST", "page", "doc", "page", "INVNEXT", "page"]
+    assert seq == [
+        "doc",
+        "INVFRST",
+        "page",
+        "INVNEXT",
+        "page",
+        "page",
+        "doc",
+        "INVFRST",
+        "page",
+        "doc",
+        "page",
+        "INVNEXT",
+        "page",
+    ]
     bad = build([[t("x")]])
     bad.medium_maps = ["TOO-LONG-NAME"]
     with pytest.raises(ValueError, match="medium map name"):
@@ -350,7 +399,6 @@ class Printer:
         self.oids = []
 
     def run(self, seqs):
-        chain_text = None
         for t, p, tail in seqs:
             if t == 0xF0:
                 self.lid = p[0]
@@ -437,7 +485,7 @@ def assert_glyphs_placed(dl, data):
         want = expected_glyphs(dl, page)
         got = pr.glyphs
         assert [g[0] for g in got] == [w[0] for w in want]
-        for (gid, i, b, color), (wgid, x, y, wcolor) in zip(got, want):
+        for (gid, i, b, color), (_, x, y, wcolor) in zip(got, want):
             assert abs(i - x) <= 25, f"glyph {gid} at {float(i)} mpt, layout put it at {x}"
             assert abs(b - y) <= 25
             assert color == wcolor
@@ -468,8 +516,16 @@ def test_glyphs_land_within_half_an_lunit(noto):
 
 def test_glyph_runs_for_shaped_text(noto):
     """Marks that shaping composes (4 glyphs for 5 characters) go out as a GLC chain."""
-    dl = build([[[Text("Café résumé x\U0001F600y", mm(20), mm(30), noto, pt(10)),
-                  Text("plain", mm(20), mm(40), noto, pt(10))]]])
+    dl = build(
+        [
+            [
+                [
+                    Text("Café résumé x\U0001f600y", mm(20), mm(30), noto, pt(10)),
+                    Text("plain", mm(20), mm(40), noto, pt(10)),
+                ]
+            ]
+        ]
+    )
     dl2 = build([[[Text("Cafe\u0301 re\u0301sume\u0301", mm(20), mm(50), noto, pt(10))]]])
     for d in (dl, dl2):
         data, _ = write(d)
@@ -486,8 +542,10 @@ def test_glyph_runs_for_shaped_text(noto):
 
 
 def test_long_pages_split_into_several_ptx(noto):
-    lines = [Text(f"Line {k} " + "lorem ipsum dolor sit amet " * 6, mm(10), mm(10) + k * 1200, noto, pt(6))
-             for k in range(220)]
+    lines = [
+        Text(f"Line {k} " + "lorem ipsum dolor sit amet " * 6, mm(10), mm(10) + k * 1200, noto, pt(6))
+        for k in range(220)
+    ]
     long_run = Text("W" * 3000, mm(1), mm(280), noto, pt(2))
     dl = build([[lines + [long_run]]])
     data, _ = write(dl)
@@ -497,10 +555,18 @@ def test_long_pages_split_into_several_ptx(noto):
 
 
 def test_rules_and_boxes(noto):
-    dl = build([[[Rule(mm(20), mm(45), mm(170), 0, width=1000, color=0x888888),
-                  Rule(mm(50), mm(60), 0, mm(30), width=500),
-                  Rule(mm(10), mm(10), mm(5), mm(5), width=500),  # diagonal: no PTOCA form
-                  Rect(mm(145), mm(20), mm(45), mm(22), fill=0xE8EEF7, stroke=0x3A5A8C, width=mm(0.3))]]])
+    dl = build(
+        [
+            [
+                [
+                    Rule(mm(20), mm(45), mm(170), 0, width=1000, color=0x888888),
+                    Rule(mm(50), mm(60), 0, mm(30), width=500),
+                    Rule(mm(10), mm(10), mm(5), mm(5), width=500),  # diagonal: no PTOCA form
+                    Rect(mm(145), mm(20), mm(45), mm(22), fill=0xE8EEF7, stroke=0x3A5A8C, width=mm(0.3)),
+                ]
+            ]
+        ]
+    )
     data, w = write(dl)
     assert w.skipped_items == 1
     pr = play_pages(data, [noto])[0]
@@ -524,21 +590,37 @@ def test_rules_and_boxes(noto):
 
 
 def test_coded_font_encodes_in_its_code_page(noto, noto_bold):
-    dl = build([[[Text("Grüße, O'Brien: 1.234,56 €", mm(20), mm(30), noto, pt(10)),
-                  Text("Bold stays TrueType", mm(20), mm(40), noto_bold, pt(10))]]])
+    dl = build(
+        [
+            [
+                [
+                    Text("Grüße, O'Brien: 1.234,56 €", mm(20), mm(30), noto, pt(10)),
+                    Text("Bold stays TrueType", mm(20), mm(40), noto_bold, pt(10)),
+                ]
+            ]
+        ]
+    )
     cf = CodedFont(character_set="C0H200B0", code_page="T1V10500")
     with pytest.raises(AfpEncodingError, match="U\\+20AC") as err:
         write(dl, coded_fonts={noto.name: cf})
     assert err.value.char == "€" and err.value.record == 0
-    dl = build([[[Text("Grüße, O'Brien: 1.234,56", mm(20), mm(30), noto, pt(10)),
-                  Text("Bold stays TrueType", mm(20), mm(40), noto_bold, pt(10))]]])
+    dl = build(
+        [
+            [
+                [
+                    Text("Grüße, O'Brien: 1.234,56", mm(20), mm(30), noto, pt(10)),
+                    Text("Bold stays TrueType", mm(20), mm(40), noto_bold, pt(10)),
+                ]
+            ]
+        ]
+    )
     data, _ = write(dl, coded_fonts={noto.name: cf})
     sfs = read_sfs(data)
     brs = [s for s in sfs if s.name == "BRS"]
     assert len(brs) == 1  # only the bold font travels inline
     mcf = next(s for s in sfs if s.name == "MCF")
     (g,) = groups(mcf.data)
-    trip = dict((t if t != 0x02 else (t, v[0]), v) for t, v in triplets(g))
+    trip = {(t if t != 0x02 else (t, v[0])): v for t, v in triplets(g)}
     assert trip[(0x02, 0x85)][2:] == b"T1V10500".decode().encode("cp500")
     assert trip[(0x02, 0x86)][2:] == "C0H200B0".encode("cp500")
     lid = trip[0x24][1]
@@ -567,10 +649,10 @@ def test_coded_font_encodes_in_its_code_page(noto, noto_bold):
 
 def test_invoice_job_validates(tmp_path):
     sys.path.insert(0, "examples/invoice")
-    import ccmcore
     from generate import generate
     from template import document
 
+    import ccmcore
     from ccmcore.afp.validate import format_problems, validate
 
     buf = io.BytesIO()
@@ -599,8 +681,11 @@ def test_invoice_job_validates(tmp_path):
     path = tmp_path / "invoices.afp"
     path.write_bytes(data)
     with open(path, "rb") as fh:
-        fields = list(afp.stream(fh, allow_unknown_fields=True, allow_unknown_triplets=True,
-                                 allow_unknown_functions=True, strict=True))
+        fields = list(
+            afp.stream(
+                fh, allow_unknown_fields=True, allow_unknown_triplets=True, allow_unknown_functions=True, strict=True
+            )
+        )
     assert len(fields) == len(read_sfs(data))
     assert not [f for f in fields if f.get("_exceptions")]
 
@@ -617,19 +702,37 @@ def test_golden_inspect_dump_of_a_small_document(golden, tmp_path):
     from ccmcore.afp import AfpOptions, CodedFont
     from ccmcore.afp.inspect import dump
 
-    tpl = PageTemplate("letter", Frame(mm(20), mm(40), mm(120), mm(60)),
-                       [Text("Page {page} of {pages}", x=mm(20), y=mm(110), width=mm(120), style=Style(size=8)),
-                        Rect(mm(150), mm(20), mm(30), mm(10), fill="#3a5a8c", stroke=None),
-                        Line(mm(20), mm(35), mm(140), mm(35), width=mm(0.3))],
-                       size=(mm(160), mm(120)), medium_map="LETTER")
-    doc = Document(flow=[Paragraph("Dear {name},", Style(size=10)),
-                         Paragraph("Your AVATAR order is ready.", Style(size=10, bold=True))],
-                   first=tpl, tags={"Name": "{name}"}, family=fixed_family())
-    coded = {f: CodedFont(character_set="C0H200B0", code_page="T1V10500")
-             for f in ("CcmFixed-Regular", "CcmFixed-Bold")}
+    tpl = PageTemplate(
+        "letter",
+        Frame(mm(20), mm(40), mm(120), mm(60)),
+        [
+            Text("Page {page} of {pages}", x=mm(20), y=mm(110), width=mm(120), style=Style(size=8)),
+            Rect(mm(150), mm(20), mm(30), mm(10), fill="#3a5a8c", stroke=None),
+            Line(mm(20), mm(35), mm(140), mm(35), width=mm(0.3)),
+        ],
+        size=(mm(160), mm(120)),
+        medium_map="LETTER",
+    )
+    doc = Document(
+        flow=[
+            Paragraph("Dear {name},", Style(size=10)),
+            Paragraph("Your AVATAR order is ready.", Style(size=10, bold=True)),
+        ],
+        first=tpl,
+        tags={"Name": "{name}"},
+        family=fixed_family(),
+    )
+    coded = {
+        f: CodedFont(character_set="C0H200B0", code_page="T1V10500") for f in ("CcmFixed-Regular", "CcmFixed-Bold")
+    }
     out = tmp_path / "small.afp"
-    compose(doc, pa.table({"name": ["Chloé", "Zoë"]}), out, format="afp",
-            afp=AfpOptions(duplex=True, form_definition="F1SMALL", coded_fonts=coded))
+    compose(
+        doc,
+        pa.table({"name": ["Chloé", "Zoë"]}),
+        out,
+        format="afp",
+        afp=AfpOptions(duplex=True, form_definition="F1SMALL", coded_fonts=coded),
+    )
     golden("afp_small_coded.txt", dump(out))
 
 
@@ -641,12 +744,16 @@ def test_unencodable_character_in_a_coded_font_rejects_only_its_record(tmp_path)
     from ccmcore.afp import AfpOptions, CodedFont
     from ccmcore.afp.validate import validate
 
-    doc = Document(flow=[Paragraph("Dear {name},", Style(size=10))],
-                   first=PageTemplate("p", Frame(mm(20), mm(20), mm(120), mm(200))), tags={"Name": "{name}"})
+    doc = Document(
+        flow=[Paragraph("Dear {name},", Style(size=10))],
+        first=PageTemplate("p", Frame(mm(20), mm(20), mm(120), mm(200))),
+        tags={"Name": "{name}"},
+    )
     coded = {"NotoSans-Regular": CodedFont(character_set="C0H200B0", code_page="T1V10500")}
     out = tmp_path / "coded.afp"
-    report = compose(doc, pa.table({"name": ["Chloé", "Łukasz", "Zoë"]}), out, format="afp",
-                     afp=AfpOptions(coded_fonts=coded))
+    report = compose(
+        doc, pa.table({"name": ["Chloé", "Łukasz", "Zoë"]}), out, format="afp", afp=AfpOptions(coded_fonts=coded)
+    )
     assert report.documents == 2
     (rej,) = report.rejected
     assert rej.record == 1 and "U+0141" in rej.reason and "T1V10500" in rej.reason

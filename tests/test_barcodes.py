@@ -12,8 +12,19 @@ import zxingcpp
 
 from ccmcore import DataError, display
 from ccmcore.barcodes import (
-    DATAMATRIX_SIZES, BarcodeError, OmrSpec, Symbol, code128_values, encode_code128,
-    encode_datamatrix, encode_imb, encode_qr, imb_bars, matrix_rects, omr_bits, omr_marks,
+    DATAMATRIX_SIZES,
+    BarcodeError,
+    OmrSpec,
+    Symbol,
+    code128_values,
+    encode_code128,
+    encode_datamatrix,
+    encode_imb,
+    encode_qr,
+    imb_bars,
+    matrix_rects,
+    omr_bits,
+    omr_marks,
     rasterize,
 )
 from ccmcore.barcodes import code128 as c128
@@ -309,7 +320,7 @@ def test_imb_test_vectors(tracking, routing, expected):
     # bar types from the geometry: ascender reaches the top, descender the bottom
     tracker, full, qy = 3456, 10_440, 2016
     ext = (full - tracker) // 2
-    for (x, y, w, h), letter in zip(sym.bars.tolist(), expected):
+    for (_, y, w, h), letter in zip(sym.bars.tolist(), expected):
         top, bottom = y - qy, y - qy + h
         has_asc, has_desc = top == 0, bottom == full
         assert letter == "TDAF"[has_asc * 2 + has_desc]
@@ -343,8 +354,9 @@ def test_imb_errors():
 
 # ---------------------------------------------------------------- OMR
 
-SPEC = OmrSpec(marks=("start", "eoc", "seq1", "seq2", "seq4", "parity", "stop"),
-               length=28_000, thickness=1000, pitch=12_000)
+SPEC = OmrSpec(
+    marks=("start", "eoc", "seq1", "seq2", "seq4", "parity", "stop"), length=28_000, thickness=1000, pitch=12_000
+)
 
 
 def _positions(sym: Symbol) -> list[int]:

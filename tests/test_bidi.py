@@ -18,8 +18,8 @@ from ccmcore.display import G0, GLYPHS, GN, KIND
 matplotlib = pytest.importorskip("matplotlib")
 bidi_ref = pytest.importorskip("bidi")
 
-SHALOM = "\u05e9\u05dc\u05d5\u05dd"          # Hebrew, no contextual forms
-MARHABA = "\u0645\u0631\u062d\u0628\u0627"   # Arabic, joined letters
+SHALOM = "\u05e9\u05dc\u05d5\u05dd"  # Hebrew, no contextual forms
+MARHABA = "\u0645\u0631\u062d\u0628\u0627"  # Arabic, joined letters
 
 
 @pytest.fixture(scope="module")
@@ -42,22 +42,26 @@ def glyph_runs(dl):
 
 
 def one_line(doc_family, text, width=mm(180)):
-    doc = Document(flow=[Paragraph("{t}", Style(size=12))], family=doc_family,
-                   first=PageTemplate("p", Frame(mm(10), mm(10), width, mm(200))))
-    (dl, bound, _), = list(layout(doc, pa.table({"t": [text]})))
+    doc = Document(
+        flow=[Paragraph("{t}", Style(size=12))],
+        family=doc_family,
+        first=PageTemplate("p", Frame(mm(10), mm(10), width, mm(200))),
+    )
+    ((dl, bound, _),) = list(layout(doc, pa.table({"t": [text]})))
     assert not bound.rejections
     return dl
 
 
-@pytest.mark.parametrize("text", [f"Invoice {SHALOM} total 42", f"{SHALOM} abc {SHALOM[::-1]} 2026",
-                                  f"{SHALOM}, 12.50 EUR!"])
+@pytest.mark.parametrize(
+    "text", [f"Invoice {SHALOM} total 42", f"{SHALOM} abc {SHALOM[::-1]} 2026", f"{SHALOM}, 12.50 EUR!"]
+)
 def test_visual_order_matches_an_independent_bidi_implementation(dejavu, text):
     dl = one_line(dejavu, text)
     (run,) = glyph_runs(dl)
     font = dejavu.regular
     visual = bidi_ref.get_display(text)
     expected = [font.cmap[ord(ch)] for ch in visual]
-    got = dl.gids[run[G0]: run[G0] + run[GN]].tolist()
+    got = dl.gids[run[G0] : run[G0] + run[GN]].tolist()
     # mirrored characters (brackets) aside, Hebrew and Latin have one glyph per character
     assert got == expected
     assert dl.run_text(run) == text  # the run's text stays in logical order
@@ -70,7 +74,7 @@ def test_arabic_is_joined_as_harfbuzz_shapes_it(dejavu):
     buf.add_str(MARHABA)
     buf.guess_segment_properties()
     hb.shape(dejavu.regular.hb_font, buf, {})
-    assert dl.gids[run[G0]: run[G0] + run[GN]].tolist() == [i.codepoint for i in buf.glyph_infos]
+    assert dl.gids[run[G0] : run[G0] + run[GN]].tolist() == [i.codepoint for i in buf.glyph_infos]
     # joining forms differ from the isolated letters
     assert [i.codepoint for i in buf.glyph_infos] != [dejavu.regular.cmap[ord(c)] for c in MARHABA[::-1]]
 
@@ -89,8 +93,11 @@ def test_rtl_pdf_renders_and_extracts(dejavu, tmp_path):
     import pypdfium2 as pdfium
 
     text = f"{MARHABA} {SHALOM} 2026"
-    doc = Document(flow=[Paragraph("{t}", Style(size=24))], family=dejavu,
-                   first=PageTemplate("p", Frame(mm(10), mm(10), mm(180), mm(200))))
+    doc = Document(
+        flow=[Paragraph("{t}", Style(size=24))],
+        family=dejavu,
+        first=PageTemplate("p", Frame(mm(10), mm(10), mm(180), mm(200))),
+    )
     out = tmp_path / "rtl.pdf"
     compose(doc, pa.table({"t": [text]}), out)
     pdf = pdfium.PdfDocument(str(out))
@@ -106,11 +113,15 @@ def test_rtl_pdf_renders_and_extracts(dejavu, tmp_path):
 
 def test_rtl_afp_validates_and_carries_the_text(dejavu, tmp_path):
     from afp_read import read_groups
+
     from ccmcore.afp.validate import validate
 
     text = f"{MARHABA} {SHALOM} 2026"
-    doc = Document(flow=[Paragraph("{t}", Style(size=14))], family=dejavu,
-                   first=PageTemplate("p", Frame(mm(10), mm(10), mm(180), mm(200))))
+    doc = Document(
+        flow=[Paragraph("{t}", Style(size=14))],
+        family=dejavu,
+        first=PageTemplate("p", Frame(mm(10), mm(10), mm(180), mm(200))),
+    )
     out = tmp_path / "rtl.afp"
     compose(doc, pa.table({"t": [text]}), out, format="afp")
     assert validate(out) == []

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import uharfbuzz as hb
+from dl_helpers import Picture, Place, Rect, Rule, Text, build, make_overlay, one_page
 from PIL import Image as PILImage
 
 from ccmcore import display as D
@@ -19,8 +20,6 @@ from ccmcore.fonts import SUBSET_DROP_TABLES, default_family
 from ccmcore.images import Image, ImageError, JpegHeader, jpeg_header
 from ccmcore.pdf import PdfWriter
 from ccmcore.units import pt
-
-from dl_helpers import Picture, Place, Rect, Rule, Text, build, make_overlay, one_page
 
 PXD = Path(D.__file__).with_name("_display.pxd")
 
@@ -39,11 +38,19 @@ def logo():
 
 def sample(noto, logo) -> D.DisplayList:
     ov = make_overlay("OV", [Text("over", 0, pt(10), noto, pt(9))], (pt(100), pt(20)))
-    return build([
-        [[Text("Hello", pt(10), pt(20), noto, pt(10)), Rule(0, pt(30), pt(50), 0), Picture(logo, 0, 0, pt(8), pt(6))],
-         [Text("page two", pt(10), pt(20), noto, pt(10)), Place(ov, 0, pt(40))]],
-        [[Rect(0, 0, pt(20), pt(10), fill=0xFF0000), Text("doc two", pt(10), pt(20), noto, pt(12))]],
-    ])
+    return build(
+        [
+            [
+                [
+                    Text("Hello", pt(10), pt(20), noto, pt(10)),
+                    Rule(0, pt(30), pt(50), 0),
+                    Picture(logo, 0, 0, pt(8), pt(6)),
+                ],
+                [Text("page two", pt(10), pt(20), noto, pt(10)), Place(ov, 0, pt(40))],
+            ],
+            [[Rect(0, 0, pt(20), pt(10), fill=0xFF0000), Text("doc two", pt(10), pt(20), noto, pt(12))]],
+        ]
+    )
 
 
 # ---------------------------------------------------------------------------- _display.pxd
@@ -56,8 +63,10 @@ def pxd_enums() -> dict[str, int]:
 def test_pxd_mirrors_display_constants():
     got = pxd_enums()
     want = {f"K_{k}": getattr(D, k) for k in ("GLYPHS", "RULE", "RECT", "IMAGE", "OVERLAY")}
-    want |= {f"C_{k}": getattr(D, k) for k in ("KIND", "X", "Y", "W", "H", "FONT", "SIZE", "COLOR", "COLOR2",
-                                               "G0", "GN", "T0", "TN")}
+    want |= {
+        f"C_{k}": getattr(D, k)
+        for k in ("KIND", "X", "Y", "W", "H", "FONT", "SIZE", "COLOR", "COLOR2", "G0", "GN", "T0", "TN")
+    }
     want |= {f"PG_{k}": getattr(D, k) for k in ("DOC", "NUMBER", "COUNT", "TEMPLATE", "WIDTH", "HEIGHT", "I0", "IN")}
     want |= {f"D_{k}": getattr(D, k) for k in ("RECORD", "P0", "PN")}
     want |= {k: getattr(D, k) for k in ("ITEM_FIELDS", "PAGE_FIELDS", "DOC_FIELDS")}
@@ -89,20 +98,26 @@ def test_check_returns_the_arrays_the_backends_take(noto, logo):
     assert np.shares_memory(a.items, dl.items)  # no copy when the dtype is right
 
 
-@pytest.mark.parametrize("break_it, message", [
-    (lambda dl: setattr(dl, "advances", dl.advances[:-1]), "glyph ids but"),
-    (lambda dl: dl.items.__setitem__((0, D.GN), 10**6), "glyph slice lies outside"),
-    (lambda dl: dl.items.__setitem__((0, D.T0), -1), "text slice lies outside"),
-    (lambda dl: dl.items.__setitem__((3, D.FONT), 1), "GLYPHS item uses font index 1, but the display list has 1 font"),
-    (lambda dl: dl.pages.__setitem__((0, D.IN), 10**6), "page's item slice lies outside"),
-    (lambda dl: dl.pages.__setitem__((1, D.HEIGHT), 0), "positive WIDTH and HEIGHT"),
-    (lambda dl: dl.docs.__setitem__((1, D.P0), 7), "document's page slice lies outside"),
-    (lambda dl: dl.items.__setitem__((2, D.FONT), 1), "IMAGE item uses index 1, but the display list has 1 images"),
-    (lambda dl: dl.items.__setitem__((2, D.W), 0), "IMAGE item needs a positive width and height"),
-    (lambda dl: dl.items.__setitem__((4, D.FONT), -1), "OVERLAY item uses index -1"),
-    (lambda dl: dl.images.__setitem__(0, "logo.png"), r"images\[0\] is not a ccmcore.images.Image"),
-    (lambda dl: dl.overlays.__setitem__(0, object()), r"overlays\[0\] is not a ccmcore.display.Overlay"),
-])
+@pytest.mark.parametrize(
+    "break_it, message",
+    [
+        (lambda dl: setattr(dl, "advances", dl.advances[:-1]), "glyph ids but"),
+        (lambda dl: dl.items.__setitem__((0, D.GN), 10**6), "glyph slice lies outside"),
+        (lambda dl: dl.items.__setitem__((0, D.T0), -1), "text slice lies outside"),
+        (
+            lambda dl: dl.items.__setitem__((3, D.FONT), 1),
+            "GLYPHS item uses font index 1, but the display list has 1 font",
+        ),
+        (lambda dl: dl.pages.__setitem__((0, D.IN), 10**6), "page's item slice lies outside"),
+        (lambda dl: dl.pages.__setitem__((1, D.HEIGHT), 0), "positive WIDTH and HEIGHT"),
+        (lambda dl: dl.docs.__setitem__((1, D.P0), 7), "document's page slice lies outside"),
+        (lambda dl: dl.items.__setitem__((2, D.FONT), 1), "IMAGE item uses index 1, but the display list has 1 images"),
+        (lambda dl: dl.items.__setitem__((2, D.W), 0), "IMAGE item needs a positive width and height"),
+        (lambda dl: dl.items.__setitem__((4, D.FONT), -1), "OVERLAY item uses index -1"),
+        (lambda dl: dl.images.__setitem__(0, "logo.png"), r"images\[0\] is not a ccmcore.images.Image"),
+        (lambda dl: dl.overlays.__setitem__(0, object()), r"overlays\[0\] is not a ccmcore.display.Overlay"),
+    ],
+)
 def test_check_names_the_inconsistency(noto, logo, break_it, message):
     dl = sample(noto, logo)
     assert dl.items[2, D.KIND] == D.IMAGE and dl.items[4, D.KIND] == D.OVERLAY
@@ -223,14 +238,17 @@ def tle_values(data: bytes) -> list[tuple[int, bytes]]:
     return out
 
 
-@pytest.mark.parametrize("values", [
-    ["A-100", "Zoë", "Straße €"],  # all code page 500 but €: the batch goes value by value
-    ["plain", "", "ascii"],  # one codec call for the batch
-    [None, 42, "x\x00y"],  # not strings, a NUL
-])
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["A-100", "Zoë", "Straße €"],  # all code page 500 but €: the batch goes value by value
+        ["plain", "", "ascii"],  # one codec call for the batch
+        [None, 42, "x\x00y"],  # not strings, a NUL
+    ],
+)
 def test_tag_values_are_encoded_like_the_codec(noto, values):
     dl = build([[[Text("a", 0, pt(10), noto, pt(10))]]] * len(values))
-    dl.tags = {"Name": list(values), "Kunde Nr.": ["K%d" % i for i in range(len(values))]}
+    dl.tags = {"Name": list(values), "Kunde Nr.": [f"K{i}" for i in range(len(values))]}
     out = io.BytesIO()
     w = AfpWriter(out)
     w.write(dl)
@@ -243,7 +261,7 @@ def test_tag_values_are_encoded_like_the_codec(noto, values):
             want.append((500, v.encode("cp500")))
         except UnicodeEncodeError:
             want.append((1200, v.encode("utf-16-be")))
-        want.append((500, ("K%d" % i).encode("cp500")))
+        want.append((500, f"K{i}".encode("cp500")))
     assert got == want
 
 

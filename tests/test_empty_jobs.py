@@ -13,20 +13,22 @@ import pyarrow.parquet as pq
 import pypdfium2 as pdfium
 import pytest
 
-from ccmcore import Document, EmptyJobError, Frame, PageTemplate, Paragraph, compose, mm
+from ccmcore import EmptyJobError, compose
 from ccmcore.afp import AfpWriter
 from ccmcore.afp.validate import validate
 from ccmcore.cli import EXIT_NO_DOCUMENTS
 from ccmcore.cli import main as ccm_main
 from ccmcore.pdf import PdfWriter
 
-DOCUMENT = Document(flow=[Paragraph("Dear {name},")], first=PageTemplate("p", Frame(mm(20), mm(20), mm(170), mm(250)), []),
-                    required=["name"])
 TEMPLATE = """
 from ccmcore import Document, Frame, PageTemplate, Paragraph, mm
-document = Document(flow=[Paragraph("Dear {name},")], first=PageTemplate("p", Frame(mm(20), mm(20), mm(170), mm(250)), []),
-                    required=["name"])
+
+page = PageTemplate("p", Frame(mm(20), mm(20), mm(170), mm(250)), [])
+document = Document(flow=[Paragraph("Dear {name},")], first=page, required=["name"])
 """
+_namespace: dict = {}
+exec(TEMPLATE, _namespace)  # the same template through the API and the CLI
+DOCUMENT = _namespace["document"]
 EMPTY = pa.table({"name": pa.array([], pa.string())})
 ALL_REJECTED = pa.table({"name": pa.array([None, None, None], pa.string())})
 ONE_LEFT = pa.table({"name": pa.array([None, "Ann", None], pa.string())})
@@ -72,8 +74,11 @@ def test_one_document_left_is_a_file_every_reader_accepts(tmp_path):
     assert validate(afp_path.read_bytes()) == []
     afp = pytest.importorskip("afp")
     with open(afp_path, "rb") as fh:
-        fields = list(afp.stream(fh, allow_unknown_fields=True, allow_unknown_triplets=True,
-                                 allow_unknown_functions=True, strict=False))
+        fields = list(
+            afp.stream(
+                fh, allow_unknown_fields=True, allow_unknown_triplets=True, allow_unknown_functions=True, strict=False
+            )
+        )
     assert [f for f in fields if f.get("_exceptions")] == []
     assert [f["SFTypeID"] for f in fields].count(afp.SF_BPG) == 1  # one page, read by another parser
 

@@ -9,18 +9,29 @@ import pytest
 import uharfbuzz as hb
 
 from ccmcore import (
-    Document, Font, FontError, FontFamily, Frame, PageTemplate, Paragraph, Style, compose, default_family, layout,
+    Document,
+    Font,
+    FontError,
+    FontFamily,
+    Frame,
+    PageTemplate,
+    Paragraph,
+    Style,
+    compose,
+    default_family,
+    layout,
     mm,
 )
-from ccmcore.display import G0, GN, GLYPHS, KIND
+from ccmcore.display import G0, GLYPHS, GN, KIND
 from ccmcore.fonts import COMPLEX, MAX_SLOTS, PAIR_COMPLEX
 
 
 @pytest.fixture(scope="module")
 def firago():
     """FiraGO forms fi/fl/ffi ligatures by default, unlike Noto Sans."""
-    return FontFamily(Font(pymupdf_fonts.myfont("figo"), "FiraGO-Regular"),
-                      Font(pymupdf_fonts.myfont("figbo"), "FiraGO-Bold"))
+    return FontFamily(
+        Font(pymupdf_fonts.myfont("figo"), "FiraGO-Regular"), Font(pymupdf_fonts.myfont("figbo"), "FiraGO-Bold")
+    )
 
 
 def hb_shape(font: Font, text: str):
@@ -88,7 +99,7 @@ def test_ligatures_are_laid_out_as_harfbuzz_shapes_them(firago):
     dl, bound, _ = next(iter(layout(doc_with(firago), pa.table({"t": [text]}))))
     (run,) = [it for it in dl.page_items(0) if it[KIND] == GLYPHS]
     gids, _ = hb_shape(firago.regular, text)
-    assert dl.gids[run[G0]: run[G0] + run[GN]].tolist() == gids
+    assert dl.gids[run[G0] : run[G0] + run[GN]].tolist() == gids
     assert len(gids) < len(text)  # ligatures really formed
     assert not bound.rejections
 

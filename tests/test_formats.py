@@ -13,7 +13,16 @@ import pytest
 
 from ccmcore.errors import BindingError, DataError, TemplateError
 from ccmcore.formats import (
-    ENGLISH, DateNames, DateFormat, MoneyFormat, NumberFormat, TextFormat, date, money, number, text,
+    ENGLISH,
+    DateFormat,
+    DateNames,
+    MoneyFormat,
+    NumberFormat,
+    TextFormat,
+    date,
+    money,
+    number,
+    text,
 )
 
 I64_MIN, I64_MAX = -(2**63), 2**63 - 1
@@ -50,7 +59,7 @@ def ref_float(x, *, decimals, scale=0, **kw):
 def random_ints(n, lo=I64_MIN, hi=I64_MAX):
     """Values of every magnitude (a random number of digits), plus the edges."""
     digits = RNG.integers(0, 19, n)
-    mags = (RNG.random(n) * 10.0 ** digits).astype(np.int64)
+    mags = (RNG.random(n) * 10.0**digits).astype(np.int64)
     vals = np.where(RNG.random(n) < 0.5, -mags, mags)
     vals[:8] = [0, -1, 1, I64_MIN, I64_MAX, -5, 999, -1000]
     return np.clip(vals, lo, hi)
@@ -69,7 +78,11 @@ def test_money_documented_examples():
     assert money().apply(a).to_pylist() == ["1,234,567.89", "-0.05", "0.00", None]
     assert money(group="").apply(a).to_pylist() == ["1234567.89", "-0.05", "0.00", None]
     assert money(group=".", decimal=",", currency=" €", currency_after=True).apply(a).to_pylist() == [
-        "1.234.567,89 €", "-0,05 €", "0,00 €", None]
+        "1.234.567,89 €",
+        "-0,05 €",
+        "0,00 €",
+        None,
+    ]
     assert money(currency="$", negative="()").apply(a).to_pylist() == ["$1,234,567.89", "($0.05)", "$0.00", None]
     assert money(negative="{}-").apply(a).to_pylist()[:2] == ["1,234,567.89", "0.05-"]
     assert money(currency="EUR ", negative="{} CR").apply(a).to_pylist()[1] == "EUR 0.05 CR"
@@ -79,10 +92,8 @@ def test_money_documented_examples():
 
 def test_int64_edges():
     a = pa.array([I64_MIN, I64_MAX, 0, -1], pa.int64())
-    assert money().apply(a).to_pylist() == [
-        "-92,233,720,368,547,758.08", "92,233,720,368,547,758.07", "0.00", "-0.01"]
-    assert number().apply(a).to_pylist() == [
-        "-9,223,372,036,854,775,808", "9,223,372,036,854,775,807", "0", "-1"]
+    assert money().apply(a).to_pylist() == ["-92,233,720,368,547,758.08", "92,233,720,368,547,758.07", "0.00", "-0.01"]
+    assert number().apply(a).to_pylist() == ["-9,223,372,036,854,775,808", "9,223,372,036,854,775,807", "0", "-1"]
     u = pa.array([2**64 - 1, 0], pa.uint64())
     assert number().apply(u).to_pylist() == ["18,446,744,073,709,551,615", "0"]
     assert money(scale=19, decimals=0).apply(u).to_pylist() == ["2", "0"]
@@ -95,8 +106,8 @@ OPTION_SETS = [
     dict(decimals=3, group="", decimal=","),
     dict(decimals=2, group=".", decimal=",", currency=" €", currency_after=True),
     dict(decimals=2, group="\u202f", decimal=",", currency="CHF\u00a0", negative="()"),
-    dict(decimals=2, scale=4),             # rounding 4 stored decimals to 2 (half even)
-    dict(decimals=1, scale=0),             # padding whole units with a zero place
+    dict(decimals=2, scale=4),  # rounding 4 stored decimals to 2 (half even)
+    dict(decimals=1, scale=0),  # padding whole units with a zero place
     dict(decimals=2, scale=-3, group="'"),  # stored in thousands
     dict(decimals=4, scale=18, negative="{}-"),
     dict(decimals=18, scale=0, group=""),
@@ -120,8 +131,9 @@ def test_money_int64_random_against_reference(opts):
     got.validate(full=True)
 
 
-@pytest.mark.parametrize("dtype", [pa.int8(), pa.int16(), pa.int32(), pa.int64(),
-                                   pa.uint8(), pa.uint16(), pa.uint32(), pa.uint64()])
+@pytest.mark.parametrize(
+    "dtype", [pa.int8(), pa.int16(), pa.int32(), pa.int64(), pa.uint8(), pa.uint16(), pa.uint32(), pa.uint64()]
+)
 def test_every_integer_width(dtype):
     info = np.iinfo(dtype.to_pandas_dtype())
     values = RNG.integers(info.min, info.max, 1000, dtype=dtype.to_pandas_dtype(), endpoint=True).tolist()
@@ -130,7 +142,8 @@ def test_every_integer_width(dtype):
     arr = pa.array(values, dtype)
     assert money().apply(arr).to_pylist() == [ref_amount(v, decimals=2, scale=2) for v in values]
     assert number(1, group=" ").apply(arr).to_pylist() == [
-        ref_amount(v, decimals=1, scale=0, group=" ") for v in values]
+        ref_amount(v, decimals=1, scale=0, group=" ") for v in values
+    ]
 
 
 @pytest.mark.parametrize("offset", [0, 1, 3, 7, 8, 9, 16, 61])
@@ -139,12 +152,11 @@ def test_sliced_arrays_keep_alignment_and_nulls(offset):
     base = pa.array(values, pa.int64())
     part = base.slice(offset, 150)
     got = money().apply(part)
-    assert got.to_pylist() == [ref_amount(v, decimals=2, scale=2) for v in values[offset:offset + 150]]
+    assert got.to_pylist() == [ref_amount(v, decimals=2, scale=2) for v in values[offset : offset + 150]]
     got.validate(full=True)
     # int32 path and a slice without nulls
     part32 = pa.array([v if v is None else v % 2**31 for v in values], pa.int32()).slice(offset, 100)
-    assert number().apply(part32).to_pylist() == [
-        ref_amount(v, decimals=0, scale=0) for v in part32.to_pylist()]
+    assert number().apply(part32).to_pylist() == [ref_amount(v, decimals=0, scale=0) for v in part32.to_pylist()]
 
 
 def test_validity_bitmap_is_reused_when_aligned():
@@ -175,8 +187,7 @@ def test_dictionary_arrays_are_formatted_by_dictionary():
 
 def test_zero_after_rounding_has_no_sign():
     arr = pa.array([-4, -5, -6, -15, 5, 15, 25], pa.int64())
-    assert money(decimals=1, scale=2).apply(arr).to_pylist() == [
-        "0.0", "0.0", "-0.1", "-0.2", "0.0", "0.2", "0.2"]
+    assert money(decimals=1, scale=2).apply(arr).to_pylist() == ["0.0", "0.0", "-0.1", "-0.2", "0.0", "0.2", "0.2"]
 
 
 # ---------------------------------------------------------------- floats and decimals
@@ -185,10 +196,18 @@ def test_zero_after_rounding_has_no_sign():
 def test_float_half_even_and_nan():
     arr = pa.array([0.125, 0.375, 1.005, 2.5, -2.5, 1234567.891, -0.001, float("nan"), None])
     assert number(2).apply(arr).to_pylist() == [
-        "0.12", "0.38", "1.00", "2.50", "-2.50", "1,234,567.89", "0.00", None, None]
+        "0.12",
+        "0.38",
+        "1.00",
+        "2.50",
+        "-2.50",
+        "1,234,567.89",
+        "0.00",
+        None,
+        None,
+    ]
     assert number().apply(pa.array([0.5, 1.5, 2.5, -0.5])).to_pylist() == ["0", "2", "2", "0"]
-    assert money(currency="$").apply(pa.array([12.345, float("nan")], pa.float32())).to_pylist() == [
-        "$12.35", None]
+    assert money(currency="$").apply(pa.array([12.345, float("nan")], pa.float32())).to_pylist() == ["$12.35", None]
 
 
 def test_float_random_against_reference():
@@ -197,8 +216,7 @@ def test_float_random_against_reference():
     arr = pa.array(values, pa.float64()).slice(5)
     for opts in (dict(decimals=2), dict(decimals=0, scale=-3), dict(decimals=3, scale=2)):
         got = money(**opts).apply(arr).to_pylist()
-        assert got == [ref_float(v, decimals=opts["decimals"], scale=opts.get("scale", 0))
-                       for v in values[5:]]
+        assert got == [ref_float(v, decimals=opts["decimals"], scale=opts.get("scale", 0)) for v in values[5:]]
 
 
 def test_float_out_of_range_is_a_data_error():
@@ -213,17 +231,18 @@ def test_float_out_of_range_is_a_data_error():
 def test_decimal128_random_against_reference(precision, scale):
     unscaled = []
     for d in RNG.integers(0, precision + 1, 1500).tolist():
-        u = int(RNG.integers(0, 10**min(d, 18))) * 10 ** max(0, d - 18) + int(RNG.integers(0, 10**min(d, 18)))
+        u = int(RNG.integers(0, 10 ** min(d, 18))) * 10 ** max(0, d - 18) + int(RNG.integers(0, 10 ** min(d, 18)))
         u = min(u, 10**precision - 1)
         unscaled.append(-u if RNG.random() < 0.5 else u)
     unscaled[:3] = [10**precision - 1, -(10**precision - 1), 0]
     unscaled = with_nulls(unscaled)
-    arr = pa.array([None if u is None else Decimal(f"{u}E-{scale}") for u in unscaled],
-                   pa.decimal128(precision, scale))
+    arr = pa.array([None if u is None else Decimal(f"{u}E-{scale}") for u in unscaled], pa.decimal128(precision, scale))
     for opts in (dict(decimals=2), dict(decimals=0, group="."), dict(decimals=6, scale=1)):
         got = money(**opts).apply(arr).to_pylist()
-        exp = [ref_amount(u, decimals=opts["decimals"], scale=scale + opts.get("scale", 0),
-                          group=opts.get("group", ",")) for u in unscaled]
+        exp = [
+            ref_amount(u, decimals=opts["decimals"], scale=scale + opts.get("scale", 0), group=opts.get("group", ","))
+            for u in unscaled
+        ]
         assert got == exp
 
 
@@ -258,8 +277,11 @@ def test_timestamps_against_strftime(unit):
         values = random_datetimes(2000, dt.datetime(1678, 1, 1), dt.datetime(2261, 12, 31))
     else:
         values = random_datetimes(2000)
-    values[:3] = [dt.datetime(1970, 1, 1), dt.datetime(1969, 12, 31, 23, 59, 59, 999999),
-                  dt.datetime(2000, 2, 29, 12, 0, 0)]
+    values[:3] = [
+        dt.datetime(1970, 1, 1),
+        dt.datetime(1969, 12, 31, 23, 59, 59, 999999),
+        dt.datetime(2000, 2, 29, 12, 0, 0),
+    ]
     div = {"s": 1_000_000, "ms": 1000, "us": 1, "ns": 1}[unit]
     values = [v.replace(microsecond=v.microsecond // div * div) for v in values]
     values = with_nulls(values)
@@ -295,8 +317,9 @@ def test_dates_match_arrow_strftime():
 
 
 def test_timezone_aware_timestamps_use_wall_clock_time():
-    utc = pa.array([dt.datetime(2024, 3, 31, 0, 30), dt.datetime(2024, 12, 31, 23, 30), None],
-                   pa.timestamp("us", tz="UTC"))
+    utc = pa.array(
+        [dt.datetime(2024, 3, 31, 0, 30), dt.datetime(2024, 12, 31, 23, 30), None], pa.timestamp("us", tz="UTC")
+    )
     berlin = utc.cast(pa.timestamp("us", tz="Europe/Berlin"))
     assert date("%d.%m.%Y %H:%M").apply(berlin).to_pylist() == ["31.03.2024 01:30", "01.01.2025 00:30", None]
     assert date("%d.%m.%Y %H:%M").apply(utc).to_pylist() == ["31.03.2024 00:30", "31.12.2024 23:30", None]
@@ -315,8 +338,20 @@ def test_extreme_and_negative_years():
 
 def test_date_names_hook():
     german = DateNames(
-        months=("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August",
-                "September", "Oktober", "November", "Dezember"),
+        months=(
+            "Januar",
+            "Februar",
+            "März",
+            "April",
+            "Mai",
+            "Juni",
+            "Juli",
+            "August",
+            "September",
+            "Oktober",
+            "November",
+            "Dezember",
+        ),
         months_abbr=("Jan", "Feb", "Mär", "Apr", "Mai", "Jun", "Jul", "Aug", "Sep", "Okt", "Nov", "Dez"),
         weekdays=("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"),
         weekdays_abbr=("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"),
@@ -374,9 +409,9 @@ def test_accepts_kind_and_binding_errors():
 
 def test_reprs_and_equality():
     assert repr(money()) == "money()"
-    assert repr(money(0, scale=2, group=".", decimal=",", currency=" €", currency_after=True,
-                      negative="()")) == (
-        "money(0, scale=2, group='.', decimal=',', negative='()', currency=' €', currency_after=True)")
+    assert repr(money(0, scale=2, group=".", decimal=",", currency=" €", currency_after=True, negative="()")) == (
+        "money(0, scale=2, group='.', decimal=',', negative='()', currency=' €', currency_after=True)"
+    )
     assert repr(number(2, group="")) == "number(2, group='')"
     assert repr(date()) == "date()" and repr(date("%Y")) == "date('%Y')"
     assert repr(text()) == "text()"
@@ -387,10 +422,19 @@ def test_reprs_and_equality():
     assert isinstance(text(), TextFormat) and date().names is ENGLISH
 
 
-@pytest.mark.parametrize("kwargs", [
-    dict(decimals=-1), dict(decimals=19), dict(decimals=2.0), dict(negative="minus"),
-    dict(negative="{}{}"), dict(scale=39), dict(group=5), dict(currency=None),
-])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        dict(decimals=-1),
+        dict(decimals=19),
+        dict(decimals=2.0),
+        dict(negative="minus"),
+        dict(negative="{}{}"),
+        dict(scale=39),
+        dict(group=5),
+        dict(currency=None),
+    ],
+)
 def test_bad_money_arguments(kwargs):
     with pytest.raises(TemplateError):
         money(**kwargs)
@@ -420,16 +464,23 @@ def ref_grouped(value, decimals, scale, primary, secondary, group=","):
 @pytest.mark.parametrize("sizes", [(3, 2), (2, 2), (4, 1), (1, 3), (3, 3)])
 def test_kernel_group_sizes_on_every_path(sizes):
     from ccmcore import _format
+
     primary, secondary = sizes
     kernel = _format.NumberKernel(2, b"\xe2\x80\x99", b".", b"", b"", b"-", b"", primary, secondary)
     values = with_nulls(random_ints(2000).tolist())
     arr = pa.array(values, pa.int64())
-    out = pa.Array.from_buffers(pa.string(), len(arr), [arr.buffers()[0], *kernel.format_int(
-        arr.buffers()[1], 0, len(arr), 8, True, arr.buffers()[0], 2)])
+    out = pa.Array.from_buffers(
+        pa.string(),
+        len(arr),
+        [arr.buffers()[0], *kernel.format_int(arr.buffers()[1], 0, len(arr), 8, True, arr.buffers()[0], 2)],
+    )
     assert out.to_pylist() == [ref_grouped(v, 2, 2, primary, secondary, "’") for v in values]
     dec = pa.array([None if v is None else Decimal(v).scaleb(-3) for v in values], pa.decimal128(38, 3))
-    out = pa.Array.from_buffers(pa.string(), len(dec), [dec.buffers()[0], *kernel.format_decimal128(
-        dec.buffers()[1], 0, len(dec), dec.buffers()[0], 3)])
+    out = pa.Array.from_buffers(
+        pa.string(),
+        len(dec),
+        [dec.buffers()[0], *kernel.format_decimal128(dec.buffers()[1], 0, len(dec), dec.buffers()[0], 3)],
+    )
     assert out.to_pylist() == [ref_grouped(v, 2, 3, primary, secondary, "’") for v in values]
     with pytest.raises(ValueError):
         _format.NumberKernel(2, b",", b".", b"", b"", b"-", b"", 0, 3)
@@ -437,6 +488,7 @@ def test_kernel_group_sizes_on_every_path(sizes):
 
 def test_small_codes_and_interleave_kernels():
     from ccmcore import _format
+
     ids = pa.array(["de", "en", None, "de", "", "fr_CH_long_id", "en", "fr_CH_long_id"])
     codes = np.empty(len(ids), np.int32)
     b = ids.buffers()

@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import generate  # examples/invoice, on sys.path via conftest
 import pyarrow.parquet as pq
 import pytest
+from afp_read import read_groups as _read
 
-import generate  # examples/invoice, on sys.path via conftest
 from ccmcore import compose
 from ccmcore.afp import AfpOptions
-from afp_read import read_groups as _read
 from ccmcore.afp.reader import iter_fields
 from ccmcore.afp.validate import validate
 from ccmcore.cli import main as ccm_main
@@ -54,7 +54,7 @@ def test_every_page_group_holds_its_customer(invoice_files):
     groups = read_groups(d / "inv.afp")
     assert len(groups) == 40
     assert sum(len(g[2]) for g in groups) == afp_report.pages == pdf_report.pages
-    for row, (name, tags, pages) in zip(table.to_pylist(), groups):
+    for row, (_, tags, pages) in zip(table.to_pylist(), groups):
         text = " ".join(pages)
         assert row["name"] in text
         assert f"Invoice {row['invoice_no']}" in text
@@ -91,8 +91,11 @@ def test_independent_reader_parses_every_field(invoice_files):
     afp = pytest.importorskip("afp")
     _, d, _, _, _ = invoice_files
     with open(d / "inv.afp", "rb") as fh:
-        fields = list(afp.stream(fh, allow_unknown_fields=True, allow_unknown_triplets=True,
-                                 allow_unknown_functions=True, strict=False))
+        fields = list(
+            afp.stream(
+                fh, allow_unknown_fields=True, allow_unknown_triplets=True, allow_unknown_functions=True, strict=False
+            )
+        )
     assert len(fields) == sum(1 for _ in iter_fields(d / "inv.afp"))
     assert not [f for f in fields if f.get("_exceptions")]
 
@@ -100,8 +103,23 @@ def test_independent_reader_parses_every_field(invoice_files):
 def test_cli_writes_and_validates_afp(invoice_files, tmp_path, capsys):
     _, d, _, _, _ = invoice_files
     out = tmp_path / "cli.afp"
-    assert ccm_main(["compose", str(TEMPLATE), str(d / "in.parquet"), "-o", str(out), "--format", "afp",
-                     "--duplex", "--form-definition", "F1INV"]) == 0
+    assert (
+        ccm_main(
+            [
+                "compose",
+                str(TEMPLATE),
+                str(d / "in.parquet"),
+                "-o",
+                str(out),
+                "--format",
+                "afp",
+                "--duplex",
+                "--form-definition",
+                "F1INV",
+            ]
+        )
+        == 0
+    )
     assert "40 documents" in capsys.readouterr().out
     assert ccm_main(["afp", "validate", str(out)]) == 0
     assert ccm_main(["afp", "inspect", str(out)]) == 0

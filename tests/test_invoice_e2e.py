@@ -7,13 +7,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import generate  # examples/invoice, put on sys.path by conftest
 import pikepdf
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pypdfium2 as pdfium
 import pytest
 
-import generate  # examples/invoice, put on sys.path by conftest
 from ccmcore import compose
 from ccmcore.cli import main as ccm_main
 
@@ -133,6 +133,7 @@ def test_other_arrow_sources_give_the_same_pdf(invoice_data, invoice_pdf, tmp_pa
 
 # ---------------------------------------------------------------------- bad input end to end
 
+
 def test_bad_records_are_reported_and_the_rest_rendered(tmp_path):
     from template import document
 
@@ -169,6 +170,7 @@ def test_interrupted_job_leaves_no_file(invoice_data, tmp_path):
 
 # ---------------------------------------------------------------------- CLI
 
+
 def test_cli_compose_prints_summary(invoice_data, tmp_path, capsys):
     _, path = invoice_data
     out = tmp_path / "cli.pdf"
@@ -183,8 +185,11 @@ def test_cli_missing_column_fails_cleanly(invoice_data, tmp_path):
     bad = tmp_path / "bad.parquet"
     pq.write_table(table.drop_columns(["postcode"]), bad)
     out = tmp_path / "x.pdf"
-    proc = subprocess.run([sys.executable, "-m", "ccmcore.cli", "compose", str(TEMPLATE), str(bad), "-o", str(out)],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "ccmcore.cli", "compose", str(TEMPLATE), str(bad), "-o", str(out)],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 2
     err = proc.stderr.strip()
     assert len(err.splitlines()) == 1 and "Traceback" not in err

@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pyarrow as pa
 import pytest
 import uharfbuzz as hb
 
 from ccmcore import (
-    A4, BindingError, Column, Document, Frame, PageTemplate, Paragraph, Spacer, Style, Table,
-    TemplateError, Text, When, col, default_family, layout, mm, money,
+    A4,
+    BindingError,
+    Column,
+    Document,
+    Frame,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+    Style,
+    Table,
+    TemplateError,
+    Text,
+    When,
+    col,
+    default_family,
+    layout,
+    mm,
+    money,
 )
-from ccmcore.display import GLYPHS, RULE, X, Y, W, G0, GN, KIND, NUMBER, COUNT
+from ccmcore.display import COUNT, G0, GLYPHS, GN, KIND, NUMBER, RULE, W, X, Y
 
 PAGE_W, PAGE_H = A4
 
@@ -27,13 +42,17 @@ def runs(dl, page=0):
 
 
 def small_doc(flow, body_h=mm(100), width=mm(100), footer=True, **kw):
-    content = [Text("Page {page} of {pages}", x=mm(10), y=body_h + mm(15), width=width,
-                    style=Style(size=8, align="center"))] if footer else []
+    content = (
+        [Text("Page {page} of {pages}", x=mm(10), y=body_h + mm(15), width=width, style=Style(size=8, align="center"))]
+        if footer
+        else []
+    )
     tpl = PageTemplate("p", Frame(mm(10), mm(10), width, body_h), content)
     return Document(flow=flow, first=tpl, **kw)
 
 
 # ---------------------------------------------------------------------- shaping
+
 
 def test_fast_path_matches_harfbuzz():
     """The kernel's table-driven shaping gives HarfBuzz's glyphs and advances, kerning included."""
@@ -67,6 +86,7 @@ def test_complex_text_takes_harfbuzz_path():
 
 # ---------------------------------------------------------------------- paragraphs
 
+
 def test_first_fit_breaks_at_spaces_and_keeps_every_word():
     text = " ".join(f"word{i}" for i in range(60))
     doc = small_doc([Paragraph("{t}", Style(size=10))], width=mm(60), footer=False)
@@ -85,10 +105,10 @@ def test_justified_lines_fill_the_width_but_the_last():
     rs = runs(dl)
     assert len(rs) >= 3
     for r in rs[:-1]:
-        total = int(dl.advances[r[G0]: r[G0] + r[GN]].sum())
+        total = int(dl.advances[r[G0] : r[G0] + r[GN]].sum())
         assert total == mm(50)  # the glyph advances really add up to the frame width
     last = rs[-1]
-    assert int(dl.advances[last[G0]: last[G0] + last[GN]].sum()) < mm(50)
+    assert int(dl.advances[last[G0] : last[G0] + last[GN]].sum()) < mm(50)
 
 
 @pytest.mark.parametrize("align", ["right", "center"])
@@ -142,15 +162,20 @@ def test_paragraph_flows_over_pages_with_page_numbers():
 
 # ---------------------------------------------------------------------- tables
 
+
 def items_table(n_rows, desc=None):
     items = [[{"d": desc or f"item {i}", "amt": i * 1234} for i in range(k)] for k in n_rows]
     return pa.table({"items": items, "total": [sum(x["amt"] for x in it) for it in items]})
 
 
 def table_doc(body_h=mm(60), **kw):
-    t = Table("items", [Column("Description", "d", mm(60)), Column("Amount", "amt", mm(30), align="right",
-                                                                    format=money())],
-              style=Style(size=9, leading=11), total=["Total", "{total}"], **kw)
+    t = Table(
+        "items",
+        [Column("Description", "d", mm(60)), Column("Amount", "amt", mm(30), align="right", format=money())],
+        style=Style(size=9, leading=11),
+        total=["Total", "{total}"],
+        **kw,
+    )
     return small_doc([t], body_h=body_h, width=mm(90), formats={"total": money()})
 
 
@@ -186,8 +211,12 @@ def test_tall_row_is_split_between_lines_and_nothing_is_lost():
 
 
 def test_empty_and_null_lists_render_header_only():
-    data = pa.table({"items": pa.array([[], None], type=pa.list_(pa.struct([("d", pa.string()), ("amt", pa.int64())]))),
-                     "total": pa.array([0, None], type=pa.int64())})
+    data = pa.table(
+        {
+            "items": pa.array([[], None], type=pa.list_(pa.struct([("d", pa.string()), ("amt", pa.int64())]))),
+            "total": pa.array([0, None], type=pa.int64()),
+        }
+    )
     dl, _ = one_batch(table_doc(), data)
     assert dl.doc_count == 2
     assert dl.page_text(0)[1:3] == ["Description", "Amount"]  # after the footer
@@ -195,9 +224,16 @@ def test_empty_and_null_lists_render_header_only():
 
 # ---------------------------------------------------------------------- conditions, nulls
 
+
 def test_conditional_content_per_document():
-    doc = small_doc([Paragraph("Hello {name}"), When(col("seg") == "premium", Paragraph("VIP")),
-                     When(~(col("seg") == "premium"), Paragraph("standard"))], footer=False)
+    doc = small_doc(
+        [
+            Paragraph("Hello {name}"),
+            When(col("seg") == "premium", Paragraph("VIP")),
+            When(~(col("seg") == "premium"), Paragraph("standard")),
+        ],
+        footer=False,
+    )
     dl, _ = one_batch(doc, pa.table({"name": ["a", "b", "c"], "seg": ["premium", "consumer", None]}))
     texts = [dl.page_text(p) for p in range(dl.page_count)]
     # a null segment makes both rules null, and null counts as false
@@ -219,13 +255,14 @@ def test_required_null_rejects_the_record_and_keeps_the_others():
 
 def test_missing_glyph_rejects_with_record_field_and_character():
     doc = small_doc([Paragraph("{name}")], footer=False)
-    dl, bound = one_batch(doc, pa.table({"name": ["Ann", "Bob \U0001F600", "Cy"]}))
+    dl, bound = one_batch(doc, pa.table({"name": ["Ann", "Bob \U0001f600", "Cy"]}))
     assert dl.docs[:, 0].tolist() == [0, 2]
     (rej,) = bound.rejections
     assert rej.record == 1 and rej.field == "name" and "U+1F600" in rej.reason
 
 
 # ---------------------------------------------------------------------- binding checks
+
 
 def test_missing_column_names_element_and_column():
     doc = small_doc([Paragraph("Dear {nam},", name="greeting")], footer=False)
@@ -259,6 +296,7 @@ def test_flow_rejects_fixed_elements():
 
 # ---------------------------------------------------------------------- batches and golden dump
 
+
 def test_batches_number_records_across_the_job():
     doc = small_doc([Paragraph("{a}")], footer=False)
     data = pa.table({"a": [f"r{i}" for i in range(10)]})
@@ -271,8 +309,11 @@ def test_batches_number_records_across_the_job():
 def test_golden_dump(golden):
     from font_helpers import fixed_family  # a font package's release must not change the dump
 
-    doc = small_doc([Paragraph("Dear {name},", Style(size=10)), Spacer(mm(2)),
-                     Paragraph("{text}", Style(size=9, align="justify"))], body_h=mm(40), family=fixed_family())
+    doc = small_doc(
+        [Paragraph("Dear {name},", Style(size=10)), Spacer(mm(2)), Paragraph("{text}", Style(size=9, align="justify"))],
+        body_h=mm(40),
+        family=fixed_family(),
+    )
     dl, _ = one_batch(doc, pa.table({"name": ["Łukasz Öztürk"], "text": ["Kerning: AVATAR Tower. " * 12]}))
     golden("layout_small.txt", dl.dump(glyphs=True))
 
@@ -287,16 +328,16 @@ def test_unformattable_value_rejects_its_record_only():
 
 def test_overlong_word_in_a_row_after_a_page_break_warns_once():
     word = "y" * 300
-    data = pa.table({"items": [[{"d": f"row {i}", "amt": 1} for i in range(30)] + [{"d": word, "amt": 2}]],
-                     "total": [32]})
+    data = pa.table(
+        {"items": [[{"d": f"row {i}", "amt": 1} for i in range(30)] + [{"d": word, "amt": 2}]], "total": [32]}
+    )
     dl, _ = one_batch(table_doc(body_h=mm(40)), data)
     assert dl.page_count > 1
     assert [w[2] for w in dl.warnings].count(1) == 1
 
 
 def test_index_tags_per_rendered_document():
-    doc = small_doc([Paragraph("{a}")], footer=False, required=["a"],
-                    tags={"Customer": "C-{a}", "Kind": "invoice"})
+    doc = small_doc([Paragraph("{a}")], footer=False, required=["a"], tags={"Customer": "C-{a}", "Kind": "invoice"})
     dl, _ = one_batch(doc, pa.table({"a": ["x", None, "z"]}))
     assert dl.tags == {"Customer": ["C-x", "C-z"], "Kind": ["invoice", "invoice"]}
 

@@ -14,10 +14,10 @@ ALPHABETS = [
     "abcdefghijklmnopqrstuvwxyz ",
     "ÀÉÎÕÜßøłŁđĐőŰçñ ",
     "0123456789.,-:/()'\"!?%&@€$ ",
-    "\u0301\u0308\u0327",            # combining marks: HarfBuzz path
-    "ΑβγΔεζ Кирилица ",               # Greek, Cyrillic: HarfBuzz path
-    "\n\t\r\u00a0\u200b\u00ad",       # controls and invisible characters
-    "\U0001F600\u4e2d\u0645",         # emoji, CJK, Arabic: no glyph in Noto Sans -> rejected
+    "\u0301\u0308\u0327",  # combining marks: HarfBuzz path
+    "ΑβγΔεζ Кирилица ",  # Greek, Cyrillic: HarfBuzz path
+    "\n\t\r\u00a0\u200b\u00ad",  # controls and invisible characters
+    "\U0001f600\u4e2d\u0645",  # emoji, CJK, Arabic: no glyph in Noto Sans -> rejected
 ]
 
 
@@ -54,14 +54,16 @@ def test_random_paragraphs(seed):
             rendered.add(rec)
             got = " ".join(t for p in range(p0, p0 + pn) for t in dl.page_text(p))
             src = texts[rec] or ""
+
             # breaking inside overlong words splits them, and a soft hyphen (U+00AD) vanishes or
             # becomes "-" where a line breaks at it: compare the characters, not the spacing
             def norm(t):
                 return "".join(t.split()).replace("\u00ad", "").replace("-", "")
+
             assert norm(got) == norm(src), f"record {rec} lost text"
     assert rendered | rejected == set(range(n)) and not rendered & rejected
     for rec in rejected:
-        assert any(ch in (texts[rec] or "") for ch in "\U0001F600\u4e2d\u0645\u200b")
+        assert any(ch in (texts[rec] or "") for ch in "\U0001f600\u4e2d\u0645\u200b")
 
 
 @pytest.mark.parametrize("seed", range(3))
@@ -69,10 +71,18 @@ def test_random_tables(seed):
     rng = random.Random(100 + seed)
     docs = []
     for _ in range(25):
-        docs.append([{"d": random_text(rng, rng.randint(0, 80)), "n": rng.randint(-10**12, 10**12)}
-                     for _ in range(rng.choice([0, 1, 5, 50, 300]))])
-    t = Table("items", [Column("D", "d", mm(rng.choice([5, 40]))), Column("N", "n", mm(30), align="right")],
-              style=Style(size=rng.choice([6, 9])), total=["Σ", ""])
+        docs.append(
+            [
+                {"d": random_text(rng, rng.randint(0, 80)), "n": rng.randint(-(10**12), 10**12)}
+                for _ in range(rng.choice([0, 1, 5, 50, 300]))
+            ]
+        )
+    t = Table(
+        "items",
+        [Column("D", "d", mm(rng.choice([5, 40]))), Column("N", "n", mm(30), align="right")],
+        style=Style(size=rng.choice([6, 9])),
+        total=["Σ", ""],
+    )
     tpl = PageTemplate("p", Frame(mm(10), mm(10), mm(80), mm(rng.choice([30, 200]))))
     doc = Document(flow=[t], first=tpl)
     seen = 0

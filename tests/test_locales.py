@@ -16,8 +16,17 @@ from babel.dates import format_date, format_datetime, format_skeleton  # noqa: E
 from babel.numbers import format_currency as babel_format_currency  # noqa: E402
 from babel.numbers import get_group_symbol, parse_pattern  # noqa: E402
 
-from ccmcore import Column, Document, Frame, PageTemplate, Paragraph, Table, layout, mm  # noqa: E402
-from ccmcore import locales  # noqa: E402
+from ccmcore import (  # noqa: E402
+    Column,
+    Document,
+    Frame,
+    PageTemplate,
+    Paragraph,
+    Table,
+    layout,
+    locales,  # noqa: E402
+    mm,
+)
 from ccmcore.errors import BindingError, DataError, TemplateError  # noqa: E402
 from ccmcore.formats import DateNames, NumberFormat, date, money, number, text  # noqa: E402
 from ccmcore.rules import col  # noqa: E402
@@ -88,7 +97,7 @@ def ref_number(value, loc, decimals, scale=0):
 
 def random_cents(n, max_digits=17):
     digits = RNG.integers(0, max_digits, n)
-    mags = (RNG.random(n) * 10.0 ** digits).astype(np.int64)
+    mags = (RNG.random(n) * 10.0**digits).astype(np.int64)
     vals = np.where(RNG.random(n) < 0.4, -mags, mags)
     vals[:6] = [0, -1, 1, 99, -100, 123456]
     return vals.tolist()
@@ -149,12 +158,12 @@ def test_apostrophe_group_sign_groups_like_the_pattern():
     for loc, group in cases:
         sign = group or get_group_symbol(loc)
         got = money(currency="CHF", locale=loc, group=group).apply(pa.array(values, pa.int64())).to_pylist()
-        for value, text in zip(values, got):
+        for value, shown in zip(values, got):
             plain = babel_format_currency(quantize(value, 2, 2), "CHF", locale=loc, group_separator=False)
-            assert text.replace(sign, "") == plain.replace(get_group_symbol(loc), ""), (loc, text)
-            groups = integer_groups(text, sign)
-            assert 1 <= len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:]), (loc, text)
-            assert len("".join(groups)) == len(str(abs(value) // 100)), (loc, text)
+            assert shown.replace(sign, "") == plain.replace(get_group_symbol(loc), ""), (loc, shown)
+            groups = integer_groups(shown, sign)
+            assert 1 <= len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:]), (loc, shown)
+            assert len("".join(groups)) == len(str(abs(value) // 100)), (loc, shown)
 
 
 @pytest.mark.parametrize("loc", ["en", "de", "de_CH", "nl", "ja"])
@@ -162,13 +171,11 @@ def test_money_rounding_floats_decimals_and_currency_digits(loc):
     # stored with 4 places, shown with the currency's 2: half to even, as Babel's quantize
     values = with_nulls(random_cents(800) + [125, -125, 135, 5000, -5000, 49999])
     fmt = money(currency="EUR", scale=4, locale=loc)
-    assert fmt.apply(pa.array(values, pa.int64())).to_pylist() == [
-        ref_currency(v, "EUR", loc, scale=4) for v in values]
+    assert fmt.apply(pa.array(values, pa.int64())).to_pylist() == [ref_currency(v, "EUR", loc, scale=4) for v in values]
     # decimal128 and float columns in major units
     dec = [None if v is None else Decimal(v).scaleb(-3) for v in values]
     got = money(currency="USD", locale=loc).apply(pa.array(dec, pa.decimal128(30, 3)))
-    assert got.to_pylist() == [None if v is None else ref_currency(v.scaleb(3), "USD", loc, scale=3)
-                               for v in dec]
+    assert got.to_pylist() == [None if v is None else ref_currency(v.scaleb(3), "USD", loc, scale=3) for v in dec]
     floats = [None if v is None else v / 100 for v in values if v is None or abs(v) < 2**50]
     got = money(currency="GBP", locale=loc).apply(pa.array(floats, pa.float64())).to_pylist()
     assert got == [None if x is None else ref_currency(round(x * 100), "GBP", loc) for x in floats]
@@ -176,7 +183,9 @@ def test_money_rounding_floats_decimals_and_currency_digits(loc):
     jpy = money(currency="JPY", locale=loc)
     assert jpy.decimals == 0
     assert jpy.apply(pa.array([1234567, -5], pa.int64())).to_pylist() == [
-        format_currency(1234567, "JPY", locale=loc), format_currency(-5, "JPY", locale=loc)]
+        format_currency(1234567, "JPY", locale=loc),
+        format_currency(-5, "JPY", locale=loc),
+    ]
 
 
 @pytest.mark.parametrize("loc", ["en", "de", "nl", "de_CH", "ar"])
@@ -271,9 +280,12 @@ def test_strftime_patterns_take_the_locale_names(loc):
     days = random_dates(100)
     got = date("%A, %-d. %B %Y (%a %b)", locale=loc).apply(pa.array(days)).to_pylist()
     L = Locale.parse(loc)
-    want = [f"{L.days['format']['wide'][d.weekday()]}, {d.day}. {L.months['format']['wide'][d.month]} "
-            f"{d.year:04d} ({L.days['format']['abbreviated'][d.weekday()]} "
-            f"{L.months['format']['abbreviated'][d.month]})" for d in days]
+    want = [
+        f"{L.days['format']['wide'][d.weekday()]}, {d.day}. {L.months['format']['wide'][d.month]} "
+        f"{d.year:04d} ({L.days['format']['abbreviated'][d.weekday()]} "
+        f"{L.months['format']['abbreviated'][d.month]})"
+        for d in days
+    ]
     assert got == want
     assert date("%B", names=loc).apply(pa.array([dt.date(2024, 3, 1)])).to_pylist() == [L.months["format"]["wide"][3]]
     assert DateNames.from_locale(loc).months[2] == L.months["format"]["wide"][3]
@@ -299,8 +311,9 @@ def test_mixed_languages_in_one_batch():
 
     days = with_nulls(random_dates(n))
     got = date("long", locale="en", locale_column="language").apply(pa.array(days), locale=pa.array(langs))
-    assert got.to_pylist() == [None if d is None else format_date(d, "long", locale=lang or "en")
-                               for d, lang in zip(days, langs)]
+    assert got.to_pylist() == [
+        None if d is None else format_date(d, "long", locale=lang or "en") for d, lang in zip(days, langs)
+    ]
     filled = [lang or "nl" for lang in langs]
     nums = number(2, locale=col("language")).apply(pa.array(values), locale=pa.array(filled, pa.large_string()))
     assert nums.to_pylist() == [ref_number(v, lang, 2) for v, lang in zip(values, filled)]
@@ -310,14 +323,18 @@ def test_per_row_inputs_chunked_dictionary_sliced_and_spellings():
     values = pa.chunked_array([[123456, None], [-5, 700]], pa.int64())
     langs = pa.chunked_array([["de", "fr"], ["de-CH", "EN"]])
     fmt = money(currency="CHF", locale_column="language")
-    want = [ref_currency(123456, "CHF", "de"), None, ref_currency(-5, "CHF", "de_CH"),
-            ref_currency(700, "CHF", "en")]
+    want = [ref_currency(123456, "CHF", "de"), None, ref_currency(-5, "CHF", "de_CH"), ref_currency(700, "CHF", "en")]
     assert fmt.apply(values, locale=langs).to_pylist() == want
-    assert fmt.apply(values.combine_chunks().dictionary_encode(),
-                     locale=langs.combine_chunks().dictionary_encode()).to_pylist() == want
+    assert (
+        fmt.apply(
+            values.combine_chunks().dictionary_encode(), locale=langs.combine_chunks().dictionary_encode()
+        ).to_pylist()
+        == want
+    )
     assert fmt.apply(values.combine_chunks().slice(1), locale=langs.combine_chunks().slice(1)).to_pylist() == want[1:]
     assert fmt.apply(values, locale=pa.array(["de"] * 4, pa.string_view())).to_pylist() == [
-        ref_currency(v, "CHF", "de") for v in values.to_pylist()]
+        ref_currency(v, "CHF", "de") for v in values.to_pylist()
+    ]
     one = fmt.apply(pa.array([1, 2], pa.int64()), locale=pa.array(["nl", "nl"]))
     assert one.to_pylist() == [ref_currency(v, "CHF", "nl") for v in (1, 2)]
     assert fmt.apply(pa.array([], pa.int64()), locale=pa.array([], pa.string())).to_pylist() == []
@@ -341,7 +358,9 @@ def test_unknown_and_null_locales_are_data_errors_naming_the_value():
     # a null id uses the fixed locale when there is one
     fallback = money(currency="EUR", locale="de", locale_column="language")
     assert fallback.apply(values, locale=pa.array(["en", None, None, None, None, None])).to_pylist()[:2] == [
-        ref_currency(1, "EUR", "en"), ref_currency(2, "EUR", "de")]
+        ref_currency(1, "EUR", "en"),
+        ref_currency(2, "EUR", "de"),
+    ]
     # a value that cannot be formatted names its row in the batch, not in its locale group
     floats = pa.array([1.0, 2.0, float("inf"), 4.0])
     with pytest.raises(DataError) as e:
@@ -402,7 +421,10 @@ def test_locale_ids_and_lookups():
     st = locales.currency_style("de", "EUR")
     assert (st.group, st.decimal) == (get_group_symbol("de"), babel.numbers.get_decimal_symbol("de"))
     # the affixes around the number in Babel's own output
-    assert babel_format_currency(Decimal("1.5"), "EUR", locale="de") == st.pos_prefix + "1" + st.decimal + "50" + st.pos_suffix
+    assert (
+        babel_format_currency(Decimal("1.5"), "EUR", locale="de")
+        == st.pos_prefix + "1" + st.decimal + "50" + st.pos_suffix
+    )
     assert locales.number_style("hi_IN").secondary == 2
 
 
@@ -415,19 +437,30 @@ def _doc(flow, formats):
 
 
 def test_document_formats_each_record_in_its_language():
-    doc = _doc([Paragraph("Total {total} on {day}"),
-                Table("lines", [Column("Item", "name", mm(60)),
-                                Column("Amount", "amount", mm(40), align="right")])],
-               {"total": money(currency="EUR", locale_column="language"),
-                "day": date("long", locale_column="language"),
-                "lines.amount": money(currency="EUR", locale_column="language")})
-    data = pa.table({
-        "language": ["en", "de", "xx", "fr_CH"],
-        "total": pa.array([123456, 123456, 5, -99], pa.int64()),
-        "day": pa.array([dt.date(2026, 11, 22)] * 4),
-        "lines": [[{"name": "a", "amount": 1050}], [{"name": "b", "amount": 250000}, {"name": "c", "amount": 1}],
-                  [{"name": "d", "amount": 7}], []],
-    })
+    doc = _doc(
+        [
+            Paragraph("Total {total} on {day}"),
+            Table("lines", [Column("Item", "name", mm(60)), Column("Amount", "amount", mm(40), align="right")]),
+        ],
+        {
+            "total": money(currency="EUR", locale_column="language"),
+            "day": date("long", locale_column="language"),
+            "lines.amount": money(currency="EUR", locale_column="language"),
+        },
+    )
+    data = pa.table(
+        {
+            "language": ["en", "de", "xx", "fr_CH"],
+            "total": pa.array([123456, 123456, 5, -99], pa.int64()),
+            "day": pa.array([dt.date(2026, 11, 22)] * 4),
+            "lines": [
+                [{"name": "a", "amount": 1050}],
+                [{"name": "b", "amount": 250000}, {"name": "c", "amount": 1}],
+                [{"name": "d", "amount": 7}],
+                [],
+            ],
+        }
+    )
     ((dl, bound, _),) = list(layout(doc, data))
     assert dl.docs[:, 0].tolist() == [0, 1, 3]
     assert {(r.record, r.field) for r in bound.rejections} == {(2, "total"), (2, "day"), (2, "lines.amount")}
@@ -462,5 +495,7 @@ def test_many_locales_and_nan_groups():
     got = money(currency="EUR", locale_column="lang").apply(pa.array(values), locale=pa.array(langs))
     assert got.to_pylist() == [ref_currency(v, "EUR", lang) for v, lang in zip(values, langs)]
     f = money(currency="EUR", locale_column="l")
-    out = f.apply(pa.array([float("nan"), 1.5, float("nan"), None, 2.0]), locale=pa.array(["de", "en", "de", "xx", "en"]))
+    out = f.apply(
+        pa.array([float("nan"), 1.5, float("nan"), None, 2.0]), locale=pa.array(["de", "en", "de", "xx", "en"])
+    )
     assert out.to_pylist() == [None, ref_currency(150, "EUR", "en"), None, None, ref_currency(200, "EUR", "en")]

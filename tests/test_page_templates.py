@@ -5,15 +5,29 @@ from __future__ import annotations
 
 import io
 
-import numpy as np
 import pyarrow as pa
 import pytest
 
 from ccmcore import (
-    Barcode, Document, Frame, Line, Overlay, PageTemplate, Paragraph, Picture, Rect, Style, TemplateError, Text,
-    When, col, compose, layout, mm,
+    Barcode,
+    Document,
+    Frame,
+    Line,
+    Overlay,
+    PageTemplate,
+    Paragraph,
+    Picture,
+    Rect,
+    Style,
+    TemplateError,
+    Text,
+    When,
+    col,
+    compose,
+    layout,
+    mm,
 )
-from ccmcore.display import IMAGE, KIND, OVERLAY, RECT, TEMPLATE, W, H, X, Y
+from ccmcore.display import IMAGE, KIND, OVERLAY, RECT, TEMPLATE, H, W, X, Y
 
 
 def make_png(w=40, h=20, color=(200, 30, 30), alpha=False) -> bytes:
@@ -31,9 +45,12 @@ def doc_pages(dl, d=0):
 
 
 def tpl(name, body_h=mm(40), **kw):
-    return PageTemplate(name, Frame(mm(10), mm(10), mm(100), body_h),
-                        [Text(f"[{name}] {{page}}/{{pages}}", x=mm(10), y=mm(120), style=Style(size=7))] +
-                        list(kw.pop("content", [])), **kw)
+    return PageTemplate(
+        name,
+        Frame(mm(10), mm(10), mm(100), body_h),
+        [Text(f"[{name}] {{page}}/{{pages}}", x=mm(10), y=mm(120), style=Style(size=7))] + list(kw.pop("content", [])),
+        **kw,
+    )
 
 
 def lines(n):
@@ -41,7 +58,7 @@ def lines(n):
 
 
 def one(doc, data):
-    (dl, bound, _), = list(layout(doc, data))
+    ((dl, bound, _),) = list(layout(doc, data))
     return dl, bound
 
 
@@ -51,11 +68,12 @@ def names(dl, pages):
 
 # ---------------------------------------------------------------------- last page
 
+
 def test_last_page_content_goes_on_the_last_page_when_it_fits():
-    last = PageTemplate("slip", Frame(mm(10), mm(10), mm(100), mm(30)),
-                        [Text("PAYMENT SLIP", x=mm(10), y=mm(60), style=Style(size=9))])
-    doc = Document(flow=[Paragraph("{t}", Style(size=10, leading=12))], first=tpl("first"), next=tpl("next"),
-                   last=last)
+    last = PageTemplate(
+        "slip", Frame(mm(10), mm(10), mm(100), mm(30)), [Text("PAYMENT SLIP", x=mm(10), y=mm(60), style=Style(size=9))]
+    )
+    doc = Document(flow=[Paragraph("{t}", Style(size=10, leading=12))], first=tpl("first"), next=tpl("next"), last=last)
     dl, _ = one(doc, pa.table({"t": [lines(3), lines(40)]}))
     p = doc_pages(dl, 0)
     assert len(p) == 1 and "PAYMENT SLIP" in dl.page_text(p[0])
@@ -65,10 +83,10 @@ def test_last_page_content_goes_on_the_last_page_when_it_fits():
 
 
 def test_last_page_content_gets_a_page_of_its_own_when_the_flow_is_too_long():
-    last = PageTemplate("slip", Frame(mm(10), mm(10), mm(100), mm(10)),
-                        [Text("PAYMENT SLIP", x=mm(10), y=mm(60), style=Style(size=9))])
-    doc = Document(flow=[Paragraph("{t}", Style(size=10, leading=12))], first=tpl("first"), next=tpl("next"),
-                   last=last)
+    last = PageTemplate(
+        "slip", Frame(mm(10), mm(10), mm(100), mm(10)), [Text("PAYMENT SLIP", x=mm(10), y=mm(60), style=Style(size=9))]
+    )
+    doc = Document(flow=[Paragraph("{t}", Style(size=10, leading=12))], first=tpl("first"), next=tpl("next"), last=last)
     dl, _ = one(doc, pa.table({"t": [lines(8)]}))  # 8 lines end below 20 mm
     p = doc_pages(dl)
     assert len(p) == 2
@@ -79,11 +97,20 @@ def test_last_page_content_gets_a_page_of_its_own_when_the_flow_is_too_long():
 
 # ---------------------------------------------------------------------- duplex
 
+
 def test_duplex_back_of_first_sheet_and_blank_padding():
-    back = PageTemplate("terms", Frame(mm(10), mm(10), mm(100), mm(40)),
-                        [Text("Terms and conditions", x=mm(10), y=mm(10), style=Style(size=8))])
-    doc = Document(flow=[Paragraph("{t}", Style(size=10, leading=12))], first=tpl("first"), next=tpl("next"),
-                   duplex=True, back=back)
+    back = PageTemplate(
+        "terms",
+        Frame(mm(10), mm(10), mm(100), mm(40)),
+        [Text("Terms and conditions", x=mm(10), y=mm(10), style=Style(size=8))],
+    )
+    doc = Document(
+        flow=[Paragraph("{t}", Style(size=10, leading=12))],
+        first=tpl("first"),
+        next=tpl("next"),
+        duplex=True,
+        back=back,
+    )
     dl, _ = one(doc, pa.table({"t": [lines(2), lines(12), lines(40)]}))  # 9 lines a page
     # 1 flow page: first, terms
     assert names(dl, doc_pages(dl, 0)) == ["first", "terms"]
@@ -105,10 +132,8 @@ def test_back_needs_duplex():
 
 
 def test_extra_pages_by_rule():
-    offer = PageTemplate("offer", Frame(mm(10), mm(10), mm(100), mm(40)),
-                         [Text("Premium offer", x=mm(10), y=mm(10))])
-    doc = Document(flow=[Paragraph("{t}")], first=tpl("first"),
-                   extra_pages=[When(col("seg") == "premium", offer)])
+    offer = PageTemplate("offer", Frame(mm(10), mm(10), mm(100), mm(40)), [Text("Premium offer", x=mm(10), y=mm(10))])
+    doc = Document(flow=[Paragraph("{t}")], first=tpl("first"), extra_pages=[When(col("seg") == "premium", offer)])
     dl, _ = one(doc, pa.table({"t": ["a", "b"], "seg": ["premium", "consumer"]}))
     assert names(dl, doc_pages(dl, 0)) == ["first", "offer"]
     assert names(dl, doc_pages(dl, 1)) == ["first"]
@@ -116,12 +141,19 @@ def test_extra_pages_by_rule():
 
 # ---------------------------------------------------------------------- pictures and overlays
 
+
 def test_pictures_fixed_and_in_the_flow(tmp_path):
     png = tmp_path / "logo.png"
     png.write_bytes(make_png(40, 20))
     page = tpl("p", body_h=mm(60), content=[Picture(png, x=mm(80), y=mm(5), width=mm(20))])
-    doc = Document(flow=[Paragraph("above"), Picture(make_png(80, 40), height=mm(10), align="center",
-                                                       space_before=2), Paragraph("below")], first=page)
+    doc = Document(
+        flow=[
+            Paragraph("above"),
+            Picture(make_png(80, 40), height=mm(10), align="center", space_before=2),
+            Paragraph("below"),
+        ],
+        first=page,
+    )
     dl, _ = one(doc, pa.table({"a": [1, 2]}))
     imgs = [it for it in dl.page_items(0) if it[KIND] == IMAGE]
     assert len(imgs) == 2
@@ -130,7 +162,6 @@ def test_pictures_fixed_and_in_the_flow(tmp_path):
     assert flow[H] == mm(10) and abs(flow[W] - mm(20)) <= 1
     assert flow[X] == mm(10) + (mm(100) - flow[W]) // 2
     assert len(dl.images) == 2  # two different images, each once
-    texts = dl.page_text(0)
     runs = [it for it in dl.page_items(0) if it[KIND] == 1]
     y_of = {dl.run_text(r): r[Y] for r in runs}
     assert y_of["above"] < flow[Y] < flow[Y] + flow[H] < y_of["below"]
@@ -145,9 +176,14 @@ def test_broken_picture_is_a_clear_error_before_anything_is_made(tmp_path):
 
 
 def test_overlay_is_laid_out_once_and_placed_on_every_page():
-    letterhead = Overlay("LETTERHD", [Text("ACME Bank", x=mm(10), y=mm(5), style=Style(size=12, bold=True)),
-                                      Line(mm(10), mm(8), mm(110), mm(8)), Rect(mm(90), mm(2), mm(10), mm(5),
-                                                                               fill="#3a5a8c", stroke=None)])
+    letterhead = Overlay(
+        "LETTERHD",
+        [
+            Text("ACME Bank", x=mm(10), y=mm(5), style=Style(size=12, bold=True)),
+            Line(mm(10), mm(8), mm(110), mm(8)),
+            Rect(mm(90), mm(2), mm(10), mm(5), fill="#3a5a8c", stroke=None),
+        ],
+    )
     page = tpl("p", overlays=[letterhead])
     doc = Document(flow=[Paragraph("{t}", Style(size=10, leading=12))], first=page)
     dl, _ = one(doc, pa.table({"t": [lines(30), "x"]}))
@@ -169,6 +205,7 @@ def test_overlay_with_fields_is_rejected():
 
 # ---------------------------------------------------------------------- barcodes
 
+
 def render_page(pdf_path, page, scale=4):
     import pypdfium2 as pdfium
 
@@ -180,11 +217,16 @@ def render_page(pdf_path, page, scale=4):
 
 def test_barcodes_carry_fields_and_page_facts(tmp_path):
     zxingcpp = pytest.importorskip("zxingcpp")
-    page = tpl("p", body_h=mm(20), content=[  # 4 lines a page
-        Barcode("code128", "{id}-{page}/{pages}", x=mm(10), y=mm(130), module=mm(0.35), height=mm(10)),
-        Barcode("datamatrix", "{id}S{job_sheet}", x=mm(90), y=mm(130), module=mm(0.8)),
-        When(col("seg") == "vip", Barcode("qr", "https://example.com/{id}", x=mm(150), y=mm(10), module=mm(0.8))),
-    ], size=(mm(200), mm(170)))
+    page = tpl(
+        "p",
+        body_h=mm(20),
+        content=[  # 4 lines a page
+            Barcode("code128", "{id}-{page}/{pages}", x=mm(10), y=mm(130), module=mm(0.35), height=mm(10)),
+            Barcode("datamatrix", "{id}S{job_sheet}", x=mm(90), y=mm(130), module=mm(0.8)),
+            When(col("seg") == "vip", Barcode("qr", "https://example.com/{id}", x=mm(150), y=mm(10), module=mm(0.8))),
+        ],
+        size=(mm(200), mm(170)),
+    )
     doc = Document(flow=[Paragraph("{t}", Style(size=10, leading=12))], first=page)
     out = tmp_path / "bc.pdf"
     report = compose(doc, pa.table({"id": ["A17", "B42"], "seg": ["vip", "std"], "t": [lines(3), lines(6)]}), out)
@@ -213,7 +255,7 @@ def test_omr_marks_on_front_pages_with_end_of_set_on_the_last_sheet():
     spec = OmrSpec(marks=("start", "eoc", "stop"))
     page = tpl("p", body_h=mm(20), content=[Barcode("omr", "", x=mm(2), y=mm(20), options={"spec": spec})])
     doc = Document(flow=[Paragraph("{t}", Style(size=10, leading=12))], first=page, duplex=True)
-    (dl, _, _), = list(layout(doc, pa.table({"t": [lines(16)]})))  # 4 lines a page: 4 pages, 2 sheets
+    ((dl, _, _),) = list(layout(doc, pa.table({"t": [lines(16)]})))  # 4 lines a page: 4 pages, 2 sheets
     marks = [[it for it in dl.page_items(p) if it[KIND] == RECT and it[X] == mm(2)] for p in range(dl.page_count)]
     assert dl.page_count == 4
     assert [len(m) for m in marks][1::2] == [0, 0]  # backs carry no marks

@@ -5,7 +5,17 @@ from __future__ import annotations
 import pyarrow as pa
 
 from ccmcore import (
-    Document, Frame, Message, PageTemplate, Paragraph, Slot, Spacer, Style, col, compose, layout, mm,
+    Document,
+    Frame,
+    Message,
+    PageTemplate,
+    Paragraph,
+    Slot,
+    Style,
+    col,
+    compose,
+    layout,
+    mm,
 )
 from ccmcore.display import GLYPHS, KIND, X, Y
 
@@ -25,7 +35,7 @@ def st(**kw):
 
 
 def one(doc, data=None):
-    (dl, bound, _), = list(layout(doc, data if data is not None else pa.table({"a": [1]})))
+    ((dl, bound, _),) = list(layout(doc, data if data is not None else pa.table({"a": [1]})))
     return dl, bound
 
 
@@ -49,8 +59,11 @@ def test_orphans_move_the_paragraph_when_too_few_lines_fit():
 
 
 def test_keep_with_next_moves_a_heading_to_its_text():
-    flow = [Paragraph(lines("f", 9), st()), Paragraph("Heading", st(bold=True), keep_with_next=True),
-            Paragraph(lines("t", 3), st())]
+    flow = [
+        Paragraph(lines("f", 9), st()),
+        Paragraph("Heading", st(bold=True), keep_with_next=True),
+        Paragraph(lines("t", 3), st()),
+    ]
     dl, _ = one(Document(flow=flow, first=page(10)))
     assert "Heading" not in dl.page_text(0)
     assert dl.page_text(1)[:2] == ["Heading", "t0"]
@@ -77,13 +90,17 @@ def messages_doc(**kw):
         Message("big", [Paragraph(lines("BIG", 5), st())], priority=5),
         Message("side", [Paragraph("SIDE note", st(size=7))], slot="side"),
     ]
-    return Document(flow=[Paragraph("{body}", st())], first=page(10), messages=msgs,
-                    slots=[Slot("side", mm(120), mm(10), mm(40), mm(20))], **kw)
+    return Document(
+        flow=[Paragraph("{body}", st())],
+        first=page(10),
+        messages=msgs,
+        slots=[Slot("side", mm(120), mm(10), mm(40), mm(20))],
+        **kw,
+    )
 
 
 def test_messages_fill_the_free_space_by_priority_without_new_pages():
-    data = pa.table({"body": [lines("b", 2), lines("b", 2), lines("b", 8)],
-                     "seg": ["premium", "consumer", "premium"]})
+    data = pa.table({"body": [lines("b", 2), lines("b", 2), lines("b", 8)], "seg": ["premium", "consumer", "premium"]})
     dl, _ = one(messages_doc(), data)
     assert dl.page_count == 3  # never an extra page for a message
     got = {rec: [m for r, m in dl.messages if r == rec] for rec in range(3)}
@@ -118,13 +135,19 @@ def test_rich_text_spans_change_face_size_and_colour(tmp_path):
 
     from ccmcore import Span, TemplateError
 
-    flow = [Paragraph("Your balance is **{bal}**, *thank you*.", st(), markup=True),
-            Paragraph(["Due: ", Span("{bal}", color="#cc0000", size=14), " now"], st())]
+    flow = [
+        Paragraph("Your balance is **{bal}**, *thank you*.", st(), markup=True),
+        Paragraph(["Due: ", Span("{bal}", color="#cc0000", size=14), " now"], st()),
+    ]
     doc = Document(flow=flow, first=page(10))
     dl, _ = one(doc, pa.table({"bal": ["1,234.56"]}))
     runs = [(dl.run_text(it), dl.fonts[it[5]].name, it[6], it[7]) for it in dl.page_items(0) if it[KIND] == GLYPHS]
-    assert runs[:4] == [("Your balance is ", "NotoSans-Regular", 10000, 0), ("1,234.56", "NotoSans-Bold", 10000, 0),
-                        (", ", "NotoSans-Regular", 10000, 0), ("thank you", "NotoSans-Italic", 10000, 0)]
+    assert runs[:4] == [
+        ("Your balance is ", "NotoSans-Regular", 10000, 0),
+        ("1,234.56", "NotoSans-Bold", 10000, 0),
+        (", ", "NotoSans-Regular", 10000, 0),
+        ("thank you", "NotoSans-Italic", 10000, 0),
+    ]
     assert ("1,234.56", "NotoSans-Regular", 14000, 0xCC0000) in runs
     items = [it for it in dl.page_items(0) if it[KIND] == GLYPHS]
     for a, b in zip(items[:3], items[1:4]):
@@ -142,8 +165,10 @@ def test_rich_text_spans_change_face_size_and_colour(tmp_path):
 def test_hyphenation_breaks_long_words_at_their_syllables(tmp_path):
     import pypdfium2 as pdfium
 
-    text = ("Kontoauszugsinformationen und Überweisungsbestätigungen werden monatlich "
-            "zusammengestellt und elektronisch bereitgestellt")
+    text = (
+        "Kontoauszugsinformationen und Überweisungsbestätigungen werden monatlich "
+        "zusammengestellt und elektronisch bereitgestellt"
+    )
     narrow = PageTemplate("p", Frame(mm(10), mm(10), mm(45), mm(100)))
     plain = Document(flow=[Paragraph("{t}", st())], first=narrow)
     hyph = Document(flow=[Paragraph("{t}", st(hyphenate="de"))], first=narrow)
@@ -156,10 +181,12 @@ def test_hyphenation_breaks_long_words_at_their_syllables(tmp_path):
     # every word is still there once the hyphens are taken out again
     joined = " ".join(t[:-1] if t.endswith("-") else t + " " for t in lines_h).replace("  ", " ")
     assert "".join(joined.split()) == "".join(text.split())
+
     # lines are fuller: the ragged right edge is shorter on average
     def slack(dl):
         runs = [it for it in dl.page_items(0) if it[KIND] == GLYPHS][:-1]
         return sum(mm(45) - it[3] for it in runs) / len(runs)
+
     assert slack(dl_hyph) < slack(dl_plain)
     # the PDF shows the hyphen and no invisible soft hyphens
     out = tmp_path / "h.pdf"

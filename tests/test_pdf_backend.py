@@ -12,6 +12,8 @@ import pikepdf
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 import pytest
+from dl_helpers import Rect, Rule, Text, build, one_page, shaped_advances
+from font_helpers import make_font
 from fontTools.ttLib import TTFont
 
 from ccmcore import display as D
@@ -20,10 +22,6 @@ from ccmcore.fonts import default_family
 from ccmcore.pdf import PdfWriter
 from ccmcore.pdf.fonts import pdf_widths, to_unicode_cmap, width_array
 from ccmcore.units import A4, LETTER, pt
-
-from dl_helpers import Rect, Rule, Text, build, one_page, shaped_advances
-from font_helpers import make_font
-
 
 # ---------------------------------------------------------------------------- helpers
 
@@ -233,7 +231,7 @@ class _FakeFont:
 
 
 def test_to_unicode_cmap_ranges_ligatures_and_surrogates():
-    fake = _FakeFont({3: "A", 4: "B", 5: "C", 9: "fi", 10: "\U0001F600", 11: "x"})
+    fake = _FakeFont({3: "A", 4: "B", 5: "C", 9: "fi", 10: "\U0001f600", 11: "x"})
     cmap = to_unicode_cmap(fake, np.array([0, 3, 4, 5, 9, 10, 11, 12])).decode()
     assert "<0003> <0005> <0041>" in cmap  # consecutive glyphs, consecutive letters
     assert "<0009> <00660069>" in cmap  # a ligature maps to both letters
@@ -368,8 +366,11 @@ def test_rules_and_rects_in_content_stream(noto):
     assert ("m", [72000, h - 100000]) in [(op, ints(a)) for op, a in ops if op == "m"]
     assert ("l", [272000, h - 100000]) in [(op, ints(a)) for op, a in ops if op == "l"]
     res = [ints(a) for op, a in ops if op == "re"]
-    assert res == [[72000, h - 250000, 100000, 50000], [300000, h - 250000, 100000, 50000],
-                   [72000, h - 350000, 100000, 50000]]
+    assert res == [
+        [72000, h - 250000, 100000, 50000],
+        [300000, h - 250000, 100000, 50000],
+        [72000, h - 350000, 100000, 50000],
+    ]
     paint = [op for op in names if op in ("f", "S", "B")]
     assert paint == ["S", "f", "S", "B"]
     assert [ints(a) for op, a in ops if op == "w"] == [[500], [1000], [2000]]
@@ -522,8 +523,9 @@ def test_write_failing_part_way_cannot_be_finished(noto, monkeypatch, tmp_path):
 
 def test_mid_range_colours_survive_exactly(tmp_path):
     """Every 8-bit component comes back from the PDF operator (0.91 for 232, not 0 or 1)."""
-    from ccmcore.pdf._content import ContentBuilder  # noqa: F401  (the module under test)
     from dl_helpers import Rect, one_page
+
+    from ccmcore.pdf._content import ContentBuilder  # noqa: F401  (the module under test)
 
     colours = [0x3A5A8C, 0xE8EEF7, 0x010203, 0x808080]
     dl = one_page([Rect(72000 + 10000 * i, 100000, 5000, 5000, fill=c) for i, c in enumerate(colours)])

@@ -9,6 +9,7 @@ import numpy as np
 import pikepdf
 import pypdfium2 as pdfium
 import pytest
+from dl_helpers import Picture, Place, Rect, Rule, Text, build, make_overlay, one_page
 from PIL import Image as PILImage
 
 from ccmcore import display as D
@@ -18,8 +19,6 @@ from ccmcore.images import Image, ImageError
 from ccmcore.pdf import PdfWriter
 from ccmcore.pdf.images import encode_image, jpeg_info
 from ccmcore.units import A4, pt
-
-from dl_helpers import Picture, Place, Rect, Rule, Text, build, make_overlay, one_page
 
 PAGE_H = A4[1]
 RED = (200, 30, 40)
@@ -125,8 +124,9 @@ def char_boxes(data: bytes, page: int = 0) -> list[tuple[str, tuple]]:
     doc = pdfium.PdfDocument(data)
     try:
         tp = doc[page].get_textpage()
-        return [(tp.get_text_range(i, 1), tuple(round(v, 2) for v in tp.get_charbox(i)))
-                for i in range(tp.count_chars())]
+        return [
+            (tp.get_text_range(i, 1), tuple(round(v, 2) for v in tp.get_charbox(i))) for i in range(tp.count_chars())
+        ]
     finally:
         doc.close()
 
@@ -137,12 +137,14 @@ def char_boxes(data: bytes, page: int = 0) -> list[tuple[str, tuple]]:
 def image_pages(jpeg, png):
     """Two batches of one document with two pages each; both images on every page,
     at positions and sizes that differ from page to page."""
+
     def page(k):
         return [
             Picture(jpeg, pt(60 + 10 * k), pt(80), pt(120), pt(90)),
             Picture(png, pt(300), pt(200 + 20 * k), pt(144), pt(96)),
             Text(f"page {k}", pt(60), pt(400), default_family().regular, pt(12)),
         ]
+
     return build([[page(0), page(1)]]), build([[page(2), page(3)]])
 
 
@@ -159,8 +161,7 @@ def test_images_are_stored_once_and_placed_on_every_page(jpeg, png_alpha):
 
     jpg_obj = next(o for o in shown if o.Filter == "/DCTDecode")
     assert jpg_obj.read_raw_bytes() == jpeg.data  # embedded as is
-    assert (jpg_obj.Width, jpg_obj.Height, jpg_obj.ColorSpace, jpg_obj.BitsPerComponent) == (
-        40, 30, "/DeviceRGB", 8)
+    assert (jpg_obj.Width, jpg_obj.Height, jpg_obj.ColorSpace, jpg_obj.BitsPerComponent) == (40, 30, "/DeviceRGB", 8)
     assert "/SMask" not in jpg_obj and "/Decode" not in jpg_obj
 
     png_obj = next(o for o in shown if o.Filter == "/FlateDecode")
@@ -192,8 +193,9 @@ def test_images_are_stored_once_and_placed_on_every_page(jpeg, png_alpha):
 
 def test_equal_image_files_share_one_xobject(jpeg):
     twin = Image(jpeg.data, "another-name.jpg")
-    data = write_pdf(one_page([Picture(jpeg, 0, 0, pt(10), pt(10))]),
-                     one_page([Picture(twin, pt(20), 0, pt(10), pt(10))]))
+    data = write_pdf(
+        one_page([Picture(jpeg, 0, 0, pt(10), pt(10))]), one_page([Picture(twin, pt(20), 0, pt(10), pt(10))])
+    )
     pdf = open_pdf(data)
     assert len(streams(pdf, "/Image")) == 1
     assert pdf.pages[0].Resources.XObject.Im0.objgen == pdf.pages[1].Resources.XObject.Im0.objgen
@@ -220,8 +222,11 @@ def test_grey_jpeg_and_grey_png_with_alpha():
     la[..., 1] = 255
     la[4:, :, 1] = 0
     grey_png = Image(pil_bytes(PILImage.fromarray(la, "LA"), "PNG"), "g.png")
-    data = write_pdf(one_page([Picture(grey_jpg, pt(10), pt(10), pt(80), pt(80)),
-                               Picture(grey_png, pt(100), pt(10), pt(80), pt(80))]))
+    data = write_pdf(
+        one_page(
+            [Picture(grey_jpg, pt(10), pt(10), pt(80), pt(80)), Picture(grey_png, pt(100), pt(10), pt(80), pt(80))]
+        )
+    )
     pdf = open_pdf(data)
     xo = pdf.pages[0].Resources.XObject
     assert xo.Im0.ColorSpace == "/DeviceGray" and xo.Im0.Filter == "/DCTDecode"
@@ -238,8 +243,9 @@ def test_opaque_and_palette_pngs():
     pal.putpalette([255, 0, 0, 0, 0, 255] + [0] * 762)
     pal.info["transparency"] = 0
     pal_png = Image(pil_bytes(pal, "PNG", transparency=0), "p.png")
-    data = write_pdf(one_page([Picture(opaque, pt(10), pt(10), pt(40), pt(40)),
-                               Picture(pal_png, pt(60), pt(10), pt(40), pt(40))]))
+    data = write_pdf(
+        one_page([Picture(opaque, pt(10), pt(10), pt(40), pt(40)), Picture(pal_png, pt(60), pt(10), pt(40), pt(40))])
+    )
     pdf = open_pdf(data)
     xo = pdf.pages[0].Resources.XObject
     assert "/SMask" not in xo.Im0 and xo.Im0.ColorSpace == "/DeviceRGB"
@@ -265,11 +271,11 @@ def test_jpeg_headers():
     prog = jpeg_info(pil_bytes(PILImage.new("RGB", (5, 5), RED), "JPEG", progressive=True))
     assert prog.sof == 0xC2 and prog.embeddable
     sof = data.index(b"\xff\xc0")
-    lossless = data[:sof + 1] + b"\xc3" + data[sof + 2:]
+    lossless = data[: sof + 1] + b"\xc3" + data[sof + 2 :]
     assert not jpeg_info(lossless).embeddable
-    twelve = data[:sof + 4] + b"\x0c" + data[sof + 5:]
+    twelve = data[: sof + 4] + b"\x0c" + data[sof + 5 :]
     assert not jpeg_info(twelve).embeddable
-    dnl = data[:sof + 5] + b"\x00\x00" + data[sof + 7:]  # height 0: given later in a DNL marker
+    dnl = data[: sof + 5] + b"\x00\x00" + data[sof + 7 :]  # height 0: given later in a DNL marker
     assert jpeg_info(dnl).height == 0 and not jpeg_info(dnl).embeddable
     with pytest.raises(ImageError):
         jpeg_info(data[:sof])  # cut before the frame header
@@ -298,12 +304,16 @@ def test_zero_sized_image_draws_nothing(jpeg):
 
 def letterhead(font, *extra):
     """A 400 x 100 pt overlay: a text line, a green bar and a rule."""
-    return make_overlay("letterhead", [
-        Text("Acme Insurance Ltd", pt(20), pt(30), font, pt(14)),
-        Rect(pt(20), pt(50), pt(200), pt(20), fill=0x10A040),
-        Rule(pt(20), pt(90), pt(360), 0, width=pt(1), color=0x000080),
-        *extra,
-    ], (pt(400), pt(100)))
+    return make_overlay(
+        "letterhead",
+        [
+            Text("Acme Insurance Ltd", pt(20), pt(30), font, pt(14)),
+            Rect(pt(20), pt(50), pt(200), pt(20), fill=0x10A040),
+            Rule(pt(20), pt(90), pt(360), 0, width=pt(1), color=0x000080),
+            *extra,
+        ],
+        (pt(400), pt(100)),
+    )
 
 
 def test_overlay_is_one_form_xobject_shown_on_every_page(noto, noto_bold):
@@ -331,7 +341,7 @@ def test_overlay_is_one_form_xobject_shown_on_every_page(noto, noto_bold):
         assert close_to(pixel(px, x + pt(120), y + pt(60)), (0x10, 0xA0, 0x40), 1)  # the bar
         assert pixel(px, x + pt(120), y + pt(80)) == (255, 255, 255)  # below it, nothing
         assert close_to(pixel(px, x + pt(200), y + pt(90)), (0, 0, 0x80), 40)  # the rule
-        ink = px[int((y + pt(17)) / 500):int((y + pt(31)) / 500), int((x + pt(20)) / 500):int((x + pt(150)) / 500)]
+        ink = px[int((y + pt(17)) / 500) : int((y + pt(31)) / 500), int((x + pt(20)) / 500) : int((x + pt(150)) / 500)]
         assert (ink < 128).any()  # the overlay's glyphs are drawn, not only extractable
 
     # both fonts embedded; the regular one, used only in the overlay, lists its glyphs
@@ -387,13 +397,16 @@ def test_overlay_draws_exactly_like_the_same_items_inline(noto, png_alpha):
 
 
 def test_overlay_with_image_and_nested_overlay(noto, jpeg):
-    logo = make_overlay("logo", [Picture(jpeg, 0, 0, pt(40), pt(30)), Text("Logo", 0, pt(40), noto, pt(8))],
-                        (pt(40), pt(45)))
-    head = make_overlay("head", [Place(logo, pt(300), pt(10)), Text("Header", pt(10), pt(20), noto, pt(10))],
-                        (pt(400), pt(60)))
+    logo = make_overlay(
+        "logo", [Picture(jpeg, 0, 0, pt(40), pt(30)), Text("Logo", 0, pt(40), noto, pt(8))], (pt(40), pt(45))
+    )
+    head = make_overlay(
+        "head", [Place(logo, pt(300), pt(10)), Text("Header", pt(10), pt(20), noto, pt(10))], (pt(400), pt(60))
+    )
     # the page shows the header twice and the JPEG directly: still one image, two forms
-    data = write_pdf(one_page([Place(head, 0, 0), Place(head, 0, pt(400)), Picture(jpeg, pt(10), pt(700), pt(20),
-                                                                                 pt(15))]))
+    data = write_pdf(
+        one_page([Place(head, 0, 0), Place(head, 0, pt(400)), Picture(jpeg, pt(10), pt(700), pt(20), pt(15))])
+    )
     pdf = open_pdf(data)
     assert len(streams(pdf, "/Image")) == 1
     assert len(streams(pdf, "/Form")) == 2

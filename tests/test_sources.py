@@ -22,12 +22,14 @@ N = 10_000
 @pytest.fixture(scope="module")
 def table() -> pa.Table:
     rng = np.random.default_rng(7)
-    return pa.table({
-        "id": pa.array(np.arange(N, dtype=np.int64)),
-        "name": pa.array([f"customer {i}" for i in range(N)]),
-        "total_cents": pa.array(rng.integers(-10**6, 10**8, N)),
-        "rate": pa.array(rng.random(N)),
-    })
+    return pa.table(
+        {
+            "id": pa.array(np.arange(N, dtype=np.int64)),
+            "name": pa.array([f"customer {i}" for i in range(N)]),
+            "total_cents": pa.array(rng.integers(-(10**6), 10**8, N)),
+            "rate": pa.array(rng.random(N)),
+        }
+    )
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +98,6 @@ def test_str_path_and_batch_sizes(files, table):
 
 def in_memory_kinds(table):
     import duckdb
-    import pandas as pd
     import polars as pl
 
     return {
@@ -123,8 +124,21 @@ class _CStream:
         return self._table.__arrow_c_stream__(requested_schema)
 
 
-@pytest.mark.parametrize("kind", ["table", "chunked table", "record batch", "reader", "dataset", "scanner",
-                                  "polars", "duckdb", "pandas", "c stream"])
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "table",
+        "chunked table",
+        "record batch",
+        "reader",
+        "dataset",
+        "scanner",
+        "polars",
+        "duckdb",
+        "pandas",
+        "c stream",
+    ],
+)
 def test_in_memory_objects(table, kind):
     make = in_memory_kinds(table)[kind]
     src = open_source(make(), batch_size=1024)
@@ -235,12 +249,15 @@ def test_missing_and_unknown(tmp_path):
         open_source(42)
 
 
-@pytest.mark.parametrize("name,content", [
-    ("bad.parquet", b"this is not parquet at all"),
-    ("bad.arrow", b"ARROW1\x00\x00garbage"),
-    ("bad.ipc", b"\xff\xff\xff\xff\x10\x00\x00\x00garbage-garbage-"),
-    ("bad.feather", b"not an arrow file"),
-])
+@pytest.mark.parametrize(
+    "name,content",
+    [
+        ("bad.parquet", b"this is not parquet at all"),
+        ("bad.arrow", b"ARROW1\x00\x00garbage"),
+        ("bad.ipc", b"\xff\xff\xff\xff\x10\x00\x00\x00garbage-garbage-"),
+        ("bad.feather", b"not an arrow file"),
+    ],
+)
 def test_unreadable_files(tmp_path, name, content):
     (tmp_path / name).write_bytes(content)
     with pytest.raises(SourceError, match=name) as e:

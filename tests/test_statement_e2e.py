@@ -23,7 +23,7 @@ from ccmcore import compose, layout, mm
 from ccmcore.afp.reader import iter_fields, parse_triplets
 from ccmcore.afp.validate import validate
 from ccmcore.barcodes import omr_bits
-from ccmcore.display import COUNT, GLYPHS, H, KIND, NUMBER, RECT, TEMPLATE, W, X, Y
+from ccmcore.display import COUNT, GLYPHS, KIND, NUMBER, RECT, TEMPLATE, H, W, X, Y
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "statement"
@@ -76,14 +76,21 @@ def job(tmp_path_factory):
     pq.write_table(table, d / "in.parquet")
     pdf_report = compose(tpl.document, d / "in.parquet", d / "st.pdf")
     afp_report = compose(tpl.document, d / "in.parquet", d / "st.afp", format="afp")
-    (dl, _, _), = list(layout(tpl.document, d / "in.parquet"))
+    ((dl, _, _),) = list(layout(tpl.document, d / "in.parquet"))
     pdf = pdfium.PdfDocument(str(d / "st.pdf"))
     try:
         texts = [pdf[i].get_textpage().get_text_range() for i in range(len(pdf))]
     finally:
         pdf.close()
-    return {"table": table, "rows": table.to_pylist(), "dir": d, "pdf": pdf_report, "afp": afp_report,
-            "dl": dl, "texts": texts}
+    return {
+        "table": table,
+        "rows": table.to_pylist(),
+        "dir": d,
+        "pdf": pdf_report,
+        "afp": afp_report,
+        "dl": dl,
+        "texts": texts,
+    }
 
 
 def documents(texts: list[str]) -> list[list[str]]:
@@ -138,8 +145,10 @@ def test_every_statement_holds_its_data(job):
         assert row["name"] in text
         assert row["customer_id"] in tokens and row["statement_no"] in tokens
         assert norm(f"{row['postcode']} {row['city']}") in text
-        period = f"{format_date(row['period_start'], 'medium', locale=lang)} – " \
-                 f"{format_date(row['period_end'], 'medium', locale=lang)}"
+        period = (
+            f"{format_date(row['period_start'], 'medium', locale=lang)} – "
+            f"{format_date(row['period_end'], 'medium', locale=lang)}"
+        )
         assert f"{label(lang, 'title')} · {period}" in text
         assert f"{eur(row['total_credits_cents'], lang)}" in text
         assert f"{eur(row['total_debits_cents'], lang)}" in text
@@ -154,8 +163,9 @@ def test_every_statement_holds_its_data(job):
         # the column header repeats on every page the table continues on
         for page in pages[1:]:
             if label(lang, "brought") in page:
-                assert " ".join(label(lang, k) for k in ("tx_date", "tx_text", "tx_ref", "tx_amount",
-                                                         "tx_balance")) in norm(page)
+                assert " ".join(
+                    label(lang, k) for k in ("tx_date", "tx_text", "tx_ref", "tx_amount", "tx_balance")
+                ) in norm(page)
         # the other language's texts are not there
         other = "de" if lang == "en" else "en"
         assert label(other, "title") not in text and label(other, "tx_text") not in text
@@ -165,8 +175,9 @@ def test_every_statement_holds_its_data(job):
 def _table_rows_per_page(dl, page: int, lang: str) -> int:
     """Transactions on a page: the date cells at the left edge of the table."""
     x = tpl.LEFT + PAD_X
-    return sum(1 for it in dl.page_items(page)
-               if it[KIND] == GLYPHS and it[X] == x and DATE_RE[lang].match(dl.run_text(it)))
+    return sum(
+        1 for it in dl.page_items(page) if it[KIND] == GLYPHS and it[X] == x and DATE_RE[lang].match(dl.run_text(it))
+    )
 
 
 def test_carried_and_brought_forward_sums(job):
@@ -184,8 +195,11 @@ def test_carried_and_brought_forward_sums(job):
             done += counts[pages.index(p)]
             page_text = norm(texts[p])
             running = sum(tx["amount_cents"] for tx in row["transactions"][:done])
-            labels = [(dl.run_text(it), it[Y]) for it in dl.page_items(p) if it[KIND] == GLYPHS
-                      and it[X] == tpl.LEFT + PAD_X and dl.run_text(it) in (carried, brought)]
+            labels = [
+                (dl.run_text(it), it[Y])
+                for it in dl.page_items(p)
+                if it[KIND] == GLYPHS and it[X] == tpl.LEFT + PAD_X and dl.run_text(it) in (carried, brought)
+            ]
             if k + 1 < len(table_pages):
                 # the page closes with the running sum of the amounts so far ...
                 assert f"{carried} {amount(running, lang)}" in page_text, (row["statement_no"], p)
@@ -207,7 +221,7 @@ def test_messages_follow_their_rules(job):
         placed.setdefault(record, set()).add(name)
     assert job["afp"].messages == job["pdf"].messages
     docs = documents(job["texts"])
-    counts = {name: 0 for name in tpl.MESSAGES}
+    counts = dict.fromkeys(tpl.MESSAGES, 0)
     for r, (row, pages) in enumerate(zip(job["rows"], docs)):
         got = placed.get(r, set())
         seg, lang = row["segment"], row["language"]
@@ -263,8 +277,11 @@ def test_omr_marks_on_every_front_page(job):
 
 def test_no_omr_marks_on_back_pages(job):
     dl = job["dl"]
-    backs = [p for p in range(dl.page_count) if int(dl.pages[p][NUMBER]) % 2 == 0
-             and dl.templates[dl.pages[p][TEMPLATE]] != "blank"]
+    backs = [
+        p
+        for p in range(dl.page_count)
+        if int(dl.pages[p][NUMBER]) % 2 == 0 and dl.templates[dl.pages[p][TEMPLATE]] != "blank"
+    ]
     assert backs
     assert [p for p in backs if _omr_marks(dl, p)] == []
 
@@ -333,8 +350,13 @@ def test_run_script_composes_afp(tmp_path):
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT / "src"), env.get("PYTHONPATH", "")) if p)
     out = tmp_path / "run.afp"
-    proc = subprocess.run([sys.executable, str(EXAMPLE / "run.py"), "--docs", "12", "--format", "afp", "-o", str(out)],
-                          capture_output=True, text=True, env=env, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, str(EXAMPLE / "run.py"), "--docs", "12", "--format", "afp", "-o", str(out)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     assert re.search(r"^documents: 12$", proc.stdout, re.M) and re.search(r"^pages/s: +[\d,]+$", proc.stdout, re.M)
     assert str(out.resolve()) in proc.stdout

@@ -50,9 +50,7 @@ def flat(big):
     # the account of each transaction: its account_no among the row's accounts
     acc_nos = acc.field("account_no").to_pylist()
     acc_key = {(r, a): i for i, (r, a) in enumerate(zip(acc_row, acc_nos))}
-    tx_acc = np.array(
-        [acc_key[(r, a)] for r, a in zip(tx_row, tx.field("account_no").to_pylist())], np.int64
-    )
+    tx_acc = np.array([acc_key[(r, a)] for r, a in zip(tx_row, tx.field("account_no").to_pylist())], np.int64)
     return {
         "acc": acc, "tx": tx, "acc_off": acc_off, "tx_off": tx_off,
         "acc_row": acc_row, "tx_row": tx_row, "tx_acc": tx_acc,
@@ -187,8 +185,9 @@ def test_totals_of_credits_and_debits(big, flat):
     acc = flat["acc"]
     net = np.bincount(
         flat["acc_row"],
-        weights=(acc.field("closing_balance_cents").to_numpy()
-                 - acc.field("opening_balance_cents").to_numpy()),  # fmt: skip
+        weights=(
+            acc.field("closing_balance_cents").to_numpy() - acc.field("opening_balance_cents").to_numpy()
+        ),  # fmt: skip
         minlength=big.num_rows,
     )
     total = (big.column("total_credits_cents").to_numpy()
@@ -219,9 +218,7 @@ def test_periods_are_calendar_months_of_2026(big):
     ends = big.column("period_end").to_pylist()
     for s, e in zip(starts[:500], ends[:500]):
         assert s.year == e.year == 2026 and s.day == 1 and s.month == e.month
-        assert e + dt.timedelta(days=1) == (
-            dt.date(2027, 1, 1) if e.month == 12 else dt.date(2026, e.month + 1, 1)
-        )
+        assert e + dt.timedelta(days=1) == (dt.date(2027, 1, 1) if e.month == 12 else dt.date(2026, e.month + 1, 1))
     assert {s.month for s in starts} == set(range(1, 13))
 
 
@@ -245,9 +242,9 @@ def test_accounts_ibans_names_and_currency(big, flat):
     first = names[:1] + [names[i] for i in acc_off[1:-1]]
     assert set(first) == {"Current account"}  # every statement starts with one
     for i in range(big.num_rows):  # no customer has two of a kind, numbers distinct
-        own = names[acc_off[i]:acc_off[i + 1]]
+        own = names[acc_off[i] : acc_off[i + 1]]
         assert len(set(own)) == len(own)
-        assert len(set(nos[acc_off[i]:acc_off[i + 1]])) == len(own)
+        assert len(set(nos[acc_off[i] : acc_off[i + 1]])) == len(own)
     # credit cards are owed money (never in credit); savings never overdrawn
     kinds = np.array(names)
     opening = acc.field("opening_balance_cents").to_numpy()

@@ -7,7 +7,7 @@ import pyarrow as pa
 import pytest
 
 from ccmcore import BindingError, Column, Document, Frame, PageTemplate, Style, Table, layout, mm, money
-from ccmcore.display import KIND, RECT, RULE, GLYPHS, Y, H, W, X
+from ccmcore.display import GLYPHS, KIND, RECT, RULE, H, W, Y
 
 
 def rows_data(n, groups=None, amount=lambda i: (i + 1) * 1111 * (-1 if i % 7 == 3 else 1)):
@@ -16,9 +16,12 @@ def rows_data(n, groups=None, amount=lambda i: (i + 1) * 1111 * (-1 if i % 7 == 
 
 
 def make_doc(body_h=mm(60), **kw):
-    t = Table("items", [Column("Description", "d", mm(60)), Column("Amount", "amt", mm(30), align="right",
-                                                                    format=money())],
-              style=Style(size=9, leading=11), **kw)
+    t = Table(
+        "items",
+        [Column("Description", "d", mm(60)), Column("Amount", "amt", mm(30), align="right", format=money())],
+        style=Style(size=9, leading=11),
+        **kw,
+    )
     return Document(flow=[t], first=PageTemplate("p", Frame(mm(10), mm(10), mm(90), body_h)))
 
 
@@ -27,7 +30,7 @@ def pages_text(dl):
 
 
 def one(doc, data):
-    (dl, bound, _), = list(layout(doc, data))
+    ((dl, bound, _),) = list(layout(doc, data))
     assert not bound.rejections
     return dl
 
@@ -124,8 +127,10 @@ def test_orphans_move_the_table_when_too_few_rows_fit():
     filler = "\n".join("x" for _ in range(13))
     for orphans, starts_on in ((1, 0), (4, 1)):
         t = Table("items", [Column("Description", "d", mm(60))], style=Style(size=9, leading=11), orphans=orphans)
-        doc = Document(flow=[Paragraph(filler, Style(size=9, leading=11)), t],
-                       first=PageTemplate("p", Frame(mm(10), mm(10), mm(90), mm(60))))
+        doc = Document(
+            flow=[Paragraph(filler, Style(size=9, leading=11)), t],
+            first=PageTemplate("p", Frame(mm(10), mm(10), mm(90), mm(60))),
+        )
         dl = one(doc, data)
         first_row_page = next(p for p in range(dl.page_count) if "row 0" in dl.page_text(p))
         assert first_row_page == starts_on
@@ -146,9 +151,10 @@ def test_stripes_and_borders():
     assert stripe[Y] < row1[Y] < stripe[Y] + stripe[H]
     assert stripe[W] == mm(90)
     # the stripe is drawn before (under) the row's text
-    idx = {id(x): i for i, x in enumerate(items)}
-    assert list(items[:, 0]).index(RECT) < [i for i, it in enumerate(items) if it[KIND] == GLYPHS
-                                             and dl.run_text(it) == "row 1"][0]
+    assert (
+        list(items[:, 0]).index(RECT)
+        < [i for i, it in enumerate(items) if it[KIND] == GLYPHS and dl.run_text(it) == "row 1"][0]
+    )
 
 
 def test_group_subtotals_close_each_group():
@@ -161,7 +167,7 @@ def test_group_subtotals_close_each_group():
         groups[it["g"]] = groups.get(it["g"], 0) + it["amt"]
     assert subtotals == [fmt(v) for v in groups.values()]
     # each subtotal follows its group's last row
-    for g, last in (("Account 0", 12), ("Account 1", 25), ("Account 2", 38), ("Account 3", 39)):
+    for _, last in (("Account 0", 12), ("Account 1", 25), ("Account 2", 38), ("Account 3", 39)):
         i = texts.index(f"row {last}")
         assert texts[i + 2] == "Subtotal"  # after the row's description and amount
 
@@ -171,7 +177,7 @@ def test_negative_carried_sum_in_bold_keeps_its_minus_sign():
     dl = one(make_doc(carry="amt"), data)  # carry rows in the (bold) total style
     runs = [it for it in dl.page_items(0) if it[KIND] == GLYPHS]
     carried = [r for r in runs if dl.run_text(r).startswith("-")][-1]
-    gids = dl.gids[carried[9]: carried[9] + carried[10]]
+    gids = dl.gids[carried[9] : carried[9] + carried[10]]
     assert 0 not in gids.tolist()  # no .notdef: "-" is shaped like the digits
     assert dl.run_text(carried) == fmt(-150 * len([t for t in dl.page_text(0) if t.startswith("row ")]))
 
@@ -179,11 +185,17 @@ def test_negative_carried_sum_in_bold_keeps_its_minus_sign():
 def test_carried_sums_follow_each_documents_locale():
     items = [[{"d": f"row {i}", "amt": 123456} for i in range(40)]] * 2
     data = pa.table({"items": items, "lang": ["en", "de"]})
-    t = Table("items", [Column("Description", "d", mm(60)),
-                        Column("Amount", "amt", mm(30), align="right", format=money(locale_column="lang"))],
-              style=Style(size=9, leading=11), carry="amt")
+    t = Table(
+        "items",
+        [
+            Column("Description", "d", mm(60)),
+            Column("Amount", "amt", mm(30), align="right", format=money(locale_column="lang")),
+        ],
+        style=Style(size=9, leading=11),
+        carry="amt",
+    )
     doc = Document(flow=[t], first=PageTemplate("p", Frame(mm(10), mm(10), mm(90), mm(60))))
-    (dl, bound, _), = list(layout(doc, data))
+    ((dl, bound, _),) = list(layout(doc, data))
     p_en = [dl.page_text(p) for p in range(int(dl.docs[0][1]), int(dl.docs[0][1] + dl.docs[0][2]))]
     p_de = [dl.page_text(p) for p in range(int(dl.docs[1][1]), int(dl.docs[1][1] + dl.docs[1][2]))]
     en = p_en[0][p_en[0].index("Carried forward") + 1]
@@ -195,8 +207,13 @@ def test_carried_sums_follow_each_documents_locale():
 
 def test_a_wrapped_carry_label_stays_inside_the_frame():
     data, _ = rows_data(60)
-    t = Table("items", [Column("D", "d", mm(12)), Column("Amount", "amt", mm(30), align="right", format=money())],
-              style=Style(size=9, leading=11), carry="amt", carried_label="Carried forward to next page")
+    t = Table(
+        "items",
+        [Column("D", "d", mm(12)), Column("Amount", "amt", mm(30), align="right", format=money())],
+        style=Style(size=9, leading=11),
+        carry="amt",
+        carried_label="Carried forward to next page",
+    )
     doc = Document(flow=[t], first=PageTemplate("p", Frame(mm(10), mm(10), mm(90), mm(60))))
     dl = one(doc, data)
     for p in range(dl.page_count):
@@ -210,7 +227,7 @@ def test_page_subtotals_above_carried_forward():
     dl = one(make_doc(carry="amt", page_subtotal="Page total"), data)
     texts = pages_text(dl)
     running = 0
-    for k, page in enumerate(texts[:-1]):
+    for page in texts[:-1]:
         rows = [items[int(t.split()[1])]["amt"] for t in page if t.startswith("row ")]
         running += sum(rows)
         assert page[-4:] == ["Page total", fmt(sum(rows)), "Carried forward", fmt(running)]

@@ -273,7 +273,7 @@ _YEAR_DAYS = 365
 # Derived lookup arrays (built once at import; small)
 # ---------------------------------------------------------------------------------------
 
-_FULL_NAMES = pa.array([f"{f} {l}" for f in FIRST_NAMES for l in LAST_NAMES], pa.string())
+_FULL_NAMES = pa.array([f"{first} {last}" for first in FIRST_NAMES for last in LAST_NAMES], pa.string())
 _COUNTRY_NAMES = pa.array([c[0] for c in _COUNTRIES], pa.string())
 _NUMBER_FIRST = np.array([c[1] for c in _COUNTRIES], dtype=bool)
 _STREETS = pa.array([s for c in _COUNTRIES for s in c[2]], pa.string())
@@ -284,9 +284,7 @@ _CITIES = pa.array([city for city, _ in _CITY_LIST], pa.string())
 _CITY_OFF = np.cumsum([0] + [len(c[3]) for c in _COUNTRIES[:-1]]).astype(np.uint64)
 _CITY_CNT = np.array([len(c[3]) for c in _COUNTRIES], dtype=np.uint64)
 _POSTCODES = pa.array([p for _, codes in _CITY_LIST for p in codes], pa.string())
-_POSTCODE_OFF = np.cumsum([0] + [len(codes) for _, codes in _CITY_LIST[:-1]]).astype(
-    np.uint64
-)
+_POSTCODE_OFF = np.cumsum([0] + [len(codes) for _, codes in _CITY_LIST[:-1]]).astype(np.uint64)
 _POSTCODE_CNT = np.array([len(codes) for _, codes in _CITY_LIST], dtype=np.uint64)
 _DESCRIPTIONS = pa.array([d for d, _ in PRICE_LIST], pa.string())
 _PRICES = np.array([p for _, p in PRICE_LIST], dtype=np.int64)
@@ -356,9 +354,7 @@ def _generate_batch(n: int, seed: int, start: int) -> pa.RecordBatch:
                                     _F_SEGMENT)}  # fmt: skip
 
     # --- header fields ------------------------------------------------------------------
-    name_idx = _draw(h[_F_FIRST], len(FIRST_NAMES)) * np.uint64(len(LAST_NAMES)) + _draw(
-        h[_F_LAST], len(LAST_NAMES)
-    )
+    name_idx = _draw(h[_F_FIRST], len(FIRST_NAMES)) * np.uint64(len(LAST_NAMES)) + _draw(h[_F_LAST], len(LAST_NAMES))
     name = _FULL_NAMES.take(name_idx.astype(np.int64))
 
     country_idx = _draw(h[_F_COUNTRY], len(_COUNTRIES)).astype(np.intp)
@@ -377,9 +373,7 @@ def _generate_batch(n: int, seed: int, start: int) -> pa.RecordBatch:
     )
 
     # invoice dates: 2026-01-31 .. 2026-12-31, so the whole billing period lies in 2026
-    invoice_day = (
-        _YEAR_START + _PERIOD_DAYS + _draw(h[_F_DATE], _YEAR_DAYS - _PERIOD_DAYS)
-    ).astype(np.int32)
+    invoice_day = (_YEAR_START + _PERIOD_DAYS + _draw(h[_F_DATE], _YEAR_DAYS - _PERIOD_DAYS)).astype(np.int32)
 
     seg_draw = _draw(h[_F_SEGMENT], 1000)
     segment_idx = np.searchsorted(_SEGMENT_CUM, seg_draw, side="right")
@@ -396,10 +390,7 @@ def _generate_batch(n: int, seed: int, start: int) -> pa.RecordBatch:
     np.cumsum(counts, out=offsets[1:])
     total_items = int(offsets[-1])
     if total_items > np.iinfo(np.int32).max:
-        raise ValueError(
-            f"{n} rows hold {total_items} items, too many for one list array; "
-            "use generate_batches()"
-        )
+        raise ValueError(f"{n} rows hold {total_items} items, too many for one list array; use generate_batches()")
 
     row_of = np.repeat(np.arange(n, dtype=np.intp), counts)
     j = np.arange(total_items, dtype=np.int64) - offsets[:-1][row_of]
@@ -477,14 +468,10 @@ def generate(n: int, seed: int = 42, *, start: int = 0) -> pa.Table:
     Raises:
         ValueError: if ``n`` or ``start`` is negative.
     """
-    return pa.Table.from_batches(
-        list(generate_batches(n, seed, _CHUNK_ROWS, start=start)), schema=SCHEMA
-    )
+    return pa.Table.from_batches(list(generate_batches(n, seed, _CHUNK_ROWS, start=start)), schema=SCHEMA)
 
 
-def generate_batches(
-    n: int, seed: int = 42, batch_size: int = 65_536, *, start: int = 0
-) -> Iterator[pa.RecordBatch]:
+def generate_batches(n: int, seed: int = 42, batch_size: int = 65_536, *, start: int = 0) -> Iterator[pa.RecordBatch]:
     """Yield ``n`` invoice rows as record batches of at most ``batch_size`` rows.
 
     Memory is bounded by one batch; the concatenation equals ``generate(n, seed,

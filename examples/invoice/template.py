@@ -9,8 +9,24 @@ are those of ``examples/invoice/generate.py``.
 """
 
 from ccmcore import (
-    A4, Column, Document, Frame, Line, PageTemplate, Paragraph, Rect, Spacer, Style, Table, Text, When,
-    col, date, mm, money, number,
+    A4,
+    Column,
+    Document,
+    Frame,
+    Line,
+    PageTemplate,
+    Paragraph,
+    Rect,
+    Spacer,
+    Style,
+    Table,
+    Text,
+    When,
+    col,
+    date,
+    mm,
+    money,
+    number,
 )
 
 PAGE_W, PAGE_H = A4
@@ -22,23 +38,55 @@ body = Style(size=9.5, leading=12.5)
 small = Style(size=7, leading=9)
 cell = Style(size=8.5, leading=10.5)
 
-footer = Text("Page {page} of {pages}", x=MARGIN, y=FOOTER_Y, width=WIDTH,
-              style=Style(size=8, align="center", color="#444444"), name="footer")
+footer = Text(
+    "Page {page} of {pages}",
+    x=MARGIN,
+    y=FOOTER_Y,
+    width=WIDTH,
+    style=Style(size=8, align="center", color="#444444"),
+    name="footer",
+)
 
 first_page = PageTemplate(
     "first",
     body=Frame(MARGIN, mm(100), WIDTH, FOOTER_Y - mm(4) - mm(100)),
     content=[
         Text("Northwind Telecom", x=MARGIN, y=MARGIN, style=Style(size=16, bold=True), name="sender"),
-        Rect(PAGE_W - MARGIN - mm(45), MARGIN, mm(45), mm(22), fill="#e8eef7", stroke="#3a5a8c",
-             line_width=mm(0.3), name="logo box"),
-        Text("NORTHWIND", x=PAGE_W - MARGIN - mm(45), y=MARGIN + mm(8), width=mm(45),
-             style=Style(size=11, bold=True, align="center", color="#3a5a8c"), name="logo"),
-        Text("Northwind Telecom · 1 Harbour Street · Bristol BS1 4QA · United Kingdom",
-             x=mm(20), y=mm(45), width=mm(85), style=small, name="return address"),
+        Rect(
+            PAGE_W - MARGIN - mm(45),
+            MARGIN,
+            mm(45),
+            mm(22),
+            fill="#e8eef7",
+            stroke="#3a5a8c",
+            line_width=mm(0.3),
+            name="logo box",
+        ),
+        Text(
+            "NORTHWIND",
+            x=PAGE_W - MARGIN - mm(45),
+            y=MARGIN + mm(8),
+            width=mm(45),
+            style=Style(size=11, bold=True, align="center", color="#3a5a8c"),
+            name="logo",
+        ),
+        Text(
+            "Northwind Telecom · 1 Harbour Street · Bristol BS1 4QA · United Kingdom",
+            x=mm(20),
+            y=mm(45),
+            width=mm(85),
+            style=small,
+            name="return address",
+        ),
         Line(mm(20), mm(49), mm(105), mm(49), width=mm(0.15), color="#888888", name="window rule"),
-        Text("{name}\n{street}\n{postcode} {city}\n{country}", x=mm(20), y=mm(51), width=mm(85),
-             style=body, name="address"),
+        Text(
+            "{name}\n{street}\n{postcode} {city}\n{country}",
+            x=mm(20),
+            y=mm(51),
+            width=mm(85),
+            style=body,
+            name="address",
+        ),
         footer,
     ],
     medium_map="INVFRST",
@@ -66,8 +114,7 @@ document = Document(
         "total_cents": money(),
     },
     required=["customer_id", "invoice_no"],
-    tags={"Customer ID": "{customer_id}", "Invoice Number": "{invoice_no}", "Name": "{name}",
-          "Postcode": "{postcode}"},
+    tags={"Customer ID": "{customer_id}", "Invoice Number": "{invoice_no}", "Name": "{name}", "Postcode": "{postcode}"},
     flow=[
         Paragraph("Invoice {invoice_no}", Style(size=14, bold=True, leading=18, space_after=4), name="heading"),
         Paragraph("Customer {customer_id} · Invoice date {invoice_date}", body.but(color="#444444"), name="meta"),
@@ -78,7 +125,9 @@ document = Document(
             "to your account for the billing period, itemised below with quantities, unit prices and "
             "amounts. The total is due within 30 days of the invoice date; please quote the invoice "
             "number with your payment so that we can allocate it to your account without delay.",
-            body.but(align="justify", space_after=8), name="intro"),
+            body.but(align="justify", space_after=8),
+            name="intro",
+        ),
         Table(
             "items",
             [
@@ -97,13 +146,23 @@ document = Document(
             space_after=10,
             name="items",
         ),
-        When(col("segment") == "premium",
-             Paragraph("As a Premium customer you enjoy priority support around the clock: call 0800 123 456 "
-                       "at any time, and ask about our loyalty upgrade offers for the coming year.",
-                       body.but(color="#3a5a8c"), name="premium message")),
-        When(col("segment") == "business",
-             Paragraph("Business customers can download itemised call records and VAT invoices from the "
-                       "Northwind Business Portal. Your account manager is happy to review your tariff.",
-                       body.but(color="#3a5a8c"), name="business message")),
+        When(
+            col("segment") == "premium",
+            Paragraph(
+                "As a Premium customer you enjoy priority support around the clock: call 0800 123 456 "
+                "at any time, and ask about our loyalty upgrade offers for the coming year.",
+                body.but(color="#3a5a8c"),
+                name="premium message",
+            ),
+        ),
+        When(
+            col("segment") == "business",
+            Paragraph(
+                "Business customers can download itemised call records and VAT invoices from the "
+                "Northwind Business Portal. Your account manager is happy to review your tariff.",
+                body.but(color="#3a5a8c"),
+                name="business message",
+            ),
+        ),
     ],
 )

@@ -164,7 +164,7 @@ _BANK_CODES = np.array([37040044, 37050198, 10070000, 20041111, 70020270, 500105
 # Vocabularies
 # ---------------------------------------------------------------------------------------
 
-_FULL_NAMES_LIST = [f"{f} {l}" for f in FIRST_NAMES for l in LAST_NAMES]
+_FULL_NAMES_LIST = [f"{first} {last}" for first in FIRST_NAMES for last in LAST_NAMES]
 
 COMPANIES = (
     "ACME GmbH", "Müller & Söhne KG", "Bäckerei Schäfer", "Öztürk Bau GmbH",
@@ -381,25 +381,42 @@ def _build_references() -> tuple[pa.Array, dict[str, int]]:
         month, mm = _MONTHS[m], f"{m + 1:02d}"
         v = rint(0, 4)
         if cls == "card":
-            return (f"Debit card · POS {d(8)}", f"Girocard · terminal {d(8)} · trace {d(6)}",
-                    f"Apple Pay · contactless · {d(6)}",
-                    f"Google Pay · contactless · {d(6)}")[v]
+            return (
+                f"Debit card · POS {d(8)}",
+                f"Girocard · terminal {d(8)} · trace {d(6)}",
+                f"Apple Pay · contactless · {d(6)}",
+                f"Google Pay · contactless · {d(6)}",
+            )[v]
         if cls == "credit":
-            return (f"Auth. code {d(6)}", f"Auth. code {d(6)} · contactless",
-                    f"USD {rint(5, 900)}.{d(2)} · EUR 1.00 = USD 1.{d(4)}",
-                    f"GBP {rint(5, 600)}.{d(2)} · EUR 1.00 = GBP 0.8{d(3)}")[v]
+            return (
+                f"Auth. code {d(6)}",
+                f"Auth. code {d(6)} · contactless",
+                f"USD {rint(5, 900)}.{d(2)} · EUR 1.00 = USD 1.{d(4)}",
+                f"GBP {rint(5, 600)}.{d(2)} · EUR 1.00 = GBP 0.8{d(3)}",
+            )[v]
         if cls == "order":
-            return (f"Order {d(3)}-{d(7)}-{d(7)}", f"Order no. {d(10)}",
-                    f"Invoice {d(8)} · customer {d(7)}", f"Return {d(9)}")[v]
+            return (
+                f"Order {d(3)}-{d(7)}-{d(7)}",
+                f"Order no. {d(10)}",
+                f"Invoice {d(8)} · customer {d(7)}",
+                f"Return {d(9)}",
+            )[v]
         if cls == "atm":
             return f"Terminal {d(8)} · trace {d(6)}" if v < 2 else f"ATM {d(5)} · fee 0.00"
         if cls == "mandate":
-            return (f"MREF M-{d(8)} CRED DE{d(2)}ZZZ{d(11)} EREF {d(10)}",
-                    f"MREF {d(12)} CRED DE{d(2)}ZZZ0000{d(7)}", f"Contract {d(9)}",
-                    f"Customer {d(8)} · mandate {d(6)}-{d(2)}")[v]
+            return (
+                f"MREF M-{d(8)} CRED DE{d(2)}ZZZ{d(11)} EREF {d(10)}",
+                f"MREF {d(12)} CRED DE{d(2)}ZZZ0000{d(7)}",
+                f"Contract {d(9)}",
+                f"Customer {d(8)} · mandate {d(6)}-{d(2)}",
+            )[v]
         if cls == "custno":
-            return (f"Customer no. {d(9)} · account {d(10)}", f"Policy no. {d(3)} {d(6)} {d(3)}",
-                    f"Member no. {d(6)}", f"Contract {d(8)}")[v]
+            return (
+                f"Customer no. {d(9)} · account {d(10)}",
+                f"Policy no. {d(3)} {d(6)} {d(3)}",
+                f"Member no. {d(6)}",
+                f"Contract {d(8)}",
+            )[v]
         if cls == "private":
             if v == 0:
                 return f"Loan, part {rint(2, 10)} of 10"
@@ -407,39 +424,59 @@ def _build_references() -> tuple[pa.Array, dict[str, int]]:
                 return f"Splitwise settlement {d(5)}"
             return pick(_PRIVATE_NOTES)
         if cls == "invoice":
-            return (f"Invoice INV-2026-{d(5)}", f"Inv. RE-{d(7)} · customer {d(6)}",
-                    f"Payment of invoices 2026-{d(4)}, 2026-{d(4)} and 2026-{d(4)}",
-                    f"PO {d(8)} / invoice {d(8)} · net 30 days, 2 % discount")[v]
+            return (
+                f"Invoice INV-2026-{d(5)}",
+                f"Inv. RE-{d(7)} · customer {d(6)}",
+                f"Payment of invoices 2026-{d(4)}, 2026-{d(4)} and 2026-{d(4)}",
+                f"PO {d(8)} / invoice {d(8)} · net 30 days, 2 % discount",
+            )[v]
         if cls == "savings":
-            return pick(("Monthly savings", "Savings plan", "Holiday fund", "Emergency fund",
-                         "New car", f"Tax reserve Q{rint(1, 5)}", "Top-up", ""))
+            return pick(
+                (
+                    "Monthly savings",
+                    "Savings plan",
+                    "Holiday fund",
+                    "Emergency fund",
+                    "New car",
+                    f"Tax reserve Q{rint(1, 5)}",
+                    "Top-up",
+                    "",
+                )
+            )
         if cls == "fee":
-            return pick(("Account package Classic", "Account package Premium",
-                         "Replacement card", "As per price list"))
+            return pick(("Account package Classic", "Account package Premium", "Replacement card", "As per price list"))
         if cls == "salary":
-            return (f"Salary {month} 2026 · PersNr {d(6)}",
-                    f"Payroll {mm}/2026 · employee {d(5)}",
-                    f"Wages {month} 2026 incl. overtime · {d(6)}",
-                    f"Pension {month} 2026 · ref. {d(9)}")[v]
+            return (
+                f"Salary {month} 2026 · PersNr {d(6)}",
+                f"Payroll {mm}/2026 · employee {d(5)}",
+                f"Wages {month} 2026 incl. overtime · {d(6)}",
+                f"Pension {month} 2026 · ref. {d(9)}",
+            )[v]
         if cls == "rent":
-            return (f"Rent {month} 2026 · flat {rint(1, 40)}, "
-                    + pick(("ground floor", "1st floor left", "2nd floor right", "attic")),
-                    f"Rent {mm}/2026 incl. service charges · tenant {d(6)}",
-                    f"Basic rent + heating {month} 2026", f"Rent {month} 2026")[v]
+            return (
+                f"Rent {month} 2026 · flat {rint(1, 40)}, "
+                + pick(("ground floor", "1st floor left", "2nd floor right", "attic")),
+                f"Rent {mm}/2026 incl. service charges · tenant {d(6)}",
+                f"Basic rent + heating {month} 2026",
+                f"Rent {month} 2026",
+            )[v]
         if cls == "tax":
-            return (f"VAT return {mm}/2026 · tax no. {d(3)}/{d(4)}/{d(4)}",
-                    f"Payroll tax {month} 2026 · tax no. {d(3)}/{d(4)}/{d(4)}",
-                    f"Social security contributions {mm}/2026 · {d(8)}",
-                    f"Contribution {mm}/2026 · member {d(8)}")[v]
+            return (
+                f"VAT return {mm}/2026 · tax no. {d(3)}/{d(4)}/{d(4)}",
+                f"Payroll tax {month} 2026 · tax no. {d(3)}/{d(4)}/{d(4)}",
+                f"Social security contributions {mm}/2026 · {d(8)}",
+                f"Contribution {mm}/2026 · member {d(8)}",
+            )[v]
         if cls == "interest":
             rate = pick(("0.25", "0.50", "0.75", "1.00", "1.25", "1.50", "2.00"))
-            return (f"Interest {month} 2026 · {rate} % p.a." if v < 3
-                    else f"Credit interest for {month} 2026")
+            return f"Interest {month} 2026 · {rate} % p.a." if v < 3 else f"Credit interest for {month} 2026"
         if cls == "repay":
             pm = (m - 1) % 12
             year = 2025 if m == 0 else 2026
-            return (f"Card statement {_MONTHS[pm]} {year} · ref. {d(8)}",
-                    f"Balance as of {_MONTH_DAYS[pm]}.{pm + 1:02d}.{year}")[v % 2]
+            return (
+                f"Card statement {_MONTHS[pm]} {year} · ref. {d(8)}",
+                f"Balance as of {_MONTH_DAYS[pm]}.{pm + 1:02d}.{year}",
+            )[v % 2]
         raise AssertionError(cls)
 
     refs: list[str] = []
@@ -473,9 +510,7 @@ _CITIES = pa.array([city for city, _ in _CITY_LIST], pa.string())
 _CITY_OFF = np.cumsum([0] + [len(c[3]) for c in _COUNTRIES[:-1]]).astype(np.uint64)
 _CITY_CNT = np.array([len(c[3]) for c in _COUNTRIES], dtype=np.uint64)
 _POSTCODES = pa.array([p for _, codes in _CITY_LIST for p in codes], pa.string())
-_POSTCODE_OFF = np.cumsum([0] + [len(codes) for _, codes in _CITY_LIST[:-1]]).astype(
-    np.uint64
-)
+_POSTCODE_OFF = np.cumsum([0] + [len(codes) for _, codes in _CITY_LIST[:-1]]).astype(np.uint64)
 _POSTCODE_CNT = np.array([len(codes) for _, codes in _CITY_LIST], dtype=np.uint64)
 _SEGMENT_ARR = pa.array(SEGMENTS, pa.string())
 _LANGUAGES = pa.array(["en", "de"], pa.string())
@@ -615,13 +650,9 @@ def _generate_batch(n: int, seed: int, start: int) -> pa.RecordBatch:
         return _mix(base ^ field)
 
     # --- customer and address -------------------------------------------------------
-    name_idx = _draw(h(_F_FIRST), len(FIRST_NAMES)) * np.uint64(len(LAST_NAMES)) + _draw(
-        h(_F_LAST), len(LAST_NAMES)
-    )
+    name_idx = _draw(h(_F_FIRST), len(FIRST_NAMES)) * np.uint64(len(LAST_NAMES)) + _draw(h(_F_LAST), len(LAST_NAMES))
     country_idx = _draw(h(_F_COUNTRY), len(_COUNTRIES)).astype(np.intp)
-    city_idx = (_CITY_OFF[country_idx] + _draw(h(_F_CITY), _CITY_CNT[country_idx])).astype(
-        np.intp
-    )
+    city_idx = (_CITY_OFF[country_idx] + _draw(h(_F_CITY), _CITY_CNT[country_idx])).astype(np.intp)
     postcode_idx = _POSTCODE_OFF[city_idx] + _draw(h(_F_POSTCODE), _POSTCODE_CNT[city_idx])
     street_idx = _STREET_OFF[country_idx] + _draw(h(_F_STREET), _STREET_CNT[country_idx])
     u = _unit(h(_F_HOUSE))
@@ -648,9 +679,7 @@ def _generate_batch(n: int, seed: int, start: int) -> pa.RecordBatch:
         _LONG_FROM + np.floor(u * (MAX_TRANSACTIONS - _LONG_FROM + 1)),
         MIN_TRANSACTIONS + np.floor(u * u * (_SHORT_MAX - MIN_TRANSACTIONS + 1)),
     ).astype(np.int64)
-    n_acc = (np.searchsorted(_NACC_CUM, _draw(h(_F_NACC), 1000), side="right") + 1).astype(
-        np.int64
-    )
+    n_acc = (np.searchsorted(_NACC_CUM, _draw(h(_F_NACC), 1000), side="right") + 1).astype(np.int64)
     savings_first = (h(_F_ORDER) & np.uint64(1)).astype(bool)
     has_sav = (n_acc == 3) | ((n_acc == 2) & savings_first)
     has_card = (n_acc == 3) | ((n_acc == 2) & ~savings_first)
@@ -847,14 +876,10 @@ def generate(n: int, seed: int = 42, *, start: int = 0) -> pa.Table:
     Raises:
         ValueError: if ``n`` or ``start`` is negative.
     """
-    return pa.Table.from_batches(
-        list(generate_batches(n, seed, _CHUNK_ROWS, start=start)), schema=SCHEMA
-    )
+    return pa.Table.from_batches(list(generate_batches(n, seed, _CHUNK_ROWS, start=start)), schema=SCHEMA)
 
 
-def generate_batches(
-    n: int, seed: int = 42, batch_size: int = 8_192, *, start: int = 0
-) -> Iterator[pa.RecordBatch]:
+def generate_batches(n: int, seed: int = 42, batch_size: int = 8_192, *, start: int = 0) -> Iterator[pa.RecordBatch]:
     """Yield ``n`` statement rows as record batches of at most ``batch_size`` rows.
 
     Memory is bounded by one batch (about 75 transactions a row on average; working

@@ -40,8 +40,30 @@ from __future__ import annotations
 import pyarrow.compute as pc
 
 from ccmcore import (
-    A4, Barcode, Column, Document, Font, FontFamily, Frame, Line, Message, Overlay, PageTemplate, Paragraph, Rect,
-    Rule, Slot, Spacer, Style, Table, Text, When, col, date, mm, money,
+    A4,
+    Barcode,
+    Column,
+    Document,
+    Font,
+    FontFamily,
+    Frame,
+    Line,
+    Message,
+    Overlay,
+    PageTemplate,
+    Paragraph,
+    Rect,
+    Rule,
+    Slot,
+    Spacer,
+    Style,
+    Table,
+    Text,
+    When,
+    col,
+    date,
+    mm,
+    money,
 )
 from ccmcore.barcodes import OmrSpec
 
@@ -51,6 +73,7 @@ RIGHT = mm(20)
 WIDTH = PAGE_W - LEFT - RIGHT  # 165 mm
 BODY_BOTTOM = mm(274)
 FOOTER_Y = mm(280)
+
 
 def _firago(code: str, label: str):
     def load() -> Font:
@@ -63,8 +86,13 @@ def _firago(code: str, label: str):
 
 #: FiraGO (OFL, shipped with pymupdf-fonts like the default Noto Sans): it also has the
 #: arrows and symbols of booking texts ("Moving van Köln → Berlin") that Noto Sans lacks
-FIRAGO = FontFamily(_firago("figo", "FiraGO-Regular"), _firago("figbo", "FiraGO-Bold"),
-                    _firago("figit", "FiraGO-Italic"), _firago("figbi", "FiraGO-BoldItalic"), name="FiraGO")
+FIRAGO = FontFamily(
+    _firago("figo", "FiraGO-Regular"),
+    _firago("figbo", "FiraGO-Bold"),
+    _firago("figit", "FiraGO-Italic"),
+    _firago("figbi", "FiraGO-BoldItalic"),
+    name="FiraGO",
+)
 
 BLUE = "#1f4e79"
 GREY = "#555555"
@@ -171,38 +199,60 @@ def amount_format(lang: str):
 
 # ---------------------------------------------------------------------- letterhead overlays
 
+
 def _footer_band() -> list:
     return [
         Line(LEFT, FOOTER_Y - mm(2), PAGE_W - RIGHT, FOOTER_Y - mm(2), width=mm(0.2), color=BLUE),
-        Text("Harbourside Bank AG · Kehrwieder 8 · 20457 Hamburg · BIC HRBSDEHHXXX · "
-             "Amtsgericht Hamburg HRB 123456 · harbourside-bank.example",
-             x=LEFT, y=FOOTER_Y, width=mm(130), style=small),
+        Text(
+            "Harbourside Bank AG · Kehrwieder 8 · 20457 Hamburg · BIC HRBSDEHHXXX · "
+            "Amtsgericht Hamburg HRB 123456 · harbourside-bank.example",
+            x=LEFT,
+            y=FOOTER_Y,
+            width=mm(130),
+            style=small,
+        ),
     ]
 
 
 #: the letterhead of each statement's first page: static, stored once per job
-STMTHEAD = Overlay("STMTHEAD", [
-    Text("Harbourside Bank", x=LEFT, y=mm(14), style=Style(size=18, bold=True, color=BLUE)),
-    Text("Private · Business · Savings", x=LEFT, y=mm(22), style=Style(size=8, color=GREY)),
-    Rect(PAGE_W - RIGHT - mm(40), mm(12), mm(40), mm(18), fill="#e6eef7", stroke=BLUE, line_width=mm(0.3)),
-    Text("HARBOURSIDE", x=PAGE_W - RIGHT - mm(40), y=mm(17.5), width=mm(40),
-         style=Style(size=10, bold=True, align="center", color=BLUE)),
-    Text("Harbourside Bank AG · Kehrwieder 8 · 20457 Hamburg", x=mm(25), y=mm(47), width=mm(80),
-         style=Style(size=6.5, color=GREY)),
-    Line(mm(25), mm(50.5), mm(100), mm(50.5), width=mm(0.15), color="#888888"),
-    # DIN 5008 fold marks (105 mm, 210 mm) and hole mark (148.5 mm)
-    Line(mm(3), mm(105), mm(8), mm(105), width=mm(0.2), color="#888888"),
-    Line(mm(3), mm(148.5), mm(10), mm(148.5), width=mm(0.2), color="#888888"),
-    Line(mm(3), mm(210), mm(8), mm(210), width=mm(0.2), color="#888888"),
-    *_footer_band(),
-])
+STMTHEAD = Overlay(
+    "STMTHEAD",
+    [
+        Text("Harbourside Bank", x=LEFT, y=mm(14), style=Style(size=18, bold=True, color=BLUE)),
+        Text("Private · Business · Savings", x=LEFT, y=mm(22), style=Style(size=8, color=GREY)),
+        Rect(PAGE_W - RIGHT - mm(40), mm(12), mm(40), mm(18), fill="#e6eef7", stroke=BLUE, line_width=mm(0.3)),
+        Text(
+            "HARBOURSIDE",
+            x=PAGE_W - RIGHT - mm(40),
+            y=mm(17.5),
+            width=mm(40),
+            style=Style(size=10, bold=True, align="center", color=BLUE),
+        ),
+        Text(
+            "Harbourside Bank AG · Kehrwieder 8 · 20457 Hamburg",
+            x=mm(25),
+            y=mm(47),
+            width=mm(80),
+            style=Style(size=6.5, color=GREY),
+        ),
+        Line(mm(25), mm(50.5), mm(100), mm(50.5), width=mm(0.15), color="#888888"),
+        # DIN 5008 fold marks (105 mm, 210 mm) and hole mark (148.5 mm)
+        Line(mm(3), mm(105), mm(8), mm(105), width=mm(0.2), color="#888888"),
+        Line(mm(3), mm(148.5), mm(10), mm(148.5), width=mm(0.2), color="#888888"),
+        Line(mm(3), mm(210), mm(8), mm(210), width=mm(0.2), color="#888888"),
+        *_footer_band(),
+    ],
+)
 
 #: the letterhead of continuation pages
-STMTCONT = Overlay("STMTCONT", [
-    Text("Harbourside Bank", x=LEFT, y=mm(12), style=Style(size=11, bold=True, color=BLUE)),
-    Line(LEFT, mm(19), PAGE_W - RIGHT, mm(19), width=mm(0.2), color=BLUE),
-    *_footer_band(),
-])
+STMTCONT = Overlay(
+    "STMTCONT",
+    [
+        Text("Harbourside Bank", x=LEFT, y=mm(12), style=Style(size=11, bold=True, color=BLUE)),
+        Line(LEFT, mm(19), PAGE_W - RIGHT, mm(19), width=mm(0.2), color=BLUE),
+        *_footer_band(),
+    ],
+)
 
 # ---------------------------------------------------------------------- inserter marks
 
@@ -226,22 +276,32 @@ def _inserter_marks() -> list:
 
 
 def _page_number() -> list:
-    return [When(is_lang(lang), Text(LABELS[lang]["page"], x=PAGE_W - RIGHT - mm(40), y=FOOTER_Y,
-                                     width=mm(40), style=Style(size=8, align="right")))
-            for lang in LANGS]
+    return [
+        When(
+            is_lang(lang),
+            Text(
+                LABELS[lang]["page"],
+                x=PAGE_W - RIGHT - mm(40),
+                y=FOOTER_Y,
+                width=mm(40),
+                style=Style(size=8, align="right"),
+            ),
+        )
+        for lang in LANGS
+    ]
 
 
 # ---------------------------------------------------------------------- first page
 
 INFO_X, INFO_W = mm(120), mm(70)
-BOX_Y = mm(110)              # the summary box's top edge
-FLOW_Y = BOX_Y + mm(2.5)     # the first page's flow starts inside the box
+BOX_Y = mm(110)  # the summary box's top edge
+FLOW_Y = BOX_Y + mm(2.5)  # the first page's flow starts inside the box
 PAD_Y = mm(0.5)
-ROW_H = int(cell.leading * 1000) + 2 * PAD_Y   # one row of the accounts table (mpt)
+ROW_H = int(cell.leading * 1000) + 2 * PAD_Y  # one row of the accounts table (mpt)
 BOX_BOTTOM_PAD = mm(2.5)
 BOX_ACCOUNTS = (1, 2, 3, 4, 5)  # box sizes; the last one also serves longer account lists
-AFTER_BOX = mm(7)            # space between the box and the transactions
-TOTALS_X = LEFT + mm(116)    # the statement totals, right of the accounts table
+AFTER_BOX = mm(7)  # space between the box and the transactions
+TOTALS_X = LEFT + mm(116)  # the statement totals, right of the accounts table
 
 
 def _box_height(accounts: int) -> int:
@@ -266,12 +326,26 @@ def _first_page_texts(lang: str) -> list:
     return [
         Text(labels, x=INFO_X, y=mm(50), width=label_w, style=info.but(color=GREY)),
         Text(values, x=INFO_X + label_w, y=mm(50), width=INFO_W - label_w, style=info),
-        Text(f"{L['title']} · {{period_start}} – {{period_end}}", x=LEFT, y=mm(100),
-             style=Style(size=13, bold=True, color=BLUE)),
-        Text(f"{L['credits']}\n{L['debits']}", x=TOTALS_X + mm(2.5), y=FLOW_Y + PAD_Y, width=mm(28),
-             style=cell.but(bold=True)),
-        Text("{total_credits_cents}\n{total_debits_cents}", x=PAGE_W - RIGHT - mm(22), y=FLOW_Y + PAD_Y,
-             width=mm(22), style=cell.but(align="right")),
+        Text(
+            f"{L['title']} · {{period_start}} – {{period_end}}",
+            x=LEFT,
+            y=mm(100),
+            style=Style(size=13, bold=True, color=BLUE),
+        ),
+        Text(
+            f"{L['credits']}\n{L['debits']}",
+            x=TOTALS_X + mm(2.5),
+            y=FLOW_Y + PAD_Y,
+            width=mm(28),
+            style=cell.but(bold=True),
+        ),
+        Text(
+            "{total_credits_cents}\n{total_debits_cents}",
+            x=PAGE_W - RIGHT - mm(22),
+            y=FLOW_Y + PAD_Y,
+            width=mm(22),
+            style=cell.but(align="right"),
+        ),
     ]
 
 
@@ -280,15 +354,41 @@ first_page = PageTemplate(
     body=Frame(LEFT, FLOW_Y, WIDTH, BODY_BOTTOM - FLOW_Y),
     overlays=[STMTHEAD],
     content=[
-        Text("{name}\n{street}\n{postcode} {city}\n{country}", x=mm(25), y=mm(55), width=mm(80),
-             style=body, name="address"),
+        Text(
+            "{name}\n{street}\n{postcode} {city}\n{country}",
+            x=mm(25),
+            y=mm(55),
+            width=mm(80),
+            style=body,
+            name="address",
+        ),
         *[When(is_lang(lang), _first_page_texts(lang)) for lang in LANGS],
-        *[When(_box_rule(n), [
-            Rect(LEFT - mm(2), BOX_Y, WIDTH + mm(4), _box_height(n), fill=None, stroke=BLUE,
-                 line_width=mm(0.3), name=f"summary box ({n})"),
-            Line(TOTALS_X, BOX_Y + mm(2), TOTALS_X, BOX_Y + _box_height(n) - mm(2), width=mm(0.15),
-                 color="#9db3cc"),
-        ]) for n in BOX_ACCOUNTS],
+        *[
+            When(
+                _box_rule(n),
+                [
+                    Rect(
+                        LEFT - mm(2),
+                        BOX_Y,
+                        WIDTH + mm(4),
+                        _box_height(n),
+                        fill=None,
+                        stroke=BLUE,
+                        line_width=mm(0.3),
+                        name=f"summary box ({n})",
+                    ),
+                    Line(
+                        TOTALS_X,
+                        BOX_Y + mm(2),
+                        TOTALS_X,
+                        BOX_Y + _box_height(n) - mm(2),
+                        width=mm(0.15),
+                        color="#9db3cc",
+                    ),
+                ],
+            )
+            for n in BOX_ACCOUNTS
+        ],
         *_page_number(),
         *_inserter_marks(),
     ],
@@ -300,9 +400,19 @@ next_page = PageTemplate(
     body=Frame(LEFT, mm(26), WIDTH, BODY_BOTTOM - mm(26)),
     overlays=[STMTCONT],
     content=[
-        *[When(is_lang(lang), Text(LABELS[lang]["continued"], x=mm(90), y=mm(13), width=PAGE_W - RIGHT - mm(90),
-                                   style=Style(size=8, align="right", color=GREY)))
-          for lang in LANGS],
+        *[
+            When(
+                is_lang(lang),
+                Text(
+                    LABELS[lang]["continued"],
+                    x=mm(90),
+                    y=mm(13),
+                    width=PAGE_W - RIGHT - mm(90),
+                    style=Style(size=8, align="right", color=GREY),
+                ),
+            )
+            for lang in LANGS
+        ],
         *_page_number(),
         *_inserter_marks(),
     ],
@@ -323,8 +433,13 @@ def _flow(lang: str) -> list:
             Column(L["opening"], "opening_balance_cents", mm(25), align="right"),
             Column(L["closing"], "closing_balance_cents", mm(25), align="right"),
         ],
-        style=cell, header_style=cell.but(bold=True, color=BLUE), header_rule=mm(0.2), rule_color=BLUE,
-        padding_y=PAD_Y, padding_x=mm(1.5), name=f"accounts ({lang})",
+        style=cell,
+        header_style=cell.but(bold=True, color=BLUE),
+        header_rule=mm(0.2),
+        rule_color=BLUE,
+        padding_y=PAD_Y,
+        padding_x=mm(1.5),
+        name=f"accounts ({lang})",
     )
     transactions = Table(
         "transactions",
@@ -335,21 +450,34 @@ def _flow(lang: str) -> list:
             Column(L["tx_amount"], "amount_cents", mm(23), align="right", format=amount),
             Column(L["tx_balance"], "balance_cents", mm(23), align="right", format=amount),
         ],
-        style=cell, header_style=cell.but(bold=True, color=BLUE), header_rule=mm(0.3), rule_color=BLUE,
-        padding_y=PAD_Y, padding_x=mm(1.5), stripe="#eef3f9",
-        group_by="account_no", group_header=L["group"], group_style=cell.but(bold=True, color=BLUE),
-        carry="amount_cents", carried_label=L["carried"], brought_label=L["brought"],
+        style=cell,
+        header_style=cell.but(bold=True, color=BLUE),
+        header_rule=mm(0.3),
+        rule_color=BLUE,
+        padding_y=PAD_Y,
+        padding_x=mm(1.5),
+        stripe="#eef3f9",
+        group_by="account_no",
+        group_header=L["group"],
+        group_style=cell.but(bold=True, color=BLUE),
+        carry="amount_cents",
+        carried_label=L["carried"],
+        brought_label=L["brought"],
         group_footer=L["subtotal"],
-        total_style=cell.but(bold=True, color=BLUE), orphans=3, widows=2, space_after=10,
+        total_style=cell.but(bold=True, color=BLUE),
+        orphans=3,
+        widows=2,
+        space_after=10,
         name=f"transactions ({lang})",
     )
     return [
         accounts,
-        *[When(_box_rule(n), Spacer(_box_height(n) - (FLOW_Y - BOX_Y) - (n + 1) * ROW_H + AFTER_BOX))
-          for n in BOX_ACCOUNTS],
+        *[
+            When(_box_rule(n), Spacer(_box_height(n) - (FLOW_Y - BOX_Y) - (n + 1) * ROW_H + AFTER_BOX))
+            for n in BOX_ACCOUNTS
+        ],
         transactions,
-        Paragraph(L["notice"], small.but(size=7.5, leading=9.5, color="#333333"), markup=True,
-                  name=f"notice ({lang})"),
+        Paragraph(L["notice"], small.but(size=7.5, leading=9.5, color="#333333"), markup=True, name=f"notice ({lang})"),
     ]
 
 
@@ -358,32 +486,52 @@ def _flow(lang: str) -> list:
 #: the message library: name -> (rule, slot, priority, {language: markup text}); each
 #: message is defined once per language (same name, so the job report counts them together)
 MESSAGES = {
-    "savings offer": (col("segment") == "retail", "offer", 10, {
-        "en": "**Make your savings work.** Harbourside Flex Savings pays 2.75 % a year from the first "
-              "euro, and you can open it in online banking in two minutes.",
-        "de": "**Lassen Sie Ihr Geld arbeiten.** Harbourside Flexsparen bringt 2,75 % p. a. ab dem ersten "
-              "Euro – in zwei Minuten im Online-Banking eröffnet.",
-    }),
-    "private banking": (col("segment") == "private", "offer", 10, {
-        "en": "**Your annual portfolio review** is due: your private banking adviser will call you "
-              "to agree on a date.",
-        "de": "**Ihr jährliches Depotgespräch** steht an: Ihre Beraterin im Private Banking meldet sich "
-              "für einen Termin bei Ihnen.",
-    }),
-    "overdraft notice": (col("segment") == "business", "last page", 20, {
-        "en": "**Business overdraft.** From 1 April the interest on arranged overdrafts of business "
-              "current accounts falls to 8.9 % a year. Your relationship manager can review your "
-              "credit line with you at any time.",
-        "de": "**Kontokorrentkredit.** Ab 1. April sinkt der Zins für eingeräumte Überziehungen auf "
-              "Geschäftsgirokonten auf 8,9 % p. a. Ihr Firmenkundenbetreuer prüft Ihre Kreditlinie "
-              "gern jederzeit mit Ihnen.",
-    }),
-    "e-statement": (None, "last page", 0, {
-        "en": "**Go paperless:** switch to e-statements in online banking and find every statement "
-              "of the last ten years in your electronic mailbox.",
-        "de": "**Papierlos:** Stellen Sie im Online-Banking auf den elektronischen Kontoauszug um – "
-              "alle Auszüge der letzten zehn Jahre im elektronischen Postfach.",
-    }),
+    "savings offer": (
+        col("segment") == "retail",
+        "offer",
+        10,
+        {
+            "en": "**Make your savings work.** Harbourside Flex Savings pays 2.75 % a year from the first "
+            "euro, and you can open it in online banking in two minutes.",
+            "de": "**Lassen Sie Ihr Geld arbeiten.** Harbourside Flexsparen bringt 2,75 % p. a. ab dem ersten "
+            "Euro – in zwei Minuten im Online-Banking eröffnet.",
+        },
+    ),
+    "private banking": (
+        col("segment") == "private",
+        "offer",
+        10,
+        {
+            "en": "**Your annual portfolio review** is due: your private banking adviser will call you "
+            "to agree on a date.",
+            "de": "**Ihr jährliches Depotgespräch** steht an: Ihre Beraterin im Private Banking meldet sich "
+            "für einen Termin bei Ihnen.",
+        },
+    ),
+    "overdraft notice": (
+        col("segment") == "business",
+        "last page",
+        20,
+        {
+            "en": "**Business overdraft.** From 1 April the interest on arranged overdrafts of business "
+            "current accounts falls to 8.9 % a year. Your relationship manager can review your "
+            "credit line with you at any time.",
+            "de": "**Kontokorrentkredit.** Ab 1. April sinkt der Zins für eingeräumte Überziehungen auf "
+            "Geschäftsgirokonten auf 8,9 % p. a. Ihr Firmenkundenbetreuer prüft Ihre Kreditlinie "
+            "gern jederzeit mit Ihnen.",
+        },
+    ),
+    "e-statement": (
+        None,
+        "last page",
+        0,
+        {
+            "en": "**Go paperless:** switch to e-statements in online banking and find every statement "
+            "of the last ten years in your electronic mailbox.",
+            "de": "**Papierlos:** Stellen Sie im Online-Banking auf den elektronischen Kontoauszug um – "
+            "alle Auszüge der letzten zehn Jahre im elektronischen Postfach.",
+        },
+    ),
 }
 
 message_style = body.but(size=8.5, leading=11, color=BLUE, space_before=6)
@@ -394,8 +542,11 @@ def _messages() -> list:
     for name, (rule, slot, priority, texts) in MESSAGES.items():
         for lang in LANGS:
             r = is_lang(lang) if rule is None else rule & is_lang(lang)
-            out.append(Message(name, [Paragraph(texts[lang], message_style, markup=True)], rule=r,
-                               priority=priority, slot=slot))
+            out.append(
+                Message(
+                    name, [Paragraph(texts[lang], message_style, markup=True)], rule=r, priority=priority, slot=slot
+                )
+            )
     return out
 
 
@@ -417,8 +568,12 @@ document = Document(
         "total_debits_cents": money(currency="EUR", locale_column="language"),
     },
     required=["customer_id", "statement_no", "language"],
-    tags={"Customer ID": "{customer_id}", "Statement Number": "{statement_no}", "Name": "{name}",
-          "Postcode": "{postcode}"},
+    tags={
+        "Customer ID": "{customer_id}",
+        "Statement Number": "{statement_no}",
+        "Name": "{name}",
+        "Postcode": "{postcode}",
+    },
     slots=[Slot("offer", INFO_X, mm(74), INFO_W, mm(26))],
     messages=_messages(),
     max_last_page_messages=2,

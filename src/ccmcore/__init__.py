@@ -11,21 +11,81 @@ from .display import DisplayList
 from .errors import BindingError, CcmError, DataError, EmptyJobError, FontError, SourceError, TemplateError
 from .fonts import Font, FontFamily, default_family
 from .formats import date, money, number, text
+from .images import Image, ImageError
 from .job import JobReport, compose, layout
 from .rules import Rule, col, lit
 from .sources import open_source
-from .images import Image, ImageError
 from .template import (
-    Barcode, Column, Document, Frame, Line, Message, Overlay, PageTemplate, Paragraph, Picture, Rect, Slot, Spacer,
-    Span, Style, Table, Text, When,
+    Barcode,
+    Column,
+    Document,
+    Frame,
+    Line,
+    Message,
+    Overlay,
+    PageTemplate,
+    Paragraph,
+    Picture,
+    Rect,
+    Slot,
+    Spacer,
+    Span,
+    Style,
+    Table,
+    Text,
+    When,
 )
 from .units import A4, LETTER, cm, inch, mm, pt
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "A4", "LETTER", "Barcode", "BindingError", "Image", "ImageError", "Message", "Overlay", "Picture", "Slot", "Span", "CcmError", "Column", "DataError", "DisplayList", "Document", "EmptyJobError", "Font",
-    "FontError", "FontFamily", "Frame", "JobReport", "Line", "PageTemplate", "Paragraph", "Rect", "Rule",
-    "SourceError", "Spacer", "Style", "Table", "TemplateError", "Text", "When", "cm", "col", "compose",
-    "date", "default_family", "inch", "layout", "lit", "mm", "money", "number", "open_source", "pt", "text",
+    "A4",
+    "LETTER",
+    "Barcode",
+    "BindingError",
+    "Image",
+    "ImageError",
+    "Message",
+    "Overlay",
+    "Picture",
+    "Slot",
+    "Span",
+    "CcmError",
+    "Column",
+    "DataError",
+    "DisplayList",
+    "Document",
+    "EmptyJobError",
+    "Font",
+    "FontError",
+    "FontFamily",
+    "Frame",
+    "JobReport",
+    "Line",
+    "PageTemplate",
+    "Paragraph",
+    "Rect",
+    "Rule",
+    "SourceError",
+    "Spacer",
+    "Style",
+    "Table",
+    "TemplateError",
+    "Text",
+    "When",
+    "cm",
+    "col",
+    "compose",
+    "date",
+    "default_family",
+    "inch",
+    "layout",
+    "lit",
+    "mm",
+    "money",
+    "number",
+    "open_source",
+    "pt",
+    "text",
 ]

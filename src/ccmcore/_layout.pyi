@@ -18,7 +18,11 @@ _Source = tuple[NDArray[np.int32], NDArray[np.uint8], NDArray[np.int32] | None, 
 _Pool5 = tuple[NDArray[np.uint16], NDArray[np.int32], NDArray[np.int32], NDArray[np.int32], NDArray[np.int32]]
 # the same and the bidi level of each glyph (uint8); without it every glyph is left-to-right
 _Pool6 = tuple[
-    NDArray[np.uint16], NDArray[np.int32], NDArray[np.int32], NDArray[np.int32], NDArray[np.int32],
+    NDArray[np.uint16],
+    NDArray[np.int32],
+    NDArray[np.int32],
+    NDArray[np.int32],
+    NDArray[np.int32],
     NDArray[np.uint8],
 ]
 
@@ -40,6 +44,7 @@ def scan(
     pair: NDArray[np.int16],
     unknown: NDArray[np.uint8],  # 65,536 flags; written to
 ) -> NDArray[np.int32]: ...
+
 @disjoint_base
 class Kernel:
     def __init__(self, program: Program, fonts: Sequence[Font]) -> None: ...

@@ -15,7 +15,6 @@ import numpy as np
 
 from . import barcodes as bc
 from .display import COUNT, DOC, NUMBER, RECORD, TEMPLATE, DisplayList, rebuild
-from .errors import DataError
 from .template import _color
 from .units import to_mpt
 
@@ -95,8 +94,13 @@ def add_barcodes(dl: DisplayList, program, bound, record0: int, sheets: JobSheet
             continue
         record = int(dl.docs[doc_row][RECORD])
         batch_row = record - record0
-        facts = {"page": number, "pages": count, "sheet": sheet,
-                 "sheets": (count + 1) // 2 if duplex else count, "job_sheet": sheets.sheets}
+        facts = {
+            "page": number,
+            "pages": count,
+            "sheet": sheet,
+            "sheets": (count + 1) // 2 if duplex else count,
+            "job_sheet": sheets.sheets,
+        }
         for defn in by_template.get(int(row[TEMPLATE]), ()):
             if not all(bound.masks[r][batch_row] for r in defn.rules):
                 continue
@@ -108,9 +112,11 @@ def add_barcodes(dl: DisplayList, program, bound, record0: int, sheets: JobSheet
                     sym = bc.omr_marks(page=number, pages=count, sheet=sheets.sheets, spec=spec)
                 else:
                     text = "".join(
-                        lit if lit is not None else
-                        (bound.barcode_fields[(col, id(f))][batch_row] if col is not None else str(facts[fact]))
-                        for lit, col, f, fact in defn.parts)
+                        lit
+                        if lit is not None
+                        else (bound.barcode_fields[(col, id(f))][batch_row] if col is not None else str(facts[fact]))
+                        for lit, col, f, fact in defn.parts
+                    )
                     sym = _symbol(defn, text)
             except ValueError as exc:
                 bad[doc_row] = Rejection(record, defn.element.label(), f"barcode cannot be encoded: {exc}")

@@ -85,6 +85,7 @@ def levels(text: str, base: int | None = None) -> list[int]:
             last_strong = t
         elif t == "EN" and last_strong == "L":
             types[i] = "L"
+
     # N1 + N2: neutrals take the direction around them when both sides agree, else the base
     def strong(t: str) -> str | None:
         return "L" if t == "L" else ("R" if t in ("R", "EN", "AN") else None)

@@ -112,8 +112,9 @@ def _compose(args) -> int:
         raise CcmError("--duplex and --form-definition apply to --format afp")
     empty = None
     try:
-        report = compose(doc, args.data, args.output, format=args.format, batch_size=args.batch_size,
-                         progress=progress, afp=afp)
+        report = compose(
+            doc, args.data, args.output, format=args.format, batch_size=args.batch_size, progress=progress, afp=afp
+        )
     except EmptyJobError as exc:
         report, empty = exc.report, exc
     finally:
@@ -144,8 +145,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("data", help="data file: Parquet, Arrow IPC/Feather or CSV")
     p.add_argument("-o", "--output", required=True, help="output file")
     p.add_argument("--format", default="pdf", choices=["pdf", "afp"], help="output format (default pdf)")
-    p.add_argument("--duplex", action="store_true",
-                   help="AFP: blank back page after odd page counts, so each document starts a new sheet")
+    p.add_argument(
+        "--duplex",
+        action="store_true",
+        help="AFP: blank back page after odd page counts, so each document starts a new sheet",
+    )
     p.add_argument("--form-definition", metavar="NAME", help="AFP: the form definition the print server uses")
     p.add_argument("--batch-size", type=int, default=1024, help="records per batch (default 1024)")
     p.add_argument("--report", help="write the job report (rejections, warnings) as JSON here")

@@ -53,8 +53,19 @@ import numpy as np
 
 from .images import Image
 
-__all__ = ["DisplayList", "DisplayArrays", "Overlay", "GLYPHS", "RULE", "RECT", "IMAGE", "OVERLAY", "ITEM_FIELDS",
-           "PAGE_FIELDS", "DOC_FIELDS"]
+__all__ = [
+    "DisplayList",
+    "DisplayArrays",
+    "Overlay",
+    "GLYPHS",
+    "RULE",
+    "RECT",
+    "IMAGE",
+    "OVERLAY",
+    "ITEM_FIELDS",
+    "PAGE_FIELDS",
+    "DOC_FIELDS",
+]
 
 # item kinds
 GLYPHS = 1
@@ -191,8 +202,10 @@ class DisplayList:
         if len(glyph_fonts):
             lo, hi = int(glyph_fonts.min()), int(glyph_fonts.max())
             if lo < 0 or hi >= len(self.fonts):
-                raise ValueError(f"a GLYPHS item uses font index {lo if lo < 0 else hi}, "
-                                 f"but the display list has {len(self.fonts)} font(s)")
+                raise ValueError(
+                    f"a GLYPHS item uses font index {lo if lo < 0 else hi}, "
+                    f"but the display list has {len(self.fonts)} font(s)"
+                )
         if len(pages):
             i0, n = pages[:, I0], pages[:, IN]
             if (i0 < 0).any() or (n < 0).any() or (i0 + n > len(items)).any():
@@ -211,8 +224,10 @@ class DisplayList:
             col = rows[:, FONT]
             lo, hi = int(col.min()), int(col.max())
             if lo < 0 or hi >= len(objs):
-                raise ValueError(f"an {name} item uses index {lo if lo < 0 else hi}, "
-                                 f"but the display list has {len(objs)} {_KIND_NAMES[kind]}s")
+                raise ValueError(
+                    f"an {name} item uses index {lo if lo < 0 else hi}, "
+                    f"but the display list has {len(objs)} {_KIND_NAMES[kind]}s"
+                )
             for i in np.unique(col).tolist():
                 if not isinstance(objs[i], cls):
                     raise ValueError(f"display list {name.lower()}s[{i}] is not a {cls.__module__}.{cls.__name__}")
@@ -247,8 +262,7 @@ class DisplayList:
                 row = self.pages[p]
                 tname = self.templates[row[TEMPLATE]] if self.templates else str(row[TEMPLATE])
                 out.append(
-                    f"  page {row[NUMBER]}/{row[COUNT]} template={tname} "
-                    f"size={_pt(row[WIDTH])}x{_pt(row[HEIGHT])}pt"
+                    f"  page {row[NUMBER]}/{row[COUNT]} template={tname} size={_pt(row[WIDTH])}x{_pt(row[HEIGHT])}pt"
                 )
                 for it in self.page_items(p):
                     out.append("    " + self._item_line(it, glyphs))
@@ -323,7 +337,7 @@ def rebuild(dl: DisplayList, per_page: list | None, bad_docs: set) -> DisplayLis
         i0, n = int(row[I0]), int(row[IN])
         pieces.append(dl.items[i0 : i0 + n])
         added = 0
-        for rects in (per_page[p] if per_page else ()):
+        for rects in per_page[p] if per_page else ():
             pieces.append(rects)
             added += len(rects)
         row[DOC] = doc_map[d]
@@ -332,8 +346,11 @@ def rebuild(dl: DisplayList, per_page: list | None, bad_docs: set) -> DisplayLis
         cursor += n + added
         pages.append(row)
     keep = [d for d in range(dl.doc_count) if d not in bad_docs]
-    dl.items = np.ascontiguousarray(np.concatenate(pieces).astype(np.int32, copy=False)) if pieces else \
-        np.zeros((0, ITEM_FIELDS), np.int32)
+    dl.items = (
+        np.ascontiguousarray(np.concatenate(pieces).astype(np.int32, copy=False))
+        if pieces
+        else np.zeros((0, ITEM_FIELDS), np.int32)
+    )
     dl.pages = np.array(pages, dtype=np.int32).reshape(-1, dl.pages.shape[1])
     dl.docs = np.array(docs, dtype=np.int64).reshape(-1, 3)
     for tag, values in dl.tags.items():

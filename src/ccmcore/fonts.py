@@ -43,9 +43,33 @@ NEWLINE_GID = 0xFFFF
 #: font, as layout (shaping, kerning, justification) happened before the output was made,
 #: and colour and bitmap glyphs are not what PDF and AFP show.
 SUBSET_DROP_TABLES = (
-    b"GSUB", b"GPOS", b"GDEF", b"BASE", b"JSTF", b"MATH", b"kern", b"morx", b"mort",
-    b"kerx", b"feat", b"trak", b"DSIG", b"STAT", b"meta", b"COLR", b"CPAL", b"SVG ",
-    b"sbix", b"CBDT", b"CBLC", b"EBDT", b"EBLC", b"EBSC", b"hdmx", b"LTSH", b"VDMX",
+    b"GSUB",
+    b"GPOS",
+    b"GDEF",
+    b"BASE",
+    b"JSTF",
+    b"MATH",
+    b"kern",
+    b"morx",
+    b"mort",
+    b"kerx",
+    b"feat",
+    b"trak",
+    b"DSIG",
+    b"STAT",
+    b"meta",
+    b"COLR",
+    b"CPAL",
+    b"SVG ",
+    b"sbix",
+    b"CBDT",
+    b"CBLC",
+    b"EBDT",
+    b"EBLC",
+    b"EBSC",
+    b"hdmx",
+    b"LTSH",
+    b"VDMX",
     b"PCLT",
 )
 
@@ -157,7 +181,7 @@ class Font:
         self._shape_cache: dict[str, Shaped] = {}
 
     @classmethod
-    def from_path(cls, path: str | Path) -> "Font":
+    def from_path(cls, path: str | Path) -> Font:
         """Load a font file.
 
         Raises:
@@ -234,7 +258,7 @@ class Font:
         character (or the pair) complex, so the kernel hands it back to HarfBuzz.
         """
         slot_of = self.slot_of
-        for cp in sorted(set(int(c) for c in codepoints)):
+        for cp in sorted({int(c) for c in codepoints}):
             if cp > 0xFFFF or slot_of[cp] != UNKNOWN:
                 continue
             gid = self.cmap.get(cp, 0)
@@ -415,12 +439,13 @@ class FontFamily:
         return self.bold if bold else self.regular
 
     @classmethod
-    def from_paths(cls, regular, bold=None, italic=None, bold_italic=None, name: str = "") -> "FontFamily":
+    def from_paths(cls, regular, bold=None, italic=None, bold_italic=None, name: str = "") -> FontFamily:
         """A family from font files, each loaded when first used.
 
         Raises:
             FontError: (when a face is first used) its file is missing or not a font.
         """
+
         def loader(path):
             return None if path is None else (lambda: Font.from_path(path))
 

@@ -42,8 +42,8 @@ True
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 import pyarrow as pa
@@ -101,9 +101,7 @@ def _out_validity(arr: pa.Array) -> pa.Buffer | None:
 
 def _build(arr: pa.Array, bufs: tuple[pa.Buffer, pa.Buffer]) -> pa.StringArray:
     offsets, data = bufs
-    return pa.Array.from_buffers(
-        pa.string(), len(arr), [_out_validity(arr), offsets, data], null_count=arr.null_count
-    )
+    return pa.Array.from_buffers(pa.string(), len(arr), [_out_validity(arr), offsets, data], null_count=arr.null_count)
 
 
 def _locale_args(locale, locale_column) -> tuple[str | None, str | None]:
@@ -190,8 +188,9 @@ class Format:
     def _accepts(self, dtype: pa.DataType) -> bool:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def apply(self, arr: pa.Array | pa.ChunkedArray,
-              locale: pa.Array | pa.ChunkedArray | None = None) -> pa.StringArray:
+    def apply(
+        self, arr: pa.Array | pa.ChunkedArray, locale: pa.Array | pa.ChunkedArray | None = None
+    ) -> pa.StringArray:
         """Format ``arr`` into a ``pa.string()`` array of the same length; nulls stay null.
 
         A ChunkedArray is combined first; dictionary arrays are formatted on their
@@ -218,8 +217,10 @@ class Format:
             if locale is not None:
                 return self._apply_by_locale(a, locale)
             if self.locale_column is not None:
-                raise TemplateError(f"{self!r} formats each row in the locale of column "
-                                    f"{self.locale_column!r}: pass its values, apply(arr, locale=...)")
+                raise TemplateError(
+                    f"{self!r} formats each row in the locale of column "
+                    f"{self.locale_column!r}: pass its values, apply(arr, locale=...)"
+                )
         if pa.types.is_dictionary(a.type):
             return pc.take(self.apply(a.dictionary), a.indices)
         if len(a) == 0 or a.null_count == len(a):
@@ -269,8 +270,10 @@ class Format:
             name = _locales.canonical(raw) if raw is not None else self.locale
             if name is None:
                 if raw is None:
-                    raise _rows_error(f"{self!r}: the locale{where} is null and the format has no "
-                                      "fixed locale to fall back on", rows_of(code))
+                    raise _rows_error(
+                        f"{self!r}: the locale{where} is null and the format has no fixed locale to fall back on",
+                        rows_of(code),
+                    )
                 raise _rows_error(f"{self!r}: unknown locale {raw!r}{where}", rows_of(code))
             if name not in groups:
                 try:
@@ -340,10 +343,19 @@ class NumberFormat(Format):
     _localized = True
     _default_decimals = 0
 
-    def __init__(self, decimals: int | None = None, *, group: str | None = None,
-                 decimal: str | None = None, scale: int | None = None, prefix: str = "",
-                 suffix: str = "", negative: str = "-", locale: str | Rule | None = None,
-                 locale_column: str | None = None):
+    def __init__(
+        self,
+        decimals: int | None = None,
+        *,
+        group: str | None = None,
+        decimal: str | None = None,
+        scale: int | None = None,
+        prefix: str = "",
+        suffix: str = "",
+        negative: str = "-",
+        locale: str | Rule | None = None,
+        locale_column: str | None = None,
+    ):
         self.locale, self.locale_column = _locale_args(locale, locale_column)
         plain = self.locale is None and self.locale_column is None
         self._plain = plain
@@ -362,8 +374,7 @@ class NumberFormat(Format):
         self.negative = negative
         _check_text("prefix", prefix)
         _check_text("suffix", suffix)
-        if scale is not None and (isinstance(scale, bool) or not isinstance(scale, int)
-                                  or not -18 <= scale <= 38):
+        if scale is not None and (isinstance(scale, bool) or not isinstance(scale, int) or not -18 <= scale <= 38):
             raise TemplateError(f"scale must be None or an int in -18..38, got {scale!r}")
         if negative == "accounting" and self._accepts_accounting():
             self._neg_parts = None
@@ -372,7 +383,8 @@ class NumberFormat(Format):
             if not isinstance(pattern, str) or pattern.count("{}") != 1:
                 raise TemplateError(
                     f"negative must be '-', '()'{self._accounting_hint()} or a pattern with one '{{}}' "
-                    f"such as '{{}}-', got {negative!r}")
+                    f"such as '{{}}-', got {negative!r}"
+                )
             self._neg_parts = tuple(pattern.split("{}"))
         self._kernels: dict = {}
         self._kernel = self._kernel_for(self.locale)
@@ -412,9 +424,16 @@ class NumberFormat(Format):
         if self.decimal is not None:
             decimal = self.decimal
         return _format.NumberKernel(
-            self.decimals, _check_text("group", group), _check_text("decimal", decimal),
-            _check_text("prefix", pp), _check_text("suffix", ps),
-            _check_text("negative", np_), _check_text("negative", ns), primary, secondary)
+            self.decimals,
+            _check_text("group", group),
+            _check_text("decimal", decimal),
+            _check_text("prefix", pp),
+            _check_text("suffix", ps),
+            _check_text("negative", np_),
+            _check_text("negative", ns),
+            primary,
+            secondary,
+        )
 
     def _accepts(self, dtype: pa.DataType) -> bool:
         return _numeric_type(dtype)
@@ -430,8 +449,15 @@ class NumberFormat(Format):
         t = arr.type
         bufs = arr.buffers()
         if pa.types.is_integer(t):
-            res = kernel.format_int(bufs[1], arr.offset, len(arr), t.bit_width // 8,
-                                    pa.types.is_signed_integer(t), bufs[0], self._int_scale())
+            res = kernel.format_int(
+                bufs[1],
+                arr.offset,
+                len(arr),
+                t.bit_width // 8,
+                pa.types.is_signed_integer(t),
+                bufs[0],
+                self._int_scale(),
+            )
             return _build(arr, res)
         if pa.types.is_decimal(t):
             return self._apply_decimal(arr, kernel)
@@ -466,8 +492,9 @@ class NumberFormat(Format):
             res = kernel.format_float(bufs[1], arr.offset, len(arr), bufs[0], exponent)
         except ArithmeticError as e:
             i = int(e.args[0])
-            raise DataError(f"{self!r}: value {arr[i].as_py()!r} cannot be formatted "
-                            f"(infinite or too large)", record=i) from None
+            raise DataError(
+                f"{self!r}: value {arr[i].as_py()!r} cannot be formatted (infinite or too large)", record=i
+            ) from None
         return _build(arr, res)
 
     def _args(self) -> list[str]:
@@ -475,8 +502,13 @@ class NumberFormat(Format):
         if self.scale is not None:
             args.append(f"scale={self.scale!r}")
         plain = self._plain
-        for name, default in (("group", "," if plain else None), ("decimal", "." if plain else None),
-                              ("prefix", ""), ("suffix", ""), ("negative", "-")):
+        for name, default in (
+            ("group", "," if plain else None),
+            ("decimal", "." if plain else None),
+            ("prefix", ""),
+            ("suffix", ""),
+            ("negative", "-"),
+        ):
             if getattr(self, name) != default:
                 args.append(f"{name}={getattr(self, name)!r}")
         return args
@@ -504,10 +536,19 @@ class MoneyFormat(NumberFormat):
 
     _default_decimals = 2
 
-    def __init__(self, decimals: int | None = None, *, scale: int | None = None,
-                 group: str | None = None, decimal: str | None = None, currency: str = "",
-                 currency_after: bool = False, negative: str = "-",
-                 locale: str | Rule | None = None, locale_column: str | None = None):
+    def __init__(
+        self,
+        decimals: int | None = None,
+        *,
+        scale: int | None = None,
+        group: str | None = None,
+        decimal: str | None = None,
+        currency: str = "",
+        currency_after: bool = False,
+        negative: str = "-",
+        locale: str | Rule | None = None,
+        locale_column: str | None = None,
+    ):
         _check_text("currency", currency)
         self.currency = currency
         self.currency_after = bool(currency_after)
@@ -516,14 +557,22 @@ class MoneyFormat(NumberFormat):
             if currency:
                 _locales.check_currency(currency)
             if self.currency_after:
-                raise TemplateError("with a locale, the currency's place comes from CLDR: "
-                                    "drop currency_after")
+                raise TemplateError("with a locale, the currency's place comes from CLDR: drop currency_after")
             prefix = suffix = ""
         else:
             prefix = "" if currency_after else currency
             suffix = currency if currency_after else ""
-        super().__init__(decimals, group=group, decimal=decimal, scale=scale, prefix=prefix,
-                         suffix=suffix, negative=negative, locale=loc, locale_column=loc_col)
+        super().__init__(
+            decimals,
+            group=group,
+            decimal=decimal,
+            scale=scale,
+            prefix=prefix,
+            suffix=suffix,
+            negative=negative,
+            locale=loc,
+            locale_column=loc_col,
+        )
 
     def _resolve_default_decimals(self) -> int:
         if not self._plain and self.currency:
@@ -553,8 +602,14 @@ class MoneyFormat(NumberFormat):
         return f"money({', '.join(args + self._locale_repr())})"
 
 
-def number(decimals: int = 0, *, group: str | None = None, decimal: str | None = None,
-           locale: str | Rule | None = None, locale_column: str | None = None) -> NumberFormat:
+def number(
+    decimals: int = 0,
+    *,
+    group: str | None = None,
+    decimal: str | None = None,
+    locale: str | Rule | None = None,
+    locale_column: str | None = None,
+) -> NumberFormat:
     """Format integers, decimals and floats as grouped numbers: ``1234567`` → ``"1,234,567"``.
 
     Integers are whole numbers; ``decimals`` adds zero places (``number(2)``: ``"1,234.00"``).
@@ -582,10 +637,18 @@ def number(decimals: int = 0, *, group: str | None = None, decimal: str | None =
     return NumberFormat(decimals, group=group, decimal=decimal, locale=locale, locale_column=locale_column)
 
 
-def money(decimals: int | None = None, *, scale: int | None = None, group: str | None = None,
-          decimal: str | None = None, currency: str = "", currency_after: bool = False,
-          negative: str = "-", locale: str | Rule | None = None,
-          locale_column: str | None = None) -> MoneyFormat:
+def money(
+    decimals: int | None = None,
+    *,
+    scale: int | None = None,
+    group: str | None = None,
+    decimal: str | None = None,
+    currency: str = "",
+    currency_after: bool = False,
+    negative: str = "-",
+    locale: str | Rule | None = None,
+    locale_column: str | None = None,
+) -> MoneyFormat:
     """Format monetary amounts: int64 cents ``123456789`` → ``"1,234,567.89"``.
 
     The stored value is divided by ``10**scale``, rounded half to even to ``decimals``
@@ -626,9 +689,17 @@ def money(decimals: int | None = None, *, scale: int | None = None, group: str |
     Raises:
         TemplateError: invalid arguments, an unknown locale or currency code.
     """
-    return MoneyFormat(decimals, scale=scale, group=group, decimal=decimal, currency=currency,
-                       currency_after=currency_after, negative=negative, locale=locale,
-                       locale_column=locale_column)
+    return MoneyFormat(
+        decimals,
+        scale=scale,
+        group=group,
+        decimal=decimal,
+        currency=currency,
+        currency_after=currency_after,
+        negative=negative,
+        locale=locale,
+        locale_column=locale_column,
+    )
 
 
 # ---------------------------------------------------------------- dates
@@ -653,15 +724,14 @@ class DateNames:
     am_pm: tuple[str, str] = ("AM", "PM")
 
     def __post_init__(self):
-        for name, count in (("months", 12), ("months_abbr", 12), ("weekdays", 7),
-                            ("weekdays_abbr", 7), ("am_pm", 2)):
+        for name, count in (("months", 12), ("months_abbr", 12), ("weekdays", 7), ("weekdays_abbr", 7), ("am_pm", 2)):
             value = tuple(getattr(self, name))
             if len(value) != count or not all(isinstance(v, str) for v in value):
                 raise TemplateError(f"DateNames.{name} needs {count} strings")
             object.__setattr__(self, name, value)
 
     @classmethod
-    def from_locale(cls, locale: str) -> "DateNames":
+    def from_locale(cls, locale: str) -> DateNames:
         """The CLDR names of a locale (via Babel): wide and abbreviated month and weekday
         names in their "format" form, and the abbreviated AM/PM names.
 
@@ -675,8 +745,20 @@ class DateNames:
 
 
 ENGLISH = DateNames(
-    months=("January", "February", "March", "April", "May", "June", "July", "August",
-            "September", "October", "November", "December"),
+    months=(
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ),
     months_abbr=("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
     weekdays=("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
     weekdays_abbr=("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
@@ -702,18 +784,39 @@ def _names_of(locale: str) -> DateNames:
         )
     return names
 
+
 # op codes and fields of the C kernel (see _format.pyx)
 _OP_LIT, _OP_NUM, _OP_NAME = 0, 1, 2
-(_F_DAY, _F_MONTH, _F_YEAR, _F_YEAR2, _F_HOUR, _F_HOUR12, _F_MINUTE, _F_SECOND, _F_YDAY, _F_MICRO,
- _F_HOUR0_11, _F_HOUR1_24) = range(12)
+(
+    _F_DAY,
+    _F_MONTH,
+    _F_YEAR,
+    _F_YEAR2,
+    _F_HOUR,
+    _F_HOUR12,
+    _F_MINUTE,
+    _F_SECOND,
+    _F_YDAY,
+    _F_MICRO,
+    _F_HOUR0_11,
+    _F_HOUR1_24,
+) = range(12)
 _N_MONTH, _N_WEEKDAY, _N_AMPM, _N_ERA = range(4)  # name fields of _OP_NAME
 _NAME_BASE = {"B": 0, "b": 12, "h": 12, "A": 24, "a": 31, "p": 38}
 _NAME_FIELD = {"B": 0, "b": 0, "h": 0, "A": 1, "a": 1, "p": 2}
 # directive -> (field, default pad, max width)
 _NUM_DIRECTIVES = {
-    "d": (_F_DAY, 0, 2), "e": (_F_DAY, 2, 2), "m": (_F_MONTH, 0, 2), "Y": (_F_YEAR, 0, 21),
-    "y": (_F_YEAR2, 0, 2), "H": (_F_HOUR, 0, 2), "I": (_F_HOUR12, 0, 2), "M": (_F_MINUTE, 0, 2),
-    "S": (_F_SECOND, 0, 2), "j": (_F_YDAY, 0, 3), "f": (_F_MICRO, 0, 6),
+    "d": (_F_DAY, 0, 2),
+    "e": (_F_DAY, 2, 2),
+    "m": (_F_MONTH, 0, 2),
+    "Y": (_F_YEAR, 0, 21),
+    "y": (_F_YEAR2, 0, 2),
+    "H": (_F_HOUR, 0, 2),
+    "I": (_F_HOUR12, 0, 2),
+    "M": (_F_MINUTE, 0, 2),
+    "S": (_F_SECOND, 0, 2),
+    "j": (_F_YDAY, 0, 3),
+    "f": (_F_MICRO, 0, 6),
 }
 _DIRECTIVES = "d e m Y y H I M S j f b h B a A p %"
 
@@ -763,10 +866,12 @@ def _compile(pattern: str, names: DateNames):
             base = _NAME_BASE[d]
             ops.extend((_OP_NAME, base, _NAME_FIELD[d]))
             count = {0: 12, 1: 7, 2: 2}[_NAME_FIELD[d]]
-            max_len += max(len(b) for b in table[base:base + count])
+            max_len += max(len(b) for b in table[base : base + count])
         else:
-            raise TemplateError(f"date pattern {pattern!r}: unsupported directive "
-                                f"'%{pattern[i + 1:j + 1]}' (supported: {_DIRECTIVES}, '-' flag on numbers)")
+            raise TemplateError(
+                f"date pattern {pattern!r}: unsupported directive "
+                f"'%{pattern[i + 1 : j + 1]}' (supported: {_DIRECTIVES}, '-' flag on numbers)"
+            )
         i = j + 1
     flush()
     offsets = np.zeros(len(table) + 1, dtype=np.int32)
@@ -779,8 +884,14 @@ _TICKS = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}
 
 _WIDTHS = {1: "abbreviated", 2: "abbreviated", 3: "abbreviated", 4: "wide", 5: "narrow", 6: "short"}
 _CLDR_NUMBERS = {  # letter -> (field, max width); count 1 = no padding, 2 = two digits
-    "d": (_F_DAY, 2), "M": (_F_MONTH, 2), "L": (_F_MONTH, 2), "H": (_F_HOUR, 2),
-    "h": (_F_HOUR12, 2), "K": (_F_HOUR0_11, 2), "k": (_F_HOUR1_24, 2), "m": (_F_MINUTE, 2),
+    "d": (_F_DAY, 2),
+    "M": (_F_MONTH, 2),
+    "L": (_F_MONTH, 2),
+    "H": (_F_HOUR, 2),
+    "h": (_F_HOUR12, 2),
+    "K": (_F_HOUR0_11, 2),
+    "k": (_F_HOUR1_24, 2),
+    "m": (_F_MINUTE, 2),
     "s": (_F_SECOND, 2),
 }
 _CLDR_FIELDS = "G y(1,2,4) M L d D(1,3) E e c(3-6) a h H K k m s"
@@ -845,8 +956,9 @@ def _compile_cldr(pattern: str, locale: str):
             width = _WIDTHS[max(n, 3)]
             names(("G", width), _locales.era_names(locale, width), _N_ERA)
         else:
-            raise TemplateError(f"date pattern {pattern!r} ({locale}): field {ch * n!r} is not "
-                                f"supported (supported: {_CLDR_FIELDS})")
+            raise TemplateError(
+                f"date pattern {pattern!r} ({locale}): field {ch * n!r} is not supported (supported: {_CLDR_FIELDS})"
+            )
     offsets = np.zeros(len(table) + 1, dtype=np.int32)
     offsets[1:] = np.cumsum([len(b) for b in table]) if table else []
     return (np.asarray(ops, dtype=np.int32), bytes(lits), b"".join(table), offsets, max_len)
@@ -858,8 +970,14 @@ class DateFormat(Format):
     kind = "date or timestamp"
     _localized = True
 
-    def __init__(self, pattern: str = "%d.%m.%Y", *, names: DateNames | str | None = None,
-                 locale: str | Rule | None = None, locale_column: str | None = None):
+    def __init__(
+        self,
+        pattern: str = "%d.%m.%Y",
+        *,
+        names: DateNames | str | None = None,
+        locale: str | Rule | None = None,
+        locale_column: str | None = None,
+    ):
         if not isinstance(pattern, str):
             raise TemplateError(f"date pattern must be a str, got {type(pattern).__name__}")
         self.locale, self.locale_column = _locale_args(locale, locale_column)
@@ -868,8 +986,9 @@ class DateFormat(Format):
         self.cldr = "%" not in pattern and (localized or pattern in _locales.STANDARD_DATE_FORMATS)
         if self.cldr:
             if not localized:
-                raise TemplateError(f"date({pattern!r}) is a CLDR format: give it a locale, "
-                                    f"date({pattern!r}, locale='en')")
+                raise TemplateError(
+                    f"date({pattern!r}) is a CLDR format: give it a locale, date({pattern!r}, locale='en')"
+                )
             if names is not None:
                 raise TemplateError("names apply to %-patterns; CLDR patterns take the locale's names")
         if isinstance(names, str):
@@ -878,8 +997,9 @@ class DateFormat(Format):
             elif (canonical := _locales.canonical(names)) is not None:
                 names = _names_of(canonical)
             else:
-                raise TemplateError(f"no date names for locale {names!r} (known: {sorted(DATE_NAMES)} "
-                                    "and the CLDR locales)")
+                raise TemplateError(
+                    f"no date names for locale {names!r} (known: {sorted(DATE_NAMES)} and the CLDR locales)"
+                )
         if names is None and not localized:
             names = ENGLISH
         if names is not None and not isinstance(names, DateNames):
@@ -946,8 +1066,13 @@ class DateFormat(Format):
         return hash(self._key())
 
 
-def date(pattern: str = "%d.%m.%Y", *, names: DateNames | str | None = None,
-         locale: str | Rule | None = None, locale_column: str | None = None) -> DateFormat:
+def date(
+    pattern: str = "%d.%m.%Y",
+    *,
+    names: DateNames | str | None = None,
+    locale: str | Rule | None = None,
+    locale_column: str | None = None,
+) -> DateFormat:
     """Format date32, date64 and timestamp columns with a strftime-like or a CLDR pattern.
 
     strftime-like patterns (any pattern with a ``%``): ``%d`` day, ``%e`` space-padded
@@ -1000,12 +1125,18 @@ class TextFormat(Format):
     kind = "a type castable to string"
 
     def _accepts(self, dtype: pa.DataType) -> bool:
-        return (pa.types.is_string(dtype) or pa.types.is_large_string(dtype)
-                or pa.types.is_string_view(dtype) or pa.types.is_binary(dtype)
-                or pa.types.is_large_binary(dtype) or pa.types.is_binary_view(dtype)
-                or pa.types.is_fixed_size_binary(dtype)
-                or pa.types.is_boolean(dtype) or _numeric_type(dtype)
-                or (pa.types.is_temporal(dtype) and not pa.types.is_interval(dtype)))
+        return (
+            pa.types.is_string(dtype)
+            or pa.types.is_large_string(dtype)
+            or pa.types.is_string_view(dtype)
+            or pa.types.is_binary(dtype)
+            or pa.types.is_large_binary(dtype)
+            or pa.types.is_binary_view(dtype)
+            or pa.types.is_fixed_size_binary(dtype)
+            or pa.types.is_boolean(dtype)
+            or _numeric_type(dtype)
+            or (pa.types.is_temporal(dtype) and not pa.types.is_interval(dtype))
+        )
 
     def _apply(self, arr: pa.Array) -> pa.StringArray:
         if arr.type == pa.string():

@@ -8,7 +8,7 @@ line breaks there. Words are looked up once each per process (cached).
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import pyphen
 
@@ -20,7 +20,7 @@ SHY = "\u00ad"
 _WORD = re.compile(r"\w{5,}")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _dictionary(lang: str) -> pyphen.Pyphen:
     return pyphen.Pyphen(lang=lang, left=2, right=3)
 

@@ -190,8 +190,16 @@ def jpeg_header(data: bytes, name: str | None = None) -> JpegHeader:
                 raise ImageError(f"{what}JPEG frame header too short")
             comps = seg[5]
             ids = bytes(seg[6 + 3 * k] for k in range(comps) if 6 + 3 * k < len(seg))
-            return JpegHeader(width=(seg[3] << 8) | seg[4], height=(seg[1] << 8) | seg[2], bits=seg[0],
-                              components=comps, sof=marker, ids=ids, jfif=jfif, adobe=adobe,
-                              adobe_transform=transform)
+            return JpegHeader(
+                width=(seg[3] << 8) | seg[4],
+                height=(seg[1] << 8) | seg[2],
+                bits=seg[0],
+                components=comps,
+                sof=marker,
+                ids=ids,
+                jfif=jfif,
+                adobe=adobe,
+                adobe_transform=transform,
+            )
         i += length
     raise ImageError(f"{what}JPEG without a frame header")

@@ -19,13 +19,13 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from .barcode_layout import JobSheets, add_barcodes
 from .display import DisplayList, rebuild
-from .errors import CcmError, EmptyJobError
+from .errors import EmptyJobError
 from .program import W_OVERLONG_WORD, W_ROW_SPLIT, Program, Rejection
 from .sources import open_source
 from .template import Document
@@ -85,8 +85,10 @@ class JobReport:
 
     def summary(self) -> str:
         """One line: documents, pages, time, throughput, rejections."""
-        line = (f"{self.documents} documents, {self.pages} pages in {self.seconds:.2f} s "
-                f"({self.pages_per_second:,.0f} pages/s) -> {self.output}")
+        line = (
+            f"{self.documents} documents, {self.pages} pages in {self.seconds:.2f} s "
+            f"({self.pages_per_second:,.0f} pages/s) -> {self.output}"
+        )
         if self.rejected:
             line += f"; {len(self.rejected)} rejected"
         if self.warnings:
@@ -95,12 +97,18 @@ class JobReport:
 
     def to_dict(self) -> dict:
         return {
-            "output": self.output, "format": self.format, "records": self.records,
-            "documents": self.documents, "pages": self.pages, "seconds": round(self.seconds, 3),
+            "output": self.output,
+            "format": self.format,
+            "records": self.records,
+            "documents": self.documents,
+            "pages": self.pages,
+            "seconds": round(self.seconds, 3),
             "rejected": [vars(r) for r in self.rejected],
             "warnings": [vars(w) for w in self.warnings],
-            "messages": {"counts": self.message_counts(),
-                         "placed": [{"record": r, "message": m} for r, m in self.messages]},
+            "messages": {
+                "counts": self.message_counts(),
+                "placed": [{"record": r, "message": m} for r, m in self.messages],
+            },
         }
 
     def write_json(self, path: str | os.PathLike) -> None:
@@ -118,8 +126,7 @@ def _warning_text(code: int, detail: int) -> str:
 def _nothing_to_write(report: JobReport) -> str:
     if report.records == 0:
         return "no documents to write: the data has no records; no print file was written"
-    return (f"no documents to write: all {report.records:,} records were rejected; "
-            "no print file was written")
+    return f"no documents to write: all {report.records:,} records were rejected; no print file was written"
 
 
 def _writer(format: str, fh, *, title, afp):
@@ -150,14 +157,25 @@ def _batches(program: Program, source):
     sheets = JobSheets()
     for batch in source:
         bound = program.bind(batch, record0)
-        res = program.kernel.layout(bound.sources, bound.lists, bound.masks, bound.pool, bound.reject, record0,
-                                    bound.sums)
+        res = program.kernel.layout(
+            bound.sources, bound.lists, bound.masks, bound.pool, bound.reject, record0, bound.sums
+        )
         rows = (res["docs"][:, 0] - record0).tolist()
-        dl = DisplayList(res["items"], res["gids"], res["advances"], res["text"], res["pages"], res["docs"],
-                         fonts=program.fonts, templates=program.template_names,
-                         medium_maps=program.medium_maps, warnings=res["warnings"],
-                         tags={tag: [values[r] for r in rows] for tag, values in bound.tags.items()},
-                         images=program.images, overlays=program.overlays)
+        dl = DisplayList(
+            res["items"],
+            res["gids"],
+            res["advances"],
+            res["text"],
+            res["pages"],
+            res["docs"],
+            fonts=program.fonts,
+            templates=program.template_names,
+            medium_maps=program.medium_maps,
+            warnings=res["warnings"],
+            tags={tag: [values[r] for r in rows] for tag, values in bound.tags.items()},
+            images=program.images,
+            overlays=program.overlays,
+        )
         dl.messages = [(record0 + int(d), program.message_names[int(m)]) for d, m in res["messages"]]
         dl, rejected = add_barcodes(dl, program, bound, record0, sheets)
         bound.rejections.extend(rejected)
@@ -219,7 +237,8 @@ def compose(
                     bad = writer.unencodable(dl)
                     if bad:
                         bound.rejections.extend(
-                            Rejection(int(dl.docs[d][0]), "text", msg) for d, msg in sorted(bad.items()))
+                            Rejection(int(dl.docs[d][0]), "text", msg) for d, msg in sorted(bad.items())
+                        )
                         dl = rebuild(dl, None, set(bad))
                 writer.write(dl)
                 record0 = report.records
@@ -230,7 +249,9 @@ def compose(
                 report.messages.extend(dl.messages)
                 for doc, element, code, detail in dl.warnings.tolist():
                     # the kernel numbers documents by their row in the batch
-                    report.warnings.append(Warning_(record0 + doc, program.labels[element], _warning_text(code, detail)))
+                    report.warnings.append(
+                        Warning_(record0 + doc, program.labels[element], _warning_text(code, detail))
+                    )
                 if progress is not None:
                     progress(report.records, report.pages, total)
             if report.documents == 0:
@@ -244,4 +265,3 @@ def compose(
         raise
     report.seconds = time.perf_counter() - t0
     return report
-

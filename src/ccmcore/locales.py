@@ -19,16 +19,17 @@ even where CLDR's minus sign is U+2212, and does not apply CLDR's currency spaci
 ccmcore follows Babel, so that its output matches ``babel.numbers.format_currency``.
 
 One exception, where Babel contradicts its own CLDR data: **a group sign that is an
-apostrophe**. A CLDR release after 47 (Babel 2.18 ships 47, Babel 2.19 ships 49) changed the Swiss and Liechtenstein locales (``de_CH``, ``de_LI``,
-``gsw``, ``fr_CH``, ``it_CH``, ``en_CH`` and their relatives) from ``’`` (U+2019) to
-``'`` (U+0027). Babel's ``NumberPattern.apply`` removes the pattern's quoting (``'x'`` →
-``x``) from the whole formatted string, digits included, after it has grouped them, so
-every second apostrophe group sign is taken for a quote: Babel 2.19 (CLDR 49) writes
-``format_currency(64586186.28, "EUR", locale="de_CH")`` as ``"EUR 64586186.28"``
-and ``1234567890`` as ``"1234567'890"``: wrong grouping that reads as another number.
-ccmcore follows CLDR here: the pattern's quoting is removed from the affixes only, and
-the digits are grouped with the locale's group sign as the pattern says
-(``"EUR 64'586'186.28"``). Everywhere else ccmcore equals Babel.
+apostrophe**. A CLDR release after 47 (Babel 2.18 ships 47, Babel 2.19 ships 49) changed
+the Swiss and Liechtenstein locales (``de_CH``, ``de_LI``, ``gsw``, ``fr_CH``, ``it_CH``,
+``en_CH`` and their relatives) from ``’`` (U+2019) to ``'`` (U+0027). Babel's
+``NumberPattern.apply`` removes the pattern's quoting (``'x'`` → ``x``) from the whole
+formatted string, digits included, after it has grouped them, so every second apostrophe
+group sign is taken for a quote: Babel 2.19 writes ``format_currency(64586186.28, "EUR",
+locale="de_CH")`` as ``"EUR 64586186.28"`` and ``1234567890`` as ``"1234567'890"``:
+wrong grouping that reads as another number. ccmcore follows CLDR here: the pattern's
+quoting is removed from the affixes only, and the digits are grouped with the locale's
+group sign as the pattern says (``"EUR 64'586'186.28"``). Everywhere else ccmcore equals
+Babel.
 
 Example (CLDR data that has not changed in many releases):
 
@@ -140,7 +141,7 @@ def require(locale: str, where: str = "locale") -> str:
     return name
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _locale(name: str):
     return _babel().Locale.parse(name)
 
@@ -162,7 +163,7 @@ def check_currency(code: str) -> str:
     raise TemplateError(f"with a locale, currency must be an ISO 4217 code such as 'EUR', got {code!r}")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def currency_digits(code: str) -> int:
     """The number of minor-unit digits of a currency (CLDR): EUR 2, JPY 0, BHD 3."""
     return int(_babel().numbers.get_currency_precision(check_currency(code)))
@@ -205,7 +206,7 @@ def _style(name: str, pattern_text: str, currency: str | None) -> NumberStyle:
     )
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def number_style(locale: str) -> NumberStyle:
     """The locale's decimal pattern, resolved (as ``babel.numbers.format_decimal`` uses it).
 
@@ -216,7 +217,7 @@ def number_style(locale: str) -> NumberStyle:
     return _style(name, _locale(name).decimal_formats[None].pattern, None)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def currency_style(locale: str, currency: str, accounting: bool = False) -> NumberStyle:
     """The locale's currency pattern (``"standard"`` or ``"accounting"``) with ``currency``'s
     symbol filled in, as ``babel.numbers.format_currency`` uses it.
@@ -234,7 +235,7 @@ def currency_style(locale: str, currency: str, accounting: bool = False) -> Numb
 # ---------------------------------------------------------------- dates
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def date_pattern(locale: str, spec: str) -> str:
     """The CLDR date pattern for ``spec`` in ``locale``.
 
@@ -266,7 +267,7 @@ def tokenize(pattern: str) -> list:
     return _babel().dates.tokenize_pattern(pattern)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def month_names(locale: str, width: str = "wide", context: str = "format") -> tuple[str, ...]:
     """12 month names, January first; ``width`` abbreviated/wide/narrow,
     ``context`` format/stand-alone."""
@@ -274,14 +275,14 @@ def month_names(locale: str, width: str = "wide", context: str = "format") -> tu
     return tuple(names[m] for m in range(1, 13))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def day_names(locale: str, width: str = "wide", context: str = "format") -> tuple[str, ...]:
     """7 weekday names, Monday first; ``width`` abbreviated/wide/narrow/short."""
     names = _babel().dates.get_day_names(width, context, _locale(require(locale)))
     return tuple(names[d] for d in range(7))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def period_names(locale: str, width: str = "abbreviated") -> tuple[str, str]:
     """The AM and PM names (Babel's fallback order when a width is missing)."""
     babel = _babel()
@@ -298,7 +299,7 @@ def period_names(locale: str, width: str = "abbreviated") -> tuple[str, str]:
     return out[0], out[1]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def era_names(locale: str, width: str = "abbreviated") -> tuple[str, str]:
     """The era names (before year 0, from year 0 on: "BC", "AD")."""
     names = _babel().dates.get_era_names(width, _locale(require(locale)))

@@ -20,12 +20,30 @@ from . import _layout
 from . import formats as fmt
 from .errors import BindingError, DataError, TemplateError
 from .fonts import Font, FontFamily, default_family
-from .rules import Rule
 from .hyphenate import check_language, hyphenate_text
 from .images import Image, ImageError
+from .rules import Rule
 from .template import (
-    Barcode, Document, Frame, Line, Message, Overlay, PageTemplate, Paragraph, Picture, Rect, Slot, Span, Spacer,
-    Style, Table, Text, When, _color, parse_markup, parse_text,
+    Barcode,
+    Document,
+    Frame,
+    Line,
+    Message,
+    Overlay,
+    PageTemplate,
+    Paragraph,
+    Picture,
+    Rect,
+    Slot,
+    Spacer,
+    Span,
+    Style,
+    Table,
+    Text,
+    When,
+    _color,
+    parse_markup,
+    parse_text,
 )
 from .units import to_mpt
 
@@ -311,8 +329,16 @@ class Program:
         asc = font.ascender * size / font.upem
         desc = -font.descender * size / font.upem
         baseline = round((leading - (asc + desc)) / 2 + asc)
-        row = [fid, size, leading, _color(st.color), _ALIGN[st.align], round(st.space_before * 1000),
-               round(st.space_after * 1000), baseline]
+        row = [
+            fid,
+            size,
+            leading,
+            _color(st.color),
+            _ALIGN[st.align],
+            round(st.space_before * 1000),
+            round(st.space_after * 1000),
+            baseline,
+        ]
         key = tuple(row)
         if key not in self._style_ids:
             self._style_ids[key] = len(self._style_rows)
@@ -329,8 +355,12 @@ class Program:
             raise BindingError(f"{where}: column {key!r} is {t}, but {f!r} needs {f.kind}", where, key)
         lc = getattr(f, "locale_column", None)
         if lc is not None and self._column(lc, f"{where}: locale of {f!r}") != pa.string():
-            raise BindingError(f"{where}: {f!r} reads locale ids from column {lc!r}, which is "
-                               f"{self.schema.field(lc).type}, not a string column", where, lc)
+            raise BindingError(
+                f"{where}: {f!r} reads locale ids from column {lc!r}, which is "
+                f"{self.schema.field(lc).type}, not a string column",
+                where,
+                lc,
+            )
         return f
 
     def _static(self, text: str, font: int, where: str) -> int:
@@ -396,8 +426,19 @@ class Program:
                 indent = to_mpt(el.indent)
                 if bullet >= 0 and indent <= 0:
                     raise TemplateError(f"{where}: a bullet needs an indent to hang in")
-                self._el(K_PARA, el, src, st, 1 if el.keep_with_next else 0, pst.widows, pst.orphans, 0, nspans,
-                         bullet, indent)
+                self._el(
+                    K_PARA,
+                    el,
+                    src,
+                    st,
+                    1 if el.keep_with_next else 0,
+                    pst.widows,
+                    pst.orphans,
+                    0,
+                    nspans,
+                    bullet,
+                    indent,
+                )
             elif isinstance(el, Spacer):
                 self._el(K_SPACER, el, h=to_mpt(el.height))
             elif isinstance(el, Table):
@@ -441,12 +482,34 @@ class Program:
                 else:
                     self._el(K_TEXT, el, self._text_source(el.text, font, where), st, x, y, w)
             elif isinstance(el, Rect):
-                self._el(K_RECT, el, -1, -1, to_mpt(el.x), to_mpt(el.y), to_mpt(el.width), to_mpt(el.height),
-                         to_mpt(el.line_width) if el.stroke is not None else 0, _color(el.stroke), _color(el.fill))
+                self._el(
+                    K_RECT,
+                    el,
+                    -1,
+                    -1,
+                    to_mpt(el.x),
+                    to_mpt(el.y),
+                    to_mpt(el.width),
+                    to_mpt(el.height),
+                    to_mpt(el.line_width) if el.stroke is not None else 0,
+                    _color(el.stroke),
+                    _color(el.fill),
+                )
             elif isinstance(el, Line):
                 x1, y1 = to_mpt(el.x1), to_mpt(el.y1)
-                self._el(K_RULE, el, -1, -1, x1, y1, to_mpt(el.x2) - x1, to_mpt(el.y2) - y1,
-                         to_mpt(el.width), 0, _color(el.color))
+                self._el(
+                    K_RULE,
+                    el,
+                    -1,
+                    -1,
+                    x1,
+                    y1,
+                    to_mpt(el.x2) - x1,
+                    to_mpt(el.y2) - y1,
+                    to_mpt(el.width),
+                    0,
+                    _color(el.color),
+                )
             elif isinstance(el, Picture):
                 if el.x is None or el.y is None:
                     raise TemplateError(f"{where}: a picture on a page template needs x and y")
@@ -462,8 +525,9 @@ class Program:
                 self._rule_stack.pop()
                 self._els[i][E_A] = len(self._els) - 1 - i
             else:
-                raise TemplateError(f"{where} cannot be fixed page content (use Text, Rect, Line, Picture, "
-                                    "Barcode or When)")
+                raise TemplateError(
+                    f"{where} cannot be fixed page content (use Text, Rect, Line, Picture, Barcode or When)"
+                )
 
     def _spans_of(self, el: Paragraph, base: Style, where: str, lang: str | None = None):
         """(first span row, count) of a rich-text paragraph, or None for plain text."""
@@ -512,7 +576,9 @@ class Program:
         b = tpl.body
         bx, by, bw, bh = (to_mpt(v) for v in (b.x, b.y, b.width, b.height))
         if bw <= 0 or bh <= 0 or bx < 0 or by < 0 or bx + bw > w or by + bh > h:
-            raise TemplateError(f"page template {tpl.name!r}: body frame does not lie on the {w/1000:g}x{h/1000:g}pt page")
+            raise TemplateError(
+                f"page template {tpl.name!r}: body frame does not lie on the {w / 1000:g}x{h / 1000:g}pt page"
+            )
         f0 = len(self._els)
         self._current_template = len(self._templates)
         for ov in tpl.overlays:
@@ -551,13 +617,17 @@ class Program:
         """Lay the overlay out once, with a program of its own over a one-row batch."""
         if id(ov) in self._overlay_ids:
             return self._overlay_ids[id(ov)]
-        from .display import DisplayList, Overlay as OverlayContent
+        from .display import DisplayList
+        from .display import Overlay as OverlayContent
 
         if not isinstance(ov, Overlay):
             raise TemplateError(f"PageTemplate.overlays takes Overlay objects, not {ov!r}")
         w, h = (to_mpt(v) for v in (ov.size or self.doc.page_size))
-        sub_doc = Document(first=PageTemplate(ov.name, Frame(0, 0, w, h), ov.content, size=(w, h)),
-                           family=self.family, style=self.doc.style)
+        sub_doc = Document(
+            first=PageTemplate(ov.name, Frame(0, 0, w, h), ov.content, size=(w, h)),
+            family=self.family,
+            style=self.doc.style,
+        )
         schema = pa.schema([("__row", pa.int8())])
         try:
             sub = Program(sub_doc, schema)
@@ -566,8 +636,17 @@ class Program:
         batch = pa.RecordBatch.from_arrays([pa.array([0], pa.int8())], schema=schema)
         b = sub.bind(batch, 0)
         res = sub.kernel.layout(b.sources, b.lists, b.masks, b.pool, b.reject, 0)
-        content = DisplayList(res["items"], res["gids"], res["advances"], res["text"], res["pages"], res["docs"],
-                              fonts=sub.fonts, templates=sub.template_names, images=sub.images)
+        content = DisplayList(
+            res["items"],
+            res["gids"],
+            res["advances"],
+            res["text"],
+            res["pages"],
+            res["docs"],
+            fonts=sub.fonts,
+            templates=sub.template_names,
+            images=sub.images,
+        )
         self._overlay_ids[id(ov)] = len(self.overlays)
         self.overlays.append(OverlayContent(ov.name, w, h, content))
         return self._overlay_ids[id(ov)]
@@ -582,14 +661,16 @@ class Program:
             else:
                 t = self._column(p.field, where)
                 parts.append((None, p.field, self._format_for(p.field, t, where), None))
-        self.barcodes.append(BarcodeDef(el, self._current_template, list(self._rule_stack), parts,
-                                        to_mpt(el.x), to_mpt(el.y)))
+        self.barcodes.append(
+            BarcodeDef(el, self._current_template, list(self._rule_stack), parts, to_mpt(el.x), to_mpt(el.y))
+        )
 
     def _table(self, tb: Table, where: str) -> None:
         t = self._column(tb.source, where)
         if not _is_list_of_struct(t):
-            raise BindingError(f"{where}: column {tb.source!r} is {t}, but a table needs list<struct<...>>",
-                               where, tb.source)
+            raise BindingError(
+                f"{where}: column {tb.source!r} is {t}, but a table needs list<struct<...>>", where, tb.source
+            )
         struct = t.value_type
         body = tb.style or self.doc.style
         bs = self._style(body)
@@ -607,11 +688,22 @@ class Program:
                     avail = ", ".join(f.name for f in struct)
                     raise BindingError(
                         f"{where}: column {col.header!r} uses field {col.field!r}, which {tb.source!r} items "
-                        f"do not have (fields: {avail})", where, f"{tb.source}.{col.field}")
+                        f"do not have (fields: {avail})",
+                        where,
+                        f"{tb.source}.{col.field}",
+                    )
                 key = f"{tb.source}.{col.field}"
                 f = self._format_for(key, struct.field(idx).type, where, col.format)
-                self._sources.append(_Source("item", self._style_rows[bs][0], where, list_column=tb.source,
-                                             item_field=col.field, item_format=f))
+                self._sources.append(
+                    _Source(
+                        "item",
+                        self._style_rows[bs][0],
+                        where,
+                        list_column=tb.source,
+                        item_field=col.field,
+                        item_format=f,
+                    )
+                )
                 cell = len(self._sources) - 1
             header = self._static(col.header, self._style_rows[hs][0], where) if col.header else -1
             total = -1
@@ -642,8 +734,11 @@ class Program:
         if tb.carry is not None:
             ft = self._item_field(struct, tb, tb.carry, where)
             if not pa.types.is_integer(ft):
-                raise BindingError(f"{where}: carry field {tb.carry!r} is {ft}, but sums need integers (minor units)",
-                                   where, f"{tb.source}.{tb.carry}")
+                raise BindingError(
+                    f"{where}: carry field {tb.carry!r} is {ft}, but sums need integers (minor units)",
+                    where,
+                    f"{tb.source}.{tb.carry}",
+                )
             self.sum_fields.append((tb.source, tb.carry))
             carry = len(self.sum_fields) - 1
             shown = [i for i, c in enumerate(tb.columns) if c.field == tb.carry]
@@ -661,13 +756,41 @@ class Program:
             if tb.page_subtotal is not None:
                 pslabel = self._static(tb.page_subtotal, tfont, where)
             self._page_text_fonts.add(tfont)
-        self._tables.append([
-            self.list_columns.index(tb.source), len(tb.columns), c0, hs, bs, ts, to_mpt(tb.header_rule),
-            to_mpt(tb.total_rule), _color(tb.rule_color), to_mpt(tb.padding_y), to_mpt(tb.padding_x),
-            1 if tb.total is not None else 0, 1 if tb.repeat_header else 0,
-            _color(tb.stripe), to_mpt(tb.borders), _color(tb.border_color), gsrc, ghsrc, gs,
-            carry, ccol, clabel, blabel, cdec, cgroup, cpoint, keep, tb.orphans, tb.widows, gflabel, pslabel,
-        ])
+        self._tables.append(
+            [
+                self.list_columns.index(tb.source),
+                len(tb.columns),
+                c0,
+                hs,
+                bs,
+                ts,
+                to_mpt(tb.header_rule),
+                to_mpt(tb.total_rule),
+                _color(tb.rule_color),
+                to_mpt(tb.padding_y),
+                to_mpt(tb.padding_x),
+                1 if tb.total is not None else 0,
+                1 if tb.repeat_header else 0,
+                _color(tb.stripe),
+                to_mpt(tb.borders),
+                _color(tb.border_color),
+                gsrc,
+                ghsrc,
+                gs,
+                carry,
+                ccol,
+                clabel,
+                blabel,
+                cdec,
+                cgroup,
+                cpoint,
+                keep,
+                tb.orphans,
+                tb.widows,
+                gflabel,
+                pslabel,
+            ]
+        )
         self._el(K_TABLE, tb, len(self._tables) - 1, spacing)
 
     def _number_symbols(self, f, font: int, where: str) -> tuple[int, int]:
@@ -701,8 +824,9 @@ class Program:
         idx = struct.get_field_index(name)
         if idx < 0:
             avail = ", ".join(f.name for f in struct)
-            raise BindingError(f"{where}: {tb.source!r} items have no field {name!r} (fields: {avail})",
-                               where, f"{tb.source}.{name}")
+            raise BindingError(
+                f"{where}: {tb.source!r} items have no field {name!r} (fields: {avail})", where, f"{tb.source}.{name}"
+            )
         return struct.field(idx).type
 
     def _item_text(self, list_column: str, text: str, struct, font: int, where: str) -> int:
@@ -715,8 +839,11 @@ class Program:
             idx = struct.get_field_index(p.field)
             if idx < 0:
                 avail = ", ".join(f.name for f in struct)
-                raise BindingError(f"{where}: {list_column!r} items have no field {p.field!r} (fields: {avail})",
-                                   where, f"{list_column}.{p.field}")
+                raise BindingError(
+                    f"{where}: {list_column!r} items have no field {p.field!r} (fields: {avail})",
+                    where,
+                    f"{list_column}.{p.field}",
+                )
             key = f"{list_column}.{p.field}"
             parts.append((None, p.field, self._format_for(key, struct.field(idx).type, where)))
         self._sources.append(_Source("itemtext", font, where, parts=parts, list_column=list_column))
@@ -747,10 +874,14 @@ class Program:
                 _layout.scan(off, data, font.slot_of, font.pair, unknown)
                 font.probe(np.flatnonzero(unknown))
                 if len(_layout.scan(off, data, font.slot_of, font.pair, unknown)) or any(
-                        font.pair[int(font.slot_of[ord(c)]) * 512 + int(font.slot_of[ord(d)])] == -32768
-                        for c in s.text for d in "0123456789"):
-                    raise TemplateError(f"{s.label}: page-number text {s.text!r} needs complex shaping, "
-                                        "which page-number texts do not support yet")
+                    font.pair[int(font.slot_of[ord(c)]) * 512 + int(font.slot_of[ord(d)])] == -32768
+                    for c in s.text
+                    for d in "0123456789"
+                ):
+                    raise TemplateError(
+                        f"{s.label}: page-number text {s.text!r} needs complex shaping, "
+                        "which page-number texts do not support yet"
+                    )
 
     # ------------------------------------------------------------------ per batch
 
@@ -760,7 +891,8 @@ class Program:
         if self._needs_cast:
             batch = pa.RecordBatch.from_arrays(
                 [c.cast(f.type) if c.type != f.type else c for c, f in zip(batch.columns, self.schema)],
-                schema=self.schema)
+                schema=self.schema,
+            )
         reject = np.zeros(n, dtype=np.uint8)
         rejections: list[Rejection] = []
 
@@ -820,12 +952,15 @@ class Program:
                 if key not in formatted:
                     lc = getattr(s.item_format, "locale_column", None)  # each item in its document's locale
                     values = _apply_format(
-                        s.item_format, items.field(s.item_field),
+                        s.item_format,
+                        items.field(s.item_field),
                         lambda i, msg, offsets=offsets, s=s: reject_docs(
                             [int(np.searchsorted(offsets, i, side="right") - 1)],
-                            f"{s.list_column}.{s.item_field}", lambda d: msg),
-                        None if lc is None else batch.column(lc).take(
-                            np.repeat(np.arange(n), np.diff(offsets))))
+                            f"{s.list_column}.{s.item_field}",
+                            lambda d: msg,
+                        ),
+                        None if lc is None else batch.column(lc).take(np.repeat(np.arange(n), np.diff(offsets))),
+                    )
                     formatted[key] = pc.fill_null(values, "") if values.null_count else values
                 off, data = _string_buffers(formatted[key])
                 stride = 1
@@ -866,8 +1001,9 @@ class Program:
         for bc in self.barcodes:
             for _, column, f, _ in bc.parts:
                 if column is not None and (column, id(f)) not in fields:
-                    values = _apply_format(f, batch.column(column),
-                                           lambda i, msg, column=column: reject_docs([i], column, lambda d: msg))
+                    values = _apply_format(
+                        f, batch.column(column), lambda i, msg, column=column: reject_docs([i], column, lambda d: msg)
+                    )
                     fields[(column, id(f))] = pc.fill_null(values, "").to_pylist()
         return Bound(sources, lists, masks, (g, a, c, starts, lens, lv), reject, rejections, tags, fields, sums)
 
@@ -879,9 +1015,13 @@ class Program:
                 continue
             key = (s.list_column, column, id(f))
             if key not in formatted:
-                values = _apply_format(f, items.field(column), lambda i, msg, column=column: reject_docs(
-                    [int(np.searchsorted(offsets, i, side="right") - 1)], f"{s.list_column}.{column}",
-                    lambda d: msg))
+                values = _apply_format(
+                    f,
+                    items.field(column),
+                    lambda i, msg, column=column: reject_docs(
+                        [int(np.searchsorted(offsets, i, side="right") - 1)], f"{s.list_column}.{column}", lambda d: msg
+                    ),
+                )
                 formatted[key] = pc.fill_null(values, "") if values.null_count else values
             pieces.append(formatted[key])
         if not any(not isinstance(p, str) for p in pieces):
@@ -913,9 +1053,12 @@ class Program:
             key = (column, id(f))
             if key not in formatted:
                 lc = getattr(f, "locale_column", None)
-                values = _apply_format(f, batch.column(column),
-                                       lambda i, msg, column=column: reject_docs([i], column, lambda d: msg),
-                                       None if lc is None else batch.column(lc))
+                values = _apply_format(
+                    f,
+                    batch.column(column),
+                    lambda i, msg, column=column: reject_docs([i], column, lambda d: msg),
+                    None if lc is None else batch.column(lc),
+                )
                 if values.null_count:
                     values = pc.fill_null(values, self.doc.null_text.get(column, ""))
                 formatted[key] = values
@@ -950,5 +1093,7 @@ class Program:
                     continue
                 for where, cps in self._missing_by_field(s, doc, shaped.missing, formatted):
                     chars = ", ".join(f"U+{cp:04X} {chr(cp)!r}" for cp in cps)
-                    reject_docs([doc], where, lambda d, chars=chars: f"font {font.name} has no glyph for {chars} ({s.label})")
+                    reject_docs(
+                        [doc], where, lambda d, chars=chars: f"font {font.name} has no glyph for {chars} ({s.label})"
+                    )
         return pre

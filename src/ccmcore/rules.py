@@ -37,7 +37,7 @@ class Rule:
         return pc.fill_null(out, False)
 
     # comparisons build new rules
-    def _cmp(self, fn: str, other: Any) -> "Rule":
+    def _cmp(self, fn: str, other: Any) -> Rule:
         return _Call(fn, self, _wrap(other))
 
     def __eq__(self, other: Any) -> Rule:  # type: ignore[override]  # a Rule, not a bool
@@ -72,11 +72,11 @@ class Rule:
 
     __hash__ = object.__hash__
 
-    def isin(self, values) -> "Rule":
+    def isin(self, values) -> Rule:
         """True where the value is one of values."""
         return _IsIn(self, list(values))
 
-    def is_null(self) -> "Rule":
+    def is_null(self) -> Rule:
         """True where the value is null."""
         return _Call("is_null", self)
 
@@ -110,8 +110,16 @@ class _Lit(Rule):
 
 
 class _Call(Rule):
-    _SYMBOLS = {"equal": "==", "not_equal": "!=", "less": "<", "less_equal": "<=", "greater": ">",
-                "greater_equal": ">=", "and_kleene": "&", "or_kleene": "|"}
+    _SYMBOLS = {
+        "equal": "==",
+        "not_equal": "!=",
+        "less": "<",
+        "less_equal": "<=",
+        "greater": ">",
+        "greater_equal": ">=",
+        "and_kleene": "&",
+        "or_kleene": "|",
+    }
 
     def __init__(self, fn: str, *args: Rule):
         self.fn = fn

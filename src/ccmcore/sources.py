@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Sequence
 
 import pyarrow as pa
 
@@ -40,9 +40,11 @@ _IPC_CONTINUATION = b"\xff\xff\xff\xff"
 _FEATHER_V1_MAGIC = b"FEA1"
 _PARQUET_MAGIC = b"PAR1"
 
-_SUPPORTED = ("a Parquet (.parquet), Arrow IPC/Feather (.arrow, .feather, .ipc) or CSV (.csv) path, "
-              "a pyarrow Table, RecordBatch, RecordBatchReader or Dataset, a pandas DataFrame, "
-              "or an object with __arrow_c_stream__ (polars, DuckDB, ...)")
+_SUPPORTED = (
+    "a Parquet (.parquet), Arrow IPC/Feather (.arrow, .feather, .ipc) or CSV (.csv) path, "
+    "a pyarrow Table, RecordBatch, RecordBatchReader or Dataset, a pandas DataFrame, "
+    "or an object with __arrow_c_stream__ (polars, DuckDB, ...)"
+)
 
 _READ_ERRORS = (pa.ArrowException, OSError, ValueError)
 
@@ -64,9 +66,17 @@ class Source:
     manager, or call :meth:`close`, to release open files early.
     """
 
-    def __init__(self, schema: pa.Schema, batches: Callable[[], Iterator[pa.RecordBatch]], *,
-                 batch_size: int, num_rows: int | None, name: str, once: bool = False,
-                 close: Callable[[], None] | None = None):
+    def __init__(
+        self,
+        schema: pa.Schema,
+        batches: Callable[[], Iterator[pa.RecordBatch]],
+        *,
+        batch_size: int,
+        num_rows: int | None,
+        name: str,
+        once: bool = False,
+        close: Callable[[], None] | None = None,
+    ):
         self.schema = schema
         self.num_rows = num_rows
         self.batch_size = batch_size
@@ -117,8 +127,7 @@ class Source:
 
     def __repr__(self) -> str:
         rows = "?" if self.num_rows is None else f"{self.num_rows:,}"
-        return (f"<Source {self.name}: {len(self.schema)} columns, {rows} rows, "
-                f"batch_size={self.batch_size}>")
+        return f"<Source {self.name}: {len(self.schema)} columns, {rows} rows, batch_size={self.batch_size}>"
 
 
 def _one_line(e: BaseException) -> str:
@@ -170,16 +179,29 @@ def _from_table(table: pa.Table, cols, batch_size: int, name: str) -> Source:
     cols = _project_schema(table.schema, cols, name)
     if cols is not None:
         table = table.select(cols)
-    return Source(table.schema, lambda: iter(table.to_reader(max_chunksize=batch_size)),
-                  batch_size=batch_size, num_rows=table.num_rows, name=name)
+    return Source(
+        table.schema,
+        lambda: iter(table.to_reader(max_chunksize=batch_size)),
+        batch_size=batch_size,
+        num_rows=table.num_rows,
+        name=name,
+    )
 
 
-def _from_reader(reader: pa.RecordBatchReader, cols, batch_size: int, name: str,
-                 close: Callable[[], None] | None = None) -> Source:
+def _from_reader(
+    reader: pa.RecordBatchReader, cols, batch_size: int, name: str, close: Callable[[], None] | None = None
+) -> Source:
     cols = _project_schema(reader.schema, cols, name)
     schema = _select_schema(reader.schema, cols)
-    return Source(schema, lambda: _conform(reader, schema), batch_size=batch_size,
-                  num_rows=None, name=name, once=True, close=close or reader.close)
+    return Source(
+        schema,
+        lambda: _conform(reader, schema),
+        batch_size=batch_size,
+        num_rows=None,
+        name=name,
+        once=True,
+        close=close or reader.close,
+    )
 
 
 def _from_dataset(dataset, cols, batch_size: int, name: str) -> Source:
@@ -189,7 +211,8 @@ def _from_dataset(dataset, cols, batch_size: int, name: str) -> Source:
     schema = _select_schema(dataset.schema, cols)
     num_rows = None
     if isinstance(dataset, ds.InMemoryDataset) or (
-            isinstance(dataset, ds.FileSystemDataset) and isinstance(dataset.format, ds.ParquetFileFormat)):
+        isinstance(dataset, ds.FileSystemDataset) and isinstance(dataset.format, ds.ParquetFileFormat)
+    ):
         try:
             num_rows = dataset.count_rows()  # Parquet: from the footers only
         except _READ_ERRORS as e:
@@ -263,8 +286,7 @@ def _open_parquet(path: Path, cols, batch_size: int) -> Source:
     def batches():
         return _conform(pf.iter_batches(batch_size=batch_size, columns=cols), schema)
 
-    return Source(schema, batches, batch_size=batch_size, num_rows=num_rows, name=str(path),
-                  close=pf.close)
+    return Source(schema, batches, batch_size=batch_size, num_rows=num_rows, name=str(path), close=pf.close)
 
 
 def _ipc_options(schema: pa.Schema, cols) -> pa.ipc.IpcReadOptions:
@@ -304,8 +326,7 @@ def _open_ipc(path: Path, cols, batch_size: int, head: bytes) -> Source:
         def file_batches():
             return _conform((reader.get_batch(i) for i in range(reader.num_record_batches)), schema)
 
-        return Source(schema, file_batches, batch_size=batch_size, num_rows=num_rows, name=name,
-                      close=mm.close)
+        return Source(schema, file_batches, batch_size=batch_size, num_rows=num_rows, name=name, close=mm.close)
 
     # stream format (possibly without the continuation marker of older writers)
     def open_stream(options=None):
@@ -354,8 +375,9 @@ def _open_csv(path: Path, cols, batch_size: int, suffix: str) -> Source:
     def open_reader(include):
         stream = pa.input_stream(str(path), compression="detect")
         try:
-            return stream, csv.open_csv(stream, parse_options=parse,
-                                        convert_options=csv.ConvertOptions(include_columns=include or []))
+            return stream, csv.open_csv(
+                stream, parse_options=parse, convert_options=csv.ConvertOptions(include_columns=include or [])
+            )
         except BaseException:
             stream.close()
             raise
@@ -393,8 +415,7 @@ def _open_path(path: Path, cols, batch_size: int) -> Source:
     if not path.exists():
         raise SourceError(f"data file not found: {path}")
     if path.is_dir():
-        raise SourceError(f"{path} is a directory; open it with pyarrow.dataset.dataset(...) "
-                          "and pass the Dataset")
+        raise SourceError(f"{path} is a directory; open it with pyarrow.dataset.dataset(...) and pass the Dataset")
     suffixes = [s.lower() for s in path.suffixes]
     if suffixes and suffixes[-1] in COMPRESSION_SUFFIXES:
         suffixes.pop()
@@ -408,8 +429,9 @@ def _open_path(path: Path, cols, batch_size: int) -> Source:
         return _open_ipc(path, cols, batch_size, head)
     if suffix in CSV_SUFFIXES:
         return _open_csv(path, cols, batch_size, suffix)
-    raise SourceError(f"unknown data file type: {path} (expected .parquet, .arrow/.feather/.ipc "
-                      f"or .csv, or Parquet/Arrow content)")
+    raise SourceError(
+        f"unknown data file type: {path} (expected .parquet, .arrow/.feather/.ipc or .csv, or Parquet/Arrow content)"
+    )
 
 
 # ---------------------------------------------------------------- entry point
@@ -461,8 +483,10 @@ def open_source(data, *, batch_size: int = 2048, columns: Sequence[str] | None =
             return _from_dataset(data, columns, batch_size, f"pyarrow {type(data).__name__}")
         if isinstance(data, ds.Scanner):
             if columns is not None:
-                raise SourceError("pyarrow Scanner: give the columns to the scanner itself "
-                                  "(Dataset.scanner(columns=...)) or pass the Dataset")
+                raise SourceError(
+                    "pyarrow Scanner: give the columns to the scanner itself "
+                    "(Dataset.scanner(columns=...)) or pass the Dataset"
+                )
             return _from_reader(data.to_reader(), None, batch_size, "pyarrow Scanner")
     pd = sys.modules.get("pandas")
     if pd is not None and isinstance(data, pd.DataFrame):
@@ -475,5 +499,4 @@ def open_source(data, *, batch_size: int = 2048, columns: Sequence[str] | None =
         except _READ_ERRORS as e:
             raise SourceError(f"{type(data).__name__}: cannot import its Arrow array: {_one_line(e)}") from e
         return _from_table(pa.Table.from_batches([batch]), columns, batch_size, type(data).__name__)
-    raise SourceError(f"cannot read {type(data).__module__}.{type(data).__qualname__} as data: "
-                      f"expected {_SUPPORTED}")
+    raise SourceError(f"cannot read {type(data).__module__}.{type(data).__qualname__} as data: expected {_SUPPORTED}")

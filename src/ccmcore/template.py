@@ -12,8 +12,8 @@ with a unit (``"20mm"``); font sizes, leading and paragraph spacing are in point
 from __future__ import annotations
 
 import string
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Sequence, Union
 
 from .errors import TemplateError
 from .fonts import FontFamily
@@ -21,8 +21,24 @@ from .rules import Rule
 from .units import A4, mm, to_mpt
 
 __all__ = [
-    "Style", "Paragraph", "Span", "Spacer", "Table", "Column", "When", "Text", "Rect", "Line", "Picture",
-    "Barcode", "Overlay", "Message", "Slot", "Frame", "PageTemplate", "Document",
+    "Style",
+    "Paragraph",
+    "Span",
+    "Spacer",
+    "Table",
+    "Column",
+    "When",
+    "Text",
+    "Rect",
+    "Line",
+    "Picture",
+    "Barcode",
+    "Overlay",
+    "Message",
+    "Slot",
+    "Frame",
+    "PageTemplate",
+    "Document",
 ]
 
 _ALIGNS = ("left", "right", "center", "justify")
@@ -89,12 +105,13 @@ class Style:
             raise TemplateError(f"font size must be positive, not {self.size!r}")
         _color(self.color)
 
-    def but(self, **changes) -> "Style":
+    def but(self, **changes) -> Style:
         """A copy with some attributes changed: ``body.but(bold=True, size=12)``."""
         return replace(self, **changes)
 
 
 # ---------------------------------------------------------------------- text templates
+
 
 @dataclass(frozen=True)
 class _Part:
@@ -124,6 +141,7 @@ def parse_text(text: str, where: str) -> list[_Part]:
 
 # ---------------------------------------------------------------------- flowing content
 
+
 class _Element:
     name: str | None
 
@@ -151,8 +169,11 @@ class Span:
 
     def resolve(self, base: Style) -> Style:
         st = self.style or base
-        changes = {k: v for k, v in (("bold", self.bold), ("italic", self.italic), ("color", self.color),
-                                     ("size", self.size)) if v is not None}
+        changes = {
+            k: v
+            for k, v in (("bold", self.bold), ("italic", self.italic), ("color", self.color), ("size", self.size))
+            if v is not None
+        }
         return st.but(**changes) if changes else st
 
 
@@ -389,6 +410,7 @@ class When(_Element):
 
 # ---------------------------------------------------------------------- fixed content
 
+
 @dataclass
 class Text(_Element):
     """Text at a fixed position on a page template (top-left of its first line box).
@@ -546,7 +568,7 @@ class PageTemplate:
     overlays: Sequence = ()
 
 
-Element = Union[Paragraph, Spacer, Table, When, Text, Rect, Line, Picture, Barcode]
+Element = Paragraph | Spacer | Table | When | Text | Rect | Line | Picture | Barcode
 
 
 @dataclass

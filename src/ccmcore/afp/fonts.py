@@ -123,8 +123,16 @@ class JobFont:
         name = S.name8(self.resource_name)
         program = self.program()
         classification = S.t_object_classification(_CLASS_DATA_OBJECT_FONT, _STRUC_CONTAINER, S.TRUETYPE_OTYPE_OID)
-        brs = S.sf(S.BRS, name + b"\x00\x00" + S.t_ccsid(500) + S.t_resource_object_type(0x92)
-                   + S.t_ccsid(1200) + S.t_fqn(0x01, self.utf16_name) + classification)
+        brs = S.sf(
+            S.BRS,
+            name
+            + b"\x00\x00"
+            + S.t_ccsid(500)
+            + S.t_resource_object_type(0x92)
+            + S.t_ccsid(1200)
+            + S.t_fqn(0x01, self.utf16_name)
+            + classification,
+        )
         boc = S.sf(S.BOC, name + S.t_ccsid(500) + classification + S.t_fqn(0x01, self.oid, fmt=0x10))
         return b"".join([brs, boc, *S.sf_chunks(S.OCD, program), S.sf(S.EOC, name), S.sf(S.ERS, name)])
 

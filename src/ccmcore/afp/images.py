@@ -51,8 +51,8 @@ within one L-unit, else scale to fill (X'60'), which stretches the image to the 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 import numpy as np
 
@@ -122,7 +122,7 @@ def image_name(key: str, taken) -> str:
     k = 0
     while True:
         h = key if k == 0 else hashlib.sha1(f"{key}:{k}".encode("ascii")).hexdigest()
-        n = int(h, 16) % 36 ** 7
+        n = int(h, 16) % 36**7
         digits = ""
         for _ in range(7):
             n, r = divmod(n, 36)
@@ -161,8 +161,12 @@ def ioca_image(image: Image, name: str) -> tuple[IocaImage, Iterator[bytes]]:
     jpeg = None
     if image.format == "jpeg":
         jpeg = jpeg_header(image.data, image.name)
-        if not (jpeg.sof in (0xC0, 0xC1) and jpeg.bits == 8 and jpeg.components in (1, 3)
-                and (jpeg.width, jpeg.height) == (w, h)):
+        if not (
+            jpeg.sof in (0xC0, 0xC1)
+            and jpeg.bits == 8
+            and jpeg.components in (1, 3)
+            and (jpeg.width, jpeg.height) == (w, h)
+        ):
             jpeg = None
     if jpeg is not None:
         encoding = "jpeg"
@@ -239,8 +243,16 @@ def _u2(v: int) -> bytes:
 def _obp(x: int = 0, y: int = 0) -> bytes:
     """Object Area Position: OAPosID 1, area at (x, y) of the including coordinate system, 0
     degrees, content at the area's origin, reference: the including page or overlay."""
-    return (b"\x01\x17" + S.lunits_to_bytes(x) + S.lunits_to_bytes(y) + b"\x00\x00\x2d\x00"
-            + b"\x00" + b"\x00\x00\x00\x00\x00\x00" + b"\x00\x00\x2d\x00" + b"\x01")
+    return (
+        b"\x01\x17"
+        + S.lunits_to_bytes(x)
+        + S.lunits_to_bytes(y)
+        + b"\x00\x00\x2d\x00"
+        + b"\x00"
+        + b"\x00\x00\x00\x00\x00\x00"
+        + b"\x00\x00\x2d\x00"
+        + b"\x01"
+    )
 
 
 def include_object(img: IocaImage, x: int, y: int, w: int, h: int) -> bytes:
@@ -252,9 +264,17 @@ def include_object(img: IocaImage, x: int, y: int, w: int, h: int) -> bytes:
     for v in (x, y):
         if not -32768 <= v <= 32767:
             raise ValueError(f"image {img.name} position {v} is outside -32,768..32,767 L-units (1/1440 inch)")
-    data = (img.token + b"\x00" + bytes((_IOB_IMAGE,)) + S.lunits_to_bytes(x) + S.lunits_to_bytes(y)
-            + b"\x00\x00\x2d\x00"  # object area orientation: 0 degrees, Y axis at 90
-            + b"\x00\x00\x00\x00\x00\x00"  # content offset (ignored when scaling)
-            + b"\x01"  # reference coordinate system: the including page or overlay
-            + S.t_measurement_units() + S.t_object_area_size(w, h) + S.t_mapping_option(img.mapping(w, h)))
+    data = (
+        img.token
+        + b"\x00"
+        + bytes((_IOB_IMAGE,))
+        + S.lunits_to_bytes(x)
+        + S.lunits_to_bytes(y)
+        + b"\x00\x00\x2d\x00"  # object area orientation: 0 degrees, Y axis at 90
+        + b"\x00\x00\x00\x00\x00\x00"  # content offset (ignored when scaling)
+        + b"\x01"  # reference coordinate system: the including page or overlay
+        + S.t_measurement_units()
+        + S.t_object_area_size(w, h)
+        + S.t_mapping_option(img.mapping(w, h))
+    )
     return S.sf(S.IOB, data)

@@ -13,21 +13,45 @@ shown as its length and first bytes.
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from .reader import (
-    FQN_TYPES, AfpReadError, ControlSequence, Field, FontRef, Source, Triplet, decode_fqn_name, ebcdic_name,
-    fonts_mapped, iter_fields, parse_ptoca, parse_triplets, repeating_groups, triplet_offset, FLAG_EXTENSION,
-    FLAG_PADDING, FLAG_SEGMENTED, cgcsgid_codec,
+    FLAG_EXTENSION,
+    FLAG_PADDING,
+    FLAG_SEGMENTED,
+    FQN_TYPES,
+    AfpReadError,
+    ControlSequence,
+    Field,
+    FontRef,
+    Source,
+    Triplet,
+    cgcsgid_codec,
+    decode_fqn_name,
+    ebcdic_name,
+    fonts_mapped,
+    iter_fields,
+    parse_ptoca,
+    parse_triplets,
+    repeating_groups,
+    triplet_offset,
 )
 
 __all__ = ["iter_dump", "dump"]
 
 _HEX_PREVIEW = 24
 _UNIT_BASES = {0: "10in", 1: "10cm", 2: "logical"}
-_MAPPING_OPTIONS = {0x00: "position", 0x10: "position and trim", 0x20: "scale to fit", 0x30: "center and trim",
-                    0x41: "migration position and trim", 0x42: "migration position", 0x50: "replicate and trim",
-                    0x60: "scale to fill", 0x70: "UP3i print data"}
+_MAPPING_OPTIONS = {
+    0x00: "position",
+    0x10: "position and trim",
+    0x20: "scale to fit",
+    0x30: "center and trim",
+    0x41: "migration position and trim",
+    0x42: "migration position",
+    0x50: "replicate and trim",
+    0x60: "scale to fill",
+    0x70: "UP3i print data",
+}
 _RESOURCE_TYPES = {0x00: "usage-dependent", 0x02: "page overlay", 0x05: "coded font", 0x07: "color attribute table"}
 
 
@@ -92,8 +116,10 @@ def _triplet(t: Triplet, codec: str) -> str:
         if t.tid == 0x43 and len(d) == 1:
             return f"{head} id={d[0]}"
         if t.tid == 0x4B and len(d) == 6:
-            return (f"{head} base={_UNIT_BASES.get(d[0], hex(d[0]))},{_UNIT_BASES.get(d[1], hex(d[1]))} "
-                    f"units={_num(d[2:4])},{_num(d[4:6])}")
+            return (
+                f"{head} base={_UNIT_BASES.get(d[0], hex(d[0]))},{_UNIT_BASES.get(d[1], hex(d[1]))} "
+                f"units={_num(d[2:4])},{_num(d[4:6])}"
+            )
         if t.tid == 0x4C and len(d) == 7:
             return f"{head} type=X'{d[0]:02X}' size={_num(d[1:4])}x{_num(d[4:7])}"
         if t.tid == 0x50 and len(d) >= 2:
@@ -112,7 +138,7 @@ def _triplet_lines(data: bytes, base: int, indent: str, codec: str | None = None
     trips, err = parse_triplets(data, base)
     codec = codec or "cp500"
     for t in trips:
-        codec = cgcsgid_codec(t) or codec       # X'01' sets the encoding of the triplets after it
+        codec = cgcsgid_codec(t) or codec  # X'01' sets the encoding of the triplets after it
         yield indent + _triplet(t, codec)
     if err:
         yield f"{indent}!! 0x{err[0]:06x}: {err[1]}"
@@ -145,8 +171,11 @@ def _cs_params(cs: ControlSequence, state: _TextState) -> str:
             state.codec = ref.codec if ref else "cp500"
             if ref is None:
                 return f"lid={p[0]} (unmapped)"
-            return f"lid={p[0]} font={_q(ref.name)}" + (f" codepage={_q(ref.code_page)}" if ref.code_page else "") \
+            return (
+                f"lid={p[0]} font={_q(ref.name)}"
+                + (f" codepage={_q(ref.code_page)}" if ref.code_page else "")
                 + f" encoding={ref.codec}"
+            )
         if base == 0xDA:
             try:
                 return _q(p.decode(state.codec))
@@ -190,39 +219,51 @@ def _fields(f: Field, state: _TextState) -> Iterator[str]:
     """The indented lines under one SF header."""
     d, abbr, base = f.data, f.abbr, f.data_offset
     if abbr == "PGD" and len(d) >= 15:
-        yield (f"  base={_UNIT_BASES.get(d[0], hex(d[0]))},{_UNIT_BASES.get(d[1], hex(d[1]))} "
-               f"units={_num(d[2:4])},{_num(d[4:6])} size={_num(d[6:9])}x{_num(d[9:12])}")
+        yield (
+            f"  base={_UNIT_BASES.get(d[0], hex(d[0]))},{_UNIT_BASES.get(d[1], hex(d[1]))} "
+            f"units={_num(d[2:4])},{_num(d[4:6])} size={_num(d[6:9])}x{_num(d[9:12])}"
+        )
     elif abbr == "PTD" and len(d) >= 12:
-        yield (f"  base={_UNIT_BASES.get(d[0], hex(d[0]))},{_UNIT_BASES.get(d[1], hex(d[1]))} "
-               f"units={_num(d[2:4])},{_num(d[4:6])} extent={_num(d[6:9])}x{_num(d[9:12])}"
-               + (f" flags=X'{d[12:14].hex().upper()}'" if len(d) >= 14 else ""))
+        yield (
+            f"  base={_UNIT_BASES.get(d[0], hex(d[0]))},{_UNIT_BASES.get(d[1], hex(d[1]))} "
+            f"units={_num(d[2:4])},{_num(d[4:6])} extent={_num(d[6:9])}x{_num(d[9:12])}"
+            + (f" flags=X'{d[12:14].hex().upper()}'" if len(d) >= 14 else "")
+        )
         if len(d) > 14:
             yield "  initial text conditions:"
             yield from _ptoca_lines(d[14:], base + 14, state, "    ")
         return
     elif abbr == "OBP" and len(d) >= 24:
-        yield (f"  id={d[0]} area={_num(d[2:5], True)},{_num(d[5:8], True)} "
-               f"orientation={_degrees(d[8:10])},{_degrees(d[10:12])} "
-               f"content={_num(d[13:16], True)},{_num(d[16:19], True)} "
-               f"content-orientation={_degrees(d[19:21])},{_degrees(d[21:23])} refcsys=X'{d[23]:02X}'")
+        yield (
+            f"  id={d[0]} area={_num(d[2:5], True)},{_num(d[5:8], True)} "
+            f"orientation={_degrees(d[8:10])},{_degrees(d[10:12])} "
+            f"content={_num(d[13:16], True)},{_num(d[16:19], True)} "
+            f"content-orientation={_degrees(d[19:21])},{_degrees(d[21:23])} refcsys=X'{d[23]:02X}'"
+        )
         return
     elif abbr == "IOB" and len(d) >= 27:
         name = ebcdic_name(d[:8]) or d[:8].hex().upper()
-        yield (f"  object={_q(name)} type=X'{d[9]:02X}' area={_num(d[10:13], True)},{_num(d[13:16], True)} "
-               f"orientation={_degrees(d[16:18])},{_degrees(d[18:20])} "
-               f"content={_num(d[20:23], True)},{_num(d[23:26], True)} refcsys=X'{d[26]:02X}'")
+        yield (
+            f"  object={_q(name)} type=X'{d[9]:02X}' area={_num(d[10:13], True)},{_num(d[13:16], True)} "
+            f"orientation={_degrees(d[16:18])},{_degrees(d[18:20])} "
+            f"content={_num(d[20:23], True)},{_num(d[23:26], True)} refcsys=X'{d[26]:02X}'"
+        )
     elif abbr == "IPS" and len(d) >= 14:
         yield f"  segment={_q(ebcdic_name(d[:8]) or d[:8].hex())} at={_num(d[8:11], True)},{_num(d[11:14], True)}"
     elif abbr == "IPO" and len(d) >= 16:
-        yield (f"  overlay={_q(ebcdic_name(d[:8]) or d[:8].hex())} at={_num(d[8:11], True)},{_num(d[11:14], True)} "
-               f"orientation={_degrees(d[14:16])}")
+        yield (
+            f"  overlay={_q(ebcdic_name(d[:8]) or d[:8].hex())} at={_num(d[8:11], True)},{_num(d[11:14], True)} "
+            f"orientation={_degrees(d[14:16])}"
+        )
     elif abbr == "IDD" and len(d) >= 9:
-        yield (f"  base={_UNIT_BASES.get(d[0], hex(d[0]))} resolution={_num(d[1:3])},{_num(d[3:5])} "
-               f"size={_num(d[5:7])}x{_num(d[7:9])}" + (f" params={_hex(d[9:])}" if len(d) > 9 else ""))
+        yield (
+            f"  base={_UNIT_BASES.get(d[0], hex(d[0]))} resolution={_num(d[1:3])},{_num(d[3:5])} "
+            f"size={_num(d[5:7])}x{_num(d[7:9])}" + (f" params={_hex(d[9:])}" if len(d) > 9 else "")
+        )
         return
     elif abbr == "MPS":
         for i in range(4, len(d) - 11, 12):
-            yield f"  segment {_q(ebcdic_name(d[i + 4:i + 12]) or d[i + 4:i + 12].hex())}"
+            yield f"  segment {_q(ebcdic_name(d[i + 4 : i + 12]) or d[i + 4 : i + 12].hex())}"
         return
     elif abbr in ("BDT", "BRS") and len(d) >= 10 and d[8:10] != b"\0\0":
         yield f"  reserved=X'{d[8:10].hex().upper()}'"
@@ -244,7 +285,7 @@ def _fields(f: Field, state: _TextState) -> Iterator[str]:
             yield from _triplet_lines(d[start:], base + start, "  ")
         return
     if abbr == "PTX":
-        if f.flags & FLAG_SEGMENTED:     # the PTOCA data continues in the next PTX: decode them together
+        if f.flags & FLAG_SEGMENTED:  # the PTOCA data continues in the next PTX: decode them together
             if not state.ptx_pending:
                 state.ptx_base = base
             state.ptx_pending += d

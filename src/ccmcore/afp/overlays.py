@@ -57,7 +57,7 @@ def overlay_name(name: str, taken=()) -> str:
         return name
     if isinstance(name, str) and _NAME.match(name[:8]) and name[:8] not in taken:
         return name[:8]
-    n = int(hashlib.sha1(str(name).encode("utf-8")).hexdigest(), 16) % 36 ** 7
+    n = int(hashlib.sha1(str(name).encode("utf-8")).hexdigest(), 16) % 36**7
     digits = ""
     for _ in range(7):
         n, r = divmod(n, 36)
@@ -91,8 +91,10 @@ def include_page_overlay(token: bytes, x: int, y: int) -> bytes:
 
 def begin(token: bytes) -> tuple[bytes, bytes]:
     """(BRS, BMO) starting an overlay resource."""
-    return (S.sf(S.BRS, token + b"\x00\x00" + S.t_ccsid(500) + S.t_resource_object_type(OBJTYPE_OVERLAY)),
-            S.sf(S.BMO, token))
+    return (
+        S.sf(S.BRS, token + b"\x00\x00" + S.t_ccsid(500) + S.t_resource_object_type(OBJTYPE_OVERLAY)),
+        S.sf(S.BMO, token),
+    )
 
 
 def end(token: bytes) -> bytes:

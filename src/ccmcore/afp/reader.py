@@ -22,21 +22,43 @@ from __future__ import annotations
 import codecs
 import io
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import BinaryIO, Iterator, Union
+from typing import BinaryIO
 
 from ..errors import CcmError
 
 __all__ = [
-    "AfpReadError", "Field", "Triplet", "Group", "ControlSequence", "TextRun", "FontRef",
-    "SF_IDS", "SF_NAMES", "TRIPLET_NAMES", "PTOCA_NAMES", "FQN_TYPES",
-    "iter_fields", "read_fields", "parse_triplets", "triplet_offset", "repeating_groups",
-    "parse_ptoca", "ebcdic_name", "name_codec", "cgcsgid_codec", "decode_fqn_name", "codec_for_ccsid",
-    "codec_for_code_page", "fonts_mapped",
-    "MAX_SF_LENGTH", "INTRODUCER",
+    "AfpReadError",
+    "Field",
+    "Triplet",
+    "Group",
+    "ControlSequence",
+    "TextRun",
+    "FontRef",
+    "SF_IDS",
+    "SF_NAMES",
+    "TRIPLET_NAMES",
+    "PTOCA_NAMES",
+    "FQN_TYPES",
+    "iter_fields",
+    "read_fields",
+    "parse_triplets",
+    "triplet_offset",
+    "repeating_groups",
+    "parse_ptoca",
+    "ebcdic_name",
+    "name_codec",
+    "cgcsgid_codec",
+    "decode_fqn_name",
+    "codec_for_ccsid",
+    "codec_for_code_page",
+    "fonts_mapped",
+    "MAX_SF_LENGTH",
+    "INTRODUCER",
 ]
 
-Source = Union[bytes, bytearray, memoryview, str, os.PathLike, BinaryIO]
+Source = bytes | bytearray | memoryview | str | os.PathLike | BinaryIO
 
 INTRODUCER = 0x5A
 #: MO:DCA, "Structured Field Introducer": SFLength is X'0008'-X'7FFF', so the data after the
@@ -190,53 +212,127 @@ TYPE_END = 0xA9
 
 # MO:DCA triplet identifiers (chapter "MO:DCA Triplets").
 TRIPLET_NAMES: dict[int, str] = {
-    0x01: "CGCSGID", 0x02: "FQN", 0x04: "MappingOption", 0x10: "ObjectClassification",
-    0x18: "InterchangeSet", 0x1F: "FontDescriptorSpec", 0x20: "FontCGCSGID",
-    0x21: "ResourceObjectType", 0x22: "ExtResourceLocalId", 0x24: "ResourceLocalId",
-    0x25: "ResourceSectionNumber", 0x26: "CharacterRotation", 0x2D: "ObjectByteOffset",
-    0x36: "AttributeValue", 0x43: "DescriptorPosition", 0x45: "MediaEjectControl",
-    0x46: "OverlayConditionalProcessing", 0x47: "ResourceUsageAttribute",
-    0x4B: "MeasurementUnits", 0x4C: "ObjectAreaSize", 0x4D: "AreaDefinition",
-    0x4E: "ColorSpecification", 0x50: "EncodingSchemeId", 0x56: "MediumMapPageNumber",
-    0x57: "ObjectByteExtent", 0x58: "ObjectSFOffset", 0x59: "ObjectSFExtent",
-    0x5A: "ObjectOffset", 0x5D: "FontHorizontalScale", 0x5E: "ObjectCount",
-    0x62: "LocalDateTime", 0x65: "Comment", 0x68: "MediumOrientation",
-    0x6C: "ResourceObjectInclude", 0x70: "PresentationSpaceResetMixing",
-    0x71: "PresentationSpaceMixingRules", 0x72: "UniversalDateTime", 0x74: "TonerSaving",
-    0x75: "ColorFidelity", 0x78: "FontFidelity", 0x80: "AttributeQualifier",
-    0x81: "PagePositionInformation", 0x82: "ParameterValue", 0x83: "PresentationControl",
-    0x84: "FontResolutionMetricTechnology", 0x85: "FinishingOperation", 0x86: "TextFidelity",
-    0x87: "MediaFidelity", 0x88: "FinishingFidelity", 0x8B: "DataObjectFontDescriptor",
-    0x8C: "LocaleSelector", 0x8E: "UP3iFinishingOperation",
-    0x91: "ColorManagementResourceDescriptor", 0x95: "RenderingIntent",
-    0x96: "CMRTagFidelity", 0x97: "DeviceAppearance", 0x9A: "ImageResolution",
+    0x01: "CGCSGID",
+    0x02: "FQN",
+    0x04: "MappingOption",
+    0x10: "ObjectClassification",
+    0x18: "InterchangeSet",
+    0x1F: "FontDescriptorSpec",
+    0x20: "FontCGCSGID",
+    0x21: "ResourceObjectType",
+    0x22: "ExtResourceLocalId",
+    0x24: "ResourceLocalId",
+    0x25: "ResourceSectionNumber",
+    0x26: "CharacterRotation",
+    0x2D: "ObjectByteOffset",
+    0x36: "AttributeValue",
+    0x43: "DescriptorPosition",
+    0x45: "MediaEjectControl",
+    0x46: "OverlayConditionalProcessing",
+    0x47: "ResourceUsageAttribute",
+    0x4B: "MeasurementUnits",
+    0x4C: "ObjectAreaSize",
+    0x4D: "AreaDefinition",
+    0x4E: "ColorSpecification",
+    0x50: "EncodingSchemeId",
+    0x56: "MediumMapPageNumber",
+    0x57: "ObjectByteExtent",
+    0x58: "ObjectSFOffset",
+    0x59: "ObjectSFExtent",
+    0x5A: "ObjectOffset",
+    0x5D: "FontHorizontalScale",
+    0x5E: "ObjectCount",
+    0x62: "LocalDateTime",
+    0x65: "Comment",
+    0x68: "MediumOrientation",
+    0x6C: "ResourceObjectInclude",
+    0x70: "PresentationSpaceResetMixing",
+    0x71: "PresentationSpaceMixingRules",
+    0x72: "UniversalDateTime",
+    0x74: "TonerSaving",
+    0x75: "ColorFidelity",
+    0x78: "FontFidelity",
+    0x80: "AttributeQualifier",
+    0x81: "PagePositionInformation",
+    0x82: "ParameterValue",
+    0x83: "PresentationControl",
+    0x84: "FontResolutionMetricTechnology",
+    0x85: "FinishingOperation",
+    0x86: "TextFidelity",
+    0x87: "MediaFidelity",
+    0x88: "FinishingFidelity",
+    0x8B: "DataObjectFontDescriptor",
+    0x8C: "LocaleSelector",
+    0x8E: "UP3iFinishingOperation",
+    0x91: "ColorManagementResourceDescriptor",
+    0x95: "RenderingIntent",
+    0x96: "CMRTagFidelity",
+    0x97: "DeviceAppearance",
+    0x9A: "ImageResolution",
     0x9C: "ObjectContainerPresentationSpaceSize",
 }
 
 # Fully Qualified Name (X'02') triplet, FQNType values.
 FQN_TYPES: dict[int, str] = {
-    0x01: "replace first GID", 0x07: "font family name", 0x08: "font typeface name",
-    0x09: "MO:DCA resource hierarchy reference", 0x0A: "begin resource group reference",
-    0x0B: "attribute GID", 0x0C: "process element GID", 0x0D: "begin page group reference",
-    0x11: "media type reference", 0x12: "media destination reference",
-    0x41: "color management resource reference", 0x6E: "data-object font base font",
-    0x7E: "data-object font linked font", 0x83: "begin document reference",
-    0x84: "resource object reference", 0x85: "code page name reference",
-    0x86: "font character set name reference", 0x87: "begin page reference",
-    0x8D: "begin medium map reference", 0x8E: "coded font name reference",
-    0x98: "begin document index reference", 0xB0: "begin overlay reference",
-    0xBE: "data object internal resource reference", 0xCA: "index element GID",
-    0xCE: "other object data reference", 0xDE: "data object external resource reference",
+    0x01: "replace first GID",
+    0x07: "font family name",
+    0x08: "font typeface name",
+    0x09: "MO:DCA resource hierarchy reference",
+    0x0A: "begin resource group reference",
+    0x0B: "attribute GID",
+    0x0C: "process element GID",
+    0x0D: "begin page group reference",
+    0x11: "media type reference",
+    0x12: "media destination reference",
+    0x41: "color management resource reference",
+    0x6E: "data-object font base font",
+    0x7E: "data-object font linked font",
+    0x83: "begin document reference",
+    0x84: "resource object reference",
+    0x85: "code page name reference",
+    0x86: "font character set name reference",
+    0x87: "begin page reference",
+    0x8D: "begin medium map reference",
+    0x8E: "coded font name reference",
+    0x98: "begin document index reference",
+    0xB0: "begin overlay reference",
+    0xBE: "data object internal resource reference",
+    0xCA: "index element GID",
+    0xCE: "other object data reference",
+    0xDE: "data object external resource reference",
 }
 
 # PTOCA control sequence function types, by the unchained (even) value; value | 1 is the
 # chained form of the same function.
 PTOCA_NAMES: dict[int, str] = {
-    0x6A: "UCT", 0x6C: "GLC", 0x72: "OVS", 0x74: "STC", 0x76: "USC", 0x78: "TBM",
-    0x80: "SEC", 0x8A: "GIR", 0x8C: "GAR", 0x8E: "GOR",
-    0xC0: "SIM", 0xC2: "SIA", 0xC4: "SVI", 0xC6: "AMI", 0xC8: "RMI", 0xD0: "SBI",
-    0xD2: "AMB", 0xD4: "RMB", 0xD8: "BLN", 0xDA: "TRN", 0xE4: "DIR", 0xE6: "DBR",
-    0xEE: "RPS", 0xF0: "SCFL", 0xF2: "BSU", 0xF4: "ESU", 0xF6: "STO", 0xF8: "NOP",
+    0x6A: "UCT",
+    0x6C: "GLC",
+    0x72: "OVS",
+    0x74: "STC",
+    0x76: "USC",
+    0x78: "TBM",
+    0x80: "SEC",
+    0x8A: "GIR",
+    0x8C: "GAR",
+    0x8E: "GOR",
+    0xC0: "SIM",
+    0xC2: "SIA",
+    0xC4: "SVI",
+    0xC6: "AMI",
+    0xC8: "RMI",
+    0xD0: "SBI",
+    0xD2: "AMB",
+    0xD4: "RMB",
+    0xD8: "BLN",
+    0xDA: "TRN",
+    0xE4: "DIR",
+    0xE6: "DBR",
+    0xEE: "RPS",
+    0xF0: "SCFL",
+    0xF2: "BSU",
+    0xF4: "ESU",
+    0xF6: "STO",
+    0xF8: "NOP",
 }
 
 
@@ -327,7 +423,7 @@ def _split_body(flags: int, body: bytes) -> tuple[bytes, bytes, bytes]:
     ext = b""
     if flags & FLAG_EXTENSION and body:
         n = body[0]
-        ext = body[1:max(n, 1)]
+        ext = body[1 : max(n, 1)]
         pos = max(n, 1)
         pos = min(pos, len(body))
     data = body[pos:]
@@ -364,8 +460,11 @@ def iter_fields(source: Source) -> Iterator[Field]:
             if not head:
                 return
             if head[0] != INTRODUCER:
-                raise AfpReadError(offset, "SF-INTRODUCER",
-                                   f"expected X'5A' at the start of a structured field, found X'{head[0]:02X}'")
+                raise AfpReadError(
+                    offset,
+                    "SF-INTRODUCER",
+                    f"expected X'5A' at the start of a structured field, found X'{head[0]:02X}'",
+                )
             if len(head) < 3:
                 raise AfpReadError(offset, "SF-TRUNCATED", "the file ends inside a structured field introducer")
             length = int.from_bytes(head[1:3], "big")
@@ -398,6 +497,7 @@ def read_fields(source: Source) -> list[Field]:
 # ---------------------------------------------------------------------------------------------
 # Triplets
 # ---------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True, slots=True)
 class Triplet:
@@ -452,9 +552,12 @@ def parse_triplets(data: bytes, base: int) -> tuple[list[Triplet], tuple[int, st
             return out, (base + i, f"triplet length {length} is below 2")
         if i + length > n:
             tid = f"X'{data[i + 1]:02X}' " if i + 1 < n else ""
-            return out, (base + i, f"triplet {tid}of length {length} runs {i + length - n} byte(s) past the end "
-                                   f"of its field ({n - i} left)")
-        out.append(Triplet(base + i, data[i + 1], bytes(data[i + 2:i + length])))
+            return out, (
+                base + i,
+                f"triplet {tid}of length {length} runs {i + length - n} byte(s) past the end "
+                f"of its field ({n - i} left)",
+            )
+        out.append(Triplet(base + i, data[i + 1], bytes(data[i + 2 : i + length])))
         i += length
     return out, None
 
@@ -462,8 +565,16 @@ def parse_triplets(data: bytes, base: int) -> tuple[list[Triplet], tuple[int, st
 # Offset of the triplets in the data of SFs whose layout is fixed by MO:DCA. Begin and End SFs
 # carry an 8-byte name then triplets, except those listed with a 2-byte reserved field too.
 _TRIPLETS_AT: dict[str, int] = {
-    "BDT": 10, "BRS": 10, "PGD": 15, "IOB": 27, "IPS": 14, "IPO": 16, "IMM": 8,
-    "OBD": 0, "TLE": 0, "IEL": 0,
+    "BDT": 10,
+    "BRS": 10,
+    "PGD": 15,
+    "IOB": 27,
+    "IPS": 14,
+    "IPO": 16,
+    "IMM": 8,
+    "OBD": 0,
+    "TLE": 0,
+    "IEL": 0,
 }
 # Map SFs whose data are repeating groups of RGLength(2) + triplets.
 _GROUP_SFS = frozenset({"MCF", "MDR", "MIO", "MGO", "MBC", "MCD", "MPO", "MPG", "MCA"})
@@ -491,13 +602,15 @@ def repeating_groups(field: Field) -> tuple[list[Group], tuple[int, str] | None]
     while i < n:
         if i + 2 > n:
             return out, (base + i, "repeating group length is cut off by the end of the field")
-        rg = int.from_bytes(data[i:i + 2], "big")
+        rg = int.from_bytes(data[i : i + 2], "big")
         if rg < 2:
             return out, (base + i, f"repeating group length {rg} is below 2")
         if i + rg > n:
-            return out, (base + i,
-                         f"repeating group of length {rg} runs {i + rg - n} byte(s) past the end of the field")
-        out.append(Group(base + i, bytes(data[i + 2:i + rg])))
+            return out, (
+                base + i,
+                f"repeating group of length {rg} runs {i + rg - n} byte(s) past the end of the field",
+            )
+        out.append(Group(base + i, bytes(data[i + 2 : i + rg])))
         i += rg
     return out, None
 
@@ -505,6 +618,7 @@ def repeating_groups(field: Field) -> tuple[list[Group], tuple[int, str] | None]
 # ---------------------------------------------------------------------------------------------
 # PTOCA
 # ---------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True, slots=True)
 class ControlSequence:
@@ -583,21 +697,28 @@ def parse_ptoca(data: bytes, base: int) -> tuple[list[ControlSequence | TextRun]
             return items, (base + start, "PTOCA-LENGTH", f"control sequence length {length} is below 2")
         if i + length > n:
             name = PTOCA_NAMES.get(ftype & 0xFE, f"X'{ftype:02X}'")
-            return items, (base + start, "PTOCA-LENGTH",
-                           f"{name} of length {length} runs {i + length - n} byte(s) past the end of the PTX data")
-        last = ControlSequence(base + start, escape, ftype, bytes(data[i + 2:i + length]))
+            return items, (
+                base + start,
+                "PTOCA-LENGTH",
+                f"{name} of length {length} runs {i + length - n} byte(s) past the end of the PTX data",
+            )
+        last = ControlSequence(base + start, escape, ftype, bytes(data[i + 2 : i + length]))
         items.append(last)
         i += length
         chained = last.chained
     if chained and last is not None:
-        return items, (last.offset, "PTOCA-CHAIN",
-                       f"the chain is not closed: {last.name} (X'{last.ftype:02X}') is chained but ends the PTX data")
+        return items, (
+            last.offset,
+            "PTOCA-CHAIN",
+            f"the chain is not closed: {last.name} (X'{last.ftype:02X}') is chained but ends the PTX data",
+        )
     return items, None
 
 
 # ---------------------------------------------------------------------------------------------
 # Names and encodings
 # ---------------------------------------------------------------------------------------------
+
 
 def ebcdic_name(raw: bytes) -> str | None:
     """Decode an EBCDIC (cp500) name token; ``None`` if it holds non-graphic bytes."""
@@ -608,8 +729,15 @@ def ebcdic_name(raw: bytes) -> str | None:
 
 # CCSIDs (CDRA) whose encodings Python knows: EBCDIC SBCS code pages decode as cp<N>.
 _CCSID_CODECS = {
-    1200: "utf-16-be", 13488: "utf-16-be", 17584: "utf-16-be", 1201: "utf-16-be",
-    1208: "utf-8", 819: "latin-1", 367: "ascii", 850: "cp850", 1252: "cp1252",
+    1200: "utf-16-be",
+    13488: "utf-16-be",
+    17584: "utf-16-be",
+    1201: "utf-16-be",
+    1208: "utf-8",
+    819: "latin-1",
+    367: "ascii",
+    850: "cp850",
+    1252: "cp1252",
 }
 
 

@@ -13,13 +13,30 @@ pairing, and SFs whose layout it does not know are not searched for triplets.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field as dc_field, replace
-from typing import Iterable
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from dataclasses import field as dc_field
 
 from .reader import (
-    FLAG_EXTENSION, FLAG_PADDING, FLAG_RESERVED, FLAG_SEGMENTED, MAX_SF_LENGTH, AfpReadError,
-    ControlSequence, Field, FontRef, Source, TextRun, fonts_mapped, iter_fields, parse_ptoca,
-    parse_triplets, repeating_groups, triplet_offset, PTOCA_NAMES, ebcdic_name,
+    FLAG_EXTENSION,
+    FLAG_PADDING,
+    FLAG_RESERVED,
+    FLAG_SEGMENTED,
+    MAX_SF_LENGTH,
+    PTOCA_NAMES,
+    AfpReadError,
+    ControlSequence,
+    Field,
+    FontRef,
+    Source,
+    TextRun,
+    ebcdic_name,
+    fonts_mapped,
+    iter_fields,
+    parse_ptoca,
+    parse_triplets,
+    repeating_groups,
+    triplet_offset,
 )
 
 __all__ = ["Problem", "RULES", "validate", "format_problems"]
@@ -96,43 +113,101 @@ ALLOWED: dict[str, frozenset[str]] = {
     "BPG": frozenset({"BAG", "IOB", "IPS", "IPO", "IPG", "TLE", "LLE"} | _OBJECTS),
     "BMO": frozenset({"BAG", "IOB", "IPS", "IPO", "LLE"} | _OBJECTS),
     "BPS": frozenset({"IOB"} | _OBJECTS),
-    "BAG": frozenset({"MCF", "MCF-1", "MDR", "MPO", "MPS", "MPG", "MCA", "PEC", "PGD", "OBD", "OBP",
-                      "PTD", "PTD-1"}),
+    "BAG": frozenset({"MCF", "MCF-1", "MDR", "MPO", "MPS", "MPG", "MCA", "PEC", "PGD", "OBD", "OBP", "PTD", "PTD-1"}),
     "BPT": frozenset({"BOG", "PTX"}),
     "BIM": frozenset({"BOG", "IPD"}),
     "BGR": frozenset({"BOG", "GAD"}),
     "BBC": frozenset({"BOG", "BDA"}),
     "BOC": frozenset({"BOG", "OCD"}),
     "BII": frozenset({"IID", "IOC", "ICP", "IRD"}),
-    "BOG": frozenset({"OBD", "OBP", "MIO", "MGO", "MBC", "MCD", "MDR", "MPO", "MCF", "MCF-1", "MCA", "IDD",
-                      "GDD", "BDD", "CDD", "PTD", "PEC", "PPO"}),
+    "BOG": frozenset(
+        {
+            "OBD",
+            "OBP",
+            "MIO",
+            "MGO",
+            "MBC",
+            "MCD",
+            "MDR",
+            "MPO",
+            "MCF",
+            "MCF-1",
+            "MCA",
+            "IDD",
+            "GDD",
+            "BDD",
+            "CDD",
+            "PTD",
+            "PEC",
+            "PPO",
+        }
+    ),
     "BFM": frozenset({"BDG", "BMM"}),
 }
 """Container (Begin SF abbreviation, or ``'file'``) -> SFs it may contain (besides NOP)."""
 
 # SFs that may only live in these containers, wherever they appear (also in unmodelled ones).
 _PARENTS: dict[str, frozenset[str]] = {
-    "PTX": frozenset({"BPT"}), "TLE": frozenset({"BPG", "BNG", "BDI"}), "IMM": frozenset({"BDT", "BNG"}),
-    "IPD": frozenset({"BIM"}), "GAD": frozenset({"BGR"}), "BDA": frozenset({"BBC"}), "OCD": frozenset({"BOC"}),
-    "PGD": frozenset({"BAG", "BDG"}), "BAG": frozenset({"BPG", "BMO"}),
+    "PTX": frozenset({"BPT"}),
+    "TLE": frozenset({"BPG", "BNG", "BDI"}),
+    "IMM": frozenset({"BDT", "BNG"}),
+    "IPD": frozenset({"BIM"}),
+    "GAD": frozenset({"BGR"}),
+    "BDA": frozenset({"BBC"}),
+    "OCD": frozenset({"BOC"}),
+    "PGD": frozenset({"BAG", "BDG"}),
+    "BAG": frozenset({"BPG", "BMO"}),
 }
 
 # AEG order: maps, then PGD, then OBD, OBP, then PTD. PEC (presentation environment control)
 # is accepted anywhere after the maps.
-_AEG_RANK = {"MCF": 0, "MCF-1": 0, "MDR": 0, "MPO": 0, "MPS": 0, "MPG": 0, "MCA": 0,
-             "PGD": 2, "OBD": 3, "OBP": 4, "PTD": 5, "PTD-1": 5}
+_AEG_RANK = {
+    "MCF": 0,
+    "MCF-1": 0,
+    "MDR": 0,
+    "MPO": 0,
+    "MPS": 0,
+    "MPG": 0,
+    "MCA": 0,
+    "PGD": 2,
+    "OBD": 3,
+    "OBP": 4,
+    "PTD": 5,
+    "PTD-1": 5,
+}
 _AEG_ONCE = {"PGD", "OBD", "OBP", "PTD", "PTD-1", "PEC"}
 
 # Architected lengths (length byte) of fixed-size triplets.
 _TRIPLET_LENGTHS: dict[int, tuple[int, ...]] = {
-    0x01: (6,), 0x04: (3,), 0x24: (4,), 0x26: (4,), 0x43: (3,), 0x4B: (8,), 0x4C: (9,), 0x50: (4, 6),
+    0x01: (6,),
+    0x04: (3,),
+    0x24: (4,),
+    0x26: (4,),
+    0x43: (3,),
+    0x4B: (8,),
+    0x4C: (9,),
+    0x50: (4, 6),
 }
 _TRIPLET_MIN: dict[int, int] = {0x02: 5, 0x36: 4}
 
 # Architected length bytes of fixed-size PTOCA control sequences (by unchained type).
 _CS_LENGTHS: dict[int, tuple[int, ...]] = {
-    0xC6: (4,), 0xD2: (4,), 0xC8: (4,), 0xD4: (4,), 0xF0: (3,), 0xC4: (4,), 0xD0: (4,), 0xC0: (4,),
-    0xF6: (6,), 0xD8: (2,), 0xF2: (3,), 0xF4: (3,), 0xE4: (4, 7), 0xE6: (4, 7), 0xC2: (3, 4), 0x74: (4, 5),
+    0xC6: (4,),
+    0xD2: (4,),
+    0xC8: (4,),
+    0xD4: (4,),
+    0xF0: (3,),
+    0xC4: (4,),
+    0xD0: (4,),
+    0xC0: (4,),
+    0xF6: (6,),
+    0xD8: (2,),
+    0xF2: (3,),
+    0xF4: (3,),
+    0xE4: (4, 7),
+    0xE6: (4, 7),
+    0xC2: (3, 4),
+    0x74: (4, 5),
 }
 
 # Fixed parameter bytes that must be present.
@@ -143,14 +218,14 @@ _MIN_DATA = {"PGD": 15, "PTD": 12, "IOB": 27, "IPS": 14, "IPO": 16, "OBP": 24}
 class _Frame:
     field: Field
     abbr: str
-    children: int = 0            # non-NOP children seen
+    children: int = 0  # non-NOP children seen
     seen: set[str] = dc_field(default_factory=set)
-    rank: int = -1               # AEG order
+    rank: int = -1  # AEG order
     rank_sf: str = ""
     fonts: dict[int, FontRef] = dc_field(default_factory=dict)
-    pgd: tuple[int, int, int, int] | None = None   # (xbase, ybase, xunits, yunits)
-    codec: str = "cp500"         # PTOCA text state of a BPT
-    pending_high: bool = False   # UTF-16: high surrogate at the end of the last text
+    pgd: tuple[int, int, int, int] | None = None  # (xbase, ybase, xunits, yunits)
+    codec: str = "cp500"  # PTOCA text state of a BPT
+    pending_high: bool = False  # UTF-16: high surrogate at the end of the last text
     segments: list[tuple[int, int, bytes]] = dc_field(default_factory=list)  # PTX segments read so far
 
 
@@ -213,11 +288,19 @@ class _Validator:
     def check_sfi(self, f: Field) -> None:
         prev = self.prev
         if prev is not None and prev.flags & FLAG_SEGMENTED and prev.sfid != f.sfid:
-            self.add(prev.offset, prev.abbr, "SF-SEGMENT",
-                     f"flagged as segmented but the next field is {f.abbr}({f.hexid}), not a continuation")
+            self.add(
+                prev.offset,
+                prev.abbr,
+                "SF-SEGMENT",
+                f"flagged as segmented but the next field is {f.abbr}({f.hexid}), not a continuation",
+            )
         if f.length > MAX_SF_LENGTH:
-            self.add(f.offset, f.abbr, "SF-LENGTH",
-                     f"SFLength {f.length} exceeds {MAX_SF_LENGTH} (X'7FFF'); at most 32,759 data bytes")
+            self.add(
+                f.offset,
+                f.abbr,
+                "SF-LENGTH",
+                f"SFLength {f.length} exceeds {MAX_SF_LENGTH} (X'7FFF'); at most 32,759 data bytes",
+            )
         if f.flags & FLAG_RESERVED:
             self.add(f.offset, f.abbr, "SF-FLAGS", f"reserved flag bits set in X'{f.flags:02X}'")
         if f.reserved != b"\x00\x00":
@@ -227,8 +310,12 @@ class _Validator:
         if f.flags & FLAG_EXTENSION:
             n = body[0] if body else 0
             if n < 1 or n > len(body):
-                self.add(f.offset, f.abbr, "SF-EXTENSION",
-                         f"extension length {n} does not fit the {len(body)} bytes after the introducer")
+                self.add(
+                    f.offset,
+                    f.abbr,
+                    "SF-EXTENSION",
+                    f"extension length {n} does not fit the {len(body)} bytes after the introducer",
+                )
                 return
             pos = n
         if f.flags & FLAG_PADDING:
@@ -261,8 +348,9 @@ class _Validator:
             hint = f" (it belongs in {'/'.join(sorted(need))})" if need else ""
             self.add(f.offset, abbr, "NEST", f"not allowed in {where}{hint}")
         elif allowed is None and abbr in _PARENTS and parent.abbr not in _PARENTS[abbr]:
-            self.add(f.offset, abbr, "NEST",
-                     f"not allowed in {where} (it belongs in {'/'.join(sorted(_PARENTS[abbr]))})")
+            self.add(
+                f.offset, abbr, "NEST", f"not allowed in {where} (it belongs in {'/'.join(sorted(_PARENTS[abbr]))})"
+            )
         pa = parent.abbr
         if pa in ("file", "BPF") and abbr == "BRG" and "BDT" in parent.seen:
             self.add(f.offset, abbr, "ORDER", "the print file's resource group must precede its documents")
@@ -307,16 +395,24 @@ class _Validator:
             return
         while len(self.stack) - 1 > depth:
             fr = self.stack.pop()
-            self.add(fr.field.offset, fr.abbr, "UNCLOSED",
-                     f"{_named(fr.field)}is not closed before {f.abbr} at 0x{f.offset:06x}")
+            self.add(
+                fr.field.offset,
+                fr.abbr,
+                "UNCLOSED",
+                f"{_named(fr.field)}is not closed before {f.abbr} at 0x{f.offset:06x}",
+            )
             self.finish(fr)
         fr = self.stack.pop()
         end_name = f.token
         begin_name = fr.field.token
         if end_name and end_name[:2] != b"\xff\xff" and begin_name and end_name != begin_name:
             shown = ebcdic_name(end_name) or end_name.hex().upper()
-            self.add(f.offset, f.abbr, "NAME-MISMATCH",
-                     f"name '{shown}' does not match {_label(fr.field)} at 0x{fr.field.offset:06x}")
+            self.add(
+                f.offset,
+                f.abbr,
+                "NAME-MISMATCH",
+                f"name '{shown}' does not match {_label(fr.field)} at 0x{fr.field.offset:06x}",
+            )
         self.finish(fr)
 
     def finish(self, fr: _Frame) -> None:
@@ -329,8 +425,12 @@ class _Validator:
     def end_of_file(self, offset: int) -> None:
         while self.stack:
             fr = self.stack.pop()
-            self.add(fr.field.offset, fr.abbr, "UNCLOSED",
-                     f"{_named(fr.field)}is not closed (the file ends at 0x{offset:06x})")
+            self.add(
+                fr.field.offset,
+                fr.abbr,
+                "UNCLOSED",
+                f"{_named(fr.field)}is not closed (the file ends at 0x{offset:06x})",
+            )
         if self.prev is not None and self.prev.flags & FLAG_SEGMENTED:
             self.add(self.prev.offset, self.prev.abbr, "SF-SEGMENT", "flagged as segmented but the file ends")
         if self.fields == 0:
@@ -370,13 +470,20 @@ class _Validator:
         for t in trips:
             lengths = _TRIPLET_LENGTHS.get(t.tid)
             if lengths and t.length not in lengths:
-                self.add(t.offset, f.abbr, "TRIPLET-FORMAT",
-                         f"{t.name} triplet X'{t.tid:02X}' has length {t.length}, architected "
-                         + " or ".join(map(str, lengths)))
+                self.add(
+                    t.offset,
+                    f.abbr,
+                    "TRIPLET-FORMAT",
+                    f"{t.name} triplet X'{t.tid:02X}' has length {t.length}, architected "
+                    + " or ".join(map(str, lengths)),
+                )
             elif t.tid in _TRIPLET_MIN and t.length < _TRIPLET_MIN[t.tid]:
-                self.add(t.offset, f.abbr, "TRIPLET-FORMAT",
-                         f"{t.name} triplet X'{t.tid:02X}' has length {t.length}, "
-                         f"at least {_TRIPLET_MIN[t.tid]} needed")
+                self.add(
+                    t.offset,
+                    f.abbr,
+                    "TRIPLET-FORMAT",
+                    f"{t.name} triplet X'{t.tid:02X}' has length {t.length}, at least {_TRIPLET_MIN[t.tid]} needed",
+                )
         if err:
             self.add(err[0], f.abbr, "TRIPLET-LENGTH", err[1])
 
@@ -388,8 +495,9 @@ class _Validator:
         ok = True
         for axis, base in (("XpgBase", xb), ("YpgBase", yb)):
             if base not in (0, 1):
-                self.add(f.offset, "PGD", "PGD-UNITS",
-                         f"{axis} X'{base:02X}' is not X'00' (10 inches) or X'01' (10 cm)")
+                self.add(
+                    f.offset, "PGD", "PGD-UNITS", f"{axis} X'{base:02X}' is not X'00' (10 inches) or X'01' (10 cm)"
+                )
                 ok = False
         if ok and xb != yb:
             self.add(f.offset, "PGD", "PGD-UNITS", f"XpgBase X'{xb:02X}' and YpgBase X'{yb:02X}' differ")
@@ -409,19 +517,24 @@ class _Validator:
         xu, yu = int.from_bytes(d[2:4], "big"), int.from_bytes(d[4:6], "big")
         xe, ye = int.from_bytes(d[6:9], "big"), int.from_bytes(d[9:12], "big")
         if xb not in (0, 1) or yb not in (0, 1) or xb != yb:
-            self.add(f.offset, "PTD", "PTD-UNITS",
-                     f"unit bases X'{xb:02X}'/X'{yb:02X}' are not both X'00' or both X'01'")
+            self.add(
+                f.offset, "PTD", "PTD-UNITS", f"unit bases X'{xb:02X}'/X'{yb:02X}' are not both X'00' or both X'01'"
+            )
         elif not (1 <= xu <= 32767 and 1 <= yu <= 32767):
             self.add(f.offset, "PTD", "PTD-UNITS", f"units per unit base {xu}/{yu} outside 1-32767")
         else:
             aeg = self.parent if self.parent.abbr == "BAG" else None
             if aeg is not None and aeg.pgd is not None and aeg.pgd != (xb, yb, xu, yu):
-                self.add(f.offset, "PTD", "PTD-UNITS",
-                         f"units X'{xb:02X}' {xu}/{yu} differ from the page's PGD "
-                         f"X'{aeg.pgd[0]:02X}' {aeg.pgd[2]}/{aeg.pgd[3]}")
+                self.add(
+                    f.offset,
+                    "PTD",
+                    "PTD-UNITS",
+                    f"units X'{xb:02X}' {xu}/{yu} differ from the page's PGD "
+                    f"X'{aeg.pgd[0]:02X}' {aeg.pgd[2]}/{aeg.pgd[3]}",
+                )
         if xe <= 0 or ye <= 0:
             self.add(f.offset, "PTD", "PTD-EXTENT", f"text extents {xe}x{ye} are not positive")
-        if len(d) > 14:   # initial text conditions: PTOCA control sequences
+        if len(d) > 14:  # initial text conditions: PTOCA control sequences
             items, err = parse_ptoca(d[14:], f.data_offset + 14)
             if err:
                 self.add(err[0], "PTD", err[1], err[2])
@@ -438,7 +551,7 @@ class _Validator:
         segments, bpt.segments = bpt.segments, []
 
         def where(pos: int) -> int:
-            for start, offset, data in reversed(segments):
+            for start, offset, _ in reversed(segments):
                 if pos >= start:
                     return offset + pos - start
             return segments[0][1]
@@ -467,17 +580,24 @@ class _Validator:
         base = cs.ftype & 0xFE
         lengths = _CS_LENGTHS.get(base)
         if lengths and cs.length not in lengths:
-            self.add(cs.offset, "PTX", "PTOCA-FORMAT",
-                     f"{cs.name} (X'{cs.ftype:02X}') has length {cs.length}, architected "
-                     + " or ".join(map(str, lengths)))
+            self.add(
+                cs.offset,
+                "PTX",
+                "PTOCA-FORMAT",
+                f"{cs.name} (X'{cs.ftype:02X}') has length {cs.length}, architected " + " or ".join(map(str, lengths)),
+            )
             return
         if base == 0xF0:
             lid = cs.params[0]
             ref = fonts.get(lid) if fonts is not None else None
             if fonts is not None and ref is None:
                 mapped = ", ".join(str(k) for k in sorted(fonts)) or "none"
-                self.add(cs.offset, "PTX", "FONT-UNMAPPED",
-                         f"SCFL selects local id {lid}, which the environment group does not map (mapped: {mapped})")
+                self.add(
+                    cs.offset,
+                    "PTX",
+                    "FONT-UNMAPPED",
+                    f"SCFL selects local id {lid}, which the environment group does not map (mapped: {mapped})",
+                )
             bpt.codec = ref.codec if ref is not None else "cp500"
             bpt.pending_high = False
         elif base == 0xDA:
@@ -497,8 +617,9 @@ class _Validator:
                     bpt.pending_high = True
                 elif 0xDC00 <= u <= 0xDFFF:
                     if not bpt.pending_high:
-                        self.add(offset + i, "PTX", "TEXT-ENCODING",
-                                 f"UTF-16BE low surrogate X'{u:04X}' without a high one")
+                        self.add(
+                            offset + i, "PTX", "TEXT-ENCODING", f"UTF-16BE low surrogate X'{u:04X}' without a high one"
+                        )
                         return
                     bpt.pending_high = False
                 elif bpt.pending_high:
@@ -531,9 +652,13 @@ class _Validator:
         lengths = _CS_LENGTHS.get(d[1] & 0xFE)
         if lengths and d[0] not in lengths:
             return
-        self.add(run.offset, "PTX", "PTOCA-CHAIN",
-                 f"after unchained {prev.name} (X'{prev.ftype:02X}') the bytes {d[:2].hex().upper()} read as text but "
-                 f"form a {name} control sequence without the X'2BD3' escape: chain bit lost?")
+        self.add(
+            run.offset,
+            "PTX",
+            "PTOCA-CHAIN",
+            f"after unchained {prev.name} (X'{prev.ftype:02X}') the bytes {d[:2].hex().upper()} read as text but "
+            f"form a {name} control sequence without the X'2BD3' escape: chain bit lost?",
+        )
 
 
 def validate(source: Source, *, max_problems: int = 1000) -> list[Problem]:

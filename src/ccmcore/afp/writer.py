@@ -61,11 +61,23 @@ from typing import IO
 
 import numpy as np
 
+from ..display import DOC as _DOC
+from ..display import FONT as _FONT
+from ..display import GLYPHS as _GLYPHS
+from ..display import HEIGHT as _HEIGHT
+from ..display import I0 as _I0
 from ..display import IMAGE, OVERLAY, DisplayList, Overlay
-from ..display import FONT as _FONT, KIND as _KIND
-from ..display import X as _X, Y as _Y, W as _W, H as _H
-from ..display import HEIGHT as _HEIGHT, I0 as _I0, IN as _IN, TEMPLATE as _TEMPLATE, WIDTH as _WIDTH
-from ..display import DOC as _DOC, GLYPHS as _GLYPHS, P0 as _P0, PN as _PN, RECORD as _RECORD
+from ..display import IN as _IN
+from ..display import KIND as _KIND
+from ..display import P0 as _P0
+from ..display import PN as _PN
+from ..display import RECORD as _RECORD
+from ..display import TEMPLATE as _TEMPLATE
+from ..display import WIDTH as _WIDTH
+from ..display import H as _H
+from ..display import W as _W
+from ..display import X as _X
+from ..display import Y as _Y
 from ..errors import CcmError, EmptyJobError
 from ..images import Image
 from . import overlays as OV
@@ -176,7 +188,9 @@ class AfpWriter:
             self._path = None
             self._f = fileobj
             name = getattr(fileobj, "name", None)
-            spool_dir = os.path.dirname(os.path.abspath(name)) if isinstance(name, str) and os.path.exists(name) else None
+            spool_dir = (
+                os.path.dirname(os.path.abspath(name)) if isinstance(name, str) and os.path.exists(name) else None
+            )
         self._spool_dir = spool_dir
         self._spool = tempfile.TemporaryFile(prefix=".ccm-afp-", dir=spool_dir)
         self._res_spool: IO[bytes] | None = None  # image resources, in order of first use (made on first image)
@@ -253,8 +267,10 @@ class AfpWriter:
                     entry = _Font(font, job, None)
                     names = {f.job.full_name for f in self._fonts if f.job is not None}
                     if job.full_name in names:
-                        raise ValueError(f"two different fonts of the job share the full font name "
-                                         f"{job.full_name!r}; AFP maps fonts by that name")
+                        raise ValueError(
+                            f"two different fonts of the job share the full font name "
+                            f"{job.full_name!r}; AFP maps fonts by that name"
+                        )
                 self._fonts.append(entry)
                 self._oid_patches.append(array("q"))
                 self._font_slot[id(font)] = slot
@@ -297,10 +313,14 @@ class AfpWriter:
                 f.job.used = used_all[o : o + n]  # the C loops mark glyphs in the font's own array
         skipped = self._builder.skipped if self._builder is not None else 0
         self._builder = PtxBuilder(
-            cat(advs, np.int32), off, lens,
+            cat(advs, np.int32),
+            off,
+            lens,
             np.array([f.font.upem for f in fonts], dtype=np.int32),
             np.array([0 if f.job is not None else 1 for f in fonts], dtype=np.int8),
-            cat(codetabs, np.uint16), cat(widths, np.int32), used_all,
+            cat(codetabs, np.uint16),
+            cat(widths, np.int32),
+            used_all,
         )
         self._builder.skipped = skipped
         self._aeg_cache.clear()
@@ -379,9 +399,13 @@ class AfpWriter:
                     data, head = value.encode("utf-16-be"), pre1200
                 if len(data) > 250:
                     if d < bad:
-                        bad, exc = d, ValueError(
-                            f"record {records[d]}: tag {attr!r} value of {len(value)} characters does not fit "
-                            f"an AFP attribute value (250 bytes)")
+                        bad, exc = (
+                            d,
+                            ValueError(
+                                f"record {records[d]}: tag {attr!r} value of {len(value)} characters does not fit "
+                                f"an AFP attribute value (250 bytes)"
+                            ),
+                        )
                     data = b""  # never written: the batch stops at document ``bad``
                 col.append(head[len(data)] + data)
             cols.append(col)
@@ -446,8 +470,11 @@ class AfpWriter:
             with a character outside the code page of a font mapped to a coded font.
             Cheap when the batch's text is ASCII or every character encodes.
         """
-        coded = {i: self.options.coded_fonts[f.name] for i, f in enumerate(dl.fonts)
-                 if self.options.coded_fonts and f.name in self.options.coded_fonts}
+        coded = {
+            i: self.options.coded_fonts[f.name]
+            for i, f in enumerate(dl.fonts)
+            if self.options.coded_fonts and f.name in self.options.coded_fonts
+        }
         if not coded or not dl.text:
             return {}
         raw = np.frombuffer(dl.text, dtype=np.uint8)
@@ -475,8 +502,10 @@ class AfpWriter:
             if doc not in out:
                 cf = coded[int(it[_FONT])]
                 ch = sorted(hit)[0]
-                out[doc] = (f"character {ch!r} (U+{ord(ch):04X}) is not in code page {cf.code_page} "
-                            f"({cf.encoding}) of the coded font {cf.character_set}")
+                out[doc] = (
+                    f"character {ch!r} (U+{ord(ch):04X}) is not in code page {cf.code_page} "
+                    f"({cf.encoding}) of the coded font {cf.character_set}"
+                )
         return out
 
     def _write_docs(self, dl, builder, pages, docs, items, special, image_map, overlay_map) -> list[tuple[int, int]]:
@@ -539,8 +568,9 @@ class AfpWriter:
                     if lo != s_hi[p]:
                         # images or overlays: text objects between them, in drawing order
                         hi = s_hi[p]
-                        res = self._objects(builder, special_rows[lo:hi], special_vals[lo:hi], i0, n,
-                                            image_map, overlay_map)
+                        res = self._objects(
+                            builder, special_rows[lo:hi], special_vals[lo:hi], i0, n, image_map, overlay_map
+                        )
                         if res is None:
                             raise self._encoding_error(builder, dl, record)
                         body, lids, oids, ovs = res
@@ -594,16 +624,21 @@ class AfpWriter:
             return AfpEncodingError(
                 f"record {record}: character {ch!r} (U+{cp:04X}) in {dl.run_text(dl.items[item])!r} is not in "
                 f"code page {cf.code_page} ({cf.encoding}) of the coded font {cf.character_set} mapped to "
-                f"{font.name}", record=record, char=ch)
+                f"{font.name}",
+                record=record,
+                char=ch,
+            )
         if kind == 2:
-            return AfpEncodingError(f"record {record}: a page uses more than 127 font/size pairs (AFP local IDs)",
-                                    record=record)
+            return AfpEncodingError(
+                f"record {record}: a page uses more than 127 font/size pairs (AFP local IDs)", record=record
+            )
         return ValueError(f"record {record}: a text size is outside 1..32,767 L-units (1/1440 inch)")
 
     # ------------------------------------------------------------------ images and overlays
 
-    def _objects(self, builder: PtxBuilder, rows: list, vals: list, i0: int, n: int,
-                 image_map: dict, overlay_map: dict):
+    def _objects(
+        self, builder: PtxBuilder, rows: list, vals: list, i0: int, n: int, image_map: dict, overlay_map: dict
+    ):
         """The objects of a page (or overlay) whose items ``i0 .. i0+n`` include the image
         and overlay items ``rows`` (sorted; ``vals``: their KIND, X, Y, W, H, FONT fields):
         presentation text objects for the runs between them, an IOB per image, an IPO per
@@ -735,8 +770,10 @@ class AfpWriter:
         # named once the overlays it includes have their names
         name = OV.overlay_name(ov.name, self._ov_names)
         if name in self._ov_names:
-            raise ValueError(f"two different overlays ({ov.name!r} and another) have the AFP name {name!r}; "
-                             f"overlays stored in one job need different names")
+            raise ValueError(
+                f"two different overlays ({ov.name!r} and another) have the AFP name {name!r}; "
+                f"overlays stored in one job need different names"
+            )
         font_map = self._register_fonts(c, glyph_fonts)
         builder = self._builder
         assert builder is not None  # made by _register_fonts
@@ -744,8 +781,7 @@ class AfpWriter:
         i0, n = int(pages[0, _I0]), int(pages[0, _IN])
         special = _special_rows(items)
         special = special[(special >= i0) & (special < i0 + n)]
-        res = self._objects(builder, special.tolist(), _special_values(items, special), i0, n,
-                            image_map, overlay_map)
+        res = self._objects(builder, special.tolist(), _special_values(items, special), i0, n, image_map, overlay_map)
         if res is None:
             err = self._encoding_error(builder, c, -1)
             msg = str(err).replace("record -1: ", "")
@@ -858,7 +894,7 @@ class AfpWriter:
 
     # ------------------------------------------------------------------ context manager
 
-    def __enter__(self) -> "AfpWriter":
+    def __enter__(self) -> AfpWriter:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
@@ -904,14 +940,14 @@ def _lunits(mpt: int, what: str) -> int:
 def _seq_name(prefix: str, n: int) -> bytes:
     """An 8-character EBCDIC name: prefix + decimal digits, or base 36 when they run out."""
     digits = 8 - len(prefix)
-    if n < 10 ** digits:
+    if n < 10**digits:
         s = f"{prefix}{n:0{digits}d}"
     else:
         b36 = ""
         while n:
             n, r = divmod(n, 36)
             b36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"[r] + b36
-        s = (prefix or "Z") + b36.rjust(8 - len(prefix or "Z"), "0")[-(8 - len(prefix or "Z")):]
+        s = (prefix or "Z") + b36.rjust(8 - len(prefix or "Z"), "0")[-(8 - len(prefix or "Z")) :]
     return s.encode("cp500")
 
 

@@ -25,7 +25,21 @@ from .omr import OmrSpec, omr_bits, omr_marks
 from .qr import QR_QUIET_ZONE, encode_qr
 
 __all__ = [
-    "BarcodeError", "CODE128_QUIET_ZONE", "DATAMATRIX_QUIET_ZONE", "DATAMATRIX_SIZES", "OmrSpec",
-    "QR_QUIET_ZONE", "Symbol", "code128_values", "encode_code128", "encode_datamatrix", "encode_imb",
-    "encode_qr", "imb_bars", "matrix_rects", "omr_bits", "omr_marks", "rasterize",
+    "BarcodeError",
+    "CODE128_QUIET_ZONE",
+    "DATAMATRIX_QUIET_ZONE",
+    "DATAMATRIX_SIZES",
+    "OmrSpec",
+    "QR_QUIET_ZONE",
+    "Symbol",
+    "code128_values",
+    "encode_code128",
+    "encode_datamatrix",
+    "encode_imb",
+    "encode_qr",
+    "imb_bars",
+    "matrix_rects",
+    "omr_bits",
+    "omr_marks",
+    "rasterize",
 ]

@@ -46,9 +46,12 @@ _SHIFT = 98
 _FNC1 = 102
 _FNC4 = (101, 100)  # in A, in B
 _CODE = {  # _CODE[from, to]: the symbol value that latches to code set `to`
-    (_A, _B): 100, (_A, _C): 99,
-    (_B, _A): 101, (_B, _C): 99,
-    (_C, _A): 101, (_C, _B): 100,
+    (_A, _B): 100,
+    (_A, _C): 99,
+    (_B, _A): 101,
+    (_B, _C): 99,
+    (_C, _A): 101,
+    (_C, _B): 100,
 }
 _GS = 0x1D
 _FNC1_TOKEN = -1

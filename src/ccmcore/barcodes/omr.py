@@ -100,8 +100,9 @@ class OmrSpec:
             raise ValueError("OMR: need 0 < thickness <= pitch and length > 0")
 
     def _modulus(self, kind: str) -> int:
-        top = max((int(m[len(kind):]) for m in self.marks if m.startswith(kind) and m[len(kind):].isdigit()),
-                  default=0)
+        top = max(
+            (int(m[len(kind) :]) for m in self.marks if m.startswith(kind) and m[len(kind) :].isdigit()), default=0
+        )
         return top * 2 if top else 1
 
     def describe(self) -> str:

@@ -64,5 +64,3 @@ def encode_qr(
     q = QR_QUIET_ZONE if quiet_zone is True else int(quiet_zone)
     text = data if isinstance(data, str) else data.decode("latin-1")
     return grid_symbol(m, module, q, text)
-
-

@@ -207,10 +207,14 @@ def font_objects(font, used: np.ndarray, compress) -> tuple[str, list]:
         sub = "CIDFontType0" if cff else "CIDFontType2"
         gidmap = "" if cff else "/CIDToGIDMap/Identity"
         return (
-            f"<</Type/Font/Subtype/{sub}/BaseFont/{base}"
-            f"/CIDSystemInfo<</Registry(Adobe)/Ordering(Identity)/Supplement 0>>"
-            f"/FontDescriptor {nums[2]} 0 R/DW 0/W "
-        ).encode() + warr + f"{gidmap}>>".encode()
+            (
+                f"<</Type/Font/Subtype/{sub}/BaseFont/{base}"
+                f"/CIDSystemInfo<</Registry(Adobe)/Ordering(Identity)/Supplement 0>>"
+                f"/FontDescriptor {nums[2]} 0 R/DW 0/W "
+            ).encode()
+            + warr
+            + f"{gidmap}>>".encode()
+        )
 
     def descriptor(nums):
         ff = "FontFile3" if cff else "FontFile2"

@@ -35,8 +35,13 @@ class JpegInfo(JpegHeader):
     def embeddable(self) -> bool:
         """True when the file can go into the PDF as is (/DCTDecode)."""
         # height 0: the height comes later in a DNL marker, which PDF readers do not expect
-        return (self.sof in _DCT_SOF and self.bits == 8 and self.components in (1, 3, 4)
-                and self.width > 0 and self.height > 0)
+        return (
+            self.sof in _DCT_SOF
+            and self.bits == 8
+            and self.components in (1, 3, 4)
+            and self.width > 0
+            and self.height > 0
+        )
 
 
 def jpeg_info(data: bytes) -> JpegInfo:
@@ -100,7 +105,10 @@ def encode_image(image: Image, level: int | None) -> EncodedImage:
         if info.embeddable:
             space = {1: b"/DeviceGray", 3: b"/DeviceRGB", 4: b"/DeviceCMYK"}[info.components]
             head = b"/Type/XObject/Subtype/Image/Width %d/Height %d/ColorSpace%s/BitsPerComponent 8" % (
-                info.width, info.height, space)
+                info.width,
+                info.height,
+                space,
+            )
             if info.components == 4 and info.adobe:
                 head += b"/Decode[1 0 1 0 1 0 1 0]"
             return EncodedImage(head, image.data, b"/DCTDecode", None)

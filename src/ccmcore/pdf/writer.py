@@ -23,10 +23,15 @@ from datetime import datetime, timezone
 import numpy as np
 from isal import isal_zlib
 
+from ..display import FONT as _FONT
+from ..display import HEIGHT as _HEIGHT
+from ..display import I0 as _I0
 from ..display import IMAGE, OVERLAY, DisplayList, Overlay
-from ..display import FONT as _FONT, KIND as _KIND
-from ..display import HEIGHT as _HEIGHT, I0 as _I0, IN as _IN, WIDTH as _WIDTH
-from ..display import P0 as _P0, PN as _PN
+from ..display import IN as _IN
+from ..display import KIND as _KIND
+from ..display import P0 as _P0
+from ..display import PN as _PN
+from ..display import WIDTH as _WIDTH
 from ..errors import EmptyJobError
 from ..images import Image
 from ._content import ContentBuilder
@@ -235,7 +240,7 @@ class PdfWriter:
             raise
 
         result = []
-        for p0, pn in docs[:, [_P0, _PN]].tolist():
+        for p0, _ in docs[:, [_P0, _PN]].tolist():
             # a document without pages gets the offset where its first page would be
             result.append((first_page + p0, page_offsets[p0] if p0 < len(page_offsets) else pos))
         return result
@@ -274,7 +279,12 @@ class PdfWriter:
                 data = compress(data, level)
                 head = b"<</Length %d/Filter/FlateDecode>>" % len(data)
             page = b"%d 0 obj\n<</Type/Page/Parent %d 0 R/MediaBox%s/Resources %d 0 R/Contents %d 0 R>>\nendobj\n" % (
-                pnum, leaf, box, resources, pnum + 1)
+                pnum,
+                leaf,
+                box,
+                resources,
+                pnum + 1,
+            )
             pos += len(page)
             offsets[pnum + 1] = pos
             head = b"%d 0 obj\n%s\nstream\n" % (pnum + 1, head)
@@ -426,10 +436,15 @@ class PdfWriter:
         fonts = b"".join(b"/F%d %d 0 R" % ref for ref in font_refs)
         xobjects = b"".join(b"/Im%d %d 0 R" % ref for ref in enumerate(self._image_objs))
         xobjects += b"".join(b"/Ov%d %d 0 R" % ref for ref in enumerate(self._overlay_objs))
-        self._object(self._resources, b"<</Font<<%s>>%s/ProcSet[/PDF/Text%s]>>" % (
-            fonts,
-            b"/XObject<<%s>>" % xobjects if xobjects else b"",
-            b"/ImageB/ImageC" if self._image_objs else b""))
+        self._object(
+            self._resources,
+            b"<</Font<<%s>>%s/ProcSet[/PDF/Text%s]>>"
+            % (
+                fonts,
+                b"/XObject<<%s>>" % xobjects if xobjects else b"",
+                b"/ImageB/ImageC" if self._image_objs else b"",
+            ),
+        )
 
         self._write_page_tree()
 
@@ -451,7 +466,13 @@ class PdfWriter:
         self._emit(b"".join(xref))
         doc_id = self._md5.hexdigest().upper().encode()
         trailer = b"trailer\n<</Size %d/Root %d 0 R%s/ID[<%s><%s>]>>\nstartxref\n%d\n%%%%EOF\n" % (
-            size, catalog, b"/Info %d 0 R" % info_num if info_num else b"", doc_id, doc_id, xref_pos)
+            size,
+            catalog,
+            b"/Info %d 0 R" % info_num if info_num else b"",
+            doc_id,
+            doc_id,
+            xref_pos,
+        )
         self._emit(trailer)
         flush = getattr(self._f, "flush", None)
         if flush is not None:
@@ -495,7 +516,7 @@ class PdfWriter:
 
     # ------------------------------------------------------------------ context manager
 
-    def __enter__(self) -> "PdfWriter":
+    def __enter__(self) -> PdfWriter:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
