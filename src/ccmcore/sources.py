@@ -314,7 +314,10 @@ def _open_ipc(path: Path, cols, batch_size: int, head: bytes) -> Source:
             full = pa.ipc.open_file(mm).schema
             cols = _project_schema(full, cols, name)
             reader = pa.ipc.open_file(mm, options=_ipc_options(full, cols))
-            num_rows = reader.count_rows()
+            if hasattr(reader, "count_rows"):  # pyarrow >= 26
+                num_rows = reader.count_rows()
+            else:  # batches of a memory-mapped file are zero-copy: only their metadata is read
+                num_rows = sum(reader.get_batch(i).num_rows for i in range(reader.num_record_batches))
         except BindingError:
             mm.close()
             raise
