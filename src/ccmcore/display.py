@@ -46,8 +46,9 @@ input), ``P0``, ``PN`` (slice of ``pages``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -148,6 +149,11 @@ class DisplayList:
     images: list = field(default_factory=list)
     overlays: list = field(default_factory=list)
     messages: list = field(default_factory=list)
+
+    @classmethod
+    def from_layout(cls, res: Mapping[str, Any], **resources: Any) -> DisplayList:
+        """The display list of one kernel ``layout()`` result, with the job's resources."""
+        return cls(res["items"], res["gids"], res["advances"], res["text"], res["pages"], res["docs"], **resources)
 
     @property
     def page_count(self) -> int:

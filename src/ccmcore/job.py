@@ -161,13 +161,8 @@ def _batches(program: Program, source):
             bound.sources, bound.lists, bound.masks, bound.pool, bound.reject, record0, bound.sums
         )
         rows = (res["docs"][:, 0] - record0).tolist()
-        dl = DisplayList(
-            res["items"],
-            res["gids"],
-            res["advances"],
-            res["text"],
-            res["pages"],
-            res["docs"],
+        dl = DisplayList.from_layout(
+            res,
             fonts=program.fonts,
             templates=program.template_names,
             medium_maps=program.medium_maps,

@@ -636,13 +636,8 @@ class Program:
         batch = pa.RecordBatch.from_arrays([pa.array([0], pa.int8())], schema=schema)
         b = sub.bind(batch, 0)
         res = sub.kernel.layout(b.sources, b.lists, b.masks, b.pool, b.reject, 0)
-        content = DisplayList(
-            res["items"],
-            res["gids"],
-            res["advances"],
-            res["text"],
-            res["pages"],
-            res["docs"],
+        content = DisplayList.from_layout(
+            res,
             fonts=sub.fonts,
             templates=sub.template_names,
             images=sub.images,
