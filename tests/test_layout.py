@@ -346,3 +346,28 @@ def test_tag_with_unknown_column_is_a_binding_error():
     doc = small_doc([Paragraph("x")], footer=False, tags={"Customer": "{nope}"})
     with pytest.raises(BindingError, match="tag 'Customer'.*'nope'"):
         one_batch(doc, pa.table({"a": ["x"]}))
+
+
+@pytest.mark.parametrize(
+    "key, says",
+    [
+        ("total_cent", "key 'total_cent' names no column of the data; did you mean 'total_cents'? (columns: "),
+        ("lines.amount_cent", "'lines' items have no field 'amount_cent'; did you mean 'amount_cents'? (fields: "),
+        ("name.x", "column 'name' is string, not a list of items with fields"),
+        ("nothing.x", "key 'nothing.x' names no column of the data (columns: name, total_cents, lines)"),
+    ],
+)
+def test_a_format_key_naming_no_column_is_a_binding_error(key, says):
+    """A misspelt formats key would leave its column raw (cents printed as an amount): named before layout."""
+    data = pa.table({"name": ["a"], "total_cents": [12345], "lines": [[{"amount_cents": 5}]]})
+    doc = small_doc([Paragraph("{name} {total_cents}")], footer=False, formats={key: money()})
+    with pytest.raises(BindingError) as e:
+        one_batch(doc, data)
+    assert says in str(e.value) and "Document.formats" in str(e.value) and "\n" not in str(e.value)
+    assert e.value.column == key
+    good = small_doc(
+        [Paragraph("{name} {total_cents}")],
+        footer=False,
+        formats={"total_cents": money(), "lines.amount_cents": money()},
+    )
+    assert one_batch(good, data)[0].page_text(0) == ["a 123.45"]

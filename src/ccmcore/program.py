@@ -10,6 +10,7 @@ Python (by HarfBuzz, cached per font and string).
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -215,6 +216,11 @@ def _list_parts(lst):
     return offsets.astype(np.int32), lst.flatten()
 
 
+def _did_you_mean(name: str, choices) -> str:
+    close = difflib.get_close_matches(name, list(choices), n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
 class Program:
     """A Document compiled against a schema. Internal: made by :func:`ccmcore.job.compose`.
 
@@ -260,6 +266,7 @@ class Program:
             self._column(c, "Document.required")
         for c in doc.null_text:
             self._column(c, "Document.null_text")
+        self._check_format_keys()
         flow0 = len(self._els)
         self._flow(doc.flow)
         self.flow = (flow0, len(self._els) - flow0)
@@ -304,6 +311,36 @@ class Program:
         self.kernel = _layout.Kernel(self, self.fonts)
 
     # ------------------------------------------------------------------ compile helpers
+
+    def _check_format_keys(self) -> None:
+        """Every key of ``Document.formats`` names a column (``total``) or a list item field
+        (``items.amount``) of the data: a misspelt key would otherwise leave its column
+        unformatted (raw cents printed as an amount)."""
+        where = "Document.formats"
+        for key in self.doc.formats:
+            if self.schema.get_field_index(key) >= 0:
+                continue
+            column, dot, name = key.partition(".")
+            if not dot or self.schema.get_field_index(column) < 0:
+                raise BindingError(
+                    f"{where}: key {key!r} names no column of the data{_did_you_mean(key, self.schema.names)} "
+                    f"(columns: {', '.join(self.schema.names)})",
+                    where,
+                    key,
+                )
+            t = self.schema.field(column).type
+            if not (pa.types.is_list(t) or pa.types.is_large_list(t)) or not pa.types.is_struct(t.value_type):
+                raise BindingError(
+                    f"{where}: key {key!r}: column {column!r} is {t}, not a list of items with fields", where, key
+                )
+            fields = [f.name for f in t.value_type]
+            if name not in fields:
+                raise BindingError(
+                    f"{where}: key {key!r}: {column!r} items have no field {name!r}"
+                    f"{_did_you_mean(name, fields)} (fields: {', '.join(fields)})",
+                    where,
+                    key,
+                )
 
     def _column(self, name: str, where: str) -> pa.DataType:
         idx = self.schema.get_field_index(name)
