@@ -1,6 +1,7 @@
 """Test helper: build a DisplayList by hand, without the layout kernel.
 
-Positions and sizes are millipoints (use ccmcore.units.pt/mm). Text is shaped with
+Positions and sizes are millipoints, the display list's unit: this module's ``mm``,
+``pt``, ``A4`` and ``LETTER`` give them (ccmcore's own give points, the template unit). Text is shaped with
 Font.shape and advances scaled to millipoints (adv * size / upem, rounded), so a run's
 glyphs sit exactly where HarfBuzz (kerning included) puts them.
 """
@@ -12,9 +13,24 @@ from dataclasses import dataclass
 import numpy as np
 
 from ccmcore import display as D
-from ccmcore.units import A4
+from ccmcore import units
+from ccmcore.units import to_mpt
 
-__all__ = ["Text", "Rule", "Rect", "Picture", "Place", "build", "one_page", "make_overlay"]
+
+def mm(v: float) -> int:
+    """Millimetres in millipoints."""
+    return to_mpt(units.mm(v))
+
+
+def pt(v: float) -> int:
+    """Points in millipoints."""
+    return to_mpt(v)
+
+
+A4 = (mm(210), mm(297))
+LETTER = (to_mpt(units.inch(8.5)), to_mpt(units.inch(11)))
+
+__all__ = ["A4", "LETTER", "mm", "pt", "Text", "Rule", "Rect", "Picture", "Place", "build", "one_page", "make_overlay"]
 
 
 @dataclass

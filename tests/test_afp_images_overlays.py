@@ -15,7 +15,7 @@ import pytest
 import uharfbuzz as hb
 from dl_helpers import Picture as Img
 from dl_helpers import Place as Ovl
-from dl_helpers import Rect, Rule, Text, shaped_advances
+from dl_helpers import Rect, Rule, Text, mm, pt, shaped_advances
 from dl_helpers import build as make_dl
 from dl_helpers import make_overlay as shared_overlay
 from PIL import Image as PILImage
@@ -26,7 +26,6 @@ from ccmcore.afp.reader import fonts_mapped, iter_fields, parse_ptoca, parse_tri
 from ccmcore.afp.validate import format_problems, validate
 from ccmcore.fonts import default_family
 from ccmcore.images import Image
-from ccmcore.units import mm, pt
 
 # ---------------------------------------------------------------------------- display lists
 

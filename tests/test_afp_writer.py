@@ -13,12 +13,11 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 import pytest
-from dl_helpers import Rect, Rule, Text, build
+from dl_helpers import A4, Rect, Rule, Text, build, mm, pt
 
 from ccmcore import display as D
 from ccmcore.afp import AfpEncodingError, AfpOptions, AfpWriter, CodedFont
 from ccmcore.fonts import default_family
-from ccmcore.units import A4, mm, pt
 
 # ---------------------------------------------------------------------------- a tiny reader
 

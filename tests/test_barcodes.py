@@ -28,6 +28,7 @@ from ccmcore.barcodes import (
     rasterize,
 )
 from ccmcore.barcodes import code128 as c128
+from ccmcore.units import to_mpt
 
 try:
     from PIL import Image
@@ -101,7 +102,7 @@ CODE128_DATA = [
 
 @pytest.mark.parametrize("data", CODE128_DATA)
 def test_code128_scans_back(data, tmp_path):
-    sym = encode_code128(data, module=720, height=36_000)
+    sym = encode_code128(data, module=0.72, height=36)
     found = scan(sym, tmp_path, zxingcpp.BarcodeFormat.Code128)
     assert [f.text for f in found] == [data]
     assert found[0].symbology_identifier == "]C0"
@@ -140,15 +141,15 @@ def test_code128_gs1(tmp_path):
 
 
 def test_code128_geometry():
-    sym = encode_code128("1234", module=1000, height=20_000)
+    sym = encode_code128("1234", module=1, height=20)
     # start C, 12, 34, check, stop: 4 * 11 + 13 modules, 10 quiet modules each side
     assert sym.width == (4 * 11 + 13 + 20) * 1000
     assert sym.height == 20_000 and sym.origin == (10_000, 0)
     assert sym.bars[0].tolist() == [10_000, 0, 2000, 20_000]  # start C: 2 1 1 2 3 2
     assert (np.diff(sym.bars[:, 0]) > 0).all()
     assert sym.modules.shape == (1, 57)
-    assert encode_code128("1234", module=1000, height=20_000, quiet_zone=False).width == 57_000
-    assert encode_code128("1234", module=1000, height=20_000) is sym  # cached
+    assert encode_code128("1234", module=1, height=20, quiet_zone=False).width == 57_000
+    assert encode_code128("1234", module=1, height=20) is sym  # cached
     assert encode_code128("1234", module="1pt", height="20pt").width == sym.width
 
 
@@ -175,7 +176,7 @@ QR_DATA = [
 
 @pytest.mark.parametrize("data", QR_DATA)
 def test_qr_scans_back(data, tmp_path):
-    sym = encode_qr(data, module=1440, ecc="M")
+    sym = encode_qr(data, module=1.44, ecc="M")
     found = scan(sym, tmp_path, zxingcpp.BarcodeFormat.QRCode)
     assert [f.text for f in found] == [data]
     assert found[0].ec_level == "M"
@@ -221,7 +222,7 @@ def test_qr_errors():
     ],
 )
 def test_datamatrix_scans_back(data, kw, tmp_path):
-    sym = encode_datamatrix(data, module=1440, **kw)
+    sym = encode_datamatrix(data, module=1.44, **kw)
     if "size" in kw:
         assert sym.modules.shape == kw["size"]
     found = scan(sym, tmp_path, zxingcpp.BarcodeFormat.DataMatrix)
@@ -354,13 +355,11 @@ def test_imb_errors():
 
 # ---------------------------------------------------------------- OMR
 
-SPEC = OmrSpec(
-    marks=("start", "eoc", "seq1", "seq2", "seq4", "parity", "stop"), length=28_000, thickness=1000, pitch=12_000
-)
+SPEC = OmrSpec(marks=("start", "eoc", "seq1", "seq2", "seq4", "parity", "stop"), length=28, thickness=1, pitch=12)
 
 
 def _positions(sym: Symbol) -> list[int]:
-    return [y // SPEC.pitch for y in sym.bars[:, 1].tolist()]
+    return [y // to_mpt(SPEC.pitch) for y in sym.bars[:, 1].tolist()]
 
 
 def test_omr_page_1_of_3():
@@ -404,10 +403,10 @@ def test_omr_duplex_boc_pages_and_feeds():
 
 def test_omr_horizontal_and_cache():
     spec = OmrSpec(vertical=False, length="8mm", thickness="1pt")
-    assert spec.thickness == 1000
+    assert spec.thickness == 1.0  # kept in points
     sym = omr_marks(1, 2, 1, spec=spec)
-    assert sym.height == spec.length and (sym.bars[:, 1] == 0).all()
-    assert (sym.bars[:, 2] == spec.thickness).all()
+    assert sym.height == to_mpt(spec.length) and (sym.bars[:, 1] == 0).all()
+    assert (sym.bars[:, 2] == to_mpt(spec.thickness)).all()
     assert omr_marks(1, 2, 9, spec=spec) is sym  # same bits (9 wraps to 1): cached symbol
 
 

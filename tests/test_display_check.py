@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import uharfbuzz as hb
-from dl_helpers import Picture, Place, Rect, Rule, Text, build, make_overlay, one_page
+from dl_helpers import Picture, Place, Rect, Rule, Text, build, make_overlay, one_page, pt
 from PIL import Image as PILImage
 
 from ccmcore import display as D
@@ -19,7 +19,6 @@ from ccmcore.afp import writer as afp_writer
 from ccmcore.fonts import SUBSET_DROP_TABLES, default_family
 from ccmcore.images import Image, ImageError, JpegHeader, jpeg_header
 from ccmcore.pdf import PdfWriter
-from ccmcore.units import pt
 
 PXD = Path(D.__file__).with_name("_display.pxd")
 

@@ -26,6 +26,7 @@ from ccmcore import (
     money,
 )
 from ccmcore.afp.validate import validate
+from ccmcore.units import to_mpt
 
 W, H = mm(150), mm(120)
 
@@ -162,6 +163,6 @@ def test_barcodes_decode_from_the_afp_rules(tmp_path):
     compose(doc, pa.table({"id": ["AFP42"]}), out, format="afp")
     assert validate(out) == []
     (g,) = read_groups(out)
-    img = rasterize_rules(g.pages[0], W // 50, H // 50, scale=2)
+    img = rasterize_rules(g.pages[0], to_mpt(W) // 50, to_mpt(H) // 50, scale=2)
     found = sorted(r.text for r in zxingcpp.read_barcodes(img))
     assert found == ["AFP42", "AFP42-1/1"]

@@ -27,6 +27,7 @@ from ccmcore import (
     money,
 )
 from ccmcore.display import COUNT, G0, GLYPHS, GN, KIND, NUMBER, RULE, W, X, Y
+from ccmcore.units import to_mpt
 
 PAGE_W, PAGE_H = A4
 
@@ -95,7 +96,7 @@ def test_first_fit_breaks_at_spaces_and_keeps_every_word():
     assert len(lines) > 5
     assert " ".join(lines) == text
     for r in runs(dl):
-        assert r[W] <= mm(60)
+        assert r[W] <= to_mpt(mm(60))
 
 
 def test_justified_lines_fill_the_width_but_the_last():
@@ -106,9 +107,9 @@ def test_justified_lines_fill_the_width_but_the_last():
     assert len(rs) >= 3
     for r in rs[:-1]:
         total = int(dl.advances[r[G0] : r[G0] + r[GN]].sum())
-        assert total == mm(50)  # the glyph advances really add up to the frame width
+        assert total == to_mpt(mm(50))  # the glyph advances really add up to the frame width
     last = rs[-1]
-    assert int(dl.advances[last[G0] : last[G0] + last[GN]].sum()) < mm(50)
+    assert int(dl.advances[last[G0] : last[G0] + last[GN]].sum()) < to_mpt(mm(50))
 
 
 @pytest.mark.parametrize("align", ["right", "center"])
@@ -116,8 +117,8 @@ def test_alignment(align):
     doc = small_doc([Paragraph("{t}", Style(size=10, align=align))], width=mm(100), footer=False)
     dl, _ = one_batch(doc, pa.table({"t": ["short"]}))
     (r,) = runs(dl)
-    right_gap = mm(10) + mm(100) - (r[X] + r[W])
-    left_gap = r[X] - mm(10)
+    right_gap = to_mpt(mm(10)) + to_mpt(mm(100)) - (r[X] + r[W])
+    left_gap = r[X] - to_mpt(mm(10))
     if align == "right":
         assert right_gap == 0 and left_gap > 0
     else:
@@ -137,7 +138,7 @@ def test_overlong_word_is_broken_and_reported():
     doc = small_doc([Paragraph("{t}")], width=mm(40), footer=False)
     dl, _ = one_batch(doc, pa.table({"t": [word]}))
     assert "".join(dl.run_text(r) for r in runs(dl)) == word
-    assert all(r[W] <= mm(40) for r in runs(dl))
+    assert all(r[W] <= to_mpt(mm(40)) for r in runs(dl))
     assert len(dl.warnings) >= 1 and dl.warnings[0][2] == 1
 
 
@@ -147,7 +148,7 @@ def test_paragraph_flows_over_pages_with_page_numbers():
     dl, _ = one_batch(doc, pa.table({"t": [text, "short"]}))
     assert dl.doc_count == 2
     pages_doc0 = int(dl.docs[0][2])
-    per_page = mm(50) // 12000
+    per_page = to_mpt(mm(50)) // 12000
     assert pages_doc0 == -(-50 // per_page)
     for p in range(pages_doc0):
         texts = dl.page_text(p)

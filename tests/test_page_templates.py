@@ -28,6 +28,7 @@ from ccmcore import (
     mm,
 )
 from ccmcore.display import IMAGE, KIND, OVERLAY, RECT, TEMPLATE, H, W, X, Y
+from ccmcore.units import to_mpt
 
 
 def make_png(w=40, h=20, color=(200, 30, 30), alpha=False) -> bytes:
@@ -158,9 +159,14 @@ def test_pictures_fixed_and_in_the_flow(tmp_path):
     imgs = [it for it in dl.page_items(0) if it[KIND] == IMAGE]
     assert len(imgs) == 2
     fixed, flow = imgs
-    assert (fixed[X], fixed[Y], fixed[W], fixed[H]) == (mm(80), mm(5), mm(20), mm(10))  # aspect kept
-    assert flow[H] == mm(10) and abs(flow[W] - mm(20)) <= 1
-    assert flow[X] == mm(10) + (mm(100) - flow[W]) // 2
+    assert (fixed[X], fixed[Y], fixed[W], fixed[H]) == (
+        to_mpt(mm(80)),
+        to_mpt(mm(5)),
+        to_mpt(mm(20)),
+        to_mpt(mm(10)),
+    )  # aspect kept
+    assert flow[H] == to_mpt(mm(10)) and abs(flow[W] - to_mpt(mm(20))) <= 1
+    assert flow[X] == to_mpt(mm(10)) + (to_mpt(mm(100)) - flow[W]) // 2
     assert len(dl.images) == 2  # two different images, each once
     runs = [it for it in dl.page_items(0) if it[KIND] == 1]
     y_of = {dl.run_text(r): r[Y] for r in runs}
@@ -256,7 +262,9 @@ def test_omr_marks_on_front_pages_with_end_of_set_on_the_last_sheet():
     page = tpl("p", body_h=mm(20), content=[Barcode("omr", "", x=mm(2), y=mm(20), options={"spec": spec})])
     doc = Document(flow=[Paragraph("{t}", Style(size=10, leading=12))], first=page, duplex=True)
     ((dl, _, _),) = list(layout(doc, pa.table({"t": [lines(16)]})))  # 4 lines a page: 4 pages, 2 sheets
-    marks = [[it for it in dl.page_items(p) if it[KIND] == RECT and it[X] == mm(2)] for p in range(dl.page_count)]
+    marks = [
+        [it for it in dl.page_items(p) if it[KIND] == RECT and it[X] == to_mpt(mm(2))] for p in range(dl.page_count)
+    ]
     assert dl.page_count == 4
     assert [len(m) for m in marks][1::2] == [0, 0]  # backs carry no marks
     assert len(marks[0]) == 2 and len(marks[2]) == 3  # start+stop, then start+eoc+stop on the last sheet

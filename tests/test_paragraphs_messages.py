@@ -18,12 +18,13 @@ from ccmcore import (
     mm,
 )
 from ccmcore.display import GLYPHS, KIND, X, Y
+from ccmcore.units import to_mpt
 
 LEAD = 12  # pt
 
 
 def page(body_h_lines: int):
-    return PageTemplate("p", Frame(mm(10), mm(10), mm(100), LEAD * 1000 * body_h_lines))
+    return PageTemplate("p", Frame(mm(10), mm(10), mm(100), LEAD * body_h_lines))
 
 
 def lines(prefix: str, n: int) -> str:
@@ -78,8 +79,8 @@ def test_bullets_hang_in_the_indent():
     dl, _ = one(Document(flow=flow, first=PageTemplate("p", Frame(mm(10), mm(10), mm(60), mm(100)))))
     runs = [it for it in dl.page_items(0) if it[KIND] == GLYPHS]
     bullet, first, second = runs[0], runs[1], runs[2]
-    assert dl.run_text(bullet) == "•" and bullet[X] == mm(10)
-    assert first[X] == second[X] == mm(10) + mm(5)
+    assert dl.run_text(bullet) == "•" and bullet[X] == to_mpt(mm(10))
+    assert first[X] == second[X] == to_mpt(mm(10)) + to_mpt(mm(5))
     assert bullet[Y] == first[Y] < second[Y]
 
 
@@ -116,9 +117,9 @@ def test_messages_fill_the_free_space_by_priority_without_new_pages():
 def test_slot_messages_sit_in_their_frame():
     dl, _ = one(messages_doc(), pa.table({"body": ["x"], "seg": ["consumer"]}))
     (side,) = [it for it in dl.page_items(0) if it[KIND] == GLYPHS and dl.run_text(it) == "SIDE note"]
-    assert side[X] == mm(120) and mm(10) < side[Y] < mm(30)
+    assert side[X] == to_mpt(mm(120)) and to_mpt(mm(10)) < side[Y] < to_mpt(mm(30))
     (body,) = [it for it in dl.page_items(0) if it[KIND] == GLYPHS and dl.run_text(it) == "x"]
-    assert body[X] == mm(10)
+    assert body[X] == to_mpt(mm(10))
 
 
 def test_message_counts_in_the_job_report(tmp_path):

@@ -12,7 +12,7 @@ import pikepdf
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 import pytest
-from dl_helpers import Rect, Rule, Text, build, one_page, shaped_advances
+from dl_helpers import A4, LETTER, Rect, Rule, Text, build, one_page, pt, shaped_advances
 from font_helpers import make_font
 from fontTools.ttLib import TTFont
 
@@ -21,7 +21,6 @@ from ccmcore.errors import EmptyJobError
 from ccmcore.fonts import default_family
 from ccmcore.pdf import PdfWriter
 from ccmcore.pdf.fonts import pdf_widths, to_unicode_cmap, width_array
-from ccmcore.units import A4, LETTER, pt
 
 # ---------------------------------------------------------------------------- helpers
 

@@ -9,7 +9,7 @@ import numpy as np
 import pikepdf
 import pypdfium2 as pdfium
 import pytest
-from dl_helpers import Picture, Place, Rect, Rule, Text, build, make_overlay, one_page
+from dl_helpers import A4, Picture, Place, Rect, Rule, Text, build, make_overlay, one_page, pt
 from PIL import Image as PILImage
 
 from ccmcore import display as D
@@ -18,7 +18,6 @@ from ccmcore.fonts import default_family
 from ccmcore.images import Image, ImageError
 from ccmcore.pdf import PdfWriter
 from ccmcore.pdf.images import encode_image, jpeg_info
-from ccmcore.units import A4, pt
 
 PAGE_H = A4[1]
 RED = (200, 30, 40)

@@ -24,6 +24,7 @@ from ccmcore.afp.reader import iter_fields, parse_triplets
 from ccmcore.afp.validate import validate
 from ccmcore.barcodes import omr_bits
 from ccmcore.display import COUNT, GLYPHS, KIND, NUMBER, RECT, TEMPLATE, H, W, X, Y
+from ccmcore.units import to_mpt
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "statement"
@@ -45,7 +46,8 @@ gen = _load("ccm_examples_statement_generate", EXAMPLE / "generate.py")
 tpl = _load("ccm_examples_statement_template", EXAMPLE / "template.py")
 
 DOCS, SEED = 30, 5
-PAD_X = mm(1.5)  # the transactions table's cell padding (template)
+PAD_X = to_mpt(mm(1.5))  # the transactions table's cell padding (template), in millipoints
+LEFT = to_mpt(tpl.LEFT)
 DATE_RE = {"en": re.compile(r"^[A-Z][a-z]{2} \d{1,2}, \d{4}$"), "de": re.compile(r"^\d{2}\.\d{2}\.\d{4}$")}
 FOOTER_RE = re.compile(r"(?:Page|Seite) (\d+) (?:of|von) (\d+)")
 
@@ -174,7 +176,7 @@ def test_every_statement_holds_its_data(job):
 
 def _table_rows_per_page(dl, page: int, lang: str) -> int:
     """Transactions on a page: the date cells at the left edge of the table."""
-    x = tpl.LEFT + PAD_X
+    x = LEFT + PAD_X
     return sum(
         1 for it in dl.page_items(page) if it[KIND] == GLYPHS and it[X] == x and DATE_RE[lang].match(dl.run_text(it))
     )
@@ -198,7 +200,7 @@ def test_carried_and_brought_forward_sums(job):
             labels = [
                 (dl.run_text(it), it[Y])
                 for it in dl.page_items(p)
-                if it[KIND] == GLYPHS and it[X] == tpl.LEFT + PAD_X and dl.run_text(it) in (carried, brought)
+                if it[KIND] == GLYPHS and it[X] == LEFT + PAD_X and dl.run_text(it) in (carried, brought)
             ]
             if k + 1 < len(table_pages):
                 # the page closes with the running sum of the amounts so far ...
@@ -209,7 +211,7 @@ def test_carried_and_brought_forward_sums(job):
                 assert table_pages[k + 1] == p + 1
                 breaks += 1
                 # the carried-forward row is the page's last, on one line, inside the frame
-                assert labels[-1][0] == carried and labels[-1][1] <= tpl.BODY_BOTTOM
+                assert labels[-1][0] == carried and labels[-1][1] <= to_mpt(tpl.BODY_BOTTOM)
             # brought forward opens every continued page; carried forward closes all but the last
             assert len(labels) == (k > 0) + (k + 1 < len(table_pages)), (row["statement_no"], p, labels)
     assert breaks >= 20, "the sample should break tables across many pages"
@@ -249,12 +251,13 @@ def test_messages_follow_their_rules(job):
 def _omr_marks(dl, page: int) -> list[int]:
     """Positions (0 = top) of the OMR marks drawn on a page."""
     spec = tpl.OMR
+    x0, y0, pitch = to_mpt(tpl.OMR_X), to_mpt(tpl.OMR_Y), to_mpt(spec.pitch)
     out = []
     for it in dl.page_items(page):
-        if it[KIND] == RECT and it[X] == tpl.OMR_X and tpl.OMR_Y <= it[Y] < tpl.OMR_Y + len(spec.marks) * spec.pitch:
-            assert (it[W], it[H]) == (spec.length, spec.thickness)
-            assert (it[Y] - tpl.OMR_Y) % spec.pitch == 0
-            out.append((it[Y] - tpl.OMR_Y) // spec.pitch)
+        if it[KIND] == RECT and it[X] == x0 and y0 <= it[Y] < y0 + len(spec.marks) * pitch:
+            assert (it[W], it[H]) == (to_mpt(spec.length), to_mpt(spec.thickness))
+            assert (it[Y] - y0) % pitch == 0
+            out.append((it[Y] - y0) // pitch)
     return sorted(out)
 
 
@@ -296,7 +299,7 @@ def test_datamatrix_decodes(job):
         pages = [p for p in dl_doc_pages(dl, d) if dl.templates[dl.pages[p][TEMPLATE]] != "blank"]
         wanted += [(d, p) for p in {pages[0], pages[1 % len(pages)], pages[-1]}]
     scale = 4
-    box = [int(v / 1000 * scale) for v in (tpl.DM_X - mm(2), tpl.DM_Y - mm(2), tpl.DM_X + mm(16), tpl.DM_Y + mm(16))]
+    box = [int(v * scale) for v in (tpl.DM_X - mm(2), tpl.DM_Y - mm(2), tpl.DM_X + mm(16), tpl.DM_Y + mm(16))]
     pdf = pdfium.PdfDocument(str(job["dir"] / "st.pdf"))
     try:
         for d, p in sorted(set(wanted)):

@@ -8,6 +8,7 @@ import pytest
 
 from ccmcore import BindingError, Column, Document, Frame, PageTemplate, Style, Table, layout, mm, money
 from ccmcore.display import GLYPHS, KIND, RECT, RULE, H, W, Y
+from ccmcore.units import to_mpt
 
 
 def rows_data(n, groups=None, amount=lambda i: (i + 1) * 1111 * (-1 if i % 7 == 3 else 1)):
@@ -66,7 +67,7 @@ def test_carry_rows_stay_inside_the_frame():
     for p in range(dl.page_count):
         for it in dl.page_items(p):
             if it[KIND] == GLYPHS:
-                assert it[Y] <= mm(10) + mm(60)
+                assert it[Y] <= to_mpt(mm(10)) + to_mpt(mm(60))
 
 
 def test_carry_needs_an_integer_field():
@@ -149,7 +150,7 @@ def test_stripes_and_borders():
     (row1,) = texts
     stripe = rects[0]
     assert stripe[Y] < row1[Y] < stripe[Y] + stripe[H]
-    assert stripe[W] == mm(90)
+    assert stripe[W] == to_mpt(mm(90))
     # the stripe is drawn before (under) the row's text
     assert (
         list(items[:, 0]).index(RECT)
@@ -219,7 +220,7 @@ def test_a_wrapped_carry_label_stays_inside_the_frame():
     for p in range(dl.page_count):
         for it in dl.page_items(p):
             if it[KIND] == GLYPHS:
-                assert it[Y] <= mm(10) + mm(60), dl.run_text(it)
+                assert it[Y] <= to_mpt(mm(10)) + to_mpt(mm(60)), dl.run_text(it)
 
 
 def test_page_subtotals_above_carried_forward():
@@ -235,4 +236,4 @@ def test_page_subtotals_above_carried_forward():
     for p in range(dl.page_count):
         for it in dl.page_items(p):
             if it[KIND] == GLYPHS:
-                assert it[Y] <= mm(10) + mm(60)
+                assert it[Y] <= to_mpt(mm(10)) + to_mpt(mm(60))

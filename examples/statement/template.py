@@ -297,14 +297,14 @@ INFO_X, INFO_W = mm(120), mm(70)
 BOX_Y = mm(110)  # the summary box's top edge
 FLOW_Y = BOX_Y + mm(2.5)  # the first page's flow starts inside the box
 PAD_Y = mm(0.5)
-ROW_H = int(cell.leading * 1000) + 2 * PAD_Y  # one row of the accounts table (mpt)
+ROW_H = cell.leading + 2 * PAD_Y  # one row of the accounts table
 BOX_BOTTOM_PAD = mm(2.5)
 BOX_ACCOUNTS = (1, 2, 3, 4, 5)  # box sizes; the last one also serves longer account lists
 AFTER_BOX = mm(7)  # space between the box and the transactions
 TOTALS_X = LEFT + mm(116)  # the statement totals, right of the accounts table
 
 
-def _box_height(accounts: int) -> int:
+def _box_height(accounts: int) -> float:
     """The summary box around the accounts table (header + one row per account)."""
     return FLOW_Y - BOX_Y + (accounts + 1) * ROW_H + BOX_BOTTOM_PAD
 

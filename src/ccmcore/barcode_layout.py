@@ -16,7 +16,6 @@ import numpy as np
 from . import barcodes as bc
 from .display import COUNT, DOC, NUMBER, RECORD, TEMPLATE, DisplayList, rebuild
 from .template import _color
-from .units import to_mpt
 
 _ENCODERS = {
     "code128": bc.encode_code128,
@@ -51,10 +50,10 @@ def _symbol(defn, text: str):
     el = defn.element
     kw = dict(el.options)
     if el.module is not None:
-        kw["module"] = to_mpt(el.module)
+        kw["module"] = el.module
     if el.kind == "code128":
         if el.height is not None:
-            kw["height"] = to_mpt(el.height)
+            kw["height"] = el.height
         return bc.encode_code128(text, **kw)
     if el.kind in _ENCODERS:
         return _ENCODERS[el.kind](text, **kw)

@@ -67,3 +67,11 @@ class EmptyJobError(CcmError, ValueError):
     def __init__(self, message: str, report=None):
         super().__init__(message)
         self.report = report
+
+
+def did_you_mean(name: str, choices) -> str:
+    """'; did you mean 'size'?' when one of ``choices`` is close to ``name``, else ''."""
+    import difflib
+
+    close = difflib.get_close_matches(name, [str(c) for c in choices], n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""

@@ -10,7 +10,6 @@ Python (by HarfBuzz, cached per font and string).
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -19,7 +18,7 @@ import pyarrow.compute as pc
 
 from . import _layout
 from . import formats as fmt
-from .errors import BindingError, DataError, TemplateError
+from .errors import BindingError, DataError, TemplateError, did_you_mean
 from .fonts import Font, FontFamily, default_family
 from .hyphenate import check_language, hyphenate_text
 from .images import Image, ImageError
@@ -216,11 +215,6 @@ def _list_parts(lst):
     return offsets.astype(np.int32), lst.flatten()
 
 
-def _did_you_mean(name: str, choices) -> str:
-    close = difflib.get_close_matches(name, list(choices), n=1)
-    return f"; did you mean {close[0]!r}?" if close else ""
-
-
 class Program:
     """A Document compiled against a schema. Internal: made by :func:`ccmcore.job.compose`.
 
@@ -278,6 +272,7 @@ class Program:
         self.duplex = bool(doc.duplex)
         self.back_template = self._template(doc.back) if doc.back is not None else -1
         nw, nh = self._templates[self.next_template][:2]
+        nw, nh = nw / 1000, nh / 1000  # millipoints to points, the unit of template lengths
         blank = doc.blank or PageTemplate("blank", Frame(0, 0, nw, nh), size=(nw, nh))
         self.blank_template = self._template(blank) if doc.duplex else -1
         extras = []
@@ -323,7 +318,7 @@ class Program:
             column, dot, name = key.partition(".")
             if not dot or self.schema.get_field_index(column) < 0:
                 raise BindingError(
-                    f"{where}: key {key!r} names no column of the data{_did_you_mean(key, self.schema.names)} "
+                    f"{where}: key {key!r} names no column of the data{did_you_mean(key, self.schema.names)} "
                     f"(columns: {', '.join(self.schema.names)})",
                     where,
                     key,
@@ -337,7 +332,7 @@ class Program:
             if name not in fields:
                 raise BindingError(
                     f"{where}: key {key!r}: {column!r} items have no field {name!r}"
-                    f"{_did_you_mean(name, fields)} (fields: {', '.join(fields)})",
+                    f"{did_you_mean(name, fields)} (fields: {', '.join(fields)})",
                     where,
                     key,
                 )
@@ -660,8 +655,9 @@ class Program:
         if not isinstance(ov, Overlay):
             raise TemplateError(f"PageTemplate.overlays takes Overlay objects, not {ov!r}")
         w, h = (to_mpt(v) for v in (ov.size or self.doc.page_size))
+        pw, ph = w / 1000, h / 1000  # template lengths are points
         sub_doc = Document(
-            first=PageTemplate(ov.name, Frame(0, 0, w, h), ov.content, size=(w, h)),
+            first=PageTemplate(ov.name, Frame(0, 0, pw, ph), ov.content, size=(pw, ph)),
             family=self.family,
             style=self.doc.style,
         )

@@ -5,20 +5,26 @@ in each. Texts hold fields in braces (``"Dear {name},"``), formatted by the docu
 ``formats`` (per column) or by their type's default; ``{page}`` and ``{pages}`` in a
 page template's text are the page number and page count within the document.
 
-Lengths are integer millipoints (use :func:`ccmcore.mm`, :func:`ccmcore.pt`) or strings
-with a unit (``"20mm"``); font sizes, leading and paragraph spacing are in points.
+Every length, font sizes and spacing included, is a number in points or a string with its
+unit (``"20mm"``, ``"10pt"``, ``"1in"``; :func:`ccmcore.mm` and friends convert to points):
+``Frame(mm(20), "20mm", 481.9, "170mm")``. Lengths are checked when an element is made and
+kept in points, so a mistake names its element and field at the line that made it; an
+unknown argument name or ``align`` value gets the close name suggested.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 import string
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from .errors import TemplateError
+from . import formats as _formats
+from .errors import TemplateError, did_you_mean
 from .fonts import FontFamily
 from .rules import Rule
-from .units import A4, mm, to_mpt
+from .units import A4, mm, points
 
 __all__ = [
     "Style",
@@ -42,15 +48,97 @@ __all__ = [
 ]
 
 _ALIGNS = ("left", "right", "center", "justify")
+_ALIGN_SPELLINGS = {"centre": "center", "centered": "center", "centred": "center", "middle": "center"}
 
 
-def _color(c) -> int:
+def _friendly(cls):
+    """Wrong arguments to an element are a TemplateError naming the element and, for an
+    unknown keyword, the close name (``Style(sise=9)``: did you mean 'size'?), not a
+    TypeError about ``__init__``. Costs nothing when the arguments are right."""
+    init = cls.__init__
+    sig = inspect.signature(init)
+    params = [n for n in sig.parameters if n != "self"]
+
+    @functools.wraps(init)
+    def __init__(self, *args, **kwargs):
+        try:
+            sig.bind(self, *args, **kwargs)
+        except TypeError as exc:
+            unknown = [k for k in kwargs if k not in params]
+            if unknown:
+                raise TemplateError(
+                    f"{cls.__name__}: no argument {unknown[0]!r}{did_you_mean(unknown[0], params)} "
+                    f"({cls.__name__} takes {', '.join(params)})"
+                ) from None
+            raise TemplateError(f"{cls.__name__}({', '.join(params)}): {exc}") from None
+        init(self, *args, **kwargs)
+
+    cls.__init__ = __init__
+    return cls
+
+
+def _align(obj, label: str, allowed=_ALIGNS) -> None:
+    """``align`` is one of ``allowed``; the British 'centre' is read as 'center'."""
+    a = obj.align
+    if isinstance(a, str) and a.lower() in _ALIGN_SPELLINGS:
+        a = _ALIGN_SPELLINGS[a.lower()]
+    elif isinstance(a, str):
+        a = a.lower()
+    if a not in allowed:
+        hint = did_you_mean(str(a), allowed)
+        raise TemplateError(f"{label}: align must be one of {', '.join(allowed)}, not {obj.align!r}{hint}")
+    object.__setattr__(obj, "align", a)
+
+
+def _lengths(obj, label: str, *names: str, signed=(), optional=(), positive=()) -> None:
+    """Each named field of ``obj`` converted to points (see :func:`ccmcore.units.points`).
+
+    Negative values are refused except for ``signed`` fields (positions), which the
+    compiler checks against the page; ``positive`` ones must be above zero; None is kept
+    for ``optional`` ones."""
+    for name in names:
+        v = getattr(obj, name)
+        if v is None and name in optional:
+            continue
+        p = points(v, f"{label}: {name}")
+        if name in positive and not p > 0:
+            raise TemplateError(f"{label}: {name} must be positive, not {v!r}")
+        if p < 0 and name not in signed:
+            raise TemplateError(f"{label}: {name} cannot be negative ({v!r})")
+        object.__setattr__(obj, name, p)
+
+
+def _size(obj, label: str, name: str) -> None:
+    """A (width, height) pair of positive lengths, kept in points (None stays None)."""
+    v = getattr(obj, name)
+    if v is None:
+        return
+    if not isinstance(v, (tuple, list)) or len(v) != 2:
+        raise TemplateError(f"{label}: {name} must be (width, height), not {v!r}")
+    w, h = (points(x, f"{label}: {name}") for x in v)
+    if not (w > 0 and h > 0):
+        raise TemplateError(f"{label}: {name} must be positive, not {v!r}")
+    object.__setattr__(obj, name, (w, h))
+
+
+def _check_format(value, where: str) -> None:
+    """A format is a made format (``money()``), not the function that makes one."""
+    if value is None or isinstance(value, _formats.Format):
+        return
+    if value in (_formats.money, _formats.number, _formats.date, _formats.text):
+        raise TemplateError(
+            f"{where}: {value.__name__} is the function that makes a format: call it, {value.__name__}()"
+        )
+    raise TemplateError(f"{where}: {value!r} is not a format (use money(), number(), date() or text())")
+
+
+def _color(c, where: str = "") -> int:
     """'#rrggbb', (r, g, b) in 0..255, or an int 0xRRGGBB; None means none (-1)."""
     if c is None:
         return -1
-    if isinstance(c, int):
+    if isinstance(c, int) and not isinstance(c, bool):
         if not 0 <= c <= 0xFFFFFF:
-            raise TemplateError(f"colour {c:#x} is out of range 0..0xFFFFFF")
+            raise TemplateError(f"{where + ': ' if where else ''}colour {c:#x} is out of range 0..0xFFFFFF")
         return c
     if isinstance(c, str) and c.startswith("#") and len(c) in (4, 7):
         h = c[1:]
@@ -62,20 +150,21 @@ def _color(c) -> int:
             pass
     elif isinstance(c, (tuple, list)) and len(c) == 3 and all(0 <= v <= 255 for v in c):
         return (int(c[0]) << 16) | (int(c[1]) << 8) | int(c[2])
-    raise TemplateError(f"not a colour: {c!r} (use '#rrggbb', (r, g, b) or 0xRRGGBB)")
+    raise TemplateError(f"{where + ': ' if where else ''}not a colour: {c!r} (use '#rrggbb', (r, g, b) or 0xRRGGBB)")
 
 
+@_friendly
 @dataclass(frozen=True)
 class Style:
     """How text looks.
 
     Args:
-        size: font size in points.
+        size: font size (a length: points, or "12pt").
         bold, italic: which face of the family.
-        leading: baseline-to-baseline distance in points (default 1.2 × size).
+        leading: baseline-to-baseline distance (default 1.2 × size).
         color: '#rrggbb', (r, g, b) or 0xRRGGBB.
-        align: 'left', 'right', 'center' or 'justify'.
-        space_before, space_after: vertical space around a paragraph, in points.
+        align: 'left', 'right', 'center' (or 'centre') or 'justify'.
+        space_before, space_after: vertical space around a paragraph (lengths).
         family: a :class:`FontFamily`; None uses the document's.
         widows, orphans: lines a paragraph keeps at least at the top of the next page /
             the bottom of the page when it breaks across pages.
@@ -98,12 +187,21 @@ class Style:
 
     def __post_init__(self):
         if self.widows < 1 or self.orphans < 1:
-            raise TemplateError("widows and orphans must be at least 1")
-        if self.align not in _ALIGNS:
-            raise TemplateError(f"align must be one of {', '.join(_ALIGNS)}, not {self.align!r}")
-        if not self.size > 0:
-            raise TemplateError(f"font size must be positive, not {self.size!r}")
-        _color(self.color)
+            raise TemplateError("Style: widows and orphans must be at least 1")
+        _align(self, "Style")
+        _lengths(
+            self,
+            "Style",
+            "size",
+            "leading",
+            "space_before",
+            "space_after",
+            optional=("leading",),
+            positive=("size", "leading"),
+        )
+        _color(self.color, "Style: color")
+        if self.family is not None and not isinstance(self.family, FontFamily):
+            raise TemplateError(f"Style: family must be a FontFamily, not {self.family!r}")
 
     def but(self, **changes) -> Style:
         """A copy with some attributes changed: ``body.but(bold=True, size=12)``."""
@@ -149,6 +247,7 @@ class _Element:
         return f"{type(self).__name__} {self.name!r}" if self.name else type(self).__name__
 
 
+@_friendly
 @dataclass
 class Span:
     """A piece of a paragraph in another weight, style, size or colour.
@@ -166,6 +265,10 @@ class Span:
     italic: bool | None = None
     color: object = None
     size: float | None = None
+
+    def __post_init__(self):
+        _lengths(self, "Span", "size", optional=("size",), positive=("size",))
+        _color(self.color, "Span: color")
 
     def resolve(self, base: Style) -> Style:
         st = self.style or base
@@ -210,6 +313,7 @@ def parse_markup(text: str) -> list[Span]:
     return spans
 
 
+@_friendly
 @dataclass
 class Paragraph(_Element):
     """Flowing text that wraps to the frame width and breaks across pages.
@@ -233,7 +337,13 @@ class Paragraph(_Element):
     bullet: str | None = None
     indent: object = 0
 
+    def __post_init__(self):
+        _lengths(self, self.label(), "indent")
+        if self.style is not None and not isinstance(self.style, Style):
+            raise TemplateError(f"{self.label()}: style must be a Style, not {self.style!r}")
 
+
+@_friendly
 @dataclass
 class Message(_Element):
     """A marketing or service message (TransPromo): shown to the documents its rule selects,
@@ -256,6 +366,7 @@ class Message(_Element):
     slot: str = "last page"
 
 
+@_friendly
 @dataclass
 class Slot:
     """A named area on each document's first page that messages fill.
@@ -273,7 +384,13 @@ class Slot:
     height: object
     max_messages: int = 1
 
+    def __post_init__(self):
+        _lengths(
+            self, f"Slot {self.name!r}", "x", "y", "width", "height", signed=("x", "y"), positive=("width", "height")
+        )
 
+
+@_friendly
 @dataclass
 class Spacer(_Element):
     """Vertical space in the flow (dropped at the top of a page)."""
@@ -281,7 +398,11 @@ class Spacer(_Element):
     height: object
     name: str | None = None
 
+    def __post_init__(self):
+        _lengths(self, self.label(), "height")
 
+
+@_friendly
 @dataclass
 class Column:
     """A table column bound to a field of the table's list items.
@@ -302,10 +423,13 @@ class Column:
     format: object = None
 
     def __post_init__(self):
-        if self.align not in _ALIGNS:
-            raise TemplateError(f"column {self.header!r}: align must be one of {_ALIGNS}")
+        label = f"Column {self.header!r}"
+        _align(self, label)
+        _lengths(self, label, "width", positive=("width",))
+        _check_format(self.format, f"{label}: format")
 
 
+@_friendly
 @dataclass
 class Table(_Element):
     """A table over a list<struct> column: one row per list item.
@@ -351,11 +475,11 @@ class Table(_Element):
     header_style: Style | None = None
     total: Sequence[str] | None = None
     total_style: Style | None = None
-    header_rule: object = 500
-    total_rule: object = 500
+    header_rule: object = 0.5
+    total_rule: object = 0.5
     rule_color: object = "#000000"
-    padding_x: object = 2000
-    padding_y: object = 1000
+    padding_x: object = 2.0
+    padding_y: object = 1.0
     repeat_header: bool = True
     space_before: float = 0.0
     space_after: float = 0.0
@@ -376,7 +500,15 @@ class Table(_Element):
     widows: int = 1
     name: str | None = None
 
+    def label(self) -> str:
+        return f"Table {self.name!r}" if self.name else f"Table over {self.source!r}"
+
     def __post_init__(self):
+        label = self.label()
+        _lengths(self, label, "header_rule", "total_rule", "padding_x", "padding_y", "space_before", "space_after")
+        _lengths(self, label, "borders")
+        for name in ("rule_color", "stripe", "border_color"):
+            _color(getattr(self, name), f"{label}: {name}")
         if self.orphans < 1 or self.widows < 1:
             raise TemplateError(f"table over {self.source!r}: orphans and widows must be at least 1")
         if not self.columns:
@@ -411,6 +543,7 @@ class When(_Element):
 # ---------------------------------------------------------------------- fixed content
 
 
+@_friendly
 @dataclass
 class Text(_Element):
     """Text at a fixed position on a page template (top-left of its first line box).
@@ -429,7 +562,13 @@ class Text(_Element):
     style: Style | None = None
     name: str | None = None
 
+    def __post_init__(self):
+        _lengths(self, self.label(), "x", "y", "width", signed=("x", "y"), optional=("width",), positive=("width",))
+        if self.style is not None and not isinstance(self.style, Style):
+            raise TemplateError(f"{self.label()}: style must be a Style, not {self.style!r}")
 
+
+@_friendly
 @dataclass
 class Rect(_Element):
     """A rectangle at a fixed position: filled, stroked or both."""
@@ -440,10 +579,17 @@ class Rect(_Element):
     height: object
     fill: object = None
     stroke: object = "#000000"
-    line_width: object = 500
+    line_width: object = 0.5
     name: str | None = None
 
+    def __post_init__(self):
+        label = self.label()
+        _lengths(self, label, "x", "y", "width", "height", "line_width", signed=("x", "y"))
+        _color(self.fill, f"{label}: fill")
+        _color(self.stroke, f"{label}: stroke")
 
+
+@_friendly
 @dataclass
 class Line(_Element):
     """A straight line (a rule) from (x1, y1) to (x2, y2)."""
@@ -452,11 +598,17 @@ class Line(_Element):
     y1: object
     x2: object
     y2: object
-    width: object = 500
+    width: object = 0.5
     color: object = "#000000"
     name: str | None = None
 
+    def __post_init__(self):
+        label = self.label()
+        _lengths(self, label, "x1", "y1", "x2", "y2", "width", signed=("x1", "y1", "x2", "y2"), positive=("width",))
+        _color(self.color, f"{label}: color")
 
+
+@_friendly
 @dataclass
 class Picture(_Element):
     """A PNG or JPEG image: fixed on a page template (x and y given) or in the flow.
@@ -483,7 +635,20 @@ class Picture(_Element):
     space_after: float = 0.0
     name: str | None = None
 
+    def __post_init__(self):
+        label = self.label()
+        _align(self, label, ("left", "center", "right"))
+        _lengths(
+            self,
+            label,
+            *("x", "y", "width", "height", "space_before", "space_after"),
+            signed=("x", "y"),
+            optional=("x", "y", "width", "height"),
+            positive=("width", "height"),
+        )
 
+
+@_friendly
 @dataclass
 class Barcode(_Element):
     """A barcode drawn as vector rectangles, fixed on a page template.
@@ -515,10 +680,27 @@ class Barcode(_Element):
     name: str | None = None
 
     def __post_init__(self):
-        if self.kind not in ("code128", "qr", "datamatrix", "imb", "omr"):
-            raise TemplateError(f"barcode kind must be code128, qr, datamatrix, imb or omr, not {self.kind!r}")
+        kinds = ("code128", "qr", "datamatrix", "imb", "omr")
+        if self.kind not in kinds:
+            raise TemplateError(
+                f"{self.label()}: kind must be {', '.join(kinds)}, "
+                f"not {self.kind!r}{did_you_mean(str(self.kind), kinds)}"
+            )
+        _lengths(
+            self,
+            self.label(),
+            "x",
+            "y",
+            "module",
+            "height",
+            signed=("x", "y"),
+            optional=("module", "height"),
+            positive=("module", "height"),
+        )
+        _color(self.color, f"{self.label()}: color")
 
 
+@_friendly
 @dataclass
 class Overlay:
     """Static page content defined once and stored once per job (a PDF Form XObject, an
@@ -535,17 +717,26 @@ class Overlay:
     content: Sequence = ()
     size: tuple | None = None
 
+    def __post_init__(self):
+        _size(self, f"Overlay {self.name!r}", "size")
 
+
+@_friendly
 @dataclass
 class Frame:
-    """The rectangle flowing content fills on a page."""
+    """The rectangle flowing content fills on a page: x, y of its top-left corner, its
+    width and height (lengths: points, or strings with a unit such as "20mm")."""
 
     x: object
     y: object
     width: object
     height: object
 
+    def __post_init__(self):
+        _lengths(self, "Frame", "x", "y", "width", "height", signed=("x", "y"), positive=("width", "height"))
 
+
+@_friendly
 @dataclass
 class PageTemplate:
     """A page layout: its size, the frame for flowing content, and fixed content.
@@ -567,10 +758,17 @@ class PageTemplate:
     medium_map: str | None = None
     overlays: Sequence = ()
 
+    def __post_init__(self):
+        label = f"PageTemplate {self.name!r}"
+        if not isinstance(self.body, Frame):
+            raise TemplateError(f"{label}: body must be a Frame, not {self.body!r}")
+        _size(self, label, "size")
+
 
 Element = Paragraph | Spacer | Table | When | Text | Rect | Line | Picture | Barcode
 
 
+@_friendly
 @dataclass
 class Document:
     """A document definition: page templates, flowing content, fonts and formats.
@@ -627,12 +825,16 @@ class Document:
     name: str = "document"
 
     def __post_init__(self):
+        _size(self, "Document", "page_size")
         if self.first is None:
             w, h = self.page_size
             margin = mm(20)
             self.first = PageTemplate("page", Frame(margin, margin, w - 2 * margin, h - 2 * margin))
-        for v in (self.page_size[0], self.page_size[1]):
-            if to_mpt(v) <= 0:
-                raise TemplateError(f"page size must be positive, not {self.page_size!r}")
+        if not isinstance(self.formats, dict):
+            raise TemplateError(f"Document: formats must be a dict of column -> format, not {self.formats!r}")
+        for key, value in self.formats.items():
+            _check_format(value, f"Document.formats[{key!r}]")
+        if not isinstance(self.style, Style):
+            raise TemplateError(f"Document: style must be a Style, not {self.style!r}")
         if self.back is not None and not self.duplex:
             raise TemplateError("Document.back is the back of the first sheet: it needs duplex=True")

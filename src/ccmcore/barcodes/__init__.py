@@ -1,14 +1,15 @@
 """Barcodes as vector geometry: Code 128, QR Code, Data Matrix, USPS Intelligent Mail, OMR.
 
-Every encoder returns a :class:`Symbol`: its size and its dark rectangles in integer
+Encoders take lengths as everywhere in ccmcore (a number in points, or a string with its
+unit) and return a :class:`Symbol`: its size and its dark rectangles in integer
 millipoints (adjacent dark modules merged, rectangles never overlapping), which layout
 places on the page as display-list RECT items (:meth:`Symbol.items`) and every backend
 draws as vector fills, never as a raster image::
 
     from ccmcore.barcodes import encode_code128, encode_datamatrix, omr_marks, OmrSpec
 
-    sym = encode_code128("INV-2024-000123", module=720, height=36_000)
-    items = sym.items(x=mm(20), y=mm(270))          # RECT rows for the display list
+    sym = encode_code128("INV-2024-000123", module="0.254mm", height="12.7mm")
+    items = sym.items(x=to_mpt("20mm"), y=to_mpt("270mm"))  # RECT rows for the display list
     dm = encode_datamatrix("D0001234S01/03", size=(16, 16))
     omr = omr_marks(page=3, pages=3, sheet=17, spec=OmrSpec())
 

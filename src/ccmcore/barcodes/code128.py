@@ -263,8 +263,8 @@ _BAR_BYTES, _PATTERN_BYTES, _OFFSETS = _tables()
 def encode_code128(
     data: str,
     *,
-    module: int = 720,
-    height: int = 36_000,
+    module: float | str = 0.72,
+    height: float | str = 36.0,
     quiet_zone: bool | int = True,
     gs1: bool = False,
 ) -> Symbol:
@@ -272,9 +272,9 @@ def encode_code128(
 
     Args:
         data: the text (characters 0-255; digits pairs are packed in code set C).
-        module: the narrow bar width X in mpt or as a length string such as "0.25mm"
-            (720 mpt = 0.254 mm = 10 mil).
-        height: bar height (mpt or a length string).
+        module: the narrow bar width X, a length (points, or a string such as "0.25mm";
+            0.72 pt = 0.254 mm = 10 mil).
+        height: bar height (a length).
         quiet_zone: True for the standard 10 X on each side, False for none, or a number
             of modules.
         gs1: GS1-128 (see :func:`code128_values`).
@@ -288,7 +288,7 @@ def encode_code128(
     """
     module, height = to_mpt(module), to_mpt(height)
     if module <= 0 or height <= 0:
-        raise ValueError(f"{_NAME}: module and height must be positive (got {module}, {height})")
+        raise ValueError(f"{_NAME}: module and height must be positive (got {module / 1000:g}pt, {height / 1000:g}pt)")
     q = CODE128_QUIET_ZONE if quiet_zone is True else int(quiet_zone)
     vals = code128_values(data, gs1=gs1)
     k = len(vals)

@@ -79,7 +79,7 @@ _VERSION: dict[tuple[int, ...], int] = {size: i + 1 for i, size in enumerate(DAT
 def encode_datamatrix(
     data: str | bytes,
     *,
-    module: int = 1440,
+    module: float | str = 1.44,
     shape: str = "square",
     size: tuple[int, int] | None = None,
     gs1: bool = False,
@@ -90,7 +90,7 @@ def encode_datamatrix(
     Args:
         data: text or bytes. With ``gs1``, GS1 element strings in bracket form:
             ``"[01]09501101530003[17]250101"``.
-        module: module size in mpt or as a length string ("0.5mm"); 1440 mpt = 0.508 mm.
+        module: module size, a length (points, or a string such as "0.5mm"); 1.44 pt = 0.508 mm.
         shape: "square" (the smallest square that fits) or "any" (the smallest of the
             square and the rectangular sizes).
         size: force one symbol size, (rows, cols), e.g. (16, 16) or (8, 32); see

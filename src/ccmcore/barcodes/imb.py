@@ -15,7 +15,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..units import to_mpt
+from ..units import points, to_mpt
 from .geometry import BarcodeError, Symbol, _frozen
 
 __all__ = ["encode_imb", "imb_bars"]
@@ -187,10 +187,10 @@ def encode_imb(
     tracking: str,
     routing: str = "",
     *,
-    bar_width: int = IMB_BAR_WIDTH,
-    pitch: float = IMB_PITCH,
-    tracker: int = IMB_TRACKER,
-    full: int = IMB_FULL,
+    bar_width: float | str = IMB_BAR_WIDTH / 1000,
+    pitch: float | str = IMB_PITCH / 1000,
+    tracker: float | str = IMB_TRACKER / 1000,
+    full: float | str = IMB_FULL / 1000,
     quiet_zone: bool = True,
 ) -> Symbol:
     """Encode a USPS Intelligent Mail barcode as 65 bars.
@@ -198,12 +198,12 @@ def encode_imb(
     Args:
         tracking: the 20-digit tracking code (see :func:`imb_bars`).
         routing: the ZIP code: "", 5, 9 or 11 digits.
-        bar_width: bar width in mpt (nominal 0.020 in = 1440 mpt); this and the other
-            lengths also take length strings such as "0.02in".
-        pitch: bar-to-bar distance in mpt, may be fractional (nominal 1/22 in); each bar's
-            left edge is rounded to whole mpt.
-        tracker: the tracker's height in mpt (nominal 0.048 in).
-        full: the full bar's height in mpt (nominal 0.145 in); ascenders and descenders
+        bar_width: bar width, a length (points, or a string such as "0.02in"; nominal
+            0.020 in = 1.44 pt).
+        pitch: bar-to-bar distance (nominal 1/22 in); each bar's left edge is rounded to
+            whole millipoints.
+        tracker: the tracker's height (nominal 0.048 in).
+        full: the full bar's height (nominal 0.145 in); ascenders and descenders
             reach (full - tracker) / 2 beyond the tracker.
         quiet_zone: include the clear zone (0.125 in left and right, 0.028 in above and
             below) in the symbol's size.
@@ -216,7 +216,7 @@ def encode_imb(
     """
     letters = imb_bars(tracking, routing)
     bar_width, tracker, full = to_mpt(bar_width), to_mpt(tracker), to_mpt(full)
-    pitch = pitch if isinstance(pitch, (int, float)) else to_mpt(pitch)
+    pitch = points(pitch, f"{_NAME}: pitch") * 1000  # fractional: bars are placed by rounding
     if not (0 < tracker < full and 0 < bar_width < pitch):
         raise ValueError(f"{_NAME}: need 0 < tracker < full and 0 < bar_width < pitch")
     qx, qy = (IMB_QUIET_H, IMB_QUIET_V) if quiet_zone else (0, 0)

@@ -41,7 +41,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..units import to_mpt
+from ..units import points, to_mpt
 from .geometry import Symbol, _frozen
 
 __all__ = ["OmrSpec", "omr_marks", "omr_bits"]
@@ -57,27 +57,27 @@ class OmrSpec:
     Attributes:
         marks: the kind of each position, top to bottom (see the module's table): e.g.
             ``("start", "eoc", "seq1", "seq2", "seq4", "parity", "stop")``.
-        length: a mark's length in mpt (default 10 mm); the lengths also take length
-            strings such as "10mm" or "1.5pt".
-        thickness: a mark's line thickness in mpt (default 1.5 pt).
-        pitch: distance between positions in mpt (default 1/6 in = 4.23 mm).
+        length: a mark's length (default 10 mm); lengths are points, or strings with a
+            unit such as "10mm" or "1.5pt", and are kept in points.
+        thickness: a mark's line thickness (default 1.5 pt).
+        pitch: distance between positions (default 12 pt = 1/6 in = 4.23 mm).
         vertical: marks stacked downwards (True) or side by side (False).
         duplex: the job prints both sides; marks go on front pages only.
         parity: "even" or "odd": the number of printed marks the parity mark makes.
     """
 
     marks: tuple[str, ...] = ("start", "eoc", "seq1", "seq2", "seq4", "parity", "stop")
-    length: int = 28_346
-    thickness: int = 1500
-    pitch: int = 12_000
+    length: float | str = "10mm"
+    thickness: float | str = 1.5
+    pitch: float | str = 12.0
     vertical: bool = True
     duplex: bool = False
     parity: str = "even"
 
     def __post_init__(self):
         object.__setattr__(self, "marks", tuple(self.marks))
-        for name in ("length", "thickness", "pitch"):
-            object.__setattr__(self, name, to_mpt(getattr(self, name)))
+        for name in ("length", "thickness", "pitch"):  # kept in points: replace() stays right
+            object.__setattr__(self, name, points(getattr(self, name), f"OMR: {name}"))
         if not self.marks:
             raise ValueError("OMR: the spec has no marks")
         seen: set[str] = set()
@@ -129,7 +129,7 @@ class OmrSpec:
                 }[kind]
             else:
                 text = meaning[m]
-            out.append(f"{i:2d} +{i * self.pitch / 1000:g}pt {m}: {text}")
+            out.append(f"{i:2d} +{i * self.pitch:g}pt {m}: {text}")
         return "\n".join(out)
 
 
@@ -202,16 +202,17 @@ def omr_marks(page: int, pages: int, sheet: int, *, spec: OmrSpec, feeds: int = 
 @lru_cache(maxsize=1024)
 def _marks(bits: tuple[int, ...], spec: OmrSpec) -> Symbol:
     on = [i for i, b in enumerate(bits) if b]
-    span = (len(bits) - 1) * spec.pitch + spec.thickness
+    length, thickness, pitch = to_mpt(spec.length), to_mpt(spec.thickness), to_mpt(spec.pitch)
+    span = (len(bits) - 1) * pitch + thickness
     bars = np.zeros((len(on), 4), np.int32)
     if spec.vertical:
-        bars[:, 1] = np.array(on, np.int32) * spec.pitch
-        bars[:, 2] = spec.length
-        bars[:, 3] = spec.thickness
-        w, h = spec.length, span
+        bars[:, 1] = np.array(on, np.int32) * pitch
+        bars[:, 2] = length
+        bars[:, 3] = thickness
+        w, h = length, span
     else:
-        bars[:, 0] = np.array(on, np.int32) * spec.pitch
-        bars[:, 2] = spec.thickness
-        bars[:, 3] = spec.length
-        w, h = span, spec.length
+        bars[:, 0] = np.array(on, np.int32) * pitch
+        bars[:, 2] = thickness
+        bars[:, 3] = length
+        w, h = span, length
     return Symbol(width=w, height=h, bars=_frozen(bars), text="".join(map(str, bits)))

@@ -25,7 +25,7 @@ _ECC = ("L", "M", "Q", "H")
 def encode_qr(
     data: str | bytes,
     *,
-    module: int = 1440,
+    module: float | str = 1.44,
     ecc: str = "M",
     version: int | None = None,
     quiet_zone: bool | int = True,
@@ -35,7 +35,7 @@ def encode_qr(
     Args:
         data: text (any Unicode; zint picks the modes and, past ISO 8859-1 and Shift JIS,
             a UTF-8 ECI) or bytes (byte mode, as given).
-        module: module size in mpt or as a length string ("0.5mm"); 1440 mpt = 0.508 mm.
+        module: module size, a length (points, or a string such as "0.5mm"); 1.44 pt = 0.508 mm.
         ecc: error correction level, "L" (7 %), "M" (15 %), "Q" (25 %) or "H" (30 %).
         version: force a symbol version 1-40 (None: the smallest that fits).
         quiet_zone: True for the standard 4 modules on each side, False for none, or a
