@@ -706,7 +706,7 @@ def test_golden_inspect_dump_of_a_small_document(golden, tmp_path):
         Frame(mm(20), mm(40), mm(120), mm(60)),
         [
             Text("Page {page} of {pages}", x=mm(20), y=mm(110), width=mm(120), style=Style(size=8)),
-            Rect(mm(150), mm(20), mm(30), mm(10), fill="#3a5a8c", stroke=None),
+            Rect(mm(120), mm(20), mm(30), mm(10), fill="#3a5a8c", stroke=None),
             Line(mm(20), mm(35), mm(140), mm(35), width=mm(0.3)),
         ],
         size=(mm(160), mm(120)),

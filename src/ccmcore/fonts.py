@@ -14,6 +14,7 @@ strings holding them are shaped whole by HarfBuzz in Python, and cached.
 from __future__ import annotations
 
 import hashlib
+import os
 import struct
 import unicodedata
 from dataclasses import dataclass
@@ -400,13 +401,21 @@ class Font:
 class FontFamily:
     """Regular, bold, italic and bold-italic faces of one family.
 
-    Each face is a :class:`Font` or a zero-argument callable that loads one; faces are
-    loaded the first time they are used. A missing face falls back to regular (or bold).
+    Each face is a :class:`Font`, the path of a font file (``FontFamily("Brand.ttf",
+    bold="Brand-Bold.ttf")``) or a zero-argument callable that loads one; files and
+    callables are loaded the first time the face is used. A missing face falls back to
+    regular (or bold).
+
+    Raises:
+        FontError: a face is none of those, or names a file that does not exist.
     """
 
     def __init__(self, regular, bold=None, italic=None, bold_italic=None, name: str = ""):
         self.name = name
-        self._faces = {"regular": regular, "bold": bold, "italic": italic, "bold_italic": bold_italic}
+        faces = {"regular": regular, "bold": bold, "italic": italic, "bold_italic": bold_italic}
+        for key, face in faces.items():
+            faces[key] = _face_loader(face, key, required=key == "regular")
+        self._faces = faces
 
     def _get(self, key: str):
         face = self._faces[key]
@@ -440,16 +449,31 @@ class FontFamily:
 
     @classmethod
     def from_paths(cls, regular, bold=None, italic=None, bold_italic=None, name: str = "") -> FontFamily:
-        """A family from font files, each loaded when first used.
+        """A family from font files, each loaded when first used (the same as giving the
+        paths to the constructor).
 
         Raises:
-            FontError: (when a face is first used) its file is missing or not a font.
+            FontError: a file does not exist; (when a face is first used) it is not a font.
         """
+        return cls(regular, bold, italic, bold_italic, name=name)
 
-        def loader(path):
-            return None if path is None else (lambda: Font.from_path(path))
 
-        return cls(loader(regular), loader(bold), loader(italic), loader(bold_italic), name=name)
+def _face_loader(face, key: str, required: bool):
+    """A face as given to FontFamily: a Font, a loader, or None; a path becomes a loader."""
+    if face is None and not required:
+        return None
+    if isinstance(face, Font) or (callable(face) and not isinstance(face, type)):
+        return face
+    if isinstance(face, (str, os.PathLike)):
+        path = Path(face).expanduser()
+        if not path.is_file():
+            raise FontError(f"FontFamily: the {key.replace('_', ' ')} face's font file {str(face)!r} does not exist")
+        path = path.resolve()  # loaded later, maybe from another working directory
+        return lambda: Font.from_path(path)
+    raise FontError(
+        f"FontFamily: the {key.replace('_', ' ')} face must be a Font, the path of a font file or a function "
+        f"that loads one, not {face!r}"
+    )
 
 
 _DEFAULT: FontFamily | None = None

@@ -215,6 +215,30 @@ def _list_parts(lst):
     return offsets.astype(np.int32), lst.flatten()
 
 
+def _length_text(mpt: int) -> str:
+    """A length for a message, in the units people lay pages out in: '170mm (481.9pt)'."""
+    return f"{mpt / 72_000 * 25.4:.1f}mm ({mpt / 1000:g}pt)"
+
+
+def _check_on_page(where: str, x: int, y: int, w: int, h: int, page_w: int, page_h: int) -> None:
+    """A fixed element lies on its page: a box partly off the page is cut off by the
+    printer (or prints over the next sheet's edge), never what the template meant."""
+    sides = []
+    if x < 0:
+        sides.append(f"{_length_text(-x)} beyond the left edge")
+    if y < 0:
+        sides.append(f"{_length_text(-y)} above the top edge")
+    if x + w > page_w:
+        sides.append(f"{_length_text(x + w - page_w)} beyond the right edge")
+    if y + h > page_h:
+        sides.append(f"{_length_text(y + h - page_h)} below the bottom edge")
+    if sides:
+        raise TemplateError(
+            f"{where} is off the {_length_text(page_w).split(' ')[0]} x {_length_text(page_h).split(' ')[0]} page: "
+            f"it reaches {' and '.join(sides)}"
+        )
+
+
 class Program:
     """A Document compiled against a schema. Internal: made by :func:`ccmcore.job.compose`.
 
@@ -255,6 +279,9 @@ class Program:
         self._span_rows: list[list[int]] = []
         self.sum_fields: list[tuple[str, str]] = []  # (list column, integer item field) summed in tables
         self._fast_statics: list[int] = []  # static texts the kernel composes with digits
+        # flow content of a fixed width: (where, width, the frames it can be laid in)
+        self._flow_widths: list[tuple[str, int, str]] = []
+        self._flow_target = "flow"
 
         for c in doc.required:
             self._column(c, "Document.required")
@@ -283,6 +310,7 @@ class Program:
                 extras.append([self._template(ep.content[0]), self._rule(ep.rule, "Document.extra_pages")])
             else:
                 extras.append([self._template(ep), -1])
+        self._check_flow_widths(doc)
         # index tags are formatted like texts but never shaped, so they are no kernel sources
         self.tags: dict[str, _Source] = {}
         for tag, text in doc.tags.items():
@@ -306,6 +334,27 @@ class Program:
         self.kernel = _layout.Kernel(self, self.fonts)
 
     # ------------------------------------------------------------------ compile helpers
+
+    def _check_flow_widths(self, doc: Document) -> None:
+        """A table or picture in the flow fits the narrowest frame it can be laid in: a
+        wider one would be drawn over the margin and off the page on every document."""
+        bodies = {"flow": [self.first_template, self.next_template]}
+        if self.last_template >= 0:
+            bodies["flow"].append(self.last_template)
+        bodies["last page"] = bodies["flow"]
+        frames = {
+            k: [(f"the body frame of page template {self.template_names[t]!r}", self._templates[t][4]) for t in v]
+            for k, v in bodies.items()
+        }
+        for sl in doc.slots:
+            frames[sl.name] = [(f"slot {sl.name!r}", to_mpt(sl.width))]
+        for where, width, target in self._flow_widths:
+            for what, room in frames[target]:
+                if width > room:
+                    raise TemplateError(
+                        f"{where} is {_length_text(width)} wide but {what} is only "
+                        f"{_length_text(room)} wide: make it narrower or the frame wider"
+                    )
 
     def _check_format_keys(self) -> None:
         """Every key of ``Document.formats`` names a column (``total``) or a list item field
@@ -481,6 +530,7 @@ class Program:
                 self._els[i][E_A] = len(self._els) - 1 - i
             elif isinstance(el, Picture):
                 img, w, h = self._picture(el, where)
+                self._flow_widths.append((where, w, self._flow_target))
                 spacing = self._style(self.doc.style.but(space_before=el.space_before, space_after=el.space_after))
                 self._el(K_IMAGE, el, -1, spacing, 0, 0, w, h, img, _ALIGN[el.align])
             elif isinstance(el, (Text, Rect, Line, Barcode)):
@@ -488,7 +538,7 @@ class Program:
             else:
                 raise TemplateError(f"not a flow element: {el!r}")
 
-    def _fixed(self, elements, page_w: int) -> None:
+    def _fixed(self, elements, page_w: int, page_h: int) -> None:
         for el in elements:
             where = el.label() if hasattr(el, "label") else repr(el)
             if isinstance(el, Text):
@@ -496,6 +546,8 @@ class Program:
                 font = self._style_rows[st][0]
                 x, y = to_mpt(el.x), to_mpt(el.y)
                 w = to_mpt(el.width) if el.width is not None else page_w - x
+                leading = self._style_rows[st][2]  # the first line's box must be on the page
+                _check_on_page(where, x, y, w, leading, page_w, page_h)
                 parts = parse_text(el.text, where)
                 if any(p.field in PAGE_FIELDS for p in parts):
                     p0 = len(self._parts)
@@ -514,6 +566,7 @@ class Program:
                 else:
                     self._el(K_TEXT, el, self._text_source(el.text, font, where), st, x, y, w)
             elif isinstance(el, Rect):
+                _check_on_page(where, to_mpt(el.x), to_mpt(el.y), to_mpt(el.width), to_mpt(el.height), page_w, page_h)
                 self._el(
                     K_RECT,
                     el,
@@ -529,6 +582,8 @@ class Program:
                 )
             elif isinstance(el, Line):
                 x1, y1 = to_mpt(el.x1), to_mpt(el.y1)
+                x2, y2 = to_mpt(el.x2), to_mpt(el.y2)
+                _check_on_page(where, min(x1, x2), min(y1, y2), abs(x2 - x1), abs(y2 - y1), page_w, page_h)
                 self._el(
                     K_RULE,
                     el,
@@ -546,14 +601,17 @@ class Program:
                 if el.x is None or el.y is None:
                     raise TemplateError(f"{where}: a picture on a page template needs x and y")
                 img, w, h = self._picture(el, where)
+                _check_on_page(where, to_mpt(el.x), to_mpt(el.y), w, h, page_w, page_h)
                 self._el(K_IMAGE, el, -1, -1, to_mpt(el.x), to_mpt(el.y), w, h, img)
             elif isinstance(el, Barcode):
+                # the symbol's size depends on the data: its corner at least is on the page
+                _check_on_page(where, to_mpt(el.x), to_mpt(el.y), 0, 0, page_w, page_h)
                 self._barcode(el, where)
             elif isinstance(el, When):
                 rule = self._rule(el.rule, where)
                 i = self._el(K_WHEN, el, rule)
                 self._rule_stack.append(rule)
-                self._fixed(el.content, page_w)
+                self._fixed(el.content, page_w, page_h)
                 self._rule_stack.pop()
                 self._els[i][E_A] = len(self._els) - 1 - i
             else:
@@ -595,7 +653,9 @@ class Program:
                 raise TemplateError(f"message {msg.name!r}: no slot named {msg.slot!r} (slots: {slot_names})")
             rule = self._rule(msg.rule, f"message {msg.name!r}") if msg.rule is not None else -1
             e0 = len(self._els)
+            self._flow_target = msg.slot
             self._flow(msg.content)
+            self._flow_target = "flow"
             rows.append([e0, len(self._els) - e0, rule, slot_names.index(msg.slot)])
             self.message_names.append(msg.name)
         self.message_rows = np.array(rows, dtype=np.int32).reshape(-1, 4) if rows else np.full((1, 4), -1, np.int32)
@@ -615,7 +675,7 @@ class Program:
         self._current_template = len(self._templates)
         for ov in tpl.overlays:
             self._el(K_OVERLAY, ov, -1, -1, 0, 0, 0, 0, self._overlay(ov))
-        self._fixed(tpl.content, w)
+        self._fixed(tpl.content, w, h)
         self._templates.append([w, h, bx, by, bw, bh, f0, len(self._els) - f0])
         self.template_names.append(tpl.name)
         self.medium_maps.append(tpl.medium_map)
@@ -738,6 +798,13 @@ class Program:
             if tb.total is not None and tb.total[i]:
                 total = self._text_source(tb.total[i], self._style_rows[ts][0], where)
             self._cols.append([to_mpt(col.width), _ALIGN[col.align], header, cell, total])
+        self._flow_widths.append(
+            (
+                f"{where} (columns {' + '.join(repr(c.header) for c in tb.columns)})",
+                sum(r[0] for r in self._cols[c0:]),
+                self._flow_target,
+            )
+        )
         gs = self._style(tb.group_style or body.but(bold=True))
         gfont = self._style_rows[gs][0]
         tfont = self._style_rows[ts][0]
