@@ -244,3 +244,86 @@ def test_font_family_takes_font_file_paths(tmp_path):
         FontFamily(str(path), bold=12)
     with pytest.raises(TemplateError, match="family must be a FontFamily"):
         Style(family="Brand.ttf")
+
+
+# ---------------------------------------------------------------------- fixed text that cannot fit its box
+
+
+def address_doc(width=mm(80), **kw):
+    window = Text("{name}\n{street}", x=mm(25), y=mm(50), width=width, height=mm(12), name="address", **kw)
+    return Document(flow=[Paragraph("Dear {name},")], first=page(Frame(mm(20), mm(100), mm(170), mm(180)), [window]))
+
+
+ADDRESSES = pa.table(
+    {
+        "name": ["Ada Lovelace", "Grace " + "Hopper-" * 1500, "Alan Turing of Bletchley Park, Buckinghamshire"],
+        "street": ["1 Main St", "2 Side St", "3 Hut St"],
+    }
+)
+
+
+def glyph_items(dl, p):
+    return [it for it in dl.page_items(p) if it[KIND] == GLYPHS]
+
+
+def test_a_text_too_long_for_its_box_rejects_its_record_by_default(tmp_path):
+    out = tmp_path / "letters.pdf"
+    report = compose(address_doc(), ADDRESSES, out)
+    assert report.documents == 2
+    (rej,) = report.rejected
+    assert rej.record == 1 and rej.field == "Text 'address'"
+    assert "name, street" in rej.reason and "overflow='cut' or 'shrink'" in rej.reason
+    pdf = pdfium.PdfDocument(out)
+    assert len(pdf) == 2
+    texts = [pdf[i].get_textpage().get_text_range() for i in range(2)]
+    assert "Hopper" not in "".join(texts) and "Alan Turing" in texts[1]
+
+
+def test_cut_shows_what_fits_with_a_mark_and_warns():
+    ((dl, bound, _),) = list(layout(address_doc(overflow="cut"), ADDRESSES))
+    assert dl.doc_count == 3 and not bound.rejections
+    p = int(dl.docs[1][1])  # the long name's first page
+    box_top, box_bottom = to_mpt(mm(50)), to_mpt(mm(62))
+    lines = [it for it in glyph_items(dl, p) if box_top <= it[3 - 1] <= box_bottom + to_mpt(mm(10))]
+    window = [it for it in lines if it[X] >= to_mpt(mm(25)) and it[X] < to_mpt(mm(105)) and it[2] < box_bottom]
+    text = "".join(dl.run_text(it) for it in window)
+    assert text.startswith("GraceHopper-") and text.endswith("\u2026")  # two lines, the second cut
+    assert all(it[2] <= box_bottom for it in window)  # baselines inside the box
+    assert all(it[X] + it[3] <= to_mpt(mm(105)) for it in window)  # nothing past its right edge
+    from ccmcore.program import W_TEXT_CUT
+
+    assert [w[0] for w in dl.warnings.tolist() if w[2] == W_TEXT_CUT] == [1]
+
+
+def test_shrink_sets_the_text_smaller_until_it_fits(tmp_path):
+    out = tmp_path / "shrunk.pdf"
+    doc = address_doc(width=mm(60), overflow="shrink", style=Style(size=10))
+    report = compose(doc, ADDRESSES, out)
+    # the third name needs two lines at 10 pt and fits one at a smaller size; the 10,000
+    # characters fit at no size: that record is rejected
+    assert report.documents == 2 and [r.record for r in report.rejected] == [1]
+    (warning,) = report.warnings
+    assert warning.record == 2 and "pt to fit its box" in warning.message
+    size = float(warning.message.split(" at ")[1].split("pt")[0])
+    assert 6 <= size < 10
+    pdf = pdfium.PdfDocument(out)
+    tp = pdf[1].get_textpage()
+    text = tp.get_text_range()
+    assert "Alan Turing of Bletchley Park, Buckinghamshire" in text
+
+
+def test_a_text_above_the_body_never_runs_into_it():
+    """Without a height, a text above the frame ends where the frame begins."""
+    window = Text("{name}", x=mm(25), y=mm(90), width=mm(80), name="window")  # frame starts at 100 mm
+    doc = Document(flow=[Paragraph("x")], first=page(Frame(mm(20), mm(100), mm(170), mm(180)), [window]))
+    ((dl, bound, _),) = list(layout(doc, ADDRESSES))
+    assert [r.record for r in bound.rejections] == [1]
+    for p in range(dl.page_count):
+        assert all(it[2] < to_mpt(mm(100)) for it in glyph_items(dl, p) if dl.run_text(it) != "x")
+
+
+def test_overflow_rule_is_checked():
+    with pytest.raises(TemplateError, match="overflow must be one of reject, cut, shrink.*did you mean 'shrink'"):
+        Text("x", x=0, y=0, overflow="shrnk")
+    with pytest.raises(TemplateError, match="less than one line"):
+        list(layout(Document(flow=[Paragraph("x")], first=page(content=[Text("{name}", 0, 0, 100, height=2)])), ITEMS))

@@ -105,3 +105,11 @@ cdef enum:
 cdef enum:
     W_OVERLONG_WORD = 1
     W_ROW_SPLIT = 2
+    W_TEXT_SHRUNK = 3    # detail: the size it was set in (mpt)
+    W_TEXT_CUT = 4       # detail: the lines it needed
+    R_TEXT_OVERFLOW = 100  # rejects the document; detail: the lines it needed
+
+cdef enum:
+    OVERFLOW_REJECT = 0
+    OVERFLOW_CUT = 1
+    OVERFLOW_SHRINK = 2

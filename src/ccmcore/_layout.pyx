@@ -225,6 +225,7 @@ cdef class Kernel:
     # current page state
     cdef int32_t doc, tmpl, cur_y, top, bottom, fx, fw, fresh, fresh_table, row_dirty
     cdef int32_t page_no, page_count, direct, quiet
+    cdef int32_t reject_el, reject_detail  # a fixed text that overflows its box rejects its document
     cdef int32_t hyphen_width        # advance of "-" in the style being shaped (mpt)
     cdef vector[uint8_t] ptext
     cdef int32_t ptoff[2]
@@ -383,6 +384,12 @@ cdef class Kernel:
     # ------------------------------------------------------------------ documents and pages
 
     cdef void layout_doc(self, int32_t d, int64_t record0) noexcept nogil:
+        # what the document adds to the output, so a rejection found while its pages are
+        # written (a fixed text too long for its box) takes it out again
+        cdef size_t n_items = self.items.size(), n_gids = self.ogids.size(), n_adv = self.oadv.size()
+        cdef size_t n_text = self.otext.size(), n_pages = self.opages.size(), n_docs = self.odocs.size()
+        cdef size_t n_warn = self.owarn.size(), n_msg = self.omsg.size()
+        self.reject_el = -1
         self.doc = d
         self.ditems.clear()
         self.dpage_i0.clear()
@@ -396,6 +403,19 @@ cdef class Kernel:
         self.place_messages(0)
         self.finish_pages()
         self.emit_doc(record0 + d)
+        if self.reject_el >= 0:
+            self.items.resize(n_items)
+            self.ogids.resize(n_gids)
+            self.oadv.resize(n_adv)
+            self.otext.resize(n_text)
+            self.opages.resize(n_pages)
+            self.odocs.resize(n_docs)
+            self.owarn.resize(n_warn)
+            self.omsg.resize(n_msg)
+            self.owarn.push_back(d)
+            self.owarn.push_back(self.reject_el)
+            self.owarn.push_back(R_TEXT_OVERFLOW)
+            self.owarn.push_back(self.reject_detail)
 
     cdef void push_page(self, int32_t t, int32_t flow) noexcept nogil:
         self.dpage_i0.push_back(<int32_t>(self.ditems.size() // ITEM_FIELDS))
@@ -1154,17 +1174,71 @@ cdef class Kernel:
         self.cur_str = saved
 
     cdef void fixed_text(self, int32_t e) noexcept nogil:
+        """A text placed in a box (E_W x E_H). Text that needs more lines than the box holds
+        follows the element's rule (E_A): reject the document, cut it with a mark (glyph
+        E_B of advance E_C ends the last line), or shrink it through the E_C styles from
+        E_B on; never drawn past the box."""
         cdef int32_t st = self.els[e, E_STYLE]
         cdef int32_t y = self.els[e, E_Y]
-        cdef int32_t w = self.els[e, E_W]
-        cdef size_t k
+        cdef int32_t w = self.els[e, E_W], h = self.els[e, E_H], rule = self.els[e, E_A]
+        cdef int32_t fit, k, step, nlines, avail, align, mx
         if self.shape(self.els[e, E_SRC], self.doc, st) == 0:
             return
         self.break_lines(w, self.els[e, E_ID])
-        for k in range(self.lines.size()):
-            self.emit_line(&self.lines[k], self.els[e, E_X], y + self.styles[st, S_BASELINE], w,
-                           self.styles[st, S_ALIGN], st)
+        nlines = <int32_t>self.lines.size()
+        fit = h // self.styles[st, S_LEADING]
+        if nlines > fit and rule == OVERFLOW_SHRINK:
+            for step in range(self.els[e, E_C]):
+                st = self.els[e, E_B] + step
+                self.shape(self.els[e, E_SRC], self.doc, st)
+                self.break_lines(w, self.els[e, E_ID])
+                fit = h // self.styles[st, S_LEADING]
+                if <int32_t>self.lines.size() <= fit:
+                    self.warn(self.els[e, E_ID], W_TEXT_SHRUNK, self.styles[st, S_SIZE])
+                    break
+        if <int32_t>self.lines.size() > fit:
+            if rule != OVERFLOW_CUT or fit < 1:
+                if self.reject_el < 0:
+                    self.reject_el = self.els[e, E_ID]
+                    self.reject_detail = nlines
+                return
+            self.cut_line(&self.lines[fit - 1], w, self.els[e, E_C])
+            self.lines.resize(fit)
+            self.warn(self.els[e, E_ID], W_TEXT_CUT, nlines)
+        align = self.styles[st, S_ALIGN]
+        for k in range(<int32_t>self.lines.size()):
+            avail = w
+            mx = -1
+            if rule == OVERFLOW_CUT and k == fit - 1 and fit < nlines:
+                avail = w - self.els[e, E_C]  # the line and its mark share the box's width
+                mx = self.els[e, E_X] + self.lines[k].width
+                if align == A_RIGHT:
+                    mx += avail - self.lines[k].width
+                elif align == A_CENTER:
+                    mx += (avail - self.lines[k].width) // 2
+            self.emit_line(&self.lines[k], self.els[e, E_X], y + self.styles[st, S_BASELINE], avail, align, st)
+            if mx >= 0:
+                self.emit_mark(mx, y + self.styles[st, S_BASELINE], self.els[e, E_B], self.els[e, E_C], st)
             y += self.styles[st, S_LEADING]
+
+    cdef void cut_line(self, Line* ln, int32_t avail, int32_t mark_w) noexcept nogil:
+        """Drop glyphs from the end of a line until the cut mark fits after it."""
+        while ln.g1 > ln.g0 and (ln.width + mark_w > avail or self.sf[ln.g1 - 1] == GF_SPACE):
+            ln.g1 -= 1
+            ln.width -= self.sa[ln.g1]
+            ln.t1 = self.sc[ln.g1]
+        ln.last = 1  # a cut line is never justified
+
+    cdef void emit_mark(self, int32_t x, int32_t baseline, int32_t gid, int32_t adv, int32_t st) noexcept nogil:
+        """The cut mark (an ellipsis) as a one-glyph item; its text is U+2026."""
+        cdef int32_t g0 = <int32_t>self.ogids.size(), t0 = <int32_t>self.otext.size()
+        self.ogids.push_back(<uint16_t>gid)
+        self.oadv.push_back(adv)
+        self.otext.push_back(0xE2)
+        self.otext.push_back(0x80)
+        self.otext.push_back(0xA6)
+        self.push_item(GLYPHS, x, baseline, adv, 0, self.styles[st, S_FONT], self.styles[st, S_SIZE],
+                       self.styles[st, S_COLOR], -1, g0, 1, t0, 3)
 
     cdef void page_text(self, int32_t e) noexcept nogil:
         """A fixed text with {page} / {pages}: composed here, shaped from the font tables."""

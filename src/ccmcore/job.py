@@ -23,10 +23,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from .barcode_layout import JobSheets, add_barcodes
 from .display import DisplayList, rebuild
 from .errors import EmptyJobError
-from .program import W_OVERLONG_WORD, W_ROW_SPLIT, Program, Rejection
+from .program import (
+    R_TEXT_OVERFLOW,
+    W_OVERLONG_WORD,
+    W_ROW_SPLIT,
+    W_TEXT_CUT,
+    W_TEXT_SHRUNK,
+    Program,
+    Rejection,
+)
 from .sources import open_source
 from .template import Document
 
@@ -120,7 +130,22 @@ def _warning_text(code: int, detail: int) -> str:
         return "a word wider than its line was broken between characters"
     if code == W_ROW_SPLIT:
         return "a table row taller than a page was split across pages"
+    if code == W_TEXT_SHRUNK:
+        return f"the text was set at {detail / 1000:g}pt to fit its box"
+    if code == W_TEXT_CUT:
+        return f"the text needed {detail} lines; it was cut to fit its box (ending in '…')"
     return f"layout warning {code} ({detail})"
+
+
+def _rejection_text(program: Program, element: int, code: int, detail: int) -> str:
+    if code == R_TEXT_OVERFLOW:
+        fields = program.text_fields.get(element)
+        shown = f" (fields: {fields})" if fields else ""
+        return (
+            f"the text{shown} needs {detail} lines, more than its box holds; give the Text a larger box "
+            "or overflow='cut' or 'shrink'"
+        )
+    return f"layout rejection {code} ({detail})"
 
 
 def _nothing_to_write(report: JobReport) -> str:
@@ -161,12 +186,23 @@ def _batches(program: Program, source):
             bound.sources, bound.lists, bound.masks, bound.pool, bound.reject, record0, bound.sums
         )
         rows = (res["docs"][:, 0] - record0).tolist()
+        warnings = res["warnings"]
+        if len(warnings) > 1:  # a fixed text repeated on every page warns once per document
+            _, first = np.unique(warnings, axis=0, return_index=True)
+            warnings = warnings[np.sort(first)]
+        rejects = warnings[:, 2] >= R_TEXT_OVERFLOW
+        if rejects.any():  # documents the kernel left out while writing their pages
+            bound.rejections.extend(
+                Rejection(record0 + int(doc), program.labels[element], _rejection_text(program, element, code, detail))
+                for doc, element, code, detail in warnings[rejects].tolist()
+            )
+            warnings = warnings[~rejects]
         dl = DisplayList.from_layout(
             res,
             fonts=program.fonts,
             templates=program.template_names,
             medium_maps=program.medium_maps,
-            warnings=res["warnings"],
+            warnings=warnings,
             tags={tag: [values[r] for r in rows] for tag, values in bound.tags.items()},
             images=program.images,
             overlays=program.overlays,

@@ -45,7 +45,7 @@ from .template import (
     parse_markup,
     parse_text,
 )
-from .units import to_mpt
+from .units import points, to_mpt
 
 # these mirror the enums of _layout.pxd
 K_PARA, K_SPACER, K_TABLE, K_WHEN, K_TEXT, K_RECT, K_RULE, K_PAGETEXT, K_IMAGE, K_OVERLAY = range(1, 11)
@@ -57,7 +57,9 @@ C_FIELDS = 5
 P_FIELDS = 8
 PART_TEXT, PART_PAGE, PART_PAGES = range(3)
 _ALIGN = {"left": 0, "right": 1, "center": 2, "justify": 3}
-W_OVERLONG_WORD, W_ROW_SPLIT = 1, 2
+W_OVERLONG_WORD, W_ROW_SPLIT, W_TEXT_SHRUNK, W_TEXT_CUT = 1, 2, 3, 4
+R_TEXT_OVERFLOW = 100  # kernel codes from here on reject their document
+OVERFLOW_REJECT, OVERFLOW_CUT, OVERFLOW_SHRINK = 0, 1, 2
 PAGE_FIELDS = ("page", "pages")
 BARCODE_FACTS = ("page", "pages", "sheet", "sheets", "job_sheet")
 
@@ -282,6 +284,7 @@ class Program:
         # flow content of a fixed width: (where, width, the frames it can be laid in)
         self._flow_widths: list[tuple[str, int, str]] = []
         self._flow_target = "flow"
+        self.text_fields: dict[int, str] = {}  # fixed text element id -> the fields it shows
 
         for c in doc.required:
             self._column(c, "Document.required")
@@ -298,8 +301,7 @@ class Program:
         self.last_template = self._template(doc.last) if doc.last is not None else -1
         self.duplex = bool(doc.duplex)
         self.back_template = self._template(doc.back) if doc.back is not None else -1
-        nw, nh = self._templates[self.next_template][:2]
-        nw, nh = nw / 1000, nh / 1000  # millipoints to points, the unit of template lengths
+        nw, nh = (v / 1000 for v in self._templates[self.next_template][:2])  # template lengths are points
         blank = doc.blank or PageTemplate("blank", Frame(0, 0, nw, nh), size=(nw, nh))
         self.blank_template = self._template(blank) if doc.duplex else -1
         extras = []
@@ -538,7 +540,7 @@ class Program:
             else:
                 raise TemplateError(f"not a flow element: {el!r}")
 
-    def _fixed(self, elements, page_w: int, page_h: int) -> None:
+    def _fixed(self, elements, page_w: int, page_h: int, frame: tuple[int, int, int, int]) -> None:
         for el in elements:
             where = el.label() if hasattr(el, "label") else repr(el)
             if isinstance(el, Text):
@@ -564,7 +566,15 @@ class Program:
                     self._el(K_PAGETEXT, el, -1, st, x, y, w, 0, p0, len(self._parts) - p0)
                     self._page_text_fonts.add(font)
                 else:
-                    self._el(K_TEXT, el, self._text_source(el.text, font, where), st, x, y, w)
+                    h = self._text_box_height(el, x, y, w, page_h, frame)
+                    if h < leading:
+                        raise TemplateError(
+                            f"{where}: its box is {_length_text(h)} high, less than one line ({_length_text(leading)})"
+                        )
+                    rule, b, c = self._overflow_rule(el, st, where)
+                    i = self._el(K_TEXT, el, self._text_source(el.text, font, where), st, x, y, w, h, rule, b, c)
+                    fields = [p.field for p in parts if p.field is not None]
+                    self.text_fields[self._els[i][E_ID]] = ", ".join(dict.fromkeys(fields))
             elif isinstance(el, Rect):
                 _check_on_page(where, to_mpt(el.x), to_mpt(el.y), to_mpt(el.width), to_mpt(el.height), page_w, page_h)
                 self._el(
@@ -611,13 +621,54 @@ class Program:
                 rule = self._rule(el.rule, where)
                 i = self._el(K_WHEN, el, rule)
                 self._rule_stack.append(rule)
-                self._fixed(el.content, page_w, page_h)
+                self._fixed(el.content, page_w, page_h, frame)
                 self._rule_stack.pop()
                 self._els[i][E_A] = len(self._els) - 1 - i
             else:
                 raise TemplateError(
                     f"{where} cannot be fixed page content (use Text, Rect, Line, Picture, Barcode or When)"
                 )
+
+    @staticmethod
+    def _text_box_height(el: Text, x: int, y: int, w: int, page_h: int, frame: tuple[int, int, int, int]) -> int:
+        """The height of a fixed text's box: given, or down to the page's bottom edge, or to
+        the body frame's top when the text stands above the frame and beside it."""
+        if el.height is not None:
+            h = to_mpt(el.height)
+            _check_on_page(f"{el.label()}'s box", x, y, w, h, 1 << 30, page_h)
+            return h
+        bx, by, bw, _ = frame
+        if y < by and x < bx + bw and x + w > bx:
+            return by - y
+        return page_h - y
+
+    def _overflow_rule(self, el: Text, st: int, where: str) -> tuple[int, int, int]:
+        """(rule, b, c) of a fixed text for the kernel: for "cut" the mark's glyph and
+        advance, for "shrink" the first of the smaller styles and their count."""
+        style = el.style or self.doc.style
+        if el.overflow == "cut":
+            font = (style.family or self.family).face(style.bold, style.italic)
+            shaped = font.shape("\u2026")
+            if len(shaped.gids) != 1 or int(shaped.gids[0]) == 0:
+                raise TemplateError(f"{where}: overflow='cut' needs an ellipsis (U+2026) in the font")
+            adv = round(int(shaped.advances[0]) * self._style_rows[st][1] / font.upem)
+            return OVERFLOW_CUT, int(shaped.gids[0]), adv
+        if el.overflow == "shrink":
+            smallest = points(el.min_size) if el.min_size is not None else style.size * 0.6
+            if smallest >= style.size:
+                raise TemplateError(f"{where}: min_size {smallest:g}pt is not below the size {style.size:g}pt")
+            sizes = []
+            size = style.size - 0.5
+            while size >= smallest - 1e-9:
+                sizes.append(size)
+                size -= 0.5
+            if not sizes:
+                sizes = [smallest]
+            first = len(self._style_rows)
+            for size in sizes:  # consecutive rows: the kernel walks them in order
+                self._style_rows.append(list(self._style_rows[self._style(style.but(size=size, leading=None))]))
+            return OVERFLOW_SHRINK, first, len(sizes)
+        return OVERFLOW_REJECT, 0, 0
 
     def _spans_of(self, el: Paragraph, base: Style, where: str, lang: str | None = None):
         """(first span row, count) of a rich-text paragraph, or None for plain text."""
@@ -675,7 +726,7 @@ class Program:
         self._current_template = len(self._templates)
         for ov in tpl.overlays:
             self._el(K_OVERLAY, ov, -1, -1, 0, 0, 0, 0, self._overlay(ov))
-        self._fixed(tpl.content, w, h)
+        self._fixed(tpl.content, w, h, (bx, by, bw, bh))
         self._templates.append([w, h, bx, by, bw, bh, f0, len(self._els) - f0])
         self.template_names.append(tpl.name)
         self.medium_maps.append(tpl.medium_map)

@@ -546,13 +546,31 @@ class When(_Element):
 @_friendly
 @dataclass
 class Text(_Element):
-    """Text at a fixed position on a page template (top-left of its first line box).
+    """Text in a box at a fixed position on a page template (x, y: the box's top-left
+    corner, the top of its first line).
+
+    A text never runs out of its box: one that needs more lines than the box holds (a
+    10,000-character name in the address window) follows ``overflow``:
+
+    - ``"reject"`` (the default): the record is left out, its rejection names the element,
+      its fields and the lines it needed;
+    - ``"cut"``: the lines that fit are shown, the last one ending in "…", and the record
+      gets a warning;
+    - ``"shrink"``: the type is set smaller, half a point at a time down to ``min_size``,
+      until the text fits (a warning gives the size); if it fits at no size, the record is
+      rejected.
 
     Args:
         text: the text, with {fields}, {page}, {pages}; "\\n" forces a line break.
-        x, y: position of the block's top-left corner.
+        x, y: position of the box's top-left corner.
         width: wrapping width (None: up to the right edge of the page).
         style: a :class:`Style`.
+        name: a name for messages and reports.
+        height: the box's height (None: down to the page's bottom edge, or to the top of
+            the body frame when the text stands above the frame and beside it, so a fixed
+            text never runs into the flowing content).
+        overflow: "reject", "cut" or "shrink" (see above).
+        min_size: the smallest size "shrink" may use (default 60 % of the style's size).
     """
 
     text: str
@@ -561,11 +579,26 @@ class Text(_Element):
     width: object = None
     style: Style | None = None
     name: str | None = None
+    height: object = None
+    overflow: str = "reject"
+    min_size: object = None
 
     def __post_init__(self):
-        _lengths(self, self.label(), "x", "y", "width", signed=("x", "y"), optional=("width",), positive=("width",))
+        label = self.label()
+        _lengths(
+            self,
+            label,
+            *("x", "y", "width", "height", "min_size"),
+            signed=("x", "y"),
+            optional=("width", "height", "min_size"),
+            positive=("width", "height", "min_size"),
+        )
         if self.style is not None and not isinstance(self.style, Style):
-            raise TemplateError(f"{self.label()}: style must be a Style, not {self.style!r}")
+            raise TemplateError(f"{label}: style must be a Style, not {self.style!r}")
+        rules = ("reject", "cut", "shrink")
+        if self.overflow not in rules:
+            hint = did_you_mean(str(self.overflow), rules)
+            raise TemplateError(f"{label}: overflow must be one of {', '.join(rules)}, not {self.overflow!r}{hint}")
 
 
 @_friendly

@@ -96,7 +96,8 @@ class OmrSpec:
             seen.add(m)
         if self.parity not in ("even", "odd"):
             raise ValueError(f"OMR: parity must be 'even' or 'odd' (got {self.parity!r})")
-        if not (0 < self.thickness <= self.pitch and self.length > 0):
+        thickness, pitch, length = (points(getattr(self, n)) for n in ("thickness", "pitch", "length"))
+        if not (0 < thickness <= pitch and length > 0):
             raise ValueError("OMR: need 0 < thickness <= pitch and length > 0")
 
     def _modulus(self, kind: str) -> int:
