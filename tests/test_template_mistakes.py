@@ -49,7 +49,7 @@ ITEMS = pa.table(
 
 
 def page(frame=None, content=(), size=None):
-    return PageTemplate("p", frame or Frame(mm(20), mm(20), mm(170), mm(250)), list(content), size=size)
+    return PageTemplate("p", frame or Frame(mm(20), mm(20), mm(170), mm(250)), content, size=size)
 
 
 def first_glyph_x(doc, data) -> list[float]:
@@ -327,3 +327,43 @@ def test_overflow_rule_is_checked():
         Text("x", x=0, y=0, overflow="shrnk")
     with pytest.raises(TemplateError, match="less than one line"):
         list(layout(Document(flow=[Paragraph("x")], first=page(content=[Text("{name}", 0, 0, 100, height=2)])), ITEMS))
+
+
+# ---------------------------------------------------------------------- wrong kinds of values
+
+
+@pytest.mark.parametrize(
+    "make, words",
+    [
+        (lambda: Paragraph(123), ["Paragraph", "text"]),
+        (lambda: Style(bold="yes"), ["Style", "bold must be bool"]),
+        (lambda: Column(None, "d", 50), ["header must be str"]),
+        (lambda: Document(first=Frame(0, 0, 10, 10)), ["Document", "first must be PageTemplate"]),
+        (lambda: Document(formats={1: money()}), ["formats must be a dict of column"]),
+        (lambda: Document(tags={"Name": 5}), ["tags must be a dict of names to texts"]),
+        (lambda: Document(flow=[Frame(0, 0, 10, 10)]), ["flow holds Frame", "not an element"]),
+        (lambda: Table("items", [Column("a", "d", 10), Column("b", "d", 10)], total="Total"), ["total has 1 cells"]),
+        (lambda: Message("m", "Thanks!"), ["Message 'm'", "content must be a list of elements"]),
+    ],
+)
+def test_values_of_the_wrong_kind_are_named(make, words):
+    with pytest.raises(TemplateError) as exc:
+        make()
+    for w in words:
+        assert w in str(exc.value), str(exc.value)
+
+
+def test_one_element_where_a_list_is_expected_is_a_list_of_one(tmp_path):
+    doc = Document(flow=Paragraph("Dear {name},"), first=page(content=Text("Header", x=mm(20), y=mm(10))))
+    assert isinstance(doc.flow, list) and len(doc.flow) == 1
+    report = compose(doc, ITEMS, tmp_path / "one.pdf")
+    assert report.documents == 2
+    assert Document(required="name").required == ["name"]  # one column, not its letters
+
+
+def test_barcode_options_are_tried_when_the_template_is_compiled(tmp_path):
+    for options, words in [({"eccc": "Q"}, "unexpected keyword argument 'eccc'"), ({"ecc": "Z"}, "ecc must be")]:
+        bad = Barcode("qr", "{name}", x=mm(20), y=mm(10), options=options, name="qr")
+        with pytest.raises(TemplateError, match=words):
+            compose(Document(flow=[Paragraph("x")], first=page(content=[bad])), ITEMS, tmp_path / "bc.pdf")
+        assert not (tmp_path / "bc.pdf").exists()

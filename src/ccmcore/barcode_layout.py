@@ -46,6 +46,40 @@ def _omr_spec(defn, duplex: bool, cache: dict):
 _DEFAULT_OMR = bc.OmrSpec()
 
 
+_SAMPLES = {"code128": "0", "qr": "0", "datamatrix": "0", "imb": "00040123456200800001"}
+
+
+def check_options(el, where: str) -> None:
+    """Encode a sample with the barcode's options when the template is compiled, so a
+    misspelt or impossible option (``ecc="Z"``) stops the job before anything is written
+    instead of rejecting every record.
+
+    Raises:
+        TemplateError: naming the element and what the encoder said.
+    """
+    from .errors import TemplateError
+
+    if el.kind == "omr":
+        extra = set(el.options) - {"spec"}
+        spec = el.options.get("spec")
+        if extra or (spec is not None and not isinstance(spec, bc.OmrSpec)):
+            raise TemplateError(f"{where}: an OMR barcode takes one option, spec=OmrSpec(...), not {el.options!r}")
+        return
+    try:
+        _symbol(_Sample(el), _SAMPLES[el.kind])
+    except TypeError as exc:
+        raise TemplateError(f"{where}: options {el.options!r}: {exc}") from None
+    except bc.BarcodeError:
+        pass  # the sample's data, not the options: data is judged per record
+    except ValueError as exc:
+        raise TemplateError(f"{where}: {exc}") from None
+
+
+class _Sample:
+    def __init__(self, element):
+        self.element = element
+
+
 def _symbol(defn, text: str):
     el = defn.element
     kw = dict(el.options)

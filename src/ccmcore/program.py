@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 
 from . import _layout
 from . import formats as fmt
+from .barcode_layout import check_options
 from .errors import BindingError, DataError, TemplateError, did_you_mean
 from .fonts import Font, FontFamily, default_family
 from .hyphenate import check_language, hyphenate_text
@@ -791,6 +792,7 @@ class Program:
         return self._overlay_ids[id(ov)]
 
     def _barcode(self, el: Barcode, where: str) -> None:
+        check_options(el, where)
         parts: list[tuple[str | None, str | None, fmt.Format | None, str | None]] = []
         for p in parse_text(el.text, where) if el.kind != "omr" else []:
             if p.field is None:

@@ -108,6 +108,70 @@ def _lengths(obj, label: str, *names: str, signed=(), optional=(), positive=()) 
         object.__setattr__(obj, name, p)
 
 
+def _kind(v, types) -> str:
+    names = [t.__name__ for t in types]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def _check(obj, label: str, name: str, types, optional: bool = False) -> None:
+    """Field ``name`` of ``obj`` is one of ``types`` (None allowed when optional)."""
+    v = getattr(obj, name)
+    if v is None and optional:
+        return
+    if isinstance(v, bool) and bool not in types:
+        ok = False
+    else:
+        ok = isinstance(v, types)
+    if not ok:
+        raise TemplateError(f"{label}: {name} must be {_kind(v, types)}, not {v!r}")
+
+
+def _elements(obj, label: str, name: str, types) -> None:
+    """Field ``name`` is a list of ``types``; a single element is taken as a list of one."""
+    v = getattr(obj, name)
+    if isinstance(v, types):
+        v = [v]
+    elif isinstance(v, (str, bytes)) or not isinstance(v, Sequence):
+        raise TemplateError(f"{label}: {name} must be a list of {_kind(v, types)}, not {v!r}")
+    for item in v:
+        if not isinstance(item, types):
+            raise TemplateError(f"{label}: {name} holds {item!r}, which is not a {_kind(item, types)}")
+    object.__setattr__(obj, name, list(v))
+
+
+def _content(obj, label: str, name: str) -> None:
+    """Field ``name`` is a list of template elements (one element is a list of one); which
+    kinds belong where is checked when the document is compiled."""
+    v = getattr(obj, name)
+    if isinstance(v, _Element):
+        v = [v]
+    elif isinstance(v, (str, bytes)) or not isinstance(v, Sequence):
+        raise TemplateError(f"{label}: {name} must be a list of elements (Paragraph, Table, Text...), not {v!r}")
+    for item in v:
+        if not isinstance(item, _Element):
+            raise TemplateError(
+                f"{label}: {name} holds {item!r}, which is not an element (Paragraph, Table, Text, Rect...)"
+            )
+    object.__setattr__(obj, name, list(v))
+
+
+def _names(obj, label: str, name: str) -> None:
+    """Field ``name`` is a list of column names; one name is taken as a list of one."""
+    v = getattr(obj, name)
+    if isinstance(v, str):
+        v = [v]
+    if not isinstance(v, Sequence) or not all(isinstance(c, str) and c for c in v):
+        raise TemplateError(f"{label}: {name} must be a list of column names, not {v!r}")
+    object.__setattr__(obj, name, list(v))
+
+
+def _texts(obj, label: str, name: str) -> None:
+    """Field ``name`` is a dict of column (or attribute) name -> text."""
+    v = getattr(obj, name)
+    if not isinstance(v, dict) or not all(isinstance(k, str) and k and isinstance(t, str) for k, t in v.items()):
+        raise TemplateError(f"{label}: {name} must be a dict of names to texts, not {v!r}")
+
+
 def _size(obj, label: str, name: str) -> None:
     """A (width, height) pair of positive lengths, kept in points (None stays None)."""
     v = getattr(obj, name)
@@ -186,6 +250,11 @@ class Style:
     hyphenate: str | None = None
 
     def __post_init__(self):
+        for name in ("bold", "italic"):
+            _check(self, "Style", name, (bool,))
+        for name in ("widows", "orphans"):
+            _check(self, "Style", name, (int,))
+        _check(self, "Style", "hyphenate", (str,), optional=True)
         if self.widows < 1 or self.orphans < 1:
             raise TemplateError("Style: widows and orphans must be at least 1")
         _align(self, "Style")
@@ -267,6 +336,8 @@ class Span:
     size: float | None = None
 
     def __post_init__(self):
+        _check(self, "Span", "text", (str,))
+        _check(self, "Span", "style", (Style,), optional=True)
         _lengths(self, "Span", "size", optional=("size",), positive=("size",))
         _color(self.color, "Span: color")
 
@@ -338,9 +409,12 @@ class Paragraph(_Element):
     indent: object = 0
 
     def __post_init__(self):
-        _lengths(self, self.label(), "indent")
-        if self.style is not None and not isinstance(self.style, Style):
-            raise TemplateError(f"{self.label()}: style must be a Style, not {self.style!r}")
+        label = self.label()
+        if not isinstance(self.text, str):
+            _elements(self, label, "text", (str, Span))
+        _check(self, label, "style", (Style,), optional=True)
+        _check(self, label, "bullet", (str,), optional=True)
+        _lengths(self, label, "indent")
 
 
 @_friendly
@@ -364,6 +438,14 @@ class Message(_Element):
     rule: Rule | None = None
     priority: int = 0
     slot: str = "last page"
+
+    def __post_init__(self):
+        label = f"Message {self.name!r}"
+        _check(self, label, "name", (str,))
+        _content(self, label, "content")
+        _check(self, label, "rule", (Rule,), optional=True)
+        _check(self, label, "priority", (int,))
+        _check(self, label, "slot", (str,))
 
 
 @_friendly
@@ -424,6 +506,8 @@ class Column:
 
     def __post_init__(self):
         label = f"Column {self.header!r}"
+        _check(self, label, "header", (str,))
+        _check(self, label, "field", (str,), optional=True)
         _align(self, label)
         _lengths(self, label, "width", positive=("width",))
         _check_format(self.format, f"{label}: format")
@@ -505,6 +589,14 @@ class Table(_Element):
 
     def __post_init__(self):
         label = self.label()
+        _check(self, label, "source", (str,))
+        _elements(self, label, "columns", (Column,))
+        for name in ("style", "header_style", "total_style", "group_style"):
+            _check(self, label, name, (Style,), optional=True)
+        for name in ("group_by", "group_header", "group_footer", "carry", "page_subtotal", "keep_together"):
+            _check(self, label, name, (str,), optional=True)
+        if self.total is not None:
+            _elements(self, label, "total", (str,))
         _lengths(self, label, "header_rule", "total_rule", "padding_x", "padding_y", "space_before", "space_after")
         _lengths(self, label, "borders")
         for name in ("rule_color", "stripe", "border_color"):
@@ -593,8 +685,8 @@ class Text(_Element):
             optional=("width", "height", "min_size"),
             positive=("width", "height", "min_size"),
         )
-        if self.style is not None and not isinstance(self.style, Style):
-            raise TemplateError(f"{label}: style must be a Style, not {self.style!r}")
+        _check(self, label, "text", (str,))
+        _check(self, label, "style", (Style,), optional=True)
         rules = ("reject", "cut", "shrink")
         if self.overflow not in rules:
             hint = did_you_mean(str(self.overflow), rules)
@@ -751,6 +843,8 @@ class Overlay:
     size: tuple | None = None
 
     def __post_init__(self):
+        _check(self, "Overlay", "name", (str,))
+        _content(self, f"Overlay {self.name!r}", "content")
         _size(self, f"Overlay {self.name!r}", "size")
 
 
@@ -795,6 +889,9 @@ class PageTemplate:
         label = f"PageTemplate {self.name!r}"
         if not isinstance(self.body, Frame):
             raise TemplateError(f"{label}: body must be a Frame, not {self.body!r}")
+        _content(self, label, "content")
+        _elements(self, label, "overlays", (Overlay,))
+        _check(self, label, "medium_map", (str,), optional=True)
         _size(self, label, "size")
 
 
@@ -863,10 +960,21 @@ class Document:
             w, h = self.page_size
             margin = mm(20)
             self.first = PageTemplate("page", Frame(margin, margin, w - 2 * margin, h - 2 * margin))
-        if not isinstance(self.formats, dict):
+        if not isinstance(self.formats, dict) or not all(isinstance(k, str) for k in self.formats):
             raise TemplateError(f"Document: formats must be a dict of column -> format, not {self.formats!r}")
         for key, value in self.formats.items():
             _check_format(value, f"Document.formats[{key!r}]")
+        for name in ("first", "next", "last", "back", "blank"):
+            _check(self, "Document", name, (PageTemplate,), optional=True)
+        _content(self, "Document", "flow")
+        _elements(self, "Document", "messages", (Message,))
+        _elements(self, "Document", "slots", (Slot,))
+        _elements(self, "Document", "extra_pages", (PageTemplate, When))
+        _names(self, "Document", "required")
+        _texts(self, "Document", "null_text")
+        _texts(self, "Document", "tags")
+        _check(self, "Document", "family", (FontFamily,), optional=True)
+        _check(self, "Document", "duplex", (bool,))
         if not isinstance(self.style, Style):
             raise TemplateError(f"Document: style must be a Style, not {self.style!r}")
         if self.back is not None and not self.duplex:
