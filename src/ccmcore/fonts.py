@@ -25,6 +25,7 @@ import uharfbuzz as hb
 from .bidi import has_rtl
 from .bidi import levels as bidi_levels
 from .errors import FontError
+from .resources import resolve
 
 __all__ = ["Font", "FontFamily", "default_family", "Shaped", "SUBSET_DROP_TABLES"]
 
@@ -184,10 +185,13 @@ class Font:
     def from_path(cls, path: str | Path) -> Font:
         """Load a font file.
 
+        A relative path in a template file loaded by ``ccm compose`` (or
+        :func:`ccmcore.cli.load_document`) is relative to that file.
+
         Raises:
             FontError: the file is missing or not a usable font.
         """
-        p = Path(path)
+        p = resolve(path)
         try:
             data = p.read_bytes()
         except OSError as exc:
@@ -442,12 +446,18 @@ class FontFamily:
     def from_paths(cls, regular, bold=None, italic=None, bold_italic=None, name: str = "") -> FontFamily:
         """A family from font files, each loaded when first used.
 
+        Relative paths are fixed when the family is made: in a template file loaded by
+        ``ccm compose`` they are relative to that file, elsewhere to the working directory.
+
         Raises:
             FontError: (when a face is first used) its file is missing or not a font.
         """
 
         def loader(path):
-            return None if path is None else (lambda: Font.from_path(path))
+            if path is None:
+                return None
+            found = resolve(path).absolute()
+            return lambda: Font.from_path(found)
 
         return cls(loader(regular), loader(bold), loader(italic), loader(bold_italic), name=name)
 
