@@ -266,7 +266,7 @@ def _name_rejections(rejections: list[Rejection], batch: pa.RecordBatch, record0
 def _too_many(report: JobReport, most: int, last: int) -> str:
     n = report.rejected_records
     return (
-        f"more than {most:,} records rejected ({n:,} by record {last}): the job was stopped "
+        f"more than {most:,} record{'s' if most != 1 else ''} rejected ({n:,} by record {last}): the job was stopped "
         "and no print file was written"
     )
 
@@ -321,12 +321,12 @@ def compose(
             names the file and the line; nothing is written).
         ValueError: an unknown format, or one the output's name contradicts.
     """
-    format = output_format(output, format)
     if max_rejected is not None and (
         isinstance(max_rejected, bool) or not isinstance(max_rejected, int) or max_rejected < 0
     ):
         raise ValueError(f"max_rejected must be an int >= 0 or None, got {max_rejected!r}")
     out = check_output(output)
+    format = output_format(output, format)
     overwritten = check_not_an_input(out, {"the data file": data})
     if overwritten:
         raise OutputError(f"the output {out} is {overwritten}: write the output elsewhere")

@@ -21,6 +21,7 @@ import hashlib
 import os
 import re
 import socket
+import stat
 from pathlib import Path
 
 from .errors import OutputError
@@ -39,6 +40,7 @@ __all__ = [
 FORMATS = ("pdf", "afp")
 _BY_SUFFIX = {".pdf": "pdf", ".afp": "afp"}
 _DEFAULT_NAME_MAX = 255
+_ANY_WRITE = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH
 
 
 def output_format(output: str | os.PathLike, format: str | None, *, option: str = "format=") -> str:
@@ -90,20 +92,30 @@ def check_output(output: str | os.PathLike, what: str = "") -> Path:
     """
     text = os.fspath(output)
     out = Path(text)
-    if text.endswith(os.sep) or (os.altsep and text.endswith(os.altsep)) or out.is_dir():
+    if text.endswith(os.sep) or (os.altsep and text.endswith(os.altsep)):
         raise OutputError(f"{what or 'the output '}{text} is a directory: give a file name")
     parent = out.parent
-    if not parent.exists():
-        raise OutputError(f"cannot write {what}{out}: the directory {parent} does not exist")
-    if not parent.is_dir():
-        raise OutputError(f"cannot write {what}{out}: {parent} is not a directory")
-    size, most = len(os.fsencode(out.name)), _name_max(parent)
-    if size > most:
-        raise OutputError(f"cannot write {what}{out}: its name is {size} bytes long, this file system allows {most}")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise OutputError(f"cannot write {what}{out}: the directory {parent} is not writable (read-only, or no permission)")
-    if out.exists() and not os.access(out, os.W_OK):
-        raise OutputError(f"cannot write {what}{out}: the file there is read-only (remove it or make it writable)")
+    try:
+        if not parent.is_dir():
+            if parent.exists():
+                raise OutputError(f"cannot write {what}{out}: {parent} is not a directory")
+            raise OutputError(f"cannot write {what}{out}: the directory {parent} does not exist")
+        size, most = len(os.fsencode(out.name)), _name_max(parent)
+        if size > most:
+            raise OutputError(f"cannot write {what}{out}: its name is {size} bytes long, this file system allows {most}")
+        if out.is_dir():
+            raise OutputError(f"{what or 'the output '}{out} is a directory: give a file name")
+        if not os.access(parent, os.W_OK | os.X_OK):
+            raise OutputError(
+                f"cannot write {what}{out}: the directory {parent} is not writable (read-only, or no permission)"
+            )
+        if out.exists() and (not os.access(out, os.W_OK) or not out.stat().st_mode & _ANY_WRITE):
+            # no write bit for anyone is a file someone protected, even from an administrator
+            raise OutputError(f"cannot write {what}{out}: the file there is read-only (remove it or make it writable)")
+    except OutputError:
+        raise
+    except OSError as exc:  # a path too long as a whole, a loop of links, ...
+        raise output_error(out, exc, what) from exc
     return out
 
 
@@ -192,9 +204,7 @@ def output_error(path: str | os.PathLike, exc: OSError, what: str = "") -> Outpu
         reason = "the disk quota is exceeded"
     elif exc.errno == errno.ENAMETOOLONG:
         reason = "the path is too long for the file system"
-    err = OutputError(f"cannot write {what}{path}: {reason}")
-    err.errno, err.strerror, err.filename = exc.errno, exc.strerror, os.fspath(path)
-    return err
+    return OutputError(f"cannot write {what}{path}: {reason}")
 
 
 def write_text_atomically(path: str | os.PathLike, text: str, what: str = "") -> None:
