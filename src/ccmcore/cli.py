@@ -90,6 +90,7 @@ def load_document(spec: str) -> Document:
     """
     target, attr = spec.rsplit(":", 1) if ":" in spec else (spec, "")
     path = Path(target)
+    home: Path | None
     if target.endswith(".py") or path.exists():
         if not path.is_file():
             raise CcmError(f"template file {target} does not exist")
@@ -304,7 +305,7 @@ def _count(text: str) -> int:
 class _Parser(argparse.ArgumentParser):
     """argparse with one-line usage errors (``ccm compose: error: ... (see --help)``)."""
 
-    def error(self, message: str):  # type: ignore[override]
+    def error(self, message: str):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 

@@ -102,7 +102,9 @@ def check_output(output: str | os.PathLike, what: str = "") -> Path:
             raise OutputError(f"cannot write {what}{out}: the directory {parent} does not exist")
         size, most = len(os.fsencode(out.name)), _name_max(parent)
         if size > most:
-            raise OutputError(f"cannot write {what}{out}: its name is {size} bytes long, this file system allows {most}")
+            raise OutputError(
+                f"cannot write {what}{out}: its name is {size} bytes long, this file system allows {most}"
+            )
         if out.is_dir():
             raise OutputError(f"{what or 'the output '}{out} is a directory: give a file name")
         if not os.access(parent, os.W_OK | os.X_OK):
@@ -175,7 +177,7 @@ def remove_stale_parts(output: Path) -> list[Path]:
     Parts of other hosts (a shared file system) and of live processes are left alone.
     """
     prefix, suffix, host = f".{_part_stem(output)}.", ".part", _host()
-    removed = []
+    removed: list[Path] = []
     try:
         entries = list(os.scandir(output.parent))
     except OSError:

@@ -388,7 +388,9 @@ def _open_ipc(path: Path, cols, batch_size: int, head: bytes) -> Source:
     return Source(schema, batches, batch_size=batch_size, num_rows=None, name=name, close=close)
 
 
-_CSV_CONVERSION = re.compile(r"In CSV column #(\d+): CSV conversion error to (\S+?): (?:invalid value '(.*)'|(.*))$", re.S)
+_CSV_CONVERSION = re.compile(
+    r"In CSV column #(\d+): CSV conversion error to (\S+?): (?:invalid value '(.*)'|(.*))$", re.S
+)
 _CSV_COLUMNS = re.compile(r"CSV parse error: Expected (\d+) columns, got (\d+)")
 
 
