@@ -184,6 +184,15 @@ def test_output_path_problems_are_one_line_before_anything_is_written(job_files,
     assert files(out) == before and files(out / "sub") == []
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes")
+def test_a_pipe_or_device_at_the_output_path_is_refused_not_replaced(job_files, capsys):
+    src, out = job_files
+    os.mkfifo(out / "x.pdf")  # what /dev/null would be: renaming a file over it would replace it
+    assert run(src / "letter.py", src / "good.parquet", "-o", out / "x.pdf") == EXIT_IO
+    assert "it is not a regular file (a device or a pipe)" in one_error_line(capsys.readouterr().err)
+    assert files(out) == ["x.pdf"] and not (out / "x.pdf").is_file()
+
+
 def test_a_long_name_that_fits_is_written_and_its_part_name_fits_too(job_files, capsys):
     src, out = job_files
     name = "n" * 251 + ".pdf"  # 255 bytes: the part's prefix and suffix would not fit beside it

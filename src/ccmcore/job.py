@@ -347,6 +347,7 @@ def _write(program, source, out: Path, report: JobReport, format, title, afp, ke
     remove_stale_parts(out)
     tmp = part_path(out)
     t0 = time.perf_counter()
+    rejected_records = 0
     try:
         with open(tmp, "wb") as fh, _writer(format, fh, title=title, afp=afp) as writer:
             for dl, bound, batch in _batches(program, source):
@@ -363,14 +364,16 @@ def _write(program, source, out: Path, report: JobReport, format, title, afp, ke
                 report.records += batch.num_rows
                 report.documents += dl.doc_count
                 report.pages += dl.page_count
-                report.rejected.extend(_name_rejections(bound.rejections, batch, record0, key))
+                named = _name_rejections(bound.rejections, batch, record0, key)
+                report.rejected.extend(named)
+                rejected_records += len({r.record for r in named})  # batches hold disjoint records
                 report.messages.extend(dl.messages)
                 for doc, element, code, detail in dl.warnings.tolist():
                     # the kernel numbers documents by their row in the batch
                     report.warnings.append(
                         Warning_(record0 + doc, program.labels[element], _warning_text(code, detail))
                     )
-                if max_rejected is not None and bound.rejections and report.rejected_records > max_rejected:
+                if max_rejected is not None and rejected_records > max_rejected:
                     report.seconds = time.perf_counter() - t0
                     raise RejectionLimitError(_too_many(report, max_rejected, report.rejected[-1].record), report)
                 if progress is not None:

@@ -4,8 +4,8 @@
   format that contradicts the extension is an error, since a file named ``x.afp`` holding a
   PDF is a mistake a print room finds too late.
 - The output is checked before anything is composed (its directory exists and is writable,
-  it is not a directory, not read-only, its name fits the file system), so a job does not
-  compose for an hour to fail at the rename.
+  it is not a directory, a device or a pipe, not read-only, its name fits the file system),
+  so a job does not compose for an hour to fail at the rename.
 - It is written under a temporary name in the same directory, ``.NAME.HOST.PID.part``, and
   renamed when complete. A job killed without a chance to clean up (SIGKILL, a power cut)
   leaves its part behind; the next job writing the same output on the same host removes
@@ -87,8 +87,9 @@ def check_output(output: str | os.PathLike, what: str = "") -> Path:
     ``what`` names the file in messages ("the report ").
 
     Raises:
-        OutputError: the path names a directory, its directory is missing or not writable,
-            an existing file there is read-only, or the name is too long for the file system.
+        OutputError: the path names a directory, a device or a pipe, its directory is missing
+            or not writable, an existing file there is read-only, or the name is too long for
+            the file system.
     """
     text = os.fspath(output)
     out = Path(text)
@@ -107,6 +108,10 @@ def check_output(output: str | os.PathLike, what: str = "") -> Path:
             )
         if out.is_dir():
             raise OutputError(f"{what or 'the output '}{out} is a directory: give a file name")
+        if out.exists() and not out.is_file():
+            # the file is written beside its target and renamed over it: a device or a pipe
+            # (/dev/null, a FIFO) would be replaced, not written to
+            raise OutputError(f"cannot write {what}{out}: it is not a regular file (a device or a pipe)")
         if not os.access(parent, os.W_OK | os.X_OK):
             raise OutputError(
                 f"cannot write {what}{out}: the directory {parent} is not writable (read-only, or no permission)"
@@ -216,14 +221,17 @@ def write_text_atomically(path: str | os.PathLike, text: str, what: str = "") ->
         OutputError: the file cannot be written (the message names it and the cause).
     """
     out = check_output(path, what)
+    remove_stale_parts(out)
     tmp = part_path(out)
     try:
         with open(tmp, "w", encoding="utf-8") as fh:
             fh.write(text)
         os.replace(tmp, out)
-    except OSError as exc:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except OSError:
             pass
-        raise output_error(out, exc, what) from exc
+        if isinstance(exc, OSError) and not isinstance(exc, OutputError):
+            raise output_error(out, exc, what) from exc
+        raise
