@@ -8,7 +8,17 @@ compiled layout kernel, and print files out::
 """
 
 from .display import DisplayList
-from .errors import BindingError, CcmError, DataError, EmptyJobError, FontError, SourceError, TemplateError
+from .errors import (
+    BindingError,
+    CcmError,
+    DataError,
+    EmptyJobError,
+    FontError,
+    OutputError,
+    RejectionLimitError,
+    SourceError,
+    TemplateError,
+)
 from .fonts import Font, FontFamily, default_family
 from .formats import date, money, number, text
 from .images import Image, ImageError
@@ -62,6 +72,8 @@ __all__ = [
     "FontFamily",
     "Frame",
     "JobReport",
+    "OutputError",
+    "RejectionLimitError",
     "Line",
     "PageTemplate",
     "Paragraph",

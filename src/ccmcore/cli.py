@@ -1,14 +1,32 @@
 """The ``ccm`` command line.
 
-    ccm compose TEMPLATE DATA -o OUT [--format pdf|afp] [--batch-size N] [--report report.json]
+    ccm compose TEMPLATE DATA -o OUT [--format pdf|afp] [--key COLUMN] [--max-rejected N]
+                [--batch-size N] [--report report.json] [-q]
     ccm afp inspect FILE         structured fields, triplets and PTOCA as readable text
     ccm afp validate FILE        strict MO:DCA/PTOCA checks; exit 1 with offsets and rules
+    ccm --version
 
 TEMPLATE is a Python file defining a :class:`ccmcore.Document` (the attribute ``document``,
-or the only Document in the file) or ``package.module:attribute``. DATA is a Parquet, Arrow
-IPC or CSV file. Errors in the template or data print one line and exit with status 2.
-A job with no document to write (no records, or every record rejected) writes no print
-file, lists the rejections, and exits with status 3.
+or the only Document in the file) or ``package.module:attribute``. The template file may
+import modules beside it, and relative paths of its pictures and font files are relative
+to the template file, whatever the working directory. DATA is a Parquet, Arrow IPC or CSV
+file. The output format follows OUT's extension (``.pdf``, ``.afp``) unless ``--format``
+is given; a ``--format`` that contradicts the extension is an error.
+
+Every failure is one line on stderr (``ccm: error: ...``) and leaves nothing at the output
+path. Exit status of ``ccm compose`` (distinct, so a scheduler can tell them apart):
+
+====  ==========================================================================
+0     every record was composed
+1     an unexpected internal error (a bug: the traceback is printed)
+2     usage error, or the template, the data or the key column is wrong
+3     no document to write: no records, or every record rejected (no file)
+4     the file was written, but some records were rejected (listed on stderr and
+      in ``--report``)
+5     more records were rejected than ``--max-rejected`` allows (no file)
+6     input/output error: the output or the report cannot be written
+130   interrupted by SIGINT (Ctrl-C); 143 for SIGTERM, handled the same way (no file)
+====  ==========================================================================
 """
 
 from __future__ import annotations
@@ -16,47 +34,117 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.util
+import os
+import signal
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import CcmError, EmptyJobError
+from . import __version__
+from .errors import CcmError, EmptyJobError, OutputError, RejectionLimitError
+from .output import check_not_an_input, check_output, output_format
+from .resources import relative_to, remember_home
 from .template import Document
 
-__all__ = ["main", "load_document", "EXIT_NO_DOCUMENTS"]
+__all__ = [
+    "main",
+    "load_document",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "EXIT_NO_DOCUMENTS",
+    "EXIT_REJECTED",
+    "EXIT_TOO_MANY_REJECTED",
+    "EXIT_IO",
+    "EXIT_INTERRUPTED",
+]
 
-#: Exit status of ``ccm compose`` when there is no document to write (no file is written).
+#: Every record was composed and the output written.
+EXIT_OK = 0
+#: A usage error, or the template, the data or the key column is wrong (nothing written).
+EXIT_USAGE = 2
+#: There is no document to write: no records, or every record rejected (no file is written).
 EXIT_NO_DOCUMENTS = 3
+#: The output was written, but some records were rejected (see the report).
+EXIT_REJECTED = 4
+#: More records were rejected than ``--max-rejected`` allows (no file is written).
+EXIT_TOO_MANY_REJECTED = 5
+#: The output or the report cannot be written (missing directory, read-only, disk full ...).
+EXIT_IO = 6
+#: Interrupted by SIGINT (128 + 2); SIGTERM gives 128 + 15.
+EXIT_INTERRUPTED = 130
+
+_SHOWN_REJECTIONS = 20
 
 
 def load_document(spec: str) -> Document:
     """Load a Document from 'path/to/file.py', 'path/to/file.py:attr' or 'module:attr'.
+
+    While a template file is run, its directory is on ``sys.path`` (it may import modules
+    beside it) and relative picture and font paths are relative to it; the Document
+    returned keeps that directory for when it is composed, so the job finds its files from
+    any working directory.
 
     Raises:
         CcmError: the file or module cannot be loaded or defines no Document.
     """
     target, attr = spec.rsplit(":", 1) if ":" in spec else (spec, "")
     path = Path(target)
+    home: Path | None
     if target.endswith(".py") or path.exists():
         if not path.is_file():
             raise CcmError(f"template file {target} does not exist")
-        mod_name = f"_ccm_template_{abs(hash(str(path.resolve())))}"
-        module_spec = importlib.util.spec_from_file_location(mod_name, path)
-        if module_spec is None or module_spec.loader is None:  # no loader for the file's suffix
-            raise CcmError(f"template file {target} is not a Python (.py) file")
-        module = importlib.util.module_from_spec(module_spec)
-        sys.modules[mod_name] = module
-        try:
-            module_spec.loader.exec_module(module)
-        except CcmError:
-            raise
-        except Exception as exc:
-            raise CcmError(f"template {target} failed to load: {type(exc).__name__}: {exc}") from exc
+        home = path.resolve().parent
+        module = _run_template_file(path, target, home)
     else:
+        home = _module_directory(target)
         try:
-            module = importlib.import_module(target)
+            with relative_to(home):
+                module = importlib.import_module(target)
         except ImportError as exc:
             raise CcmError(f"cannot import template module {target!r}: {exc}") from exc
+    doc = _find_document(module, spec, attr)
+    if home is not None:
+        remember_home(doc, home)
+    return doc
+
+
+def _run_template_file(path: Path, target: str, home: Path):
+    mod_name = f"_ccm_template_{abs(hash(str(path.resolve())))}"
+    module_spec = importlib.util.spec_from_file_location(mod_name, path)
+    if module_spec is None or module_spec.loader is None:  # no loader for the file's suffix
+        raise CcmError(f"template file {target} is not a Python (.py) file")
+    module = importlib.util.module_from_spec(module_spec)
+    sys.modules[mod_name] = module
+    directory = str(home)
+    sys.path.insert(0, directory)  # `import helpers` finds helpers.py beside the template
+    try:
+        with relative_to(home):
+            module_spec.loader.exec_module(module)
+    except CcmError:
+        raise
+    except Exception as exc:
+        raise CcmError(f"template {target} failed to load: {type(exc).__name__}: {exc}") from exc
+    finally:
+        try:
+            sys.path.remove(directory)
+        except ValueError:  # the template took it off itself
+            pass
+    return module
+
+
+def _module_directory(name: str) -> Path | None:
+    """The directory of an importable module's file (None when it has none or cannot be found)."""
+    try:
+        found = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return None
+    if found is None or not found.origin or not os.path.isfile(found.origin):
+        return None
+    return Path(found.origin).resolve().parent
+
+
+def _find_document(module, spec: str, attr: str) -> Document:
     if attr:
         doc = getattr(module, attr, None)
         if not isinstance(doc, Document):
@@ -98,75 +186,219 @@ class _Progress:
             sys.stderr.write("\n")
 
 
+class _UsageError(CcmError):
+    """A command line that cannot work (exit status 2)."""
+
+
+def _check_paths(args) -> str:
+    """Refuse, before anything is read, a job that would overwrite its own inputs or cannot
+    write its output or report; return the output format."""
+    check_output(args.output)
+    try:
+        fmt = output_format(args.output, args.format, option="--format ")
+    except ValueError as exc:
+        raise _UsageError(str(exc)) from None
+    out = Path(args.output)
+    template = args.template.rsplit(":", 1)[0] if ":" in args.template else args.template
+    inputs = {"the data file": args.data, "the template file": template}
+    overwritten = check_not_an_input(out, inputs)
+    if overwritten:
+        raise _UsageError(f"-o {args.output} is {overwritten}: write the output elsewhere")
+    if args.report:
+        report = Path(args.report)
+        clash = check_not_an_input(report, {**inputs, "the output (-o)": args.output})
+        if clash:
+            raise _UsageError(f"--report {args.report} is {clash}: write the report elsewhere")
+    if args.report:
+        check_output(args.report, "the report ")
+    if fmt != "afp" and (args.duplex or args.form_definition):
+        raise _UsageError("--duplex and --form-definition apply to AFP output (-o NAME.afp or --format afp)")
+    return fmt
+
+
 def _compose(args) -> int:
     from .job import compose
 
+    fmt = _check_paths(args)
     doc = load_document(args.template)
     progress = _Progress(sys.stderr.isatty() and not args.quiet)
     afp = None
-    if args.format == "afp":
+    if fmt == "afp":
         from .afp import AfpOptions
 
         afp = AfpOptions(duplex=args.duplex, form_definition=args.form_definition)
-    elif args.duplex or args.form_definition:
-        raise CcmError("--duplex and --form-definition apply to --format afp")
-    empty = None
+    failed: CcmError | None = None
     try:
         report = compose(
-            doc, args.data, args.output, format=args.format, batch_size=args.batch_size, progress=progress, afp=afp
+            doc,
+            args.data,
+            args.output,
+            format=fmt,
+            batch_size=args.batch_size,
+            progress=progress,
+            afp=afp,
+            key=args.key,
+            max_rejected=args.max_rejected,
         )
-    except EmptyJobError as exc:
-        report, empty = exc.report, exc
+    except (EmptyJobError, RejectionLimitError) as exc:
+        report, failed = exc.report, exc
     finally:
         progress.done()
     _tell_rejections(report, args.report)
-    if empty is not None:
-        print(f"ccm: {empty}", file=sys.stderr)
+    if isinstance(failed, EmptyJobError):
+        print(f"ccm: {failed}", file=sys.stderr)
         return EXIT_NO_DOCUMENTS
-    print(report.summary())
-    return 0
+    if failed is not None:
+        print(f"ccm: error: {failed}", file=sys.stderr)
+        return EXIT_TOO_MANY_REJECTED
+    _say(report.summary())
+    return EXIT_REJECTED if report.rejected else EXIT_OK
 
 
 def _tell_rejections(report, json_path: str | None) -> None:
+    """Write the report when asked, and list the rejected records (at most 20) on stderr."""
     if json_path:
-        report.write_json(json_path)
-    for r in report.rejected[:20]:
-        print(f"rejected: {r}", file=sys.stderr)
-    if len(report.rejected) > 20:
-        print(f"rejected: ... {len(report.rejected) - 20} more (see --report)", file=sys.stderr)
+        try:
+            report.write_json(json_path)
+        except OutputError as exc:
+            raise OutputError(f"{exc}; the job itself finished (its print file, if any, is complete)") from exc
+    records = report.rejections_by_record()
+    for record, key, reasons in records[:_SHOWN_REJECTIONS]:
+        who = f" ({report.key} {key})" if key is not None else ""
+        why = "; ".join(f"field {r.field!r}: {r.reason}" if r.field else r.reason for r in reasons)
+        print(f"rejected: record {record}{who}: {why}", file=sys.stderr)
+    if len(records) > _SHOWN_REJECTIONS:
+        more = len(records) - _SHOWN_REJECTIONS
+        where = "see the report" if json_path else "--report FILE lists them all"
+        print(f"rejected: ... {more:,} more record{'s' if more != 1 else ''} ({where})", file=sys.stderr)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``ccm`` console script; returns the exit status."""
-    parser = argparse.ArgumentParser(prog="ccm", description="ccmcore document composition")
+def _say(line: str) -> None:
+    """Print to stdout; a reader that went away (``| head``) is not an error."""
+    try:
+        print(line, flush=True)
+    except BrokenPipeError:
+        # stdout is gone: point it at nothing so the interpreter's last flush stays quiet
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line usage errors (``ccm compose: error: ... (see --help)``)."""
+
+    def error(self, message: str):
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the job is, so it stops the way Ctrl-C stops it."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise_terminated(signum, frame):
+    raise _Terminated(signum)
+
+
+@contextmanager
+def _sigterm_as_interrupt():
+    """SIGTERM (a scheduler's kill, a container stop) interrupts the job like SIGINT."""
+    try:
+        previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    except ValueError:  # not the main thread: signals cannot be caught here
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="ccm", description="ccmcore document composition")
+    parser.add_argument("--version", action="version", version=f"ccm (ccmcore) {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("compose", help="compose documents from data with a template")
+    p = sub.add_parser(
+        "compose",
+        help="compose documents from data with a template",
+        description="Compose documents from data with a template. Exit status: 0 done; 2 usage, template or "
+        "data error; 3 no document to write; 4 done with rejected records; 5 more rejected than --max-rejected; "
+        "6 output or report cannot be written; 130/143 interrupted (SIGINT/SIGTERM).",
+    )
     p.add_argument("template", help="template .py file (or module:attribute)")
     p.add_argument("data", help="data file: Parquet, Arrow IPC/Feather or CSV")
-    p.add_argument("-o", "--output", required=True, help="output file")
-    p.add_argument("--format", default="pdf", choices=["pdf", "afp"], help="output format (default pdf)")
+    p.add_argument("-o", "--output", required=True, help="output file: NAME.pdf or NAME.afp")
+    p.add_argument(
+        "--format",
+        choices=["pdf", "afp"],
+        help="output format (default: from the output's extension; must agree with it)",
+    )
     p.add_argument(
         "--duplex",
         action="store_true",
         help="AFP: blank back page after odd page counts, so each document starts a new sheet",
     )
     p.add_argument("--form-definition", metavar="NAME", help="AFP: the form definition the print server uses")
-    p.add_argument("--batch-size", type=int, default=1024, help="records per batch (default 1024)")
+    p.add_argument(
+        "--key", metavar="COLUMN", help="name rejected records by this column (e.g. customer_id) in messages and report"
+    )
+    p.add_argument(
+        "--max-rejected",
+        type=_count,
+        metavar="N",
+        help="fail the job (exit 5, no output file) when more than N records are rejected",
+    )
+    p.add_argument("--batch-size", type=_positive_int, default=1024, help="records per batch (default 1024)")
     p.add_argument("--report", help="write the job report (rejections, warnings) as JSON here")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=_compose)
     from .afp.cli import add_commands
 
     add_commands(sub)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``ccm`` console script; returns the exit status (see the module docs)."""
     try:
-        return args.run(args)
-    except CcmError as exc:
-        print(f"ccm: error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("ccm: interrupted; no output written", file=sys.stderr)
-        return 130
+        args = _parser().parse_args(argv)
+    except SystemExit as exc:  # --help, --version, or a usage error already printed
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    with _sigterm_as_interrupt():
+        try:
+            return args.run(args)
+        except OutputError as exc:
+            print(f"ccm: error: {exc}", file=sys.stderr)
+            return EXIT_IO
+        except CcmError as exc:
+            print(f"ccm: error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        except KeyboardInterrupt as exc:
+            signum = exc.signum if isinstance(exc, _Terminated) else signal.SIGINT
+            name = signal.Signals(signum).name
+            print(f"ccm: interrupted ({name}); no output written", file=sys.stderr)
+            return 128 + signum
 
 
 if __name__ == "__main__":

@@ -7,7 +7,17 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["CcmError", "TemplateError", "BindingError", "DataError", "FontError", "SourceError", "EmptyJobError"]
+__all__ = [
+    "CcmError",
+    "TemplateError",
+    "BindingError",
+    "DataError",
+    "FontError",
+    "SourceError",
+    "EmptyJobError",
+    "OutputError",
+    "RejectionLimitError",
+]
 
 
 class CcmError(Exception):
@@ -48,7 +58,11 @@ class FontError(CcmError, ValueError):
 
 
 class SourceError(CcmError, ValueError):
-    """The data source cannot be opened or is not Arrow-compatible."""
+    """The data source cannot be opened, is not Arrow-compatible, or cannot be read further.
+
+    A file that turns out unreadable in the middle of a job is named with the place:
+    the line for CSV, the record number (counted from 0, as in the job report) otherwise.
+    """
 
 
 class EmptyJobError(CcmError, ValueError):
@@ -62,6 +76,29 @@ class EmptyJobError(CcmError, ValueError):
         report: the job's :class:`~ccmcore.job.JobReport` (records read, every rejection
             with its field and reason) when raised by :func:`~ccmcore.compose`; None when
             raised by a writer's ``close()``.
+    """
+
+    def __init__(self, message: str, report=None):
+        super().__init__(message)
+        self.report = report
+
+
+class OutputError(CcmError, OSError):
+    """The output (print file or job report) cannot be written: a missing directory, a
+    read-only target, a full disk, a name the file system refuses. Nothing is left at the
+    output path, not even a temporary part.
+    """
+
+
+class RejectionLimitError(CcmError, ValueError):
+    """More records were rejected than the job allows (``compose(..., max_rejected=N)``).
+
+    The job stops at the batch where the limit is passed and writes no print file (an
+    existing file at the output path is left as it was).
+
+    Attributes:
+        report: the job's :class:`~ccmcore.job.JobReport` up to that batch, with every
+            rejection found so far.
     """
 
     def __init__(self, message: str, report=None):

@@ -26,6 +26,7 @@ import uharfbuzz as hb
 from .bidi import has_rtl
 from .bidi import levels as bidi_levels
 from .errors import FontError
+from .resources import resolve
 
 __all__ = ["Font", "FontFamily", "default_family", "Shaped", "SUBSET_DROP_TABLES"]
 
@@ -185,10 +186,13 @@ class Font:
     def from_path(cls, path: str | Path) -> Font:
         """Load a font file.
 
+        A relative path in a template file loaded by ``ccm compose`` (or
+        :func:`ccmcore.cli.load_document`) is relative to that file.
+
         Raises:
             FontError: the file is missing or not a usable font.
         """
-        p = Path(path)
+        p = resolve(path)
         try:
             data = p.read_bytes()
         except OSError as exc:
@@ -452,6 +456,9 @@ class FontFamily:
         """A family from font files, each loaded when first used (the same as giving the
         paths to the constructor).
 
+        Relative paths are fixed when the family is made: in a template file loaded by
+        ``ccm compose`` they are relative to that file, elsewhere to the working directory.
+
         Raises:
             FontError: a file does not exist; (when a face is first used) it is not a font.
         """
@@ -465,7 +472,7 @@ def _face_loader(face, key: str, required: bool):
     if isinstance(face, Font) or (callable(face) and not isinstance(face, type)):
         return face
     if isinstance(face, (str, os.PathLike)):
-        path = Path(face).expanduser()
+        path = resolve(Path(face).expanduser())  # a template file's fonts lie beside it
         if not path.is_file():
             raise FontError(f"FontFamily: the {key.replace('_', ' ')} face's font file {str(face)!r} does not exist")
         path = path.resolve()  # loaded later, maybe from another working directory

@@ -11,11 +11,11 @@ from __future__ import annotations
 import hashlib
 import io
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
 from .errors import CcmError
+from .resources import resolve
 
 __all__ = ["Image", "ImageError", "JpegHeader", "jpeg_header"]
 
@@ -31,7 +31,8 @@ class Image:
     """A PNG or JPEG image.
 
     Args:
-        source: a path, or the file's bytes.
+        source: a path, or the file's bytes. A relative path in a template file loaded by
+            ``ccm compose`` (or :func:`ccmcore.cli.load_document`) is relative to that file.
         name: a name for messages and resources (default: the file name).
 
     Attributes:
@@ -51,7 +52,7 @@ class Image:
             self.data = bytes(source)
             self.name = name or "image"
         else:
-            path = Path(source)
+            path = resolve(source)  # beside the template file that names it, when there is one
             try:
                 self.data = path.read_bytes()
             except OSError as exc:

@@ -6,7 +6,19 @@
 The template is checked against the data's schema before the output file is created; the
 output is written under a temporary name and renamed only when complete, so an interrupted
 job never leaves a file that looks finished. Every input record ends up either rendered or
-listed in ``report.rejected`` with its record number, field and reason.
+listed in ``report.rejected`` with its record number, field and reason (and its value in a
+key column the caller names: ``compose(..., key="customer_id")``).
+
+The output format follows the file's extension (``.pdf``, ``.afp``); ``format=`` names it
+for other names, and a format that contradicts the extension is an error. The output is
+checked before anything is composed (directory, permissions, name length) and every
+failure to write it is an :class:`~ccmcore.errors.OutputError` of one line; nothing is
+left at the output path, not even the temporary part. Parts left by jobs that were killed
+outright are removed by the next job writing the same output (see ``ccmcore.output``).
+
+``compose(..., max_rejected=N)`` fails a job with more than N rejected records:
+:class:`~ccmcore.errors.RejectionLimitError` (carrying the report so far) is raised at the
+batch where the limit is passed, and no print file is written.
 
 A job with no document to write (no records, or every record rejected) writes no print
 file at all: a PDF or AFP file without pages is one readers and print servers refuse.
@@ -24,10 +36,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 
 from .barcode_layout import JobSheets, add_barcodes
 from .display import DisplayList, rebuild
-from .errors import EmptyJobError
+from .errors import BindingError, CcmError, EmptyJobError, OutputError, RejectionLimitError
+from .output import (
+    FORMATS,
+    check_not_an_input,
+    check_output,
+    output_error,
+    output_format,
+    part_path,
+    remove_stale_parts,
+    write_text_atomically,
+)
 from .program import (
     R_TEXT_OVERFLOW,
     W_OVERLONG_WORD,
@@ -37,12 +60,11 @@ from .program import (
     Program,
     Rejection,
 )
+from .resources import home_of, relative_to
 from .sources import open_source
 from .template import Document
 
-__all__ = ["compose", "layout", "JobReport", "Warning_"]
-
-FORMATS = ("pdf", "afp")
+__all__ = ["compose", "layout", "JobReport", "Warning_", "FORMATS"]
 
 
 @dataclass
@@ -63,13 +85,18 @@ class JobReport:
 
     Attributes:
         output: path of the finished file.
+        format: "pdf" or "afp".
         records: records read.
         documents: documents rendered.
         pages: pages written.
         seconds: wall time of the job.
-        rejected: records left out, each with field and reason.
+        rejected: why records were left out, sorted by record number: one entry per
+            reason, so a record with two bad fields has two (see :attr:`rejected_records`
+            and :meth:`rejections_by_record`), each with the record's key when the job
+            has a key column.
         warnings: rendered records with something worth a look.
         messages: (record, message name) for every message placed.
+        key: the key column naming records in rejections (None: record numbers only).
     """
 
     output: str
@@ -81,6 +108,23 @@ class JobReport:
     rejected: list[Rejection] = field(default_factory=list)
     warnings: list[Warning_] = field(default_factory=list)
     messages: list[tuple[int, str]] = field(default_factory=list)
+    key: str | None = None
+
+    @property
+    def rejected_records(self) -> int:
+        """How many records were rejected (a record with several reasons counts once)."""
+        return len({r.record for r in self.rejected})
+
+    def rejections_by_record(self) -> list[tuple[int, str | None, list[Rejection]]]:
+        """(record, key, its rejections) for each rejected record, in record order."""
+        out: list[tuple[int, str | None, list[Rejection]]] = []
+        for r in sorted(self.rejected, key=lambda r: r.record):
+            if out and out[-1][0] == r.record:
+                if r not in out[-1][2]:
+                    out[-1][2].append(r)
+            else:
+                out.append((r.record, r.key, [r]))
+        return out
 
     def message_counts(self) -> dict[str, int]:
         """How many documents got each message."""
@@ -100,7 +144,8 @@ class JobReport:
             f"({self.pages_per_second:,.0f} pages/s) -> {self.output}"
         )
         if self.rejected:
-            line += f"; {len(self.rejected)} rejected"
+            n = self.rejected_records
+            line += f"; {n} record{'s' if n != 1 else ''} rejected"
         if self.warnings:
             line += f"; {len(self.warnings)} warnings"
         return line
@@ -113,7 +158,9 @@ class JobReport:
             "documents": self.documents,
             "pages": self.pages,
             "seconds": round(self.seconds, 3),
-            "rejected": [vars(r) for r in self.rejected],
+            "key": self.key,
+            "rejected_records": self.rejected_records,
+            "rejected": [vars(r) for r in sorted(self.rejected, key=lambda r: r.record)],
             "warnings": [vars(w) for w in self.warnings],
             "messages": {
                 "counts": self.message_counts(),
@@ -122,7 +169,12 @@ class JobReport:
         }
 
     def write_json(self, path: str | os.PathLike) -> None:
-        Path(path).write_text(json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        """Write :meth:`to_dict` as JSON, whole or not at all (through a part file and a rename).
+
+        Raises:
+            OutputError: the file cannot be written (one line naming it and the cause).
+        """
+        write_text_atomically(path, json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n", "the report ")
 
 
 def _warning_text(code: int, detail: int) -> str:
@@ -168,13 +220,15 @@ def _writer(format: str, fh, *, title, afp):
 
 
 def layout(document: Document, data, *, batch_size: int = 1024, columns=None):
-    """Lay out documents without writing a device file: yields (DisplayList, Bound) per batch.
+    """Lay out documents without writing a device file: yields (DisplayList, Bound, records) per batch.
 
     For tests, previews and custom backends. Raises what :func:`compose` raises.
     """
     source = open_source(data, batch_size=batch_size, columns=columns)
-    program = Program(document, source.schema)
-    yield from _batches(program, source)
+    with relative_to(home_of(document)):
+        program = Program(document, source.schema)
+    for dl, bound, batch in _batches(program, source):
+        yield dl, bound, batch.num_rows
 
 
 def _batches(program: Program, source):
@@ -210,8 +264,46 @@ def _batches(program: Program, source):
         dl.messages = [(record0 + int(d), program.message_names[int(m)]) for d, m in res["messages"]]
         dl, rejected = add_barcodes(dl, program, bound, record0, sheets)
         bound.rejections.extend(rejected)
-        yield dl, bound, batch.num_rows
+        yield dl, bound, batch
         record0 += batch.num_rows
+
+
+def _key_column(key: str | None, schema: pa.Schema) -> str | None:
+    """Check the key column naming rejected records: one value per record, in the data."""
+    if key is None:
+        return None
+    if not isinstance(key, str):
+        raise TypeError(f"key must be a column name (str), got {type(key).__name__}")
+    if key not in schema.names:
+        raise BindingError(
+            f"key column {key!r} is not a column of the data (columns: {', '.join(schema.names)})", column=key
+        )
+    if pa.types.is_nested(schema.field(key).type):
+        raise BindingError(
+            f"key column {key!r} holds {schema.field(key).type}: it needs one value per record "
+            "(a string or number column)",
+            column=key,
+        )
+    return key
+
+
+def _name_rejections(rejections: list[Rejection], batch: pa.RecordBatch, record0: int, key: str | None) -> list:
+    """The batch's rejections in record order, each named by its key (only rejected rows are read)."""
+    rejections = sorted(rejections, key=lambda r: r.record)
+    if key is not None and rejections:
+        column = batch.column(key)
+        for r in rejections:
+            value = column[r.record - record0].as_py()
+            r.key = None if value is None else str(value)
+    return rejections
+
+
+def _too_many(report: JobReport, most: int, last: int) -> str:
+    n = report.rejected_records
+    return (
+        f"more than {most:,} record{'s' if most != 1 else ''} rejected ({n:,} by record {last}): the job was stopped "
+        "and no print file was written"
+    )
 
 
 def compose(
@@ -219,11 +311,13 @@ def compose(
     data,
     output: str | os.PathLike,
     *,
-    format: str = "pdf",
+    format: str | None = None,
     batch_size: int = 1024,
     progress: Callable[[int, int, int | None], None] | None = None,
     title: str | None = None,
     afp=None,
+    key: str | None = None,
+    max_rejected: int | None = None,
 ) -> JobReport:
     """Compose every record of data into one output file.
 
@@ -233,36 +327,65 @@ def compose(
             Parquet, Arrow IPC or CSV path, or an object with ``__arrow_c_stream__``
             (polars, DuckDB, ...).
         output: the file to write.
-        format: "pdf" or "afp" (MO:DCA-P print file).
+        format: "pdf" or "afp" (MO:DCA-P print file); None (the default) takes it from
+            the output's extension (``.pdf``, ``.afp``). A format that contradicts the
+            extension is an error; for other names it must be given.
         batch_size: records per batch (memory grows with it, not with the job).
         progress: called after each batch with (records done, pages done, total records or None).
         title: document title for the file's metadata (PDF).
         afp: :class:`ccmcore.afp.AfpOptions` for AFP output (duplex, form definition,
             printer-resident coded fonts); None for the defaults.
+        key: a column naming each rejected record in the report (``Rejection.key``),
+            beside its record number: a customer or account number.
+        max_rejected: fail the job when more than this many records are rejected
+            (None: no limit; 0: any rejection fails it). No print file is written then.
 
     Returns:
         a :class:`JobReport`.
 
     Raises:
-        BindingError: the template does not fit the data (nothing is written).
+        BindingError: the template (or the key column) does not fit the data (nothing is written).
         EmptyJobError: no document to write, because the data has no records or every record
             was rejected (nothing is written; ``error.report`` lists the rejections).
-        SourceError: the data cannot be read.
-        ValueError: an unknown format.
+        RejectionLimitError: more than ``max_rejected`` records were rejected (nothing is
+            written; ``error.report`` lists the rejections so far).
+        OutputError: the output cannot be written (a missing or read-only directory, a
+            full disk, a name too long, the output is the data file ...); nothing is left
+            at the output path. Checked before anything is composed where it can be.
+        SourceError: the data cannot be read (in the middle of a CSV file: the message
+            names the file and the line; nothing is written).
+        ValueError: an unknown format, or one the output's name contradicts.
     """
-    if format not in FORMATS:
-        raise ValueError(f"unknown output format {format!r} (choose from {', '.join(FORMATS)})")
+    if max_rejected is not None and (
+        isinstance(max_rejected, bool) or not isinstance(max_rejected, int) or max_rejected < 0
+    ):
+        raise ValueError(f"max_rejected must be an int >= 0 or None, got {max_rejected!r}")
+    out = check_output(output)
+    format = output_format(output, format)
+    overwritten = check_not_an_input(out, {"the data file": data})
+    if overwritten:
+        raise OutputError(f"the output {out} is {overwritten}: write the output elsewhere")
     t0 = time.perf_counter()
-    source = open_source(data, batch_size=batch_size)
-    program = Program(document, source.schema)  # every binding check happens here
-    out = Path(output)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.part")
-    report = JobReport(output=str(out), format=format)
-    total = getattr(source, "num_rows", None)
+    with relative_to(home_of(document)):  # pictures and fonts beside the template file it came from
+        source = open_source(data, batch_size=batch_size)
+        program = Program(document, source.schema)  # every binding check happens here
+        key = _key_column(key, source.schema)
+        report = JobReport(output=str(out), format=format, key=key)
+        _write(program, source, out, report, format, title, afp, key, max_rejected, progress)
+    report.seconds = time.perf_counter() - t0
+    return report
 
+
+def _write(program, source, out: Path, report: JobReport, format, title, afp, key, max_rejected, progress) -> None:
+    """Compose the batches into a part file and rename it to ``out`` when complete."""
+    total = getattr(source, "num_rows", None)
+    remove_stale_parts(out)
+    tmp = part_path(out)
+    t0 = time.perf_counter()
+    rejected_records = 0
     try:
         with open(tmp, "wb") as fh, _writer(format, fh, title=title, afp=afp) as writer:
-            for dl, bound, nrows in _batches(program, source):
+            for dl, bound, batch in _batches(program, source):
                 if format == "afp":
                     # a character a printer-resident coded font cannot show rejects its record
                     bad = writer.unencodable(dl)
@@ -273,26 +396,34 @@ def compose(
                         dl = rebuild(dl, None, set(bad))
                 writer.write(dl)
                 record0 = report.records
-                report.records += nrows
+                report.records += batch.num_rows
                 report.documents += dl.doc_count
                 report.pages += dl.page_count
-                report.rejected.extend(bound.rejections)
+                named = _name_rejections(bound.rejections, batch, record0, key)
+                report.rejected.extend(named)
+                rejected_records += len({r.record for r in named})  # batches hold disjoint records
                 report.messages.extend(dl.messages)
                 for doc, element, code, detail in dl.warnings.tolist():
                     # the kernel numbers documents by their row in the batch
                     report.warnings.append(
                         Warning_(record0 + doc, program.labels[element], _warning_text(code, detail))
                     )
+                if max_rejected is not None and rejected_records > max_rejected:
+                    report.seconds = time.perf_counter() - t0
+                    raise RejectionLimitError(_too_many(report, max_rejected, report.rejected[-1].record), report)
                 if progress is not None:
                     progress(report.records, report.pages, total)
             if report.documents == 0:
+                report.seconds = time.perf_counter() - t0
                 raise EmptyJobError(_nothing_to_write(report), report)
         os.replace(tmp, out)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        if isinstance(exc, OSError) and not isinstance(exc, CcmError):
+            # the data is read through SourceError and fonts through FontError: an
+            # operating-system error left here is the output's (full disk, quota, ...)
+            raise output_error(out, exc) from exc
         raise
-    report.seconds = time.perf_counter() - t0
-    return report

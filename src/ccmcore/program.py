@@ -94,15 +94,25 @@ class _Source:
 
 @dataclass
 class Rejection:
-    """A record left out of the output, and why."""
+    """A record left out of the output, and why.
+
+    Attributes:
+        record: the record's number in the data, counted from 0.
+        field: the column (or ``list.field``) concerned, or "" for the record as a whole.
+        reason: what is wrong.
+        key: the record's value in the job's key column (``compose(..., key=...)``), as
+            text; None without a key column or when the value is null.
+    """
 
     record: int
     field: str
     reason: str
+    key: str | None = None
 
     def __str__(self) -> str:
+        who = f" ({self.key})" if self.key is not None else ""
         where = f", field {self.field!r}" if self.field else ""
-        return f"record {self.record}{where}: {self.reason}"
+        return f"record {self.record}{who}{where}: {self.reason}"
 
 
 @dataclass

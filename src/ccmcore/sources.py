@@ -19,7 +19,10 @@ Example::
 
 from __future__ import annotations
 
+import csv as csv_module
+import io
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
@@ -76,6 +79,7 @@ class Source:
         name: str,
         once: bool = False,
         close: Callable[[], None] | None = None,
+        locate: Callable[[BaseException, int], str | None] | None = None,
     ):
         self.schema = schema
         self.num_rows = num_rows
@@ -85,6 +89,7 @@ class Source:
         self._once = once
         self._used = False
         self._close = close
+        self._locate = locate
 
     def __iter__(self) -> Iterator[pa.RecordBatch]:
         if self._once and self._used:
@@ -95,6 +100,7 @@ class Source:
     def _iterate(self) -> Iterator[pa.RecordBatch]:
         size = self.batch_size
         it = self._batches()
+        done = 0  # records read so far: where an error in the middle of the data is
         while True:
             try:
                 batch = next(it)
@@ -103,8 +109,9 @@ class Source:
             except SourceError:
                 raise
             except _READ_ERRORS as e:
-                raise SourceError(f"{self.name}: cannot read data: {_one_line(e)}") from e
+                raise SourceError(self._where(e, done)) from e
             n = batch.num_rows
+            done += n
             if n == 0:
                 continue
             if n <= size:
@@ -112,6 +119,18 @@ class Source:
             else:
                 for start in range(0, n, size):
                     yield batch.slice(start, size)
+
+    def _where(self, e: BaseException, done: int) -> str:
+        """One line naming the source and the place of a read error: the line of a CSV
+        file, else the first record that could not be read (numbered from 0, as in reports)."""
+        if self._locate is not None:
+            try:
+                found = self._locate(e, done)
+            except (OSError, ValueError, UnicodeError, csv_module.Error):
+                found = None  # finding the line is a courtesy: the error itself still goes out
+            if found:
+                return found
+        return f"{self.name}, record {done}: cannot read the data: {_one_line(e)}"
 
     def close(self) -> None:
         """Release the open file, if any. Idempotent."""
@@ -369,11 +388,69 @@ def _open_ipc(path: Path, cols, batch_size: int, head: bytes) -> Source:
     return Source(schema, batches, batch_size=batch_size, num_rows=None, name=name, close=close)
 
 
+_CSV_CONVERSION = re.compile(
+    r"In CSV column #(\d+): CSV conversion error to (\S+?): (?:invalid value '(.*)'|(.*))$", re.S
+)
+_CSV_COLUMNS = re.compile(r"CSV parse error: Expected (\d+) columns, got (\d+)")
+
+
+def _csv_locate(path: Path, delimiter: str, e: BaseException, done: int) -> str | None:
+    """The line of a CSV file pyarrow could not read, and what is wrong there, as one line.
+
+    pyarrow names the column and the value (or the column counts) but not the line. The
+    file is scanned again from its start, on this error path only: the bad row is the first
+    one from record ``done`` on (the rows before were read) that shows the same fault.
+    """
+    text = str(e)
+    conversion, columns = _CSV_CONVERSION.search(text), _CSV_COLUMNS.search(text)
+    if conversion is None and columns is None:
+        return None
+    with pa.input_stream(str(path), compression="detect") as raw:
+        lines = io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="")
+        rows = csv_module.reader(lines, delimiter=delimiter)
+        header: list[str] | None = None
+        record = -1
+        for row in rows:
+            if not row:  # pyarrow skips empty lines
+                continue
+            if header is None:
+                header = row
+                continue
+            record += 1
+            if record < done:
+                continue
+            if columns is not None:
+                if len(row) != int(columns.group(1)):
+                    return (
+                        f"{path}, line {rows.line_num}: expected {columns.group(1)} columns "
+                        f"(as in the header), got {len(row)}"
+                    )
+            elif conversion is not None:
+                k, to = int(conversion.group(1)), conversion.group(2)
+                value, why = conversion.group(3), conversion.group(4)
+                cell = row[k] if k < len(row) else None
+                if cell is None:
+                    continue
+                name = header[k] if k < len(header) else f"#{k}"
+                if value is not None and cell == value:
+                    return (
+                        f"{path}, line {rows.line_num}: column {name!r}: cannot read {value!r} as {to} "
+                        f"(the column's type was inferred from the first rows of the file)"
+                    )
+                if value is None and "\ufffd" in cell and "UTF8" in (why or ""):
+                    return f"{path}, line {rows.line_num}: column {name!r}: the text is not valid UTF-8"
+    return None
+
+
 def _open_csv(path: Path, cols, batch_size: int, suffix: str) -> Source:
     import pyarrow.csv as csv
 
     name = str(path)
-    parse = csv.ParseOptions(delimiter="\t" if suffix == ".tsv" else ",")
+    delimiter = "\t" if suffix == ".tsv" else ","
+    parse = csv.ParseOptions(delimiter=delimiter)
+
+    def locate(e: BaseException, done: int) -> str | None:
+        return _csv_locate(path, delimiter, e, done)
 
     def open_reader(include):
         stream = pa.input_stream(str(path), compression="detect")
@@ -391,12 +468,12 @@ def _open_csv(path: Path, cols, batch_size: int, suffix: str) -> Source:
         try:
             stream, reader = open_reader(None)
         except _READ_ERRORS as e:
-            raise SourceError(f"cannot read {path} as CSV: {_one_line(e)}") from e
+            raise SourceError(_csv_open_error(path, e, locate)) from e
         stream.close()
         _project_schema(reader.schema, cols, name)
         raise  # pragma: no cover - _project_schema raised
     except _READ_ERRORS as e:
-        raise SourceError(f"cannot read {path} as CSV: {_one_line(e)}") from e
+        raise SourceError(_csv_open_error(path, e, locate)) from e
     cols = _project_schema(reader.schema, cols, name)
     schema = _select_schema(reader.schema, cols)
     state = {"stream": stream, "reader": reader}
@@ -411,7 +488,16 @@ def _open_csv(path: Path, cols, batch_size: int, suffix: str) -> Source:
         state["reader"] = None
         state["stream"].close()
 
-    return Source(schema, batches, batch_size=batch_size, num_rows=None, name=name, close=close)
+    return Source(schema, batches, batch_size=batch_size, num_rows=None, name=name, close=close, locate=locate)
+
+
+def _csv_open_error(path: Path, e: BaseException, locate: Callable[[BaseException, int], str | None]) -> str:
+    """The message for a CSV file that fails in its first block (read to infer the types)."""
+    try:
+        found = locate(e, 0)
+    except (OSError, ValueError, UnicodeError, csv_module.Error):
+        found = None
+    return found or f"cannot read {path} as CSV: {_one_line(e)}"
 
 
 def _open_path(path: Path, cols, batch_size: int) -> Source:
