@@ -702,3 +702,25 @@ def test_empty_job_error_still_carries_sorted_named_rejections(tmp_path):
     with pytest.raises(EmptyJobError) as e:
         compose(DOCUMENT, DATA.filter(pa.array([False, True, False, True, False])), tmp_path / "x.pdf", key="name")
     assert [(r.record, r.key) for r in e.value.report.rejected] == [(0, None), (0, None), (1, "Dora")]
+
+
+# ----------------------------------------------------------------- template mistakes name their line
+
+
+@pytest.mark.parametrize(
+    "line, says",
+    [
+        ('Paragraph("Dear {name},", Style(sise=9))', "Style: no argument 'sise'; did you mean 'size'?"),
+        ('Paragraph("Dear {name},", Style(space_after="4 furlongs"))', "Style: space_after: '4 furlongs'"),
+        ('Paragraph("Dear {name},", Style(align="rigth"))', "Style: align must be one of"),
+    ],
+)
+def test_a_template_mistake_is_one_line_naming_the_template_line(job_files, capsys, line, says):
+    src, out = job_files
+    (src / "bad.py").write_text(
+        f"from ccmcore import Document, Paragraph, Style\n\ndocument = Document(\n    flow=[{line}],\n)\n"
+    )
+    assert run(src / "bad.py", src / "good.parquet", "-o", out / "x.pdf") == EXIT_USAGE
+    err = one_error_line(capsys.readouterr().err)
+    assert f"bad.py:4: {says}" in err
+    assert files(out) == []

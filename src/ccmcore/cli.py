@@ -121,16 +121,37 @@ def _run_template_file(path: Path, target: str, home: Path):
     try:
         with relative_to(home):
             module_spec.loader.exec_module(module)
-    except CcmError:
-        raise
+    except CcmError as exc:
+        # a template mistake found while the file runs: say which line made it
+        where = _line_in(exc, path, target)
+        if not where:
+            raise
+        try:
+            named = type(exc)(f"{where}: {exc}")
+        except TypeError:
+            named = CcmError(f"{where}: {exc}")
+        raise named from exc
     except Exception as exc:
-        raise CcmError(f"template {target} failed to load: {type(exc).__name__}: {exc}") from exc
+        where = _line_in(exc, path, target) or target
+        raise CcmError(f"template {where} failed to load: {type(exc).__name__}: {exc}") from exc
     finally:
         try:
             sys.path.remove(directory)
         except ValueError:  # the template took it off itself
             pass
     return module
+
+
+def _line_in(exc: BaseException, path: Path, target: str) -> str:
+    """'template.py:12' for the template file's line that the error came from ('' if none)."""
+    found = ""
+    tb = exc.__traceback__
+    real = os.path.realpath(path)
+    while tb is not None:
+        if os.path.realpath(tb.tb_frame.f_code.co_filename) == real:
+            found = f"{target}:{tb.tb_lineno}"
+        tb = tb.tb_next
+    return found
 
 
 def _module_directory(name: str) -> Path | None:
