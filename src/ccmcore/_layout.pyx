@@ -404,6 +404,13 @@ cdef class Kernel:
         if self.ogids.size():
             memcpy(&gv[0], self.ogids.data(), self.ogids.size() * sizeof(uint16_t))
         adv = _copy_i32(self.oadv.data(), self.oadv.size())
+        cdef size_t k
+        with nogil:
+            # a tab is shown as a space (its glyph is the space's): the text says so too, so
+            # every backend writes the same character (an AFP code point U+0009 has no glyph)
+            for k in range(self.otext.size()):
+                if self.otext[k] == 9:
+                    self.otext[k] = 32
         text = PyBytes_FromStringAndSize(<char*>self.otext.data(), self.otext.size())
         pages = _copy_i32(self.opages.data(), self.opages.size()).reshape(-1, PAGE_FIELDS)
         docs = np.empty(self.odocs.size(), dtype=np.int64)

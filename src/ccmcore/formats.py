@@ -131,7 +131,7 @@ def _locale_codes(loc: pa.Array | pa.ChunkedArray, n: int) -> tuple[list, np.nda
     if pa.types.is_dictionary(t):
         if not _string_like(t.value_type):
             raise BindingError(f"locale ids must be strings, got {t}")
-        names = loc.dictionary.to_pylist()
+        names = decoded(loc.dictionary)
         codes = pc.fill_null(pc.cast(loc.indices, pa.int32()), len(names)).to_numpy().copy()
         return names, codes
     if not _string_like(t):
@@ -143,11 +143,22 @@ def _locale_codes(loc: pa.Array | pa.ChunkedArray, n: int) -> tuple[list, np.nda
     keys = _format.small_codes(bufs[1], bufs[2], loc.offset, n, bufs[0] if loc.null_count else None, codes)
     if keys is None:  # many distinct ids: let Arrow hash them
         enc = pc.dictionary_encode(loc)
-        names = enc.dictionary.to_pylist()
+        names = decoded(enc.dictionary)
         return names, pc.fill_null(pc.cast(enc.indices, pa.int32()), len(names)).to_numpy().copy()
     names = [k.decode("utf-8", "replace") for k in keys]
     codes[codes < 0] = len(names)
     return names, codes
+
+
+def decoded(arr: pa.Array) -> list:
+    """The values of a string array as str (None for nulls); bytes that are not UTF-8 become
+    U+FFFD, so an id that is not text reads as an unknown one instead of failing the batch."""
+    t = arr.type
+    if pa.types.is_large_string(t):
+        arr = arr.view(pa.large_binary())
+    elif pa.types.is_string(t):
+        arr = arr.view(pa.binary())
+    return [None if v is None else v.decode("utf-8", "replace") for v in arr.to_pylist()]
 
 
 def _string_like(t: pa.DataType) -> bool:

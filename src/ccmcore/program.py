@@ -195,7 +195,7 @@ def _locale_symbols(column, which: str):
 
     enc = pc.dictionary_encode(column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column)
     symbols = []
-    for value in enc.dictionary.to_pylist():
+    for value in fmt.decoded(enc.dictionary):
         canon = locales.canonical(value) if value else None
         style = locales.number_style(canon) if canon else None
         symbol = getattr(style, which) if style else ("," if which == "group" else ".")
@@ -478,6 +478,7 @@ class Program:
         spec: list[tuple[str | None, str | None, fmt.Format | None]] = []
         for p in parts:
             if p.field is None:
+                self._check_literal(p.literal, where)
                 spec.append((p.literal, None, None))
                 continue
             if p.field in PAGE_FIELDS:
@@ -487,6 +488,13 @@ class Program:
                 raise BindingError(f"{where}: column {p.field!r} is a list; show it with a Table", where, p.field)
             spec.append((None, p.field, self._format_for(p.field, t, where)))
         return _Source("doc", font, where, parts=spec)
+
+    @staticmethod
+    def _check_literal(literal: str, where: str) -> None:
+        """A template's own text holds no control character a record's value may not hold."""
+        problem = _literal_problem(literal, fmt.TEXT_BODY)
+        if problem is not None:
+            raise TemplateError(f"{where}: {problem} ({literal!r})")
 
     def _text_source(self, text: str, font: int, where: str, hyphen: str | None = None) -> int:
         spec = self._text_spec(text, font, where)
@@ -940,6 +948,7 @@ class Program:
         parts: list[tuple[str | None, str | None, fmt.Format | None]] = []
         for p in parse_text(text, where):
             if p.field is None:
+                self._check_literal(p.literal, where)
                 parts.append((p.literal, None, None))
                 continue
             idx = struct.get_field_index(p.field)
@@ -965,9 +974,7 @@ class Program:
             off = np.array([0, len(raw)], dtype=np.int32)
             data = np.frombuffer(raw, dtype=np.uint8) if raw else np.zeros(1, np.uint8)
             self._static_buffers[i] = (off, data)
-            problem = _literal_problem(s.text, fmt.TEXT_BODY)
-            if problem is not None:
-                raise TemplateError(f"{s.label}: {problem} ({s.text!r})")
+            self._check_literal(s.text, s.label)
             missing = sorted({ch for ch in s.text if ord(ch) not in font.cmap and ch not in "\n\r\t"})
             if missing:
                 chars = ", ".join(f"U+{ord(c):04X} {c!r}" for c in missing)
@@ -1139,7 +1146,7 @@ class Program:
         values = items.field(fld)
         name = f"{list_column}.{fld}"
         if pa.types.is_uint64(values.type):
-            huge = _bools(pc.greater(values, 2**63 - 1))
+            huge = _bools(pc.greater(values, pa.scalar(2**63 - 1, pa.uint64())))
             if huge.any():
                 docs = np.searchsorted(offsets, np.flatnonzero(huge), side="right") - 1
                 reject_docs(np.unique(docs), name, lambda d: "a value is beyond what a 64-bit sum can hold")
