@@ -380,3 +380,42 @@ def test_a_carried_sum_with_a_format_of_another_scale_is_a_binding_error():
     doc = Document(flow=[t], first=PAGE)
     with pytest.raises(BindingError, match="carried sums of 'amt'"):
         list(layout(doc, pa.table({"items": [[{"amt": 1}]]})))
+
+
+def test_the_statement_example_rejects_a_statement_whose_carried_sum_would_wrap(tmp_path):
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "examples" / "statement"
+
+    def load(name, path):
+        if name not in sys.modules:
+            spec = importlib.util.spec_from_file_location(name, path)
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[name] = module
+            spec.loader.exec_module(module)
+        return sys.modules[name]
+
+    gen = load("ccm_examples_statement_generate", root / "generate.py")
+    tpl = load("ccm_examples_statement_template", root / "template.py")
+    table = gen.generate(4, seed=3)
+    rows = table.to_pylist()
+    for tx in rows[1]["transactions"][:2]:
+        tx["amount_cents"] = 2**62 + 1  # two of them pass int64 together
+    bad = pa.Table.from_pylist(rows, schema=table.schema)
+
+    def texts(data):
+        out = {}
+        for dl, _, _ in layout(tpl.document, data):
+            for d in range(dl.doc_count):
+                rec, p0, pn = (int(v) for v in dl.docs[d])
+                out[rec] = [dl.page_text(p) for p in range(p0, p0 + pn)]
+        return out
+
+    report = compose(tpl.document, bad, tmp_path / "st.afp", format="afp")
+    assert rejected(report) == [(1, "transactions.amount_cents")]
+    assert validate(tmp_path / "st.afp") == []
+    good, spoiled = texts(table), texts(bad)
+    assert sorted(spoiled) == [0, 2, 3]
+    assert all(spoiled[r] == good[r] for r in (0, 2, 3))  # the others exactly as without the bad one

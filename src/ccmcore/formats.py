@@ -6,6 +6,14 @@ column's type suits the format (and reports :attr:`Format.kind` when it does not
 layout calls :meth:`Format.apply` per batch. Numbers, money and dates are formatted by
 the C kernels in :mod:`ccmcore._format` straight from the Arrow buffers: no Python
 loop runs per value. Nulls stay null; the caller decides what a missing value shows.
+Binding also asks :meth:`Format.problem` about an accepted type: ``money()`` on a
+floating-point column without a stated ``unit`` is refused there, since cents and currency
+units look alike in floats.
+
+A value that cannot be shown (not UTF-8, infinite, beyond 38 digits, a fraction of a cent
+where the column holds cents, ...) makes :meth:`Format.apply` raise
+:class:`~ccmcore.errors.DataError` with every such row (``records``) and what each holds
+(``reasons``); the job rejects those records and composes the rest.
 
 Locales: ``money``, ``number`` and ``date`` take ``locale="de"`` (a fixed locale: CLDR
 symbols, currency placement, month names and date patterns, from Babel via
@@ -261,11 +269,13 @@ class Format:
                 Formats that do not depend on a locale (``text()``) ignore it.
 
         Raises:
-            BindingError: the array's type is not one :meth:`accepts` allows, or ``locale``
-                is not a string array.
-            DataError: a value cannot be formatted (``record`` is its index in ``arr``); or a
-                row's locale id is unknown, or null with no fixed locale (the message names
-                the value; ``record`` is the first such row and ``records`` all of them).
+            BindingError: the array's type is not one :meth:`accepts` allows, or one
+                :meth:`problem` refuses (``money()`` on floats without a ``unit``), or
+                ``locale`` is not a string array.
+            DataError: values cannot be formatted, or a row's locale id is unknown, or null
+                with no fixed locale (the message names the value; ``record`` is the first
+                such row, ``records`` all of them and, when they differ, ``reasons`` what is
+                wrong with each).
             TemplateError: the format has a ``locale_column`` and ``locale`` was not given.
         """
         a = _as_array(arr)

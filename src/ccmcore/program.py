@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 
 from . import _layout
 from . import formats as fmt
+from .display import TAG_VALUE_BYTES
 from .errors import BindingError, DataError, TemplateError
 from .fonts import Font, FontFamily, default_family
 from .hyphenate import check_language, hyphenate_text
@@ -46,7 +47,6 @@ from .template import (
     parse_markup,
     parse_text,
 )
-from .display import TAG_VALUE_BYTES
 from .units import to_mpt
 
 # these mirror the enums of _layout.pxd
@@ -1156,7 +1156,9 @@ class Program:
         reject_docs(
             _layout.sum_overflows(out, offsets),
             name,
-            lambda d: "the sum of its amounts is beyond what a 64-bit sum can hold (the carried total would wrap around)",
+            lambda d: (
+                "the sum of its amounts is beyond what a 64-bit sum can hold (the carried total would wrap around)"
+            ),
         )
         return out
 
@@ -1168,6 +1170,7 @@ class Program:
                 continue
             key = (s.list_column, column, id(f))
             if key not in formatted:
+
                 def on_bad(i, msg, column=column):
                     doc = int(np.searchsorted(offsets, i, side="right") - 1)
                     reject_docs([doc], f"{s.list_column}.{column}", lambda d: msg)

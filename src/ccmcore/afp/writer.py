@@ -66,13 +66,12 @@ from ..display import FONT as _FONT
 from ..display import GLYPHS as _GLYPHS
 from ..display import HEIGHT as _HEIGHT
 from ..display import I0 as _I0
-from ..display import IMAGE, OVERLAY, DisplayList, Overlay
+from ..display import IMAGE, OVERLAY, TAG_VALUE_BYTES, DisplayList, Overlay
 from ..display import IN as _IN
 from ..display import KIND as _KIND
 from ..display import P0 as _P0
 from ..display import PN as _PN
 from ..display import RECORD as _RECORD
-from ..display import TAG_VALUE_BYTES
 from ..display import TEMPLATE as _TEMPLATE
 from ..display import WIDTH as _WIDTH
 from ..display import H as _H
