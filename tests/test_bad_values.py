@@ -101,6 +101,12 @@ def test_invalid_utf8_in_any_text_layout_names_its_row(make):
     assert all("UTF-8" in r for r in e.value.reasons)
 
 
+def test_an_unused_bad_dictionary_entry_is_no_rows_business():
+    dictionary = broken_strings([b"ok", b"\xff", b"fine"])
+    arr = pa.DictionaryArray.from_arrays(pa.array([0, 2, None, 0], pa.int32()), dictionary)
+    assert text().apply(arr).to_pylist() == ["ok", "fine", None, "ok"]
+
+
 def test_invalid_utf8_in_a_table_cell_rejects_the_document():
     items = pa.array(
         [[{"d": "first"}], [{"d": "x"}, {"d": "y"}], [{"d": "third"}]],

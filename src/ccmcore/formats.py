@@ -293,22 +293,36 @@ class Format:
                     f"{self.locale_column!r}: pass its values, apply(arr, locale=...)"
                 )
         if pa.types.is_dictionary(a.type):
-            try:
-                return pc.take(self.apply(a.dictionary), a.indices)
-            except DataError as e:  # name the rows that use the bad dictionary entries
-                if not 0 <= e.record < len(a.dictionary):
-                    raise
-                entries = getattr(e, "records", np.array([e.record]))
-                indices = pc.fill_null(a.indices, -1).to_numpy(zero_copy_only=False)
-                rows = np.flatnonzero(np.isin(indices, entries))
-                reasons = dict(zip(entries.tolist(), getattr(e, "reasons", [str(e)] * len(entries))))
-                raise _rows_error(str(e), rows, [reasons[int(indices[r])] for r in rows]) from None
+            return self._apply_dictionary(a)
         if len(a) == 0 or a.null_count == len(a):
             return pa.nulls(len(a), pa.string())
         return self._apply(a)
 
     def _apply(self, arr: pa.Array) -> pa.StringArray:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def _apply_dictionary(self, a: pa.DictionaryArray) -> pa.StringArray:
+        """Format the dictionary once, take by index; a bad entry names the rows using it
+        (an entry no row uses is left out quietly)."""
+        dictionary = a.dictionary
+        indices = None
+        for _ in range(len(dictionary) + 1):
+            try:
+                return pc.take(self.apply(dictionary), a.indices)
+            except DataError as e:
+                if not 0 <= e.record < len(dictionary):
+                    raise
+                entries = np.asarray(getattr(e, "records", [e.record]))
+                if indices is None:
+                    indices = pc.fill_null(a.indices, -1).to_numpy(zero_copy_only=False)
+                rows = np.flatnonzero(np.isin(indices, entries))
+                if len(rows):
+                    why = dict(zip(entries.tolist(), getattr(e, "reasons", [str(e)] * len(entries))))
+                    raise _rows_error(str(e), rows, [why[int(indices[r])] for r in rows]) from None
+                unused = np.zeros(len(dictionary), dtype=bool)
+                unused[entries] = True
+                dictionary = pc.if_else(pa.array(unused), pa.nulls(len(dictionary), dictionary.type), dictionary)
+        raise AssertionError("unreachable: each retry nulls one more entry")
 
     # -------------------------------------------------------------- per-row locales
 
