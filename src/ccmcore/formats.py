@@ -188,7 +188,7 @@ def _fault_error(f: Format, rows: list[int], reasons: list[str]) -> DataError:
 
 
 #: what ``_format.text_faults`` reports for bytes that are not UTF-8, and for a value too long
-_BAD_UTF8, _TOO_LONG = -1, -2
+FAULT_NOT_UTF8, FAULT_TOO_LONG = -1, -2
 #: its checks: UTF-8 only; and control characters but tab, line feed and CR LF; and all
 TEXT_UTF8, TEXT_BODY, TEXT_INDEX = 0, 1, 2
 
@@ -217,6 +217,7 @@ def text_faults(arr: pa.Array, policy: int = TEXT_UTF8, limit: int = 0) -> list[
 
 
 def utf8_reason(where: int) -> str:
+    """The rejection reason of a value that is not UTF-8 (``where``: its first bad byte)."""
     return f"the value is not valid UTF-8 text (bad bytes at byte {where})"
 
 

@@ -236,9 +236,9 @@ def _did_you_mean(name: str, choices) -> str:
 
 def _text_reason(code: int, where: int, index: bool) -> str:
     """Why a value cannot go out, from what ``formats.text_faults`` found."""
-    if code == fmt._BAD_UTF8:
+    if code == fmt.FAULT_NOT_UTF8:
         return fmt.utf8_reason(where)
-    if code == fmt._TOO_LONG:
+    if code == fmt.FAULT_TOO_LONG:
         return (
             f"the value needs {where} bytes as an index attribute, more than the {TAG_VALUE_BYTES} an AFP "
             f"TLE holds ({TAG_VALUE_BYTES} Latin-1 characters, or {TAG_VALUE_BYTES // 2} when one is not Latin-1)"
