@@ -425,3 +425,12 @@ def test_the_statement_example_rejects_a_statement_whose_carried_sum_would_wrap(
     good, spoiled = texts(table), texts(bad)
     assert sorted(spoiled) == [0, 2, 3]
     assert all(spoiled[r] == good[r] for r in (0, 2, 3))  # the others exactly as without the bad one
+
+
+def test_control_characters_in_a_formats_own_text_are_template_errors():
+    with pytest.raises(TemplateError, match=r"currency .*U\+0007"):
+        money(currency="\x07EUR ")
+    with pytest.raises(TemplateError, match=r"date pattern .*line feed U\+000A"):
+        date("%d\n%m")
+    with pytest.raises(TemplateError, match=r"U\+0085"):
+        money(group="\x85")

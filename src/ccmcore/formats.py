@@ -227,6 +227,9 @@ class Format:
     Attributes:
         kind: what the format needs, in words, for binding errors
             (e.g. ``"integer, decimal or floating-point"``).
+        clean_output: True when every value the format writes is valid UTF-8 without
+            control characters (number, money and date formats); binding scans the output
+            of other formats (``text()``: the data's own strings).
         locale: the fixed locale (canonical id such as ``"de_CH"``), or None.
         locale_column: the column whose values give each row's locale, or None. When it is
             set, :meth:`apply` needs those values (``apply(arr, locale=...)``); binding
@@ -234,6 +237,9 @@ class Format:
     """
 
     kind: str = "any type"
+    #: every value the format writes is valid UTF-8 without control characters (its own
+    #: text is checked when it is made), so binding need not scan its output per value
+    clean_output: bool = False
     locale: str | None = None
     locale_column: str | None = None
     _localized = False  # formats whose output depends on a locale
@@ -416,9 +422,19 @@ class Format:
 # ---------------------------------------------------------------- numbers and money
 
 
+def _refuse_controls(name: str, value: str) -> None:
+    """A format's own text (separators, currency, names, pattern literals) holds no control
+    character: what the C kernels write is then clean without scanning it per value."""
+    for k, ch in enumerate(value):
+        cp = ord(ch)
+        if cp < 0x20 or 0x7F <= cp <= 0x9F or cp in (0x2028, 0x2029):
+            raise TemplateError(f"{name} {value!r} holds a {control_name(cp)} at character {k + 1}")
+
+
 def _check_text(name: str, value: str) -> bytes:
     if not isinstance(value, str):
         raise TemplateError(f"{name} must be a str, got {type(value).__name__}")
+    _refuse_controls(name, value)
     return value.encode("utf-8")
 
 
@@ -481,6 +497,7 @@ class NumberFormat(Format):
     """
 
     kind = _NUMERIC_KIND
+    clean_output = True
     _localized = True
     _default_decimals = 0
 
@@ -957,6 +974,8 @@ class DateNames:
             value = tuple(getattr(self, name))
             if len(value) != count or not all(isinstance(v, str) for v in value):
                 raise TemplateError(f"DateNames.{name} needs {count} strings")
+            for v in value:
+                _refuse_controls(f"DateNames.{name}", v)
             object.__setattr__(self, name, value)
 
     @classmethod
@@ -1064,6 +1083,7 @@ def _compile(pattern: str, names: DateNames):
     def flush():
         nonlocal max_len
         if literal:
+            _refuse_controls(f"date pattern {pattern!r}:", "".join(literal))
             raw = "".join(literal).encode("utf-8")
             ops.extend((_OP_LIT, len(lits), len(raw)))
             lits.extend(raw)
@@ -1153,6 +1173,7 @@ def _compile_cldr(pattern: str, locale: str):
 
     for kind, value in _locales.tokenize(pattern):
         if kind == "chars":
+            _refuse_controls(f"date pattern {pattern!r}:", value)
             raw = value.encode("utf-8")
             if raw:
                 ops.extend((_OP_LIT, len(lits), len(raw)))
@@ -1217,6 +1238,7 @@ class DateFormat(Format):
     """Dates and timestamps with a strftime-like or a CLDR pattern; see :func:`date`."""
 
     kind = "date or timestamp"
+    clean_output = True
     _localized = True
 
     def __init__(
@@ -1409,6 +1431,26 @@ class TextFormat(Format):
 
     def _bytes(self, arr: pa.Array) -> pa.StringArray:
         """Text from string or binary values, each checked to be UTF-8 (in the C kernel)."""
+        values, faults = self.checked(arr)
+        if faults:
+            rows = [r for r, _, _ in faults]
+            raise _fault_error(self, rows, [utf8_reason(where) for _, _, where in faults])
+        return values
+
+    @staticmethod
+    def reads_bytes(dtype: pa.DataType) -> bool:
+        """Whether text() takes values of ``dtype`` byte for byte (string and binary types)."""
+        return (
+            _string_like(dtype)
+            or pa.types.is_binary(dtype)
+            or pa.types.is_large_binary(dtype)
+            or (pa.types.is_binary_view(dtype))
+        )
+
+    def checked(self, arr: pa.Array, policy: int = TEXT_UTF8) -> tuple[pa.StringArray, list]:
+        """text() of string or binary values (:meth:`reads_bytes`) with one scan for every
+        check: the values as a ``pa.string()`` array, null where they are not UTF-8, and what
+        :func:`text_faults` found with ``policy`` (binding checks control characters here)."""
         t = arr.type
         if t != pa.string() and t != pa.binary():
             # large and view layouts: to the int32-offset layout the kernel reads, bytes unchanged
@@ -1418,13 +1460,17 @@ class TextFormat(Format):
             elif pa.types.is_string_view(t):
                 arr = arr.view(pa.binary_view())
             arr = pc.cast(arr, pa.binary())
-        faults = text_faults(arr)
-        if faults:
-            rows = [r for r, _, _ in faults]
-            raise _fault_error(self, rows, [utf8_reason(where) for _, _, where in faults])
-        if arr.type == pa.string():
-            return arr
-        return pa.Array.from_buffers(pa.string(), len(arr), arr.buffers(), null_count=arr.null_count, offset=arr.offset)
+        faults = text_faults(arr, policy)
+        if arr.type != pa.string():
+            arr = pa.Array.from_buffers(
+                pa.string(), len(arr), arr.buffers(), null_count=arr.null_count, offset=arr.offset
+            )
+        bad = [r for r, code, _ in faults if code == FAULT_NOT_UTF8]
+        if bad:
+            hide = np.zeros(len(arr), dtype=bool)
+            hide[bad] = True
+            arr = pc.if_else(pa.array(hide), pa.nulls(len(arr), pa.string()), arr)
+        return arr, faults
 
     def __repr__(self) -> str:
         return "text()"

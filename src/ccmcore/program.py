@@ -189,6 +189,20 @@ def _apply_format(f, arr, on_bad, locale=None):
     raise AssertionError("unreachable: each retry nulls one more value")
 
 
+def _formatted(f, arr, on_bad, locale=None):
+    """A column formatted for text the kernel shows: a value the format cannot render, or
+    whose text cannot be printed (a control character), rejects its record (``on_bad``).
+    Strings shown as they are (text()) are checked in one scan."""
+    if isinstance(f, fmt.TextFormat) and f.reads_bytes(arr.type):
+        values, faults = f.checked(arr, fmt.TEXT_BODY)
+        for row, code, where in faults:
+            on_bad(row, _text_reason(code, where, False))
+        return values
+    values = _apply_format(f, arr, on_bad, locale)
+    _check_values(values, fmt.TEXT_BODY, on_bad, f=f)
+    return values
+
+
 def _locale_symbols(column, which: str):
     """Per document, the group or decimal separator of its locale (vectorised per locale)."""
     from . import locales
@@ -254,9 +268,12 @@ def _text_reason(code: int, where: int, index: bool) -> str:
     )
 
 
-def _check_values(values, policy: int, on_bad, limit: int = 0) -> None:
+def _check_values(values, policy: int, on_bad, limit: int = 0, f=None) -> None:
     """Reject the rows of a formatted string column that cannot go out as they are
-    (control characters, too long for an index attribute); the scan runs in C."""
+    (control characters, too long for an index attribute); the scan runs in C. The output
+    of a format ``f`` that writes only clean text needs no scan for control characters."""
+    if f is not None and f.clean_output and not limit:
+        return
     for row, code, where in fmt.text_faults(values, policy, limit):
         on_bad(row, _text_reason(code, where, policy == fmt.TEXT_INDEX))
 
@@ -1067,7 +1084,7 @@ class Program:
                 key = (s.list_column, s.item_field, id(s.item_format))
                 if key not in formatted:
                     lc = getattr(s.item_format, "locale_column", None)  # each item in its document's locale
-                    values = _apply_format(
+                    values = _formatted(
                         s.item_format,
                         items.field(s.item_field),
                         lambda i, msg, offsets=offsets, s=s: reject_docs(
@@ -1076,15 +1093,6 @@ class Program:
                             lambda d: msg,
                         ),
                         None if lc is None else batch.column(lc).take(np.repeat(np.arange(n), np.diff(offsets))),
-                    )
-                    _check_values(
-                        values,
-                        fmt.TEXT_BODY,
-                        lambda i, msg, offsets=offsets, s=s: reject_docs(
-                            [int(np.searchsorted(offsets, i, side="right") - 1)],
-                            f"{s.list_column}.{s.item_field}",
-                            lambda d: msg,
-                        ),
                     )
                     formatted[key] = pc.fill_null(values, "") if values.null_count else values
                 off, data = _string_buffers(formatted[key])
@@ -1175,8 +1183,7 @@ class Program:
                     doc = int(np.searchsorted(offsets, i, side="right") - 1)
                     reject_docs([doc], f"{s.list_column}.{column}", lambda d: msg)
 
-                values = _apply_format(f, items.field(column), on_bad)
-                _check_values(values, fmt.TEXT_BODY, on_bad)
+                values = _formatted(f, items.field(column), on_bad)
                 formatted[key] = pc.fill_null(values, "") if values.null_count else values
             pieces.append(formatted[key])
         if not any(not isinstance(p, str) for p in pieces):
@@ -1212,8 +1219,7 @@ class Program:
                 def on_bad(i, msg, column=column):
                     reject_docs([i], column, lambda d: msg)
 
-                values = _apply_format(f, batch.column(column), on_bad, None if lc is None else batch.column(lc))
-                _check_values(values, fmt.TEXT_BODY, on_bad)
+                values = _formatted(f, batch.column(column), on_bad, None if lc is None else batch.column(lc))
                 if values.null_count:
                     values = pc.fill_null(values, self.doc.null_text.get(column, ""))
                 formatted[key] = values
