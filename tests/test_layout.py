@@ -320,7 +320,7 @@ def test_golden_dump(golden):
 
 
 def test_unformattable_value_rejects_its_record_only():
-    doc = small_doc([Paragraph("{x}")], footer=False, formats={"x": money()})
+    doc = small_doc([Paragraph("{x}")], footer=False, formats={"x": money(unit="major")})
     dl, bound = one_batch(doc, pa.table({"x": [1.5, float("inf"), 2.25]}))
     assert dl.docs[:, 0].tolist() == [0, 2]
     assert [(r.record, r.field) for r in bound.rejections] == [(1, "x")]

@@ -177,7 +177,7 @@ def test_money_rounding_floats_decimals_and_currency_digits(loc):
     got = money(currency="USD", locale=loc).apply(pa.array(dec, pa.decimal128(30, 3)))
     assert got.to_pylist() == [None if v is None else ref_currency(v.scaleb(3), "USD", loc, scale=3) for v in dec]
     floats = [None if v is None else v / 100 for v in values if v is None or abs(v) < 2**50]
-    got = money(currency="GBP", locale=loc).apply(pa.array(floats, pa.float64())).to_pylist()
+    got = money(currency="GBP", locale=loc, unit="major").apply(pa.array(floats, pa.float64())).to_pylist()
     assert got == [None if x is None else ref_currency(round(x * 100), "GBP", loc) for x in floats]
     # JPY has no minor unit in CLDR: integers are yen
     jpy = money(currency="JPY", locale=loc)
@@ -364,7 +364,7 @@ def test_unknown_and_null_locales_are_data_errors_naming_the_value():
     # a value that cannot be formatted names its row in the batch, not in its locale group
     floats = pa.array([1.0, 2.0, float("inf"), 4.0])
     with pytest.raises(DataError) as e:
-        money(locale_column="l").apply(floats, locale=pa.array(["de", "en", "en", "de"]))
+        money(locale_column="l", unit="major").apply(floats, locale=pa.array(["de", "en", "en", "de"]))
     assert e.value.record == 2
     with pytest.raises(TemplateError, match="locale="):
         fmt.apply(values)
@@ -494,7 +494,7 @@ def test_many_locales_and_nan_groups():
     values = random_cents(1200)
     got = money(currency="EUR", locale_column="lang").apply(pa.array(values), locale=pa.array(langs))
     assert got.to_pylist() == [ref_currency(v, "EUR", lang) for v, lang in zip(values, langs)]
-    f = money(currency="EUR", locale_column="l")
+    f = money(currency="EUR", locale_column="l", unit="major")
     out = f.apply(
         pa.array([float("nan"), 1.5, float("nan"), None, 2.0]), locale=pa.array(["de", "en", "de", "xx", "en"])
     )

@@ -5,7 +5,7 @@ import pyarrow as pa
 from numpy.typing import NDArray
 from typing_extensions import Buffer, Self, disjoint_base
 
-__all__ = ["NumberKernel", "DateKernel", "small_codes", "interleave"]
+__all__ = ["NumberKernel", "DateKernel", "small_codes", "interleave", "text_faults"]
 
 # The value, offset and validity arguments are Arrow buffers (pa.Buffer), or any other
 # C-contiguous buffer-protocol object of bytes (bytes, memoryview, numpy array).
@@ -36,10 +36,24 @@ class NumberKernel:
         scale: int,
     ) -> tuple[pa.Buffer, pa.Buffer]: ...
     def format_float(
-        self, values: Buffer, offset: int, length: int, validity: Buffer | None, exponent: int
+        self,
+        values: Buffer,
+        offset: int,
+        length: int,
+        validity: Buffer | None,
+        exponent: int,
+        whole: bool = False,
+        faults: NDArray[np.uint8] | None = None,  # written to: 1 out of range, 2 not whole
     ) -> tuple[pa.Buffer, pa.Buffer]: ...
     def format_decimal128(
-        self, values: Buffer, offset: int, length: int, validity: Buffer | None, scale: int
+        self,
+        values: Buffer,
+        offset: int,
+        length: int,
+        validity: Buffer | None,
+        scale: int,
+        whole_digits: int = 0,
+        faults: NDArray[np.uint8] | None = None,  # written to: 2 not whole
     ) -> tuple[pa.Buffer, pa.Buffer]: ...
 
 @disjoint_base
@@ -74,3 +88,12 @@ def interleave(
     group: NDArray[np.int32],
     pieces: list[tuple[Buffer | None, Buffer, Buffer | None]],  # (validity, offsets, data) per group
 ) -> tuple[pa.Buffer | None, pa.Buffer, pa.Buffer, int]: ...  # (validity, offsets, data, null count)
+def text_faults(
+    offsets: Buffer,
+    data: Buffer | None,
+    offset: int,
+    length: int,
+    validity: Buffer | None,
+    policy: int = 0,  # 0 UTF-8 only, 1 and controls but tab/LF/CR LF, 2 and every control
+    limit: int = 0,  # > 0: AFP attribute bytes a value may need
+) -> list[tuple[int, int, int]]: ...  # (row, code point | -1 not UTF-8 | -2 too long, where)

@@ -10,6 +10,8 @@ The caller builds the ``pa.string()`` array with ``pa.Array.from_buffers``.
 
 For per-row locales, ``small_codes`` numbers the few distinct locale ids of a string column
 and ``interleave`` merges the texts formatted per locale group back into row order.
+``text_faults`` finds the values of a string column that cannot go out as they are (not
+UTF-8, a control character, too long for an AFP index attribute).
 """
 
 from libc.stdint cimport (
@@ -18,10 +20,11 @@ from libc.stdint cimport (
 from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memcmp, memcpy, memset
 from libc.math cimport nearbyint
+from libcpp.vector cimport vector
 
 import pyarrow as pa
 
-__all__ = ["NumberKernel", "DateKernel", "small_codes", "interleave"]
+__all__ = ["NumberKernel", "DateKernel", "small_codes", "interleave", "text_faults"]
 
 cdef extern from *:
     """
@@ -45,6 +48,8 @@ cdef extern from *:
 
 cdef enum:
     INT32_LIMIT = 2147483647
+    FAULT_RANGE = 1       # a value beyond what the kernel can write (not finite, too large)
+    FAULT_FRACTION = 2    # a fraction of the unit the column is declared to hold whole
     TMP = 80          # digits are written so that they end at tmp + TMP
     SLACK = 16        # spare bytes at the end of every buffer ccm_put reads or writes
 
@@ -380,25 +385,39 @@ cdef int _ints(const int_t* v, const uint8_t* valid, Py_ssize_t voff, Py_ssize_t
 
 
 cdef int _floats(const double* v, const uint8_t* valid, Py_ssize_t voff, Py_ssize_t n,
-                 double mul, bint divide, const NumSpec* sp, OutBuf* out, int32_t* offs,
-                 Py_ssize_t* bad) noexcept nogil:
+                 double mul, bint divide, bint whole, const NumSpec* sp, OutBuf* out,
+                 int32_t* offs, uint8_t* faults, Py_ssize_t* bad) noexcept nogil:
+    """Format float64 values; a value that cannot be shown gets an empty slot and its fault
+    code in ``faults`` (FAULT_RANGE: not finite or beyond int64 after scaling; FAULT_FRACTION:
+    ``whole`` and not a whole number), or stops the loop when ``faults`` is NULL."""
     cdef Py_ssize_t i
     cdef double y
     cdef int64_t x
     cdef uint64_t u
     cdef bint neg
     cdef int nd, rc
+    cdef uint8_t fault
     cdef char tmp[TMP + 64]
     cdef const char* digs
     for i in range(n):
         if valid != NULL and not _is_valid(valid, voff + i):
             offs[i + 1] = <int32_t>out.pos
             continue
+        fault = 0
         y = v[i] / mul if divide else v[i] * mul
         y = nearbyint(y)            # default rounding mode: half to even
         if not (y >= -9223372036854775808.0 and y < 9223372036854775808.0):
-            bad[0] = i              # inf, nan or beyond int64 minor units
-            return -3
+            fault = FAULT_RANGE     # inf, nan or beyond int64 minor units
+        elif whole and v[i] != nearbyint(v[i]):
+            fault = FAULT_FRACTION
+        if fault != 0:
+            if bad[0] < 0:
+                bad[0] = i
+            if faults == NULL:
+                return -3
+            faults[i] = fault
+            offs[i + 1] = <int32_t>out.pos
+            continue
         x = <int64_t>y
         neg = x < 0
         u = (<uint64_t>0 - <uint64_t>x) if neg else <uint64_t>x
@@ -412,8 +431,22 @@ cdef int _floats(const double* v, const uint8_t* valid, Py_ssize_t voff, Py_ssiz
     return 0
 
 
+cdef inline bint _has_fraction128(uint64_t hi, uint64_t lo, int k) noexcept nogil:
+    """Whether (hi, lo) is not a multiple of 10**k (k >= 0)."""
+    cdef int j
+    while k > 0:
+        j = 9 if k > 9 else k
+        if _divmod128(&hi, &lo, <uint32_t>_P10[j]) != 0:
+            return True
+        k -= j
+    return False
+
+
 cdef int _dec128(const char* v, const uint8_t* valid, Py_ssize_t voff, Py_ssize_t n,
-                 int k, int z, const NumSpec* sp, OutBuf* out, int32_t* offs) noexcept nogil:
+                 int k, int z, int whole_digits, const NumSpec* sp, OutBuf* out, int32_t* offs,
+                 uint8_t* faults) noexcept nogil:
+    """Format decimal128 values; with ``whole_digits`` > 0, a value with a non-zero digit
+    among its last ``whole_digits`` gets an empty slot and FAULT_FRACTION in ``faults``."""
     cdef Py_ssize_t i
     cdef uint64_t hi, lo
     cdef bint neg
@@ -430,6 +463,10 @@ cdef int _dec128(const char* v, const uint8_t* valid, Py_ssize_t voff, Py_ssize_
         if neg:
             lo = ~lo + 1
             hi = ~hi + (1 if lo == 0 else 0)
+        if whole_digits > 0 and _has_fraction128(hi, lo, whole_digits):
+            faults[i] = FAULT_FRACTION
+            offs[i + 1] = <int32_t>out.pos
+            continue
         if k > 0:
             if hi == 0:
                 lo = _round64(lo, k)
@@ -553,16 +590,21 @@ cdef class NumberKernel:
         return _finish(rc, &out, offs, length)
 
     def format_float(self, const int8_t[::1] values not None, Py_ssize_t offset,
-                     Py_ssize_t length, const int8_t[::1] validity, int exponent):
+                     Py_ssize_t length, const int8_t[::1] validity, int exponent,
+                     bint whole=False, uint8_t[::1] faults=None):
         """Format float64 values: round(x * 10**exponent) half to even, then ``decimals`` places.
 
-        Returns (offsets, data), or raises ``ArithmeticError(index)`` for the first value that is
-        not finite or does not fit int64 after scaling.
+        ``whole``: the values must be whole numbers (a float column standing in for integer
+        minor units). With ``faults`` (``length`` zeroed bytes), a value that cannot be shown
+        gets an empty slot and a code there: 1 not finite or too large for int64 after
+        scaling, 2 not a whole number. Without it, ``ArithmeticError(index)`` is raised for
+        the first such value. Returns (offsets, data).
         """
         cdef OutBuf out
         cdef int32_t* offs = NULL
         cdef int rc = 0
         cdef const uint8_t* vp = NULL
+        cdef uint8_t* fp = NULL
         cdef Py_ssize_t bad = -1
         cdef double mul = float(10 ** abs(exponent))
         cdef bint divide = exponent < 0
@@ -574,11 +616,15 @@ cdef class NumberKernel:
             if validity.shape[0] * 8 < offset + length:
                 raise ValueError("validity bitmap is too short")
             vp = <const uint8_t*>&validity[0]
+        if faults is not None:
+            if faults.shape[0] < length:
+                raise ValueError("faults array is too short")
+            fp = &faults[0]
         if _start(&out, &offs, length, self._estimate()) != 0:
             raise MemoryError()
         with nogil:
             rc = _floats(<const double*>(<const char*>&values[0] + offset * 8), vp, offset,
-                         length, mul, divide, &self.spec, &out, offs, &bad)
+                         length, mul, divide, whole, &self.spec, &out, offs, fp, &bad)
         if rc == -3:
             free(out.data)
             free(offs)
@@ -586,14 +632,21 @@ cdef class NumberKernel:
         return _finish(rc, &out, offs, length)
 
     def format_decimal128(self, const int8_t[::1] values not None, Py_ssize_t offset,
-                          Py_ssize_t length, const int8_t[::1] validity, int scale):
-        """Format decimal128 values (16-byte little-endian) with ``scale`` implied decimals."""
+                          Py_ssize_t length, const int8_t[::1] validity, int scale,
+                          int whole_digits=0, uint8_t[::1] faults=None):
+        """Format decimal128 values (16-byte little-endian) with ``scale`` implied decimals.
+
+        ``whole_digits`` > 0 (needs ``faults``, ``length`` zeroed bytes): a value whose last
+        ``whole_digits`` digits are not all zero (a fraction of the unit the column is
+        declared to hold whole) gets an empty slot and code 2 in ``faults``.
+        """
         cdef OutBuf out
         cdef int32_t* offs = NULL
         cdef int rc = 0
         cdef int k = scale - self.spec.decimals
         cdef int z = 0
         cdef const uint8_t* vp = NULL
+        cdef uint8_t* fp = NULL
         if k < 0:
             z = -k
             k = 0
@@ -605,11 +658,15 @@ cdef class NumberKernel:
             if validity.shape[0] * 8 < offset + length:
                 raise ValueError("validity bitmap is too short")
             vp = <const uint8_t*>&validity[0]
+        if whole_digits > 0:
+            if faults is None or faults.shape[0] < length:
+                raise ValueError("whole_digits needs a faults array of the values' length")
+            fp = &faults[0]
         if _start(&out, &offs, length, self._estimate() + 8) != 0:
             raise MemoryError()
         with nogil:
             rc = _dec128(<const char*>&values[0] + offset * 16, vp, offset, length, k, z,
-                         &self.spec, &out, offs)
+                         whole_digits, &self.spec, &out, offs, fp)
         return _finish(rc, &out, offs, length)
 
 
@@ -868,6 +925,164 @@ cdef class DateKernel:
                         vp, offset, length, ops, nops, lits, names, &self.name_offs[0],
                         self.max_len, &out, offs)
         return _finish(rc, &out, offs, length)
+
+
+# ---------------------------------------------------------------- checking text before it goes out
+
+cdef enum:
+    TEXT_UTF8 = 0       # only valid UTF-8 is checked
+    TEXT_BODY = 1       # and control characters; tab, line feed and CR LF mean something
+    TEXT_INDEX = 2      # and every control character (index values: no tab, no line break)
+    TEXT_BAD_UTF8 = -1
+    TEXT_TOO_LONG = -2
+
+cdef uint64_t _HI_BITS = <uint64_t>0x8080808080808080
+cdef uint64_t _ONES = <uint64_t>0x0101010101010101
+
+
+cdef inline bint _forbidden(int32_t cp, int policy, const uint8_t* s, Py_ssize_t i,
+                            Py_ssize_t end) noexcept nogil:
+    """Is code point ``cp`` (ending just before byte ``i``) a control character the policy
+    refuses? C0 and C1 controls, DEL, and the Unicode line and paragraph separators."""
+    if cp < 0x20:
+        if policy == TEXT_BODY:
+            if cp == 9 or cp == 10:
+                return False
+            if cp == 13 and i < end and s[i] == 10:
+                return False        # CR LF is a line break; a lone CR is not
+        return True
+    if cp < 0x7F:
+        return False
+    return cp <= 0x9F or cp == 0x2028 or cp == 0x2029
+
+
+def text_faults(const int8_t[::1] offsets not None, const int8_t[::1] data, Py_ssize_t offset,
+                Py_ssize_t length, const int8_t[::1] validity, int policy=TEXT_UTF8,
+                Py_ssize_t limit=0):
+    """The values of a string (or binary) array that cannot go out as they are.
+
+    ``offsets``/``data``/``validity`` are the buffers of a ``pa.string()`` or ``pa.binary()``
+    array (int32 offsets), ``offset``/``length`` its slice. Every valid value is checked to
+    be UTF-8 (no overlong forms, no surrogates, nothing past U+10FFFF); with ``policy`` 1,
+    also free of control characters (C0 but tab, line feed and CR LF; DEL; C1; U+2028,
+    U+2029); with 2, free of every control character. With ``limit`` > 0, a value must fit
+    ``limit`` bytes as an AFP attribute value: one byte a character when every character is
+    Latin-1 (code page 500), else UTF-16 (two bytes a BMP character, four beyond).
+
+    Returns a list of ``(row, code, where)``, one per faulty value, in row order: ``code`` is
+    the refused code point (``where``: its character index), -1 for bytes that are not
+    UTF-8 (``where``: the byte index), or -2 for a value over ``limit`` (``where``: the
+    bytes it needs). Empty when every value is fine.
+    """
+    cdef const int32_t* offs
+    cdef const uint8_t* d = NULL
+    cdef const uint8_t* vp = NULL
+    cdef vector[int64_t] found
+    cdef Py_ssize_t r, i, start, end, nchars, units, j
+    cdef int32_t cp
+    cdef uint8_t b0, b1
+    cdef int need
+    cdef uint64_t w
+    cdef bint latin1, check_controls = policy != TEXT_UTF8
+    cdef int64_t code, where
+    if offsets.shape[0] < (offset + length + 1) * 4:
+        raise ValueError("offsets buffer is too short")
+    if length == 0:
+        return []
+    offs = <const int32_t*>&offsets[0] + offset
+    if data is not None and data.shape[0] > 0:
+        d = <const uint8_t*>&data[0]
+        if offs[length] > data.shape[0] or offs[0] < 0:
+            raise ValueError("data buffer is too short")
+    elif offs[length] != offs[0]:
+        raise ValueError("data buffer is missing")
+    if validity is not None:
+        if validity.shape[0] * 8 < offset + length:
+            raise ValueError("validity bitmap is too short")
+        vp = <const uint8_t*>&validity[0]
+    with nogil:
+        for r in range(length):
+            if vp != NULL and not _is_valid(vp, offset + r):
+                continue
+            start = offs[r]
+            end = offs[r + 1]
+            if end <= start:
+                continue
+            i = start
+            nchars = 0
+            units = 0
+            latin1 = True
+            code = 0
+            where = -1
+            while i < end:
+                # eight plain ASCII bytes at a time (no control characters among them)
+                if i + 8 <= end:
+                    w = ccm_load_u64(<const char*>(d + i))
+                    if (w & _HI_BITS) == 0 and (not check_controls or (
+                            ((w - 0x20 * _ONES) & ~w & _HI_BITS) == 0
+                            and (((w ^ (0x7F * _ONES)) - _ONES) & ~(w ^ (0x7F * _ONES)) & _HI_BITS) == 0)):
+                        i += 8
+                        nchars += 8
+                        units += 8
+                        continue
+                j = i
+                b0 = d[i]
+                i += 1
+                if b0 < 0x80:
+                    cp = b0
+                else:
+                    if 0xC2 <= b0 <= 0xDF:
+                        need = 1
+                        cp = b0 & 0x1F
+                    elif 0xE0 <= b0 <= 0xEF:
+                        need = 2
+                        cp = b0 & 0x0F
+                    elif 0xF0 <= b0 <= 0xF4:
+                        need = 3
+                        cp = b0 & 0x07
+                    else:
+                        code = TEXT_BAD_UTF8
+                        where = j - start
+                        break
+                    if i + need > end:
+                        code = TEXT_BAD_UTF8
+                        where = j - start
+                        break
+                    b1 = d[i]
+                    # the second byte's range excludes overlong forms, surrogates and > U+10FFFF
+                    if (b1 & 0xC0) != 0x80 or (b0 == 0xE0 and b1 < 0xA0) or (b0 == 0xED and b1 > 0x9F) \
+                            or (b0 == 0xF0 and b1 < 0x90) or (b0 == 0xF4 and b1 > 0x8F):
+                        code = TEXT_BAD_UTF8
+                        where = j - start
+                        break
+                    while need > 0:
+                        if (d[i] & 0xC0) != 0x80:
+                            break
+                        cp = (cp << 6) | (d[i] & 0x3F)
+                        i += 1
+                        need -= 1
+                    if need > 0:
+                        code = TEXT_BAD_UTF8
+                        where = j - start
+                        break
+                if check_controls and _forbidden(cp, policy, d, i, end):
+                    code = cp
+                    where = nchars
+                    break
+                nchars += 1
+                units += 2 if cp > 0xFFFF else 1
+                if cp > 0xFF:
+                    latin1 = False
+            if where < 0 and limit > 0:
+                units = nchars if latin1 else 2 * units
+                if units > limit:
+                    code = TEXT_TOO_LONG
+                    where = units
+            if where >= 0:
+                found.push_back(r)
+                found.push_back(code)
+                found.push_back(where)
+    return [(found[k], found[k + 1], found[k + 2]) for k in range(0, <Py_ssize_t>found.size(), 3)]
 
 
 # ---------------------------------------------------------------- grouping rows by a short key

@@ -10,7 +10,7 @@ from typing_extensions import disjoint_base
 from .fonts import Font
 from .program import Program
 
-__all__ = ["scan", "Kernel"]
+__all__ = ["scan", "sum_overflows", "Kernel"]
 
 # one text source: (offsets int32, data uint8, pool entry per string int32 or None, stride 0 or 1)
 _Source = tuple[NDArray[np.int32], NDArray[np.uint8], NDArray[np.int32] | None, int]
@@ -44,6 +44,10 @@ def scan(
     pair: NDArray[np.int16],
     unknown: NDArray[np.uint8],  # 65,536 flags; written to
 ) -> NDArray[np.int32]: ...
+def sum_overflows(
+    values: NDArray[np.int64],  # the summed field of every list item
+    offsets: NDArray[np.int32],  # first item of each document, and the end
+) -> NDArray[np.int32]: ...  # documents whose item magnitudes sum beyond int64
 
 @disjoint_base
 class Kernel:

@@ -22,7 +22,7 @@ from ccmcore._display cimport (
     K_GLYPHS as GLYPHS, K_RULE as RULE, K_RECT as RECT, K_IMAGE as IMAGE, K_OVERLAY as OVERLAY,
 )
 
-__all__ = ["scan", "Kernel"]
+__all__ = ["scan", "sum_overflows", "Kernel"]
 
 cdef enum:
     MAX_SLOTS = 512
@@ -147,6 +147,41 @@ def scan(const int32_t[::1] off, const uint8_t[::1] data, const uint16_t[::1] sl
     cdef int32_t[::1] o = out
     for r in range(<Py_ssize_t>slow.size()):
         o[r] = slow[r]
+    return out
+
+
+def sum_overflows(const int64_t[::1] values not None, const int32_t[::1] offsets not None):
+    """Documents whose carried sums could wrap around 64 bits.
+
+    ``values`` holds the summed field of every list item, ``offsets`` the first item of
+    each document (one more than documents). A table sums any run of a document's items
+    (running total, group, page), so a document is refused when the sum of its items'
+    magnitudes does not fit int64: then no partial sum can. Returns the document indices
+    (int32, ascending).
+    """
+    cdef Py_ssize_t ndocs = offsets.shape[0] - 1
+    cdef vector[int32_t] bad
+    cdef Py_ssize_t d
+    cdef int32_t i
+    cdef uint64_t total, mag
+    cdef int64_t v
+    cdef uint64_t limit = <uint64_t>9223372036854775807
+    if ndocs > 0 and (offsets[0] < 0 or offsets[ndocs] > values.shape[0]):
+        raise ValueError("offsets lie outside the values")
+    with nogil:
+        for d in range(ndocs):
+            total = 0
+            for i in range(offsets[d], offsets[d + 1]):
+                v = values[i]
+                mag = (<uint64_t>0 - <uint64_t>v) if v < 0 else <uint64_t>v
+                if mag > limit - total:
+                    bad.push_back(<int32_t>d)
+                    break
+                total += mag
+    out = np.empty(bad.size(), dtype=np.int32)
+    cdef int32_t[::1] o = out
+    for d in range(<Py_ssize_t>bad.size()):
+        o[d] = bad[d]
     return out
 
 
@@ -370,6 +405,13 @@ cdef class Kernel:
         if self.ogids.size():
             memcpy(&gv[0], self.ogids.data(), self.ogids.size() * sizeof(uint16_t))
         adv = _copy_i32(self.oadv.data(), self.oadv.size())
+        cdef size_t k
+        with nogil:
+            # a tab is shown as a space (its glyph is the space's): the text says so too, so
+            # every backend writes the same character (an AFP code point U+0009 has no glyph)
+            for k in range(self.otext.size()):
+                if self.otext[k] == 9:
+                    self.otext[k] = 32
         text = PyBytes_FromStringAndSize(<char*>self.otext.data(), self.otext.size())
         pages = _copy_i32(self.opages.data(), self.opages.size()).reshape(-1, PAGE_FIELDS)
         docs = np.empty(self.odocs.size(), dtype=np.int64)

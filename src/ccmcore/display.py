@@ -66,6 +66,7 @@ __all__ = [
     "ITEM_FIELDS",
     "PAGE_FIELDS",
     "DOC_FIELDS",
+    "TAG_VALUE_BYTES",
 ]
 
 # item kinds
@@ -86,6 +87,11 @@ PAGE_FIELDS = 8
 # doc columns
 RECORD, P0, PN = range(3)
 DOC_FIELDS = 3
+
+#: the most bytes one index attribute value (a tag) may need, as an AFP TLE holds it: a value
+#: is one byte a character when every character is Latin-1 (code page 500), else UTF-16. Binding
+#: rejects a record whose tag value needs more, so every backend gets the same documents.
+TAG_VALUE_BYTES = 250
 
 _KIND_NAMES = {GLYPHS: "text", RULE: "rule", RECT: "rect", IMAGE: "image", OVERLAY: "overlay"}
 
@@ -128,7 +134,8 @@ class DisplayList:
         fonts: the job's fonts (:class:`ccmcore.fonts.Font`), indexed by FONT.
         templates: page template names, indexed by TEMPLATE.
         medium_maps: per template, the medium map its pages invoke (None: default).
-        tags: index attributes per document: name -> list of str (one per row of docs).
+        tags: index attributes per document: name -> list of str (one per row of docs);
+            each value fits ``TAG_VALUE_BYTES`` and holds no control character.
         warnings: int32 (n, 4) layout warnings (doc row in batch, element, code, detail).
         images: the job's images (:class:`ccmcore.images.Image`), indexed by IMAGE items.
         overlays: the job's overlays (:class:`Overlay`), indexed by OVERLAY items.

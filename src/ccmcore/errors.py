@@ -46,6 +46,7 @@ class DataError(CcmError, ValueError):
     """A record's data cannot be rendered (reported per record in the job report)."""
 
     records: np.ndarray  # set when the error concerns several rows: all of them (record: the first)
+    reasons: list[str]  # set with records when each row has a reason of its own (same order)
 
     def __init__(self, message: str, record: int = -1, field: str = ""):
         super().__init__(message)

@@ -6,6 +6,14 @@ column's type suits the format (and reports :attr:`Format.kind` when it does not
 layout calls :meth:`Format.apply` per batch. Numbers, money and dates are formatted by
 the C kernels in :mod:`ccmcore._format` straight from the Arrow buffers: no Python
 loop runs per value. Nulls stay null; the caller decides what a missing value shows.
+Binding also asks :meth:`Format.problem` about an accepted type: ``money()`` on a
+floating-point column without a stated ``unit`` is refused there, since cents and currency
+units look alike in floats.
+
+A value that cannot be shown (not UTF-8, infinite, beyond 38 digits, a fraction of a cent
+where the column holds cents, ...) makes :meth:`Format.apply` raise
+:class:`~ccmcore.errors.DataError` with every such row (``records``) and what each holds
+(``reasons``); the job rejects those records and composes the rest.
 
 Locales: ``money``, ``number`` and ``date`` take ``locale="de"`` (a fixed locale: CLDR
 symbols, currency placement, month names and date patterns, from Babel via
@@ -131,7 +139,7 @@ def _locale_codes(loc: pa.Array | pa.ChunkedArray, n: int) -> tuple[list, np.nda
     if pa.types.is_dictionary(t):
         if not _string_like(t.value_type):
             raise BindingError(f"locale ids must be strings, got {t}")
-        names = loc.dictionary.to_pylist()
+        names = decoded(loc.dictionary)
         codes = pc.fill_null(pc.cast(loc.indices, pa.int32()), len(names)).to_numpy().copy()
         return names, codes
     if not _string_like(t):
@@ -143,22 +151,74 @@ def _locale_codes(loc: pa.Array | pa.ChunkedArray, n: int) -> tuple[list, np.nda
     keys = _format.small_codes(bufs[1], bufs[2], loc.offset, n, bufs[0] if loc.null_count else None, codes)
     if keys is None:  # many distinct ids: let Arrow hash them
         enc = pc.dictionary_encode(loc)
-        names = enc.dictionary.to_pylist()
+        names = decoded(enc.dictionary)
         return names, pc.fill_null(pc.cast(enc.indices, pa.int32()), len(names)).to_numpy().copy()
     names = [k.decode("utf-8", "replace") for k in keys]
     codes[codes < 0] = len(names)
     return names, codes
 
 
+def decoded(arr: pa.Array) -> list:
+    """The values of a string array as str (None for nulls); bytes that are not UTF-8 become
+    U+FFFD, so an id that is not text reads as an unknown one instead of failing the batch."""
+    t = arr.type
+    if pa.types.is_large_string(t):
+        arr = arr.view(pa.large_binary())
+    elif pa.types.is_string(t):
+        arr = arr.view(pa.binary())
+    return [None if v is None else v.decode("utf-8", "replace") for v in arr.to_pylist()]
+
+
 def _string_like(t: pa.DataType) -> bool:
     return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t)
 
 
-def _rows_error(message: str, rows: np.ndarray) -> DataError:
-    """A DataError for several rows: ``record`` is the first, ``records`` all of them."""
+def _rows_error(message: str, rows: np.ndarray, reasons: list[str] | None = None) -> DataError:
+    """A DataError for several rows: ``record`` is the first, ``records`` all of them;
+    ``reasons``, when given, says per row what is wrong (``message`` is the first's)."""
     err = DataError(message, record=int(rows[0]))
-    err.records = rows
+    err.records = np.asarray(rows, dtype=np.int64)
+    if reasons is not None:
+        err.reasons = list(reasons)
     return err
+
+
+def _fault_error(f: Format, rows: list[int], reasons: list[str]) -> DataError:
+    return _rows_error(f"{f!r}: {reasons[0]}", np.asarray(rows), [f"{f!r}: {r}" for r in reasons])
+
+
+#: what ``_format.text_faults`` reports for bytes that are not UTF-8, and for a value too long
+FAULT_NOT_UTF8, FAULT_TOO_LONG = -1, -2
+#: its checks: UTF-8 only; and control characters but tab, line feed and CR LF; and all
+TEXT_UTF8, TEXT_BODY, TEXT_INDEX = 0, 1, 2
+
+
+def control_name(cp: int) -> str:
+    """``U+0007`` with what it is, for messages about control characters."""
+    if cp in (0x2028, 0x2029):
+        what = "line separator" if cp == 0x2028 else "paragraph separator"
+    elif cp == 0x0D:
+        what = "carriage return without a line feed"
+    elif cp in (0x09, 0x0A):
+        what = "tab" if cp == 0x09 else "line feed"
+    else:
+        what = "control character"
+    return f"{what} U+{cp:04X}"
+
+
+def text_faults(arr: pa.Array, policy: int = TEXT_UTF8, limit: int = 0) -> list[tuple[int, int, int]]:
+    """(row, code, where) of each value of a string or binary array (int32 offsets) that
+    is not UTF-8, holds a control character ``policy`` refuses, or needs more than
+    ``limit`` bytes as an AFP attribute value; see :func:`ccmcore._format.text_faults`."""
+    if len(arr) == 0 or arr.null_count == len(arr):
+        return []
+    bufs = arr.buffers()
+    return _format.text_faults(bufs[1], bufs[2], arr.offset, len(arr), bufs[0], policy, limit)
+
+
+def utf8_reason(where: int) -> str:
+    """The rejection reason of a value that is not UTF-8 (``where``: its first bad byte)."""
+    return f"the value is not valid UTF-8 text (bad bytes at byte {where})"
 
 
 class Format:
@@ -167,6 +227,9 @@ class Format:
     Attributes:
         kind: what the format needs, in words, for binding errors
             (e.g. ``"integer, decimal or floating-point"``).
+        clean_output: True when every value the format writes is valid UTF-8 without
+            control characters (number, money and date formats); binding scans the output
+            of other formats (``text()``: the data's own strings).
         locale: the fixed locale (canonical id such as ``"de_CH"``), or None.
         locale_column: the column whose values give each row's locale, or None. When it is
             set, :meth:`apply` needs those values (``apply(arr, locale=...)``); binding
@@ -174,6 +237,9 @@ class Format:
     """
 
     kind: str = "any type"
+    #: every value the format writes is valid UTF-8 without control characters (its own
+    #: text is checked when it is made), so binding need not scan its output per value
+    clean_output: bool = False
     locale: str | None = None
     locale_column: str | None = None
     _localized = False  # formats whose output depends on a locale
@@ -184,6 +250,13 @@ class Format:
         if pa.types.is_dictionary(dtype):
             return self.accepts(dtype.value_type)
         return pa.types.is_null(dtype) or self._accepts(dtype)
+
+    def problem(self, dtype: pa.DataType) -> str | None:
+        """Why columns of an accepted ``dtype`` still cannot be formatted as the format stands
+        (e.g. ``money()`` on floats without a ``unit``), or None. Binding reports it."""
+        if pa.types.is_dictionary(dtype):
+            return self.problem(dtype.value_type)
+        return None
 
     def _accepts(self, dtype: pa.DataType) -> bool:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -203,16 +276,21 @@ class Format:
                 Formats that do not depend on a locale (``text()``) ignore it.
 
         Raises:
-            BindingError: the array's type is not one :meth:`accepts` allows, or ``locale``
-                is not a string array.
-            DataError: a value cannot be formatted (``record`` is its index in ``arr``); or a
-                row's locale id is unknown, or null with no fixed locale (the message names
-                the value; ``record`` is the first such row and ``records`` all of them).
+            BindingError: the array's type is not one :meth:`accepts` allows, or one
+                :meth:`problem` refuses (``money()`` on floats without a ``unit``), or
+                ``locale`` is not a string array.
+            DataError: values cannot be formatted, or a row's locale id is unknown, or null
+                with no fixed locale (the message names the value; ``record`` is the first
+                such row, ``records`` all of them and, when they differ, ``reasons`` what is
+                wrong with each).
             TemplateError: the format has a ``locale_column`` and ``locale`` was not given.
         """
         a = _as_array(arr)
         if not self.accepts(a.type):
             raise BindingError(f"{self!r} needs {self.kind}, got {a.type}")
+        problem = self.problem(a.type)
+        if problem is not None:
+            raise BindingError(problem)
         if self._localized:
             if locale is not None:
                 return self._apply_by_locale(a, locale)
@@ -222,13 +300,36 @@ class Format:
                     f"{self.locale_column!r}: pass its values, apply(arr, locale=...)"
                 )
         if pa.types.is_dictionary(a.type):
-            return pc.take(self.apply(a.dictionary), a.indices)
+            return self._apply_dictionary(a)
         if len(a) == 0 or a.null_count == len(a):
             return pa.nulls(len(a), pa.string())
         return self._apply(a)
 
     def _apply(self, arr: pa.Array) -> pa.StringArray:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def _apply_dictionary(self, a: pa.DictionaryArray) -> pa.StringArray:
+        """Format the dictionary once, take by index; a bad entry names the rows using it
+        (an entry no row uses is left out quietly)."""
+        dictionary = a.dictionary
+        indices = None
+        for _ in range(len(dictionary) + 1):
+            try:
+                return pc.take(self.apply(dictionary), a.indices)
+            except DataError as e:
+                if not 0 <= e.record < len(dictionary):
+                    raise
+                entries = np.asarray(getattr(e, "records", [e.record]))
+                if indices is None:
+                    indices = pc.fill_null(a.indices, -1).to_numpy(zero_copy_only=False)
+                rows = np.flatnonzero(np.isin(indices, entries))
+                if len(rows):
+                    why = dict(zip(entries.tolist(), getattr(e, "reasons", [str(e)] * len(entries))))
+                    raise _rows_error(str(e), rows, [why[int(indices[r])] for r in rows]) from None
+                unused = np.zeros(len(dictionary), dtype=bool)
+                unused[entries] = True
+                dictionary = pc.if_else(pa.array(unused), pa.nulls(len(dictionary), dictionary.type), dictionary)
+        raise AssertionError("unreachable: each retry nulls one more entry")
 
     # -------------------------------------------------------------- per-row locales
 
@@ -310,16 +411,61 @@ class Format:
         except DataError as e:
             if rows is None or not 0 <= e.record < len(rows):
                 raise
-            raise DataError(str(e), record=int(rows[e.record]), field=e.field) from None
+            err = DataError(str(e), record=int(rows[e.record]), field=e.field)
+            if hasattr(e, "records"):
+                err.records = rows[np.asarray(e.records)]
+            if hasattr(e, "reasons"):
+                err.reasons = e.reasons
+            raise err from None
 
 
 # ---------------------------------------------------------------- numbers and money
 
 
+def _refuse_controls(name: str, value: str) -> None:
+    """A format's own text (separators, currency, names, pattern literals) holds no control
+    character: what the C kernels write is then clean without scanning it per value."""
+    for k, ch in enumerate(value):
+        cp = ord(ch)
+        if cp < 0x20 or 0x7F <= cp <= 0x9F or cp in (0x2028, 0x2029):
+            raise TemplateError(f"{name} {value!r} holds a {control_name(cp)} at character {k + 1}")
+
+
 def _check_text(name: str, value: str) -> bytes:
     if not isinstance(value, str):
         raise TemplateError(f"{name} must be a str, got {type(value).__name__}")
+    _refuse_controls(name, value)
     return value.encode("utf-8")
+
+
+_UNITS = {"minor": "minor", "major": "major"}
+#: words people reach for, and the unit they mean
+_UNIT_WORDS = {
+    "cents": "minor",
+    "cent": "minor",
+    "pence": "minor",
+    "minor_units": "minor",
+    "units": "major",
+    "currency": "major",
+    "whole": "major",
+    "major_units": "major",
+}
+
+
+def _check_unit(unit, scale) -> str | None:
+    """The canonical unit of ``money(unit=...)``, or a TemplateError that says what to write."""
+    if unit is None:
+        return None
+    if unit not in _UNITS:
+        meant = _UNIT_WORDS.get(unit.lower()) if isinstance(unit, str) else None
+        hint = f"; for {unit!r} write unit={meant!r}" if meant else ""
+        raise TemplateError(
+            f"money(unit=...) takes 'minor' (the column holds whole cents, pence: 1234 is 12.34) or "
+            f"'major' (currency units: 12.34 is 12.34), not {unit!r}{hint}"
+        )
+    if scale is not None:
+        raise TemplateError(f"money() takes unit={unit!r} or scale={scale!r}, not both (unit is scale's plain form)")
+    return unit
 
 
 def _check_decimals(decimals: int) -> int:
@@ -332,6 +478,17 @@ def _numeric_type(dtype: pa.DataType) -> bool:
     return pa.types.is_integer(dtype) or pa.types.is_floating(dtype) or pa.types.is_decimal(dtype)
 
 
+def _beyond_int128(arr: pa.Array) -> np.ndarray:
+    """Rows of a decimal256 array whose value does not fit 128 bits (more than 38 digits)."""
+    n = len(arr)
+    limbs = np.frombuffer(arr.buffers()[1], dtype="<u8")[4 * arr.offset : 4 * (arr.offset + n)].reshape(n, 4)
+    extension = np.where(limbs[:, 1] >> np.uint64(63), np.uint64(0xFFFFFFFFFFFFFFFF), np.uint64(0))
+    bad = (limbs[:, 2] != extension) | (limbs[:, 3] != extension)
+    if arr.null_count:
+        bad &= pc.is_valid(arr).to_numpy(zero_copy_only=False)
+    return np.flatnonzero(bad)
+
+
 class NumberFormat(Format):
     """Grouped decimal numbers; see :func:`number`. Also the engine of :class:`MoneyFormat`.
 
@@ -340,6 +497,7 @@ class NumberFormat(Format):
     """
 
     kind = _NUMERIC_KIND
+    clean_output = True
     _localized = True
     _default_decimals = 0
 
@@ -442,6 +600,21 @@ class NumberFormat(Format):
         """Implied decimals of integer columns."""
         return 0 if self.scale is None else self.scale
 
+    def _frac_scale(self) -> int:
+        """Implied decimals of decimal and float columns (on top of a decimal type's own)."""
+        return 0 if self.scale is None else self.scale
+
+    def _whole(self) -> bool:
+        """Must float and decimal values be whole numbers (of the stored unit)?"""
+        return False
+
+    def problem(self, dtype: pa.DataType) -> str | None:
+        if pa.types.is_dictionary(dtype):
+            return self.problem(dtype.value_type)
+        if pa.types.is_decimal(dtype) and dtype.scale > 38:
+            return f"{self!r} handles decimals of up to 38 places, not {dtype}"
+        return None
+
     def _apply(self, arr: pa.Array) -> pa.StringArray:
         return self._apply_with(arr, self._kernel)
 
@@ -465,19 +638,35 @@ class NumberFormat(Format):
 
     def _apply_decimal(self, arr: pa.Array, kernel) -> pa.StringArray:
         t = arr.type
-        if not pa.types.is_decimal128(t):
-            precision = min(t.precision, 38)
-            try:
-                arr = pc.cast(arr, pa.decimal128(precision, t.scale))
-            except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as e:
-                raise DataError(f"{self!r}: {t} values do not fit decimal128: {e}") from None
-            t = arr.type
         if not _LITTLE:  # pragma: no cover - big-endian hosts
-            raise DataError(f"{self!r}: decimal columns need a little-endian host")
-        scale = t.scale + (self.scale or 0)
+            raise BindingError(f"{self!r}: decimal columns need a little-endian host")
+        if not pa.types.is_decimal128(t):
+            if pa.types.is_decimal256(t):
+                too_big = _beyond_int128(arr)
+                if len(too_big):
+                    raise _fault_error(
+                        self,
+                        too_big.tolist(),
+                        [
+                            f"value {arr[int(r)].as_py()} has more digits than the formatter handles (38)"
+                            for r in too_big
+                        ],
+                    )
+            # every value fits 128 bits now (decimal32/64 always do): the kernel writes all 39 digits
+            arr = pc.cast(arr, pa.decimal128(min(t.precision, 38), t.scale), safe=False)
+            t = arr.type
+        scale = t.scale + self._frac_scale()
         bufs = arr.buffers()
-        res = kernel.format_decimal128(bufs[1], arr.offset, len(arr), bufs[0], scale)
+        whole = t.scale if self._whole() else 0
+        faults = np.zeros(len(arr), dtype=np.uint8) if whole else None
+        res = kernel.format_decimal128(bufs[1], arr.offset, len(arr), bufs[0], scale, whole, faults)
+        if faults is not None and faults.any():
+            rows = np.flatnonzero(faults)
+            raise _fault_error(self, rows.tolist(), [self._fraction_reason(arr[int(r)].as_py()) for r in rows])
         return _build(arr, res)
+
+    def _fraction_reason(self, value) -> str:
+        return f"value {value} is not a whole number of minor units (unit='minor'): a fraction is never rounded away"
 
     def _apply_float(self, arr: pa.Array, kernel) -> pa.StringArray:
         if arr.type != pa.float64():
@@ -487,14 +676,18 @@ class NumberFormat(Format):
             if arr.null_count == len(arr):
                 return pa.nulls(len(arr), pa.string())
         bufs = arr.buffers()
-        exponent = self.decimals - (self.scale or 0)
-        try:
-            res = kernel.format_float(bufs[1], arr.offset, len(arr), bufs[0], exponent)
-        except ArithmeticError as e:
-            i = int(e.args[0])
-            raise DataError(
-                f"{self!r}: value {arr[i].as_py()!r} cannot be formatted (infinite or too large)", record=i
-            ) from None
+        exponent = self.decimals - self._frac_scale()
+        faults = np.zeros(len(arr), dtype=np.uint8)
+        res = kernel.format_float(bufs[1], arr.offset, len(arr), bufs[0], exponent, self._whole(), faults)
+        if faults.any():
+            rows = np.flatnonzero(faults)
+            reasons = [
+                self._fraction_reason(arr[int(r)].as_py())
+                if faults[r] == 2
+                else f"value {arr[int(r)].as_py()!r} cannot be formatted (infinite or too large)"
+                for r in rows
+            ]
+            raise _fault_error(self, rows.tolist(), reasons)
         return _build(arr, res)
 
     def _args(self) -> list[str]:
@@ -548,7 +741,9 @@ class MoneyFormat(NumberFormat):
         negative: str = "-",
         locale: str | Rule | None = None,
         locale_column: str | None = None,
+        unit: str | None = None,
     ):
+        self.unit = _check_unit(unit, scale)
         _check_text("currency", currency)
         self.currency = currency
         self.currency_after = bool(currency_after)
@@ -591,10 +786,37 @@ class MoneyFormat(NumberFormat):
         return _locales.number_style(locale)
 
     def _int_scale(self) -> int:
-        return self.decimals if self.scale is None else self.scale
+        if self.scale is not None:
+            return self.scale
+        return 0 if self.unit == "major" else self.decimals
+
+    def _frac_scale(self) -> int:
+        if self.scale is not None:
+            return self.scale
+        return self.decimals if self.unit == "minor" else 0
+
+    def _whole(self) -> bool:
+        return self.unit == "minor"
+
+    def problem(self, dtype: pa.DataType) -> str | None:
+        if pa.types.is_dictionary(dtype):
+            return self.problem(dtype.value_type)
+        if pa.types.is_floating(dtype) and self.unit is None and self.scale is None:
+            return (
+                f"{self!r} on a {dtype} column cannot tell cents from currency units (a column of cents "
+                f"becomes floating-point when it has a null, in pandas): state the unit, "
+                f"{self._with_unit('minor')} for whole cents, {self._with_unit('major')} for amounts like 12.34"
+            )
+        return super().problem(dtype)
+
+    def _with_unit(self, unit: str) -> str:
+        inner = repr(self)[len("money(") : -1]
+        return f"money({inner + ', ' if inner else ''}unit={unit!r})"
 
     def __repr__(self) -> str:
         args = [a for a in self._args() if not a.startswith(("prefix=", "suffix="))]
+        if self.unit is not None:
+            args.append(f"unit={self.unit!r}")
         if self.currency:
             args.append(f"currency={self.currency!r}")
         if self.currency_after:
@@ -640,6 +862,7 @@ def number(
 def money(
     decimals: int | None = None,
     *,
+    unit: str | None = None,
     scale: int | None = None,
     group: str | None = None,
     decimal: str | None = None,
@@ -651,9 +874,21 @@ def money(
 ) -> MoneyFormat:
     """Format monetary amounts: int64 cents ``123456789`` → ``"1,234,567.89"``.
 
-    The stored value is divided by ``10**scale``, rounded half to even to ``decimals``
-    places, grouped by thousands and decorated. A zero after rounding has no sign
-    (Babel writes ``-0.00`` for a small negative amount; ccmcore writes ``0.00``).
+    The unit the column holds is never guessed where it could be either:
+
+    * integer columns hold **minor units** (cents: ``1234`` is ``12.34``) unless
+      ``unit="major"`` says they hold whole currency units;
+    * decimal columns hold **currency units** (``12.34`` is ``12.34``) unless
+      ``unit="minor"``;
+    * floating-point columns need the unit stated: ``money(unit="minor")`` for cents,
+      ``money(unit="major")`` for ``12.34``. Without it, binding fails with an error that says
+      so: a pandas column of integer cents turns into floats as soon as it holds a null, and
+      read as currency units it would print every amount a hundred times too large.
+
+    With ``unit="minor"``, float and decimal values must be whole numbers: a fraction of a
+    cent rejects its record (it is never rounded away). Currency units are rounded half to
+    even to ``decimals`` places. A zero after rounding has no sign (Babel writes ``-0.00``
+    for a small negative amount; ccmcore writes ``0.00``).
 
     With a locale (``locale="de"`` or ``locale_column="language"``), ``currency`` is an
     ISO 4217 code and the amount is written as CLDR says for the locale, exactly as
@@ -666,9 +901,14 @@ def money(
     Args:
         decimals: places after the decimal separator, 0..18. Default: 2, or the
             currency's CLDR digits when a locale and a currency code are given (JPY: 0).
-        scale: the column stores amounts times ``10**scale`` (minor units), -18..38.
-            Default: ``decimals`` for integer columns (cents when ``decimals=2``); 0 for
-            decimal columns (which carry their own scale) and floats (major units).
+            Minor units are ``10**-decimals`` of the currency.
+        unit: ``"minor"`` (the column holds whole minor units: cents, pence) or ``"major"``
+            (currency units). Default: minor for integer columns, major for decimal columns;
+            floating-point columns must state it.
+        scale: instead of ``unit``, the general form: the column stores amounts times
+            ``10**scale``, -18..38 (``unit="minor"`` is ``scale=decimals``, ``"major"`` is
+            ``scale=0``); values are rounded half to even to ``decimals``. Stating it states
+            the unit, for float columns too.
         group: thousands separator, e.g. ``"."``, ``"'"``, ``"\\u202f"``; ``""`` disables it.
             Default: ``","``, or the locale's.
         decimal: decimal separator. Default: ``"."``, or the locale's.
@@ -687,10 +927,16 @@ def money(
             ``locale``. Rows with an unknown id are rejected (see :meth:`Format.apply`).
 
     Raises:
-        TemplateError: invalid arguments, an unknown locale or currency code.
+        TemplateError: invalid arguments, an unknown locale or currency code, an unknown
+            ``unit``, or both ``unit`` and ``scale``.
+        BindingError (when bound or applied): a floating-point column without ``unit`` or
+            ``scale``.
+        DataError (from ``apply``): a value that cannot be shown: not finite, too large, more
+            than 38 digits, or (``unit="minor"``) not a whole number.
     """
     return MoneyFormat(
         decimals,
+        unit=unit,
         scale=scale,
         group=group,
         decimal=decimal,
@@ -728,6 +974,8 @@ class DateNames:
             value = tuple(getattr(self, name))
             if len(value) != count or not all(isinstance(v, str) for v in value):
                 raise TemplateError(f"DateNames.{name} needs {count} strings")
+            for v in value:
+                _refuse_controls(f"DateNames.{name}", v)
             object.__setattr__(self, name, value)
 
     @classmethod
@@ -835,6 +1083,7 @@ def _compile(pattern: str, names: DateNames):
     def flush():
         nonlocal max_len
         if literal:
+            _refuse_controls(f"date pattern {pattern!r}:", "".join(literal))
             raw = "".join(literal).encode("utf-8")
             ops.extend((_OP_LIT, len(lits), len(raw)))
             lits.extend(raw)
@@ -924,6 +1173,7 @@ def _compile_cldr(pattern: str, locale: str):
 
     for kind, value in _locales.tokenize(pattern):
         if kind == "chars":
+            _refuse_controls(f"date pattern {pattern!r}:", value)
             raw = value.encode("utf-8")
             if raw:
                 ops.extend((_OP_LIT, len(lits), len(raw)))
@@ -964,10 +1214,31 @@ def _compile_cldr(pattern: str, locale: str):
     return (np.asarray(ops, dtype=np.int32), bytes(lits), b"".join(table), offsets, max_len)
 
 
+def _check_zone_shift(f: Format, utc: pa.Array, local: pa.Array) -> None:
+    """A timestamp within a zone offset of the ends of int64 has no wall-clock time there:
+    shifting it wraps around (year 292277026596 becomes -292277022657), so it is rejected."""
+    u, w = utc.cast(pa.int64()), local.cast(pa.int64())
+    offset = pc.subtract(w, u)  # the zone's offset, right even when w wrapped around
+    wrapped = pc.not_equal(pc.greater(offset, 0), pc.greater(w, u))
+    if not pc.any(wrapped).as_py():
+        return
+    rows = np.flatnonzero(pc.fill_null(wrapped, False).to_numpy(zero_copy_only=False))
+    raise _fault_error(
+        f,
+        rows.tolist(),
+        [
+            f"timestamp {u[int(r)].as_py()} ({utc.type.unit}) is too close to the end of the 64-bit range "
+            f"to be shown in time zone {utc.type.tz}"
+            for r in rows
+        ],
+    )
+
+
 class DateFormat(Format):
     """Dates and timestamps with a strftime-like or a CLDR pattern; see :func:`date`."""
 
     kind = "date or timestamp"
+    clean_output = True
     _localized = True
 
     def __init__(
@@ -1033,7 +1304,9 @@ class DateFormat(Format):
     def _apply_with(self, arr: pa.Array, kernel) -> pa.StringArray:
         t = arr.type
         if pa.types.is_timestamp(t) and t.tz is not None:
-            arr = pc.local_timestamp(arr)  # wall-clock time in the column's own zone
+            local = pc.local_timestamp(arr)  # wall-clock time in the column's own zone
+            _check_zone_shift(self, arr, local)
+            arr = local
             t = arr.type
         if pa.types.is_date32(t):
             days32, ticks = True, 1
@@ -1139,12 +1412,65 @@ class TextFormat(Format):
         )
 
     def _apply(self, arr: pa.Array) -> pa.StringArray:
-        if arr.type == pa.string():
-            return arr
-        try:
-            return pc.cast(arr, pa.string())
-        except pa.ArrowInvalid as e:  # e.g. binary that is not UTF-8
-            raise DataError(f"text(): {arr.type} values cannot be read as text: {e}") from None
+        t = arr.type
+        if _string_like(t) or pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_binary_view(t):
+            return self._bytes(arr)
+        if pa.types.is_fixed_size_binary(t):
+            return self._bytes(pc.cast(arr, pa.binary()))
+        if pa.types.is_date(t) or pa.types.is_timestamp(t) or pa.types.is_time(t):
+            _check_text_range(self, arr)
+        if pa.types.is_floating(t):
+            # as number() does: NaN is no value; an infinity is no amount and is not shown as "inf"
+            if pc.any(pc.is_nan(arr)).as_py():
+                arr = pc.if_else(pc.is_nan(arr), pa.scalar(None, t), arr)
+            infinite = pc.is_inf(arr)
+            if pc.any(infinite).as_py():
+                rows = np.flatnonzero(pc.fill_null(infinite, False).to_numpy(zero_copy_only=False))
+                raise _fault_error(self, rows.tolist(), [f"value {arr[int(r)].as_py()} is infinite" for r in rows])
+        return pc.cast(arr, pa.string())
+
+    def _bytes(self, arr: pa.Array) -> pa.StringArray:
+        """Text from string or binary values, each checked to be UTF-8 (in the C kernel)."""
+        values, faults = self.checked(arr)
+        if faults:
+            rows = [r for r, _, _ in faults]
+            raise _fault_error(self, rows, [utf8_reason(where) for _, _, where in faults])
+        return values
+
+    @staticmethod
+    def reads_bytes(dtype: pa.DataType) -> bool:
+        """Whether text() takes values of ``dtype`` byte for byte (string and binary types)."""
+        return (
+            _string_like(dtype)
+            or pa.types.is_binary(dtype)
+            or pa.types.is_large_binary(dtype)
+            or (pa.types.is_binary_view(dtype))
+        )
+
+    def checked(self, arr: pa.Array, policy: int = TEXT_UTF8) -> tuple[pa.StringArray, list]:
+        """text() of string or binary values (:meth:`reads_bytes`) with one scan for every
+        check: the values as a ``pa.string()`` array, null where they are not UTF-8, and what
+        :func:`text_faults` found with ``policy`` (binding checks control characters here)."""
+        t = arr.type
+        if t != pa.string() and t != pa.binary():
+            # large and view layouts: to the int32-offset layout the kernel reads, bytes unchanged
+            # (as binary: a cast to string would check UTF-8 for the whole column, not per row)
+            if pa.types.is_large_string(t):
+                arr = arr.view(pa.large_binary())
+            elif pa.types.is_string_view(t):
+                arr = arr.view(pa.binary_view())
+            arr = pc.cast(arr, pa.binary())
+        faults = text_faults(arr, policy)
+        if arr.type != pa.string():
+            arr = pa.Array.from_buffers(
+                pa.string(), len(arr), arr.buffers(), null_count=arr.null_count, offset=arr.offset
+            )
+        bad = [r for r, code, _ in faults if code == FAULT_NOT_UTF8]
+        if bad:
+            hide = np.zeros(len(arr), dtype=bool)
+            hide[bad] = True
+            arr = pc.if_else(pa.array(hide), pa.nulls(len(arr), pa.string()), arr)
+        return arr, faults
 
     def __repr__(self) -> str:
         return "text()"
@@ -1156,10 +1482,49 @@ class TextFormat(Format):
         return hash("text()")
 
 
+_DAY_TICKS = {"s": 86_400, "ms": 86_400_000, "us": 86_400_000_000, "ns": 86_400_000_000_000}
+#: days from 1970-01-01 to 0001-01-01 and to 10000-01-01: the years text() writes
+_FIRST_DAY, _END_DAY = -719_162, 2_932_897
+
+
+def _check_text_range(f: Format, arr: pa.Array) -> None:
+    """text() of dates, timestamps and times: Arrow writes values outside years 1..9999 (or
+    outside one day) as something else (``<value out of range: ...>``), so they are rejected."""
+    t = arr.type
+    if pa.types.is_time(t):
+        ticks = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}[t.unit] * 86_400
+        lo, hi, what = 0, ticks, "a time of day (00:00 to 24:00)"
+        values = arr.cast(pa.int64())
+    else:
+        if pa.types.is_date32(t):
+            per_day = 1
+        elif pa.types.is_date64(t):
+            per_day = 86_400_000
+        else:
+            per_day = _DAY_TICKS[t.unit]
+        # a zoned timestamp is written in its zone's time: keep a day clear of either end
+        margin = 1 if pa.types.is_timestamp(t) and t.tz is not None else 0
+        lo = max((_FIRST_DAY + margin) * per_day, -(2**63))
+        hi = min((_END_DAY - margin) * per_day, 2**63 - 1)
+        what = "a date in the years 1 to 9999 (use date() for others)"
+        values = arr.cast(pa.int32() if pa.types.is_date32(t) else pa.int64())
+    out = pc.or_(pc.less(values, lo), pc.greater_equal(values, hi))
+    if not pc.any(out).as_py():
+        return
+    rows = np.flatnonzero(pc.fill_null(out, False).to_numpy(zero_copy_only=False))
+    raise _fault_error(f, rows.tolist(), [f"value {values[int(r)].as_py()} of {t} is not {what}" for r in rows])
+
+
 def text() -> TextFormat:
     """Strings unchanged; numbers, booleans, dates and binary (UTF-8) cast to text.
 
+    Every string and binary value is checked to be UTF-8 (Arrow can hold string columns
+    that are not: built from buffers, or cast unchecked); a value that is not rejects its
+    record. Dates and timestamps are written in ISO form for the years 1 to 9999, times of
+    day within a day; other values reject their record (use :func:`date` for other years).
+
     Raises:
-        DataError (from ``apply``): binary values that are not valid UTF-8.
+        DataError (from ``apply``): values that are not UTF-8, or dates and times out of
+            that range (``records``: every such row, ``reasons``: what each holds).
     """
     return TextFormat()

@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 from . import _layout
 from . import formats as fmt
 from .barcode_layout import check_options
+from .display import TAG_VALUE_BYTES
 from .errors import BindingError, DataError, TemplateError, did_you_mean
 from .fonts import Font, FontFamily, default_family
 from .hyphenate import check_language, hyphenate_text
@@ -191,12 +192,27 @@ def _apply_format(f, arr, on_bad, locale=None):
             if not 0 <= exc.record < len(arr):
                 raise
             records = [int(r) for r in getattr(exc, "records", [exc.record])]
-            for r in records:
-                on_bad(r, str(exc))
+            reasons = getattr(exc, "reasons", None) or [str(exc)] * len(records)
+            for r, reason in zip(records, reasons):
+                on_bad(r, reason)
             hide = np.zeros(len(arr), dtype=bool)
             hide[records] = True
             arr = pc.if_else(pa.array(hide), pa.nulls(len(arr), arr.type), arr)
     raise AssertionError("unreachable: each retry nulls one more value")
+
+
+def _formatted(f, arr, on_bad, locale=None):
+    """A column formatted for text the kernel shows: a value the format cannot render, or
+    whose text cannot be printed (a control character), rejects its record (``on_bad``).
+    Strings shown as they are (text()) are checked in one scan."""
+    if isinstance(f, fmt.TextFormat) and f.reads_bytes(arr.type):
+        values, faults = f.checked(arr, fmt.TEXT_BODY)
+        for row, code, where in faults:
+            on_bad(row, _text_reason(code, where, False))
+        return values
+    values = _apply_format(f, arr, on_bad, locale)
+    _check_values(values, fmt.TEXT_BODY, on_bad, f=f)
+    return values
 
 
 def _locale_symbols(column, which: str):
@@ -205,7 +221,7 @@ def _locale_symbols(column, which: str):
 
     enc = pc.dictionary_encode(column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column)
     symbols = []
-    for value in enc.dictionary.to_pylist():
+    for value in fmt.decoded(enc.dictionary):
         canon = locales.canonical(value) if value else None
         style = locales.number_style(canon) if canon else None
         symbol = getattr(style, which) if style else ("," if which == "group" else ".")
@@ -217,7 +233,11 @@ def _locale_symbols(column, which: str):
 
 
 def _list_parts(lst):
-    """Offsets (int32, from 0) and the flattened items of a list column; null lists are empty."""
+    """Offsets (int32, from 0) and the flattened items of a list column; null lists are empty.
+
+    A null item (a null struct in the list) is no item: it is left out, so the values Arrow
+    keeps under a null struct slot are never shown, summed or counted as a row.
+    """
     if isinstance(lst, pa.ChunkedArray):
         lst = lst.combine_chunks()
     lengths = pc.fill_null(pc.list_value_length(lst), 0).to_numpy()
@@ -225,7 +245,14 @@ def _list_parts(lst):
     np.cumsum(lengths, out=offsets[1:])
     if offsets[-1] >= 2**31:
         raise BindingError("a batch holds more than 2**31 list items: use a smaller batch_size")
-    return offsets.astype(np.int32), lst.flatten()
+    items = lst.flatten()
+    if items.null_count:
+        keep = pc.is_valid(items).to_numpy(zero_copy_only=False)
+        kept = np.zeros(len(keep) + 1, dtype=np.int64)
+        np.cumsum(keep, out=kept[1:])
+        offsets = kept[offsets]  # items kept before each document's first
+        items = items.filter(pa.array(keep))
+    return offsets.astype(np.int32), items
 
 
 def _length_text(mpt: int) -> str:
@@ -250,6 +277,45 @@ def _check_on_page(where: str, x: int, y: int, w: int, h: int, page_w: int, page
             f"{where} is off the {_length_text(page_w).split(' ')[0]} x {_length_text(page_h).split(' ')[0]} page: "
             f"it reaches {' and '.join(sides)}"
         )
+
+
+def _text_reason(code: int, where: int, index: bool) -> str:
+    """Why a value cannot go out, from what ``formats.text_faults`` found."""
+    if code == fmt.FAULT_NOT_UTF8:
+        return fmt.utf8_reason(where)
+    if code == fmt.FAULT_TOO_LONG:
+        return (
+            f"the value needs {where} bytes as an index attribute, more than the {TAG_VALUE_BYTES} an AFP "
+            f"TLE holds ({TAG_VALUE_BYTES} Latin-1 characters, or {TAG_VALUE_BYTES // 2} when one is not Latin-1)"
+        )
+    if index:
+        return (
+            f"the value holds a {fmt.control_name(code)} at character {where + 1}: "
+            f"an index value holds no control characters, tabs or line breaks"
+        )
+    return (
+        f"the value holds a {fmt.control_name(code)} at character {where + 1}, which cannot be printed: "
+        f"text holds no control characters but tab and line breaks (LF or CR LF)"
+    )
+
+
+def _check_values(values, policy: int, on_bad, limit: int = 0, f=None) -> None:
+    """Reject the rows of a formatted string column that cannot go out as they are
+    (control characters, too long for an index attribute); the scan runs in C. The output
+    of a format ``f`` that writes only clean text needs no scan for control characters."""
+    if f is not None and f.clean_output and not limit:
+        return
+    for row, code, where in fmt.text_faults(values, policy, limit):
+        on_bad(row, _text_reason(code, where, policy == fmt.TEXT_INDEX))
+
+
+def _literal_problem(text: str, policy: int, limit: int = 0) -> str | None:
+    """Why a template's literal text cannot go out (a control character), or None."""
+    faults = fmt.text_faults(pa.array([text], pa.string()), policy, limit)
+    if not faults:
+        return None
+    _, code, where = faults[0]
+    return _text_reason(code, where, policy == fmt.TEXT_INDEX).replace("the value", "the text", 1)
 
 
 class Program:
@@ -299,8 +365,11 @@ class Program:
 
         for c in doc.required:
             self._column(c, "Document.required")
-        for c in doc.null_text:
+        for c, shown in doc.null_text.items():
             self._column(c, "Document.null_text")
+            problem = _literal_problem(shown, fmt.TEXT_BODY) if isinstance(shown, str) else None
+            if problem is not None:
+                raise TemplateError(f"Document.null_text[{c!r}]: {problem}")
         self._check_format_keys()
         flow0 = len(self._els)
         self._flow(doc.flow)
@@ -329,7 +398,15 @@ class Program:
         for tag, text in doc.tags.items():
             if not isinstance(tag, str) or not tag:
                 raise TemplateError(f"Document.tags: attribute names must be non-empty strings, not {tag!r}")
-            self.tags[tag] = self._text_spec(text, -1, f"tag {tag!r}")
+            problem = _literal_problem(tag, fmt.TEXT_INDEX, TAG_VALUE_BYTES)
+            if problem is not None:
+                raise TemplateError(f"Document.tags: attribute name {tag!r}: {problem}")
+            spec = self.tags[tag] = self._text_spec(text, -1, f"tag {tag!r}")
+            literals = [spec.text] if spec.kind == "static" else [p[0] for p in spec.parts if p[0] is not None]
+            for literal in literals:
+                problem = _literal_problem(literal, fmt.TEXT_INDEX, TAG_VALUE_BYTES)
+                if problem is not None:
+                    raise TemplateError(f"Document.tags[{tag!r}]: {problem}")
 
         def rows(data, width):
             return np.array(data, dtype=np.int32).reshape(-1, width) if data else np.zeros((1, width), np.int32)
@@ -447,6 +524,9 @@ class Program:
         f = explicit or self.doc.formats.get(key) or _default_format(t)
         if not f.accepts(t):
             raise BindingError(f"{where}: column {key!r} is {t}, but {f!r} needs {f.kind}", where, key)
+        problem = f.problem(t)
+        if problem is not None:
+            raise BindingError(f"{where}: column {key!r}: {problem}", where, key)
         lc = getattr(f, "locale_column", None)
         if lc is not None and self._column(lc, f"{where}: locale of {f!r}") != pa.string():
             raise BindingError(
@@ -472,6 +552,7 @@ class Program:
         spec: list[tuple[str | None, str | None, fmt.Format | None]] = []
         for p in parts:
             if p.field is None:
+                self._check_literal(p.literal, where)
                 spec.append((p.literal, None, None))
                 continue
             if p.field in PAGE_FIELDS:
@@ -481,6 +562,13 @@ class Program:
                 raise BindingError(f"{where}: column {p.field!r} is a list; show it with a Table", where, p.field)
             spec.append((None, p.field, self._format_for(p.field, t, where)))
         return _Source("doc", font, where, parts=spec)
+
+    @staticmethod
+    def _check_literal(literal: str, where: str) -> None:
+        """A template's own text holds no control character a record's value may not hold."""
+        problem = _literal_problem(literal, fmt.TEXT_BODY)
+        if problem is not None:
+            raise TemplateError(f"{where}: {problem} ({literal!r})")
 
     def _text_source(self, text: str, font: int, where: str, hyphen: str | None = None) -> int:
         spec = self._text_spec(text, font, where)
@@ -830,6 +918,14 @@ class Program:
         spacing = self._style(body.but(space_before=tb.space_before, space_after=tb.space_after))
         if tb.source not in self.list_columns:
             self.list_columns.append(tb.source)
+        if tb.carry is not None:  # before the columns: their formats would complain less to the point
+            ft = self._item_field(struct, tb, tb.carry, where)
+            if not pa.types.is_integer(ft):
+                raise BindingError(
+                    f"{where}: carry field {tb.carry!r} is {ft}, but sums need integers (minor units)",
+                    where,
+                    f"{tb.source}.{tb.carry}",
+                )
         c0 = len(self._cols)
         for i, col in enumerate(tb.columns):
             cell = -1
@@ -890,13 +986,6 @@ class Program:
             raise TemplateError(f"{where}: group_footer needs group_by and carry")
         cdec, cgroup, cpoint = 0, -1, -1
         if tb.carry is not None:
-            ft = self._item_field(struct, tb, tb.carry, where)
-            if not pa.types.is_integer(ft):
-                raise BindingError(
-                    f"{where}: carry field {tb.carry!r} is {ft}, but sums need integers (minor units)",
-                    where,
-                    f"{tb.source}.{tb.carry}",
-                )
             self.sum_fields.append((tb.source, tb.carry))
             carry = len(self.sum_fields) - 1
             shown = [i for i, c in enumerate(tb.columns) if c.field == tb.carry]
@@ -906,6 +995,16 @@ class Program:
             f = tb.columns[ccol].format if tb.columns[ccol].field == tb.carry else None
             f = f or self.doc.formats.get(f"{tb.source}.{tb.carry}")
             cdec = int(getattr(f, "decimals", 0) or 0)
+            if isinstance(f, fmt.NumberFormat) and f._int_scale() != cdec:
+                # the kernel writes a sum's minor units with the format's decimals, as the
+                # cells show integers in minor units; other scales would print it wrongly
+                raise BindingError(
+                    f"{where}: carried sums of {tb.carry!r} are written in minor units with {cdec} decimals, "
+                    f"but {f!r} reads its integers with {f._int_scale()} implied decimals: format the carry "
+                    f"field with money() (unit='minor') or number() without a scale",
+                    where,
+                    f"{tb.source}.{tb.carry}",
+                )
             cgroup, cpoint = self._number_symbols(f, tfont, where)
             clabel = self._static(tb.carried_label, tfont, where)
             blabel = self._static(tb.brought_label, tfont, where)
@@ -992,6 +1091,7 @@ class Program:
         parts: list[tuple[str | None, str | None, fmt.Format | None]] = []
         for p in parse_text(text, where):
             if p.field is None:
+                self._check_literal(p.literal, where)
                 parts.append((p.literal, None, None))
                 continue
             idx = struct.get_field_index(p.field)
@@ -1017,6 +1117,7 @@ class Program:
             off = np.array([0, len(raw)], dtype=np.int32)
             data = np.frombuffer(raw, dtype=np.uint8) if raw else np.zeros(1, np.uint8)
             self._static_buffers[i] = (off, data)
+            self._check_literal(s.text, s.label)
             missing = sorted({ch for ch in s.text if ord(ch) not in font.cmap and ch not in "\n\r\t"})
             if missing:
                 chars = ", ".join(f"U+{ord(c):04X} {c!r}" for c in missing)
@@ -1109,7 +1210,7 @@ class Program:
                 key = (s.list_column, s.item_field, id(s.item_format))
                 if key not in formatted:
                     lc = getattr(s.item_format, "locale_column", None)  # each item in its document's locale
-                    values = _apply_format(
+                    values = _formatted(
                         s.item_format,
                         items.field(s.item_field),
                         lambda i, msg, offsets=offsets, s=s: reject_docs(
@@ -1149,12 +1250,18 @@ class Program:
         for tag, s in self.tags.items():
             if s.kind == "static":
                 tags[tag] = [s.text] * n
-            else:
-                tags[tag] = self._join(batch, s, formatted, reject_docs).to_pylist()
-        sums = []
-        for list_column, fld in self.sum_fields:
-            values = list_items[list_column][1].field(fld)
-            sums.append(pc.fill_null(values.cast(pa.int64()), 0).to_numpy())
+                continue
+            values = self._join(batch, s, formatted, reject_docs)
+            columns = [c for _, c, _ in s.parts if c is not None]
+            where = columns[0] if len(columns) == 1 else f"tag {tag!r}"
+            _check_values(
+                values,
+                fmt.TEXT_INDEX,
+                lambda i, msg, where=where, tag=tag: reject_docs([i], where, lambda d: f"tag {tag!r}: {msg}"),
+                TAG_VALUE_BYTES,
+            )
+            tags[tag] = values.to_pylist()
+        sums = [self._sums(list_items[c], c, fld, reject_docs) for c, fld in self.sum_fields]
         fields = {}
         for bc in self.barcodes:
             for _, column, f, _ in bc.parts:
@@ -1165,6 +1272,30 @@ class Program:
                     fields[(column, id(f))] = pc.fill_null(values, "").to_pylist()
         return Bound(sources, lists, masks, (g, a, c, starts, lens, lv), reject, rejections, tags, fields, sums)
 
+    def _sums(self, list_parts, list_column: str, fld: str, reject_docs) -> np.ndarray:
+        """The int64 values a table sums (nulls count 0). A document whose sums could
+        wrap around 64 bits is rejected (its items are never summed), as is one with an
+        unsigned value beyond int64."""
+        offsets, items = list_parts
+        values = items.field(fld)
+        name = f"{list_column}.{fld}"
+        if pa.types.is_uint64(values.type):
+            huge = _bools(pc.greater(values, pa.scalar(2**63 - 1, pa.uint64())))
+            if huge.any():
+                docs = np.searchsorted(offsets, np.flatnonzero(huge), side="right") - 1
+                reject_docs(np.unique(docs), name, lambda d: "a value is beyond what a 64-bit sum can hold")
+                values = pc.if_else(pa.array(huge.astype(bool)), pa.nulls(len(values), values.type), values)
+        out = pc.fill_null(values.cast(pa.int64(), safe=False), 0).to_numpy(zero_copy_only=False)
+        out = np.ascontiguousarray(out, dtype=np.int64)
+        reject_docs(
+            _layout.sum_overflows(out, offsets),
+            name,
+            lambda d: (
+                "the sum of its amounts is beyond what a 64-bit sum can hold (the carried total would wrap around)"
+            ),
+        )
+        return out
+
     def _join_items(self, items, s: _Source, formatted: dict, offsets, reject_docs):
         pieces = []
         for literal, column, f in s.parts:
@@ -1173,13 +1304,12 @@ class Program:
                 continue
             key = (s.list_column, column, id(f))
             if key not in formatted:
-                values = _apply_format(
-                    f,
-                    items.field(column),
-                    lambda i, msg, column=column: reject_docs(
-                        [int(np.searchsorted(offsets, i, side="right") - 1)], f"{s.list_column}.{column}", lambda d: msg
-                    ),
-                )
+
+                def on_bad(i, msg, column=column):
+                    doc = int(np.searchsorted(offsets, i, side="right") - 1)
+                    reject_docs([doc], f"{s.list_column}.{column}", lambda d: msg)
+
+                values = _formatted(f, items.field(column), on_bad)
                 formatted[key] = pc.fill_null(values, "") if values.null_count else values
             pieces.append(formatted[key])
         if not any(not isinstance(p, str) for p in pieces):
@@ -1211,12 +1341,11 @@ class Program:
             key = (column, id(f))
             if key not in formatted:
                 lc = getattr(f, "locale_column", None)
-                values = _apply_format(
-                    f,
-                    batch.column(column),
-                    lambda i, msg, column=column: reject_docs([i], column, lambda d: msg),
-                    None if lc is None else batch.column(lc),
-                )
+
+                def on_bad(i, msg, column=column):
+                    reject_docs([i], column, lambda d: msg)
+
+                values = _formatted(f, batch.column(column), on_bad, None if lc is None else batch.column(lc))
                 if values.null_count:
                     values = pc.fill_null(values, self.doc.null_text.get(column, ""))
                 formatted[key] = values

@@ -931,6 +931,15 @@ class Document:
         required: columns whose null rejects the document (reported, not rendered).
         tags: index attributes of each document for print-file indexes (AFP TLE):
             attribute name -> text with {fields}, e.g. ``{"Customer": "{customer_id}"}``.
+            A value holds no control character (no tab or line break either) and needs
+            at most 250 bytes as AFP writes it (250 Latin-1 characters, or 125 when one is
+            outside Latin-1); a record whose value does not is rejected, in every format.
+
+    Text values that cannot be shown reject their record (reported with record, field and
+    reason), in PDF and AFP alike: bytes that are not UTF-8, and control characters (C0
+    but tab and line feed, also as CR LF; DEL; C1; U+2028 and U+2029). A tab is shown as a
+    space, a line feed breaks the line. The template's own texts may not hold them either
+    (:class:`~ccmcore.errors.TemplateError`).
         name: the document type's name.
     """
 

@@ -66,7 +66,7 @@ from ..display import FONT as _FONT
 from ..display import GLYPHS as _GLYPHS
 from ..display import HEIGHT as _HEIGHT
 from ..display import I0 as _I0
-from ..display import IMAGE, OVERLAY, DisplayList, Overlay
+from ..display import IMAGE, OVERLAY, TAG_VALUE_BYTES, DisplayList, Overlay
 from ..display import IN as _IN
 from ..display import KIND as _KIND
 from ..display import P0 as _P0
@@ -387,7 +387,7 @@ class AfpWriter:
             pre500, pre1200 = pre
             values = list(values[:ndocs])
             datas = _cp500_each(values)
-            if datas is not None and max(map(len, datas)) <= 250:
+            if datas is not None and max(map(len, datas)) <= TAG_VALUE_BYTES:
                 cols.append([pre500[len(b)] + b for b in datas])
                 continue
             col = []
@@ -397,13 +397,15 @@ class AfpWriter:
                     data, head = value.encode("latin-1").translate(_CP500), pre500
                 except UnicodeEncodeError:
                     data, head = value.encode("utf-16-be"), pre1200
-                if len(data) > 250:
+                if len(data) > TAG_VALUE_BYTES:
+                    # binding rejects such records in a job (ccmcore.program): only a display
+                    # list made by hand gets here
                     if d < bad:
                         bad, exc = (
                             d,
                             ValueError(
                                 f"record {records[d]}: tag {attr!r} value of {len(value)} characters does not fit "
-                                f"an AFP attribute value (250 bytes)"
+                                f"an AFP attribute value ({TAG_VALUE_BYTES} bytes)"
                             ),
                         )
                     data = b""  # never written: the batch stops at document ``bad``
@@ -961,8 +963,8 @@ def _encode_attr(text: str) -> tuple[int, bytes]:
 
 def _tle_name(attr: str) -> bytes:
     ccsid, data = _encode_attr(str(attr))
-    if len(data) > 250:
-        raise ValueError(f"tag attribute name {attr!r} is longer than 250 bytes in AFP")
+    if len(data) > TAG_VALUE_BYTES:
+        raise ValueError(f"tag attribute name {attr!r} is longer than {TAG_VALUE_BYTES} bytes in AFP")
     return S.t_ccsid(ccsid) + S.t_fqn(0x0B, data)
 
 
