@@ -372,7 +372,7 @@ def test_iob_and_ipo_sit_at_the_items_lunit_positions(fonts, pics):
 
 def test_output_validates_and_the_afp_package_reads_every_field(fonts, pics, tmp_path):
     dls, _, _ = job(fonts, pics)
-    data, _ = write(dls, duplex=True, form_definition="F1TEST")
+    data, _ = write(dls, form_definition="F1TEST")
     problems = validate(data)
     assert not problems, format_problems(problems)
     afp = pytest.importorskip("afp")

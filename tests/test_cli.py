@@ -145,7 +145,7 @@ def test_api_takes_the_format_from_the_extension_and_an_explicit_one_for_other_n
         ("x.afp", ["--format", "pdf"], "'x.afp' is named as AFP but the format is pdf"),
         ("x.pdf", ["--format", "afp"], "'x.pdf' is named as PDF but the format is afp"),
         ("x.out", [], "cannot tell the output format from the name 'x.out': name it .pdf or .afp, or give the format"),
-        ("x.pdf", ["--duplex"], "--duplex and --form-definition apply to AFP output"),
+        ("x.pdf", ["--form-definition", "F1X"], "--form-definition applies to AFP output"),
     ],
 )
 def test_cli_format_mistakes_are_usage_errors(job_files, capsys, name, extra, says):

@@ -11,7 +11,6 @@ import pytest
 from afp_read import read_groups as _read
 
 from ccmcore import compose
-from ccmcore.afp import AfpOptions
 from ccmcore.afp.reader import iter_fields
 from ccmcore.afp.validate import validate
 from ccmcore.cli import main as ccm_main
@@ -38,7 +37,7 @@ def invoice_files(tmp_path_factory):
     pq.write_table(table, d / "in.parquet")
     pdf_report = compose(document, d / "in.parquet", d / "inv.pdf")
     afp_report = compose(document, d / "in.parquet", d / "inv.afp", format="afp")
-    dup_report = compose(document, d / "in.parquet", d / "dup.afp", format="afp", afp=AfpOptions(duplex=True))
+    dup_report = compose(document, d / "in.parquet", d / "dup.afp", format="afp", duplex=True)
     return table, d, pdf_report, afp_report, dup_report
 
 

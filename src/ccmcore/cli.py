@@ -232,8 +232,8 @@ def _check_paths(args) -> str:
             raise _UsageError(f"--report {args.report} is {clash}: write the report elsewhere")
     if args.report:
         check_output(args.report, "the report ")
-    if fmt != "afp" and (args.duplex or args.form_definition):
-        raise _UsageError("--duplex and --form-definition apply to AFP output (-o NAME.afp or --format afp)")
+    if fmt != "afp" and args.form_definition:
+        raise _UsageError("--form-definition applies to AFP output (-o NAME.afp or --format afp)")
     return fmt
 
 
@@ -247,7 +247,7 @@ def _compose(args) -> int:
     if fmt == "afp":
         from .afp import AfpOptions
 
-        afp = AfpOptions(duplex=args.duplex, form_definition=args.form_definition)
+        afp = AfpOptions(form_definition=args.form_definition)
     failed: CcmError | None = None
     try:
         report = compose(
@@ -260,6 +260,7 @@ def _compose(args) -> int:
             afp=afp,
             key=args.key,
             max_rejected=args.max_rejected,
+            duplex=args.duplex,
         )
     except (EmptyJobError, RejectionLimitError) as exc:
         report, failed = exc.report, exc
@@ -377,8 +378,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--duplex",
-        action="store_true",
-        help="AFP: blank back page after odd page counts, so each document starts a new sheet",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="print both sides (PDF and AFP): a blank back after an odd page count, so each document starts "
+        "a new sheet; pages, sheets and OMR marks count it (--no-duplex: one side; default: the template's "
+        "Document(duplex=...))",
     )
     p.add_argument("--form-definition", metavar="NAME", help="AFP: the form definition the print server uses")
     p.add_argument(

@@ -32,7 +32,7 @@ import json
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -60,7 +60,7 @@ from .program import (
     Program,
     Rejection,
 )
-from .resources import home_of, relative_to
+from .resources import home_of, relative_to, remember_home
 from .sources import open_source
 from .template import Document
 
@@ -219,16 +219,30 @@ def _writer(format: str, fh, *, title, afp):
     return PdfWriter(fh, title=title)
 
 
-def layout(document: Document, data, *, batch_size: int = 1024, columns=None):
+def layout(document: Document, data, *, batch_size: int = 1024, columns=None, duplex: bool | None = None):
     """Lay out documents without writing a device file: yields (DisplayList, Bound, records) per batch.
 
     For tests, previews and custom backends. Raises what :func:`compose` raises.
     """
+    document = with_duplex(document, duplex)
     source = open_source(data, batch_size=batch_size, columns=columns)
     with relative_to(home_of(document)):
         program = Program(document, source.schema)
     for dl, bound, batch in _batches(program, source):
         yield dl, bound, batch.num_rows
+
+
+def with_duplex(document: Document, duplex: bool | None) -> Document:
+    """The document with its duplex setting overridden (None: as it is)."""
+    if duplex is None or bool(duplex) == document.duplex:
+        return document
+    if not isinstance(duplex, bool):
+        raise ValueError(f"duplex must be True, False or None, not {duplex!r}")
+    changed = replace(document, duplex=duplex)
+    home = home_of(document)
+    if home is not None:
+        remember_home(changed, home)
+    return changed
 
 
 def _batches(program: Program, source):
@@ -318,6 +332,7 @@ def compose(
     afp=None,
     key: str | None = None,
     max_rejected: int | None = None,
+    duplex: bool | None = None,
 ) -> JobReport:
     """Compose every record of data into one output file.
 
@@ -333,12 +348,16 @@ def compose(
         batch_size: records per batch (memory grows with it, not with the job).
         progress: called after each batch with (records done, pages done, total records or None).
         title: document title for the file's metadata (PDF).
-        afp: :class:`ccmcore.afp.AfpOptions` for AFP output (duplex, form definition,
+        afp: :class:`ccmcore.afp.AfpOptions` for AFP output (form definition,
             printer-resident coded fonts); None for the defaults.
         key: a column naming each rejected record in the report (``Rejection.key``),
             beside its record number: a customer or account number.
         max_rejected: fail the job when more than this many records are rejected
             (None: no limit; 0: any rejection fails it). No print file is written then.
+        duplex: print on both sides (True) or one (False), whatever the document says;
+            None: as ``Document.duplex``. The one duplex setting for every format: layout
+            gives an odd document a blank back, so the file's pages, the report's page
+            count, ``{sheet}`` and the OMR marks all count it.
 
     Returns:
         a :class:`JobReport`.
@@ -366,6 +385,7 @@ def compose(
     if overwritten:
         raise OutputError(f"the output {out} is {overwritten}: write the output elsewhere")
     t0 = time.perf_counter()
+    document = with_duplex(document, duplex)
     with relative_to(home_of(document)):  # pictures and fonts beside the template file it came from
         source = open_source(data, batch_size=batch_size)
         program = Program(document, source.schema)  # every binding check happens here

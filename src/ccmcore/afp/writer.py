@@ -21,7 +21,6 @@ The print file it writes::
                                           text is split into one BPT..EPT per run of items
                                           between them
         EPG
-        (BPG BAG PGD PTD EAG EPG)         duplex: a blank back for an odd page count
       ENG
     EDT
 
@@ -132,8 +131,10 @@ class AfpOptions:
     """Options of :class:`AfpWriter`.
 
     Args:
-        duplex: every document starts on a new sheet: a document with an odd number of
-            pages gets a blank page after its last.
+        duplex: not an AFP option: whether a job is duplex is decided by the document
+            (``Document(duplex=True)``, ``compose(..., duplex=True)``, ``ccm compose
+            --duplex``), so that layout adds the blank backs, and the report, the sheet
+            numbers and the OMR marks count them; True here is an error saying so.
         form_definition: name of the form definition (form map) the file is meant to be
             printed with; recorded in a NOP (the print request names the formdef).
         coded_fonts: layout font PostScript name -> :class:`CodedFont`: print that font's
@@ -143,6 +144,13 @@ class AfpOptions:
     duplex: bool = False
     form_definition: str | None = None
     coded_fonts: dict | None = None
+
+    def __post_init__(self):
+        if self.duplex:
+            raise ValueError(
+                "AfpOptions(duplex=True): duplex is decided by the document, for every format: "
+                "Document(duplex=True), compose(..., duplex=True) or ccm compose --duplex"
+            )
 
 
 class _Font:
@@ -201,7 +209,6 @@ class AfpWriter:
         self._closed = False
         self._broken = False
         self._pages = 0
-        self._blank_pages = 0
         self._last_mm: str | None = None
         self._fonts: list[_Font] = []
         self._font_slot: dict[int, int] = {}
@@ -227,13 +234,8 @@ class AfpWriter:
 
     @property
     def page_count(self) -> int:
-        """Pages written so far, blank duplex backs included."""
+        """Pages written so far (a duplex document's blank backs are pages of its display list)."""
         return self._pages
-
-    @property
-    def blank_pages(self) -> int:
-        """Blank pages added so that documents start on a new sheet."""
-        return self._blank_pages
 
     @property
     def skipped_items(self) -> int:
@@ -527,7 +529,6 @@ class AfpWriter:
         n_mm = len(mms)
         mm_names = self._mm_names
         bng_tails = self._bng_tail
-        duplex = self.options.duplex
         imm, bpg, epg, eng = _SF_HEAD[S.IMM], _SF_HEAD[S.BPG], _SF_HEAD[S.EPG], _SF_HEAD[S.ENG]
         bng16 = _SF_HEAD[S.BNG]
         aeg_cache = self._aeg_cache
@@ -597,11 +598,6 @@ class AfpWriter:
                         for at, slot in oids.tolist():
                             oid_patches[slot].append(base + at)
                     dp += (bpg, pname, aeg, _BPT, ptx, _EPT, epg, pname)
-                if duplex and pn % 2 == 1:
-                    npages += 1
-                    self._blank_pages += 1
-                    pname = _seq_name("P", npages)
-                    dp += (bpg, pname, self._aeg(b"", w, h), epg, pname)
                 dp += (eng, gname)
                 parts += dp  # joined once per flush, not per document
                 size = sum(map(len, dp))
