@@ -341,7 +341,7 @@ def test_overflow_rule_is_checked():
         (lambda: Document(first=Frame(0, 0, 10, 10)), ["Document", "first must be PageTemplate"]),
         (lambda: Document(formats={1: money()}), ["formats must be a dict of column"]),
         (lambda: Document(tags={"Name": 5}), ["tags must be a dict of names to texts"]),
-        (lambda: Document(flow=[Frame(0, 0, 10, 10)]), ["flow holds Frame", "not an element"]),
+        (lambda: Document(flow=[Frame(0, 0, 10, 10)]), ["flow holds Frame", "not one of elements"]),
         (lambda: Table("items", [Column("a", "d", 10), Column("b", "d", 10)], total="Total"), ["total has 1 cells"]),
         (lambda: Message("m", "Thanks!"), ["Message 'm'", "content must be a list of elements"]),
     ],

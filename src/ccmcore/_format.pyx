@@ -144,6 +144,26 @@ cdef object _finish(int rc, OutBuf* out, int32_t* offs, Py_ssize_t n):
     return _wrap(<char*>offs, (n + 1) * sizeof(int32_t)), data
 
 
+cdef const uint8_t* _string_data(const int32_t* offs, const int8_t[::1] data, Py_ssize_t length) except? NULL:
+    """The bytes a string array's offsets point into, checked to hold them (NULL: none needed)."""
+    if data is not None and data.shape[0] > 0:
+        if offs[length] > data.shape[0] or offs[0] < 0:
+            raise ValueError("data buffer is too short")
+        return <const uint8_t*>&data[0]
+    if offs[length] != offs[0]:
+        raise ValueError("data buffer is missing")
+    return NULL
+
+
+cdef const uint8_t* _validity(const int8_t[::1] validity, Py_ssize_t offset, Py_ssize_t length) except? NULL:
+    """A validity bitmap checked to cover the slice (NULL: every value valid)."""
+    if validity is None:
+        return NULL
+    if validity.shape[0] * 8 < offset + length:
+        raise ValueError("validity bitmap is too short")
+    return <const uint8_t*>&validity[0]
+
+
 cdef inline bint _is_valid(const uint8_t* valid, Py_ssize_t bit) noexcept nogil:
     return (valid[bit >> 3] >> (bit & 7)) & 1
 
@@ -990,16 +1010,8 @@ def text_faults(const int8_t[::1] offsets not None, const int8_t[::1] data, Py_s
     if length == 0:
         return []
     offs = <const int32_t*>&offsets[0] + offset
-    if data is not None and data.shape[0] > 0:
-        d = <const uint8_t*>&data[0]
-        if offs[length] > data.shape[0] or offs[0] < 0:
-            raise ValueError("data buffer is too short")
-    elif offs[length] != offs[0]:
-        raise ValueError("data buffer is missing")
-    if validity is not None:
-        if validity.shape[0] * 8 < offset + length:
-            raise ValueError("validity bitmap is too short")
-        vp = <const uint8_t*>&validity[0]
+    d = _string_data(offs, data, length)
+    vp = _validity(validity, offset, length)
     with nogil:
         for r in range(length):
             if vp != NULL and not _is_valid(vp, offset + r):
@@ -1130,16 +1142,8 @@ def small_codes(const int8_t[::1] offsets not None, const int8_t[::1] data, Py_s
     if length == 0:
         return []
     offs = <const int32_t*>&offsets[0] + offset
-    if data is not None and data.shape[0] > 0:
-        d = <const char*>&data[0]
-        if offs[length] > data.shape[0] or offs[0] < 0:
-            raise ValueError("data buffer is too short")
-    elif offs[length] != offs[0]:
-        raise ValueError("data buffer is missing")
-    if validity is not None:
-        if validity.shape[0] * 8 < offset + length:
-            raise ValueError("validity bitmap is too short")
-        vp = <const uint8_t*>&validity[0]
+    d = <const char*>_string_data(offs, data, length)
+    vp = _validity(validity, offset, length)
     with nogil:
         for i in range(length):
             if vp != NULL and not _is_valid(vp, offset + i):

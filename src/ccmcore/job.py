@@ -48,6 +48,7 @@ from .output import (
     output_error,
     output_format,
     part_path,
+    remove_part,
     remove_stale_parts,
     write_text_atomically,
 )
@@ -438,10 +439,7 @@ def _write(program, source, out: Path, report: JobReport, format, title, afp, ke
                 raise EmptyJobError(_nothing_to_write(report), report)
         os.replace(tmp, out)
     except BaseException as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+        remove_part(tmp)
         if isinstance(exc, OSError) and not isinstance(exc, CcmError):
             # the data is read through SourceError and fonts through FontError: an
             # operating-system error left here is the output's (full disk, quota, ...)

@@ -214,6 +214,14 @@ def output_error(path: str | os.PathLike, exc: OSError, what: str = "") -> Outpu
     return OutputError(f"cannot write {what}{path}: {reason}")
 
 
+def remove_part(part: Path) -> None:
+    """Remove a job's part file, if it is there (a failed job leaves nothing behind)."""
+    try:
+        os.unlink(part)
+    except OSError:
+        pass
+
+
 def write_text_atomically(path: str | os.PathLike, text: str, what: str = "") -> None:
     """Write ``text`` to ``path`` through a part file and a rename: whole or not at all.
 
@@ -228,10 +236,7 @@ def write_text_atomically(path: str | os.PathLike, text: str, what: str = "") ->
             fh.write(text)
         os.replace(tmp, out)
     except BaseException as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+        remove_part(tmp)
         if isinstance(exc, OSError) and not isinstance(exc, OutputError):
             raise output_error(out, exc, what) from exc
         raise

@@ -108,7 +108,7 @@ def _lengths(obj, label: str, *names: str, signed=(), optional=(), positive=()) 
         object.__setattr__(obj, name, p)
 
 
-def _kind(v, types) -> str:
+def _kind(types) -> str:
     names = [t.__name__ for t in types]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
 
@@ -123,36 +123,28 @@ def _check(obj, label: str, name: str, types, optional: bool = False) -> None:
     else:
         ok = isinstance(v, types)
     if not ok:
-        raise TemplateError(f"{label}: {name} must be {_kind(v, types)}, not {v!r}")
+        raise TemplateError(f"{label}: {name} must be {_kind(types)}, not {v!r}")
 
 
-def _elements(obj, label: str, name: str, types) -> None:
-    """Field ``name`` is a list of ``types``; a single element is taken as a list of one."""
+def _elements(obj, label: str, name: str, types, what: str = "") -> None:
+    """Field ``name`` is a list of ``types`` (``what`` names them in messages); a single
+    element is taken as a list of one."""
+    what = what or _kind(types)
     v = getattr(obj, name)
     if isinstance(v, types):
         v = [v]
     elif isinstance(v, (str, bytes)) or not isinstance(v, Sequence):
-        raise TemplateError(f"{label}: {name} must be a list of {_kind(v, types)}, not {v!r}")
+        raise TemplateError(f"{label}: {name} must be a list of {what}, not {v!r}")
     for item in v:
         if not isinstance(item, types):
-            raise TemplateError(f"{label}: {name} holds {item!r}, which is not a {_kind(item, types)}")
+            raise TemplateError(f"{label}: {name} holds {item!r}, not one of {what}")
     object.__setattr__(obj, name, list(v))
 
 
 def _content(obj, label: str, name: str) -> None:
     """Field ``name`` is a list of template elements (one element is a list of one); which
     kinds belong where is checked when the document is compiled."""
-    v = getattr(obj, name)
-    if isinstance(v, _Element):
-        v = [v]
-    elif isinstance(v, (str, bytes)) or not isinstance(v, Sequence):
-        raise TemplateError(f"{label}: {name} must be a list of elements (Paragraph, Table, Text...), not {v!r}")
-    for item in v:
-        if not isinstance(item, _Element):
-            raise TemplateError(
-                f"{label}: {name} holds {item!r}, which is not an element (Paragraph, Table, Text, Rect...)"
-            )
-    object.__setattr__(obj, name, list(v))
+    _elements(obj, label, name, (_Element,), "elements (Paragraph, Table, Text, Rect...)")
 
 
 def _names(obj, label: str, name: str) -> None:
