@@ -527,7 +527,7 @@ def _check_letter_pdf(path: Path) -> None:
         assert len(images) == 2  # the logo and the overlay's letterhead, each stored once
         colors = sorted(bytes(pikepdf.PdfImage(i).read_bytes()[:3]) for i in images)
         assert colors == [b"\x00\x00\xc8", b"\xc8\x00\x00"]
-        fonts = {str(f.get("/BaseFont")) for page in pdf.pages for f in page.Resources.Font.values()}
+        fonts = {str(page.Resources.Font[k].get("/BaseFont")) for page in pdf.pages for k in page.Resources.Font.keys()}
         assert len(fonts) == 1 and fonts.pop().endswith("CcmTest-Regular")  # the template's font, subset
 
 
