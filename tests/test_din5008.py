@@ -49,7 +49,13 @@ def _letter(form: str, **kw) -> Document:
 
 
 DATA = pa.table(
-    {"name": ["Anna Berg"], "street": ["Hauptstraße 5"], "postcode": ["01067"], "city": ["Dresden"], "customer_id": ["K-17"]}
+    {
+        "name": ["Anna Berg"],
+        "street": ["Hauptstraße 5"],
+        "postcode": ["01067"],
+        "city": ["Dresden"],
+        "customer_id": ["K-17"],
+    }
 )
 
 
@@ -62,7 +68,9 @@ def test_positions_follow_the_form(tmp_path, form, field_top, info_top):
         page = pdf[0]
         zone = field_top + 17.7  # the address zone under the return line and notes zone
         ret = _box(page, RETURN)
-        assert ret[0] == pytest.approx(20, abs=0.5) and ret[1] >= field_top and ret[3] == pytest.approx(zone - 1, abs=0.5)
+        assert (
+            ret[0] == pytest.approx(20, abs=0.5) and ret[1] >= field_top and ret[3] == pytest.approx(zone - 1, abs=0.5)
+        )
         name = _box(page, "Anna Berg")
         assert name[0] == pytest.approx(20, abs=0.5) and name[1] == pytest.approx(zone, abs=0.5)
         city = _box(page, "01067 Dresden")  # the postcode kept as text
@@ -96,7 +104,9 @@ def test_invoice_example_uses_the_din5008_window(tmp_path):
     spec.loader.exec_module(tpl)
     sys.path.insert(0, str(ROOT / "examples/invoice"))
     try:
-        gspec = importlib.util.spec_from_file_location("ccm_din_invoice_generate", ROOT / "examples/invoice/generate.py")
+        gspec = importlib.util.spec_from_file_location(
+            "ccm_din_invoice_generate", ROOT / "examples/invoice/generate.py"
+        )
         gen = importlib.util.module_from_spec(gspec)
         gspec.loader.exec_module(gen)
     finally:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pyarrow as pa
 import pytest
 
-from ccmcore import BindingError, Column, TemplateError, Document, Frame, PageTemplate, Style, Table, layout, mm, money
+from ccmcore import BindingError, Column, Document, Frame, PageTemplate, Style, Table, TemplateError, layout, mm, money
 from ccmcore.display import GLYPHS, KIND, RECT, RULE, H, W, Y
 from ccmcore.units import to_mpt
 

@@ -15,7 +15,6 @@ from ccmcore import (
     Column,
     Document,
     Frame,
-    Line,
     PageTemplate,
     Paragraph,
     Rect,

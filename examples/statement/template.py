@@ -69,8 +69,8 @@ from ccmcore import (
     mm,
     money,
 )
-from ccmcore.din5008 import DIN5008_FORMS
 from ccmcore.barcodes import OmrSpec
+from ccmcore.din5008 import DIN5008_FORMS
 
 PAGE_W, PAGE_H = A4
 LEFT = mm(25)  # DIN 5008 left margin

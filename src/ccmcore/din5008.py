@@ -40,7 +40,15 @@ from .errors import TemplateError
 from .template import Frame, Line, Overlay, PageTemplate, Style, Text
 from .units import A4, mm, points
 
-__all__ = ["DIN5008_FORMS", "Din5008Form", "din5008_address", "din5008_info_block", "din5008_letter", "din5008_marks", "din5008_return_line"]
+__all__ = [
+    "DIN5008_FORMS",
+    "Din5008Form",
+    "din5008_address",
+    "din5008_info_block",
+    "din5008_letter",
+    "din5008_marks",
+    "din5008_return_line",
+]
 
 
 @dataclass(frozen=True)
