@@ -16,13 +16,14 @@ What each statement shows:
 
 - page 1: the bank's letterhead (overlay ``STMTHEAD``: name, logo box, return address,
   fold and hole marks, footer band with the bank's details), the customer's address in
-  the DIN 5008 window, customer / statement number and period, a marketing message slot,
+  the DIN 5008 window (form B, ``ccmcore.din5008``), customer / statement number and period, a marketing message slot,
   and a summary box: one row per account (opening and closing balance) beside the
   statement's total credits and debits;
 - the transactions, grouped by account (a header row per account), striped, with the
-  running balance; the column header repeats on every page and a page break closes with
-  a "carried forward" row (the sum of the amounts so far) and opens with "brought
-  forward";
+  running balance; the column header repeats on every page, and a page break inside an
+  account closes with a "carried forward" row (that account's own sum so far) and opens
+  with the account named again ("... (continued)") and "brought forward" (a break between
+  two accounts carries nothing); an account's subtotal keeps with its last two rows;
 - a closing notice, then the messages selected for the customer in the last page's free
   space (an overdraft notice for business customers, an e-statement offer for everyone);
 - on every page an OMR strip in the left margin (start, end of collation, sheet sequence,
