@@ -93,10 +93,10 @@ def test_every_document_has_its_data(invoice_pdf):
         amounts = text.split()
         for item in row["items"]:
             assert money(item["amount_cents"]) in amounts
-        assert f"Total {money(row['total_cents'])}" in " ".join(amounts)
+        assert f"Total EUR {money(row['total_cents'])}" in " ".join(amounts)
         # the table header repeats on every page the table continues on
         for page in pages[1:]:
-            assert "Date Description Qty Unit price Amount" in " ".join(page.split())
+            assert "Date Description Qty Unit price EUR Amount EUR" in " ".join(page.split())
         long_docs += len(row["items"]) == 120
     assert long_docs >= 1, "the sample should hold a 120-item invoice"
 

@@ -182,39 +182,118 @@ def _table_rows_per_page(dl, page: int, lang: str) -> int:
     )
 
 
-def test_carried_and_brought_forward_sums(job):
+def _labels_at_left(dl, page: int, texts: tuple[str, ...]) -> list[tuple[str, int]]:
+    """The label runs (carried / brought forward, subtotal) in the table's first column."""
+    return [
+        (dl.run_text(it), it[Y])
+        for it in dl.page_items(page)
+        if it[KIND] == GLYPHS and it[X] == LEFT + PAD_X and dl.run_text(it) in texts
+    ]
+
+
+def test_carried_and_brought_forward_sums_belong_to_the_account(job):
+    """A page break inside an account closes with that account's own sum so far and the
+    next page opens with the account named again and the same sum brought forward; a
+    break between two accounts carries nothing."""
     dl, texts, rows = job["dl"], job["texts"], job["rows"]
-    breaks = 0
+    inside = between = 0
     for d, row in enumerate(rows):
         lang = row["language"]
+        txs = row["transactions"]
         pages = list(dl_doc_pages(dl, d))
         counts = [_table_rows_per_page(dl, p, lang) for p in pages]
-        assert sum(counts) == len(row["transactions"])
+        assert sum(counts) == len(txs)
         carried, brought = label(lang, "carried"), label(lang, "brought")
         done = 0
-        table_pages = [p for p, n in zip(pages, counts) if n]
-        for k, p in enumerate(table_pages):
-            done += counts[pages.index(p)]
+        table_pages = [(p, n) for p, n in zip(pages, counts) if n]
+        for k, (p, n) in enumerate(table_pages):
+            done += n
             page_text = norm(texts[p])
-            running = sum(tx["amount_cents"] for tx in row["transactions"][:done])
-            labels = [
-                (dl.run_text(it), it[Y])
-                for it in dl.page_items(p)
-                if it[KIND] == GLYPHS and it[X] == LEFT + PAD_X and dl.run_text(it) in (carried, brought)
-            ]
-            if k + 1 < len(table_pages):
-                # the page closes with the running sum of the amounts so far ...
-                assert f"{carried} {amount(running, lang)}" in page_text, (row["statement_no"], p)
-                # ... and the next one opens with it, under the repeated header
-                nxt = norm(texts[table_pages[k + 1]])
-                assert f"{label(lang, 'tx_balance')} {brought} {amount(running, lang)}" in nxt
-                assert table_pages[k + 1] == p + 1
-                breaks += 1
-                # the carried-forward row is the page's last, on one line, inside the frame
-                assert labels[-1][0] == carried and labels[-1][1] <= to_mpt(tpl.BODY_BOTTOM)
-            # brought forward opens every continued page; carried forward closes all but the last
-            assert len(labels) == (k > 0) + (k + 1 < len(table_pages)), (row["statement_no"], p, labels)
-    assert breaks >= 20, "the sample should break tables across many pages"
+            labels = _labels_at_left(dl, p, (carried, brought))
+            continues = k + 1 < len(table_pages) and txs[done - 1]["account_no"] == txs[done]["account_no"]
+            opened = k > 0 and txs[done - n - 1]["account_no"] == txs[done - n]["account_no"]
+            assert [t for t, _ in labels] == [brought] * opened + [carried] * continues, (row["statement_no"], p)
+            if k + 1 == len(table_pages):
+                continue
+            nxt = norm(texts[table_pages[k + 1][0]])
+            assert table_pages[k + 1][0] == p + 1
+            continued = norm(label(lang, "group_continued").format(account_no=txs[done]["account_no"]))
+            if continues:
+                account = txs[done]["account_no"]
+                own = sum(tx["amount_cents"] for tx in txs[:done] if tx["account_no"] == account)
+                # the page closes with the account's own sum, on its last line inside the frame ...
+                assert f"{carried} {amount(own, lang)}" in page_text, (row["statement_no"], p)
+                assert labels[-1][1] <= to_mpt(tpl.BODY_BOTTOM)
+                # ... and the next opens under the repeated header with the account named again
+                assert f"{label(lang, 'tx_balance')} {continued} {brought} {amount(own, lang)}" in nxt
+                inside += 1
+            else:
+                # the next account starts with its own header, nothing carried
+                assert continued not in nxt and brought not in nxt
+                header = norm(label(lang, "group").format(account_no=txs[done]["account_no"]))
+                assert f"{label(lang, 'tx_balance')} {header}" in nxt
+                between += 1
+    assert inside >= 20, "the sample should break accounts across many pages"
+    assert between >= 1, "the sample should break a page between two accounts"
+
+
+def test_a_subtotal_is_never_alone_on_a_page(job):
+    """Each account's subtotal stands on the page of its account's last two transactions
+    (or of its only one)."""
+    dl, rows = job["dl"], job["rows"]
+    checked = 0
+    for d, row in enumerate(rows):
+        lang = row["language"]
+        txs = row["transactions"]
+        page_of = []
+        for p in dl_doc_pages(dl, d):
+            page_of += [p] * _table_rows_per_page(dl, p, lang)
+        subtotal = label(lang, "subtotal")
+        pages_with_subtotal = [p for p in dl_doc_pages(dl, d) for _ in _labels_at_left(dl, p, (subtotal,))]
+        last = [i for i in range(len(txs)) if i + 1 == len(txs) or txs[i + 1]["account_no"] != txs[i]["account_no"]]
+        assert pages_with_subtotal == [page_of[i] for i in last]
+        for i in last:
+            if i > 0 and txs[i - 1]["account_no"] == txs[i]["account_no"]:
+                assert page_of[i - 1] == page_of[i], (row["statement_no"], txs[i]["account_no"])
+                checked += 1
+    assert checked >= DOCS
+
+
+def _box(page, text: str) -> tuple[float, float, float, float]:
+    """left, top, right, bottom of a text's loose box in the PDF, in mm from the top-left."""
+    tp = page.get_textpage()
+    found = tp.search(text, match_case=True).get_next()
+    assert found, text
+    i, n = found
+    b, e = tp.get_charbox(i, loose=True), tp.get_charbox(i + n - 1, loose=True)
+    h = page.get_height()
+    return b[0] / mm(1), (h - b[3]) / mm(1), e[2] / mm(1), (h - b[1]) / mm(1)
+
+
+def test_address_window_and_information_block_follow_din5008(job):
+    """The first page's return line, address and information block where DIN 5008 form B
+    puts them, read from the PDF (millimetres from the top-left corner, 0.5 mm tolerance)."""
+    pdf = pdfium.PdfDocument(str(job["dir"] / "st.pdf"))
+    try:
+        checked = 0
+        for row, pages in zip(job["rows"], documents(job["texts"])):
+            first = job["texts"].index(pages[0])
+            page = pdf[first]
+
+            ret = _box(page, tpl.RETURN_LINE)
+            assert ret[0] == pytest.approx(20, abs=0.5) and ret[2] <= 105
+            assert 45 <= ret[1] and ret[3] == pytest.approx(61.7, abs=0.5)  # 1 mm above the address zone
+            name = _box(page, row["name"])
+            assert name[0] == pytest.approx(20, abs=0.5) and name[1] == pytest.approx(62.7, abs=0.5)
+            country = _box(page, row["country"])
+            assert country[0] == pytest.approx(20, abs=0.5) and country[3] <= 90
+            lang = row["language"]
+            lab = _box(page, label(lang, "customer"))
+            assert lab[0] == pytest.approx(125, abs=0.5) and lab[1] == pytest.approx(50, abs=0.5)
+            checked += 1
+    finally:
+        pdf.close()
+    assert checked == DOCS
 
 
 def test_messages_follow_their_rules(job):

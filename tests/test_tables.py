@@ -6,7 +6,7 @@ from __future__ import annotations
 import pyarrow as pa
 import pytest
 
-from ccmcore import BindingError, Column, Document, Frame, PageTemplate, Style, Table, layout, mm, money
+from ccmcore import BindingError, Column, Document, Frame, PageTemplate, Style, Table, TemplateError, layout, mm, money
 from ccmcore.display import GLYPHS, KIND, RECT, RULE, H, W, Y
 from ccmcore.units import to_mpt
 
@@ -237,3 +237,72 @@ def test_page_subtotals_above_carried_forward():
         for it in dl.page_items(p):
             if it[KIND] == GLYPHS:
                 assert it[Y] <= to_mpt(mm(10)) + to_mpt(mm(60))
+
+
+def _row_pages(dl) -> list[list[int]]:
+    """The body rows ("row i") on each page, by index."""
+    return [[int(t[4:]) for t in page if t.startswith("row ")] for page in pages_text(dl)]
+
+
+def test_carry_per_group_carries_each_groups_own_sum():
+    sizes = [5, 17, 3, 22, 9, 14]
+    keys = [f"G{g}" for g, n in enumerate(sizes) for _ in range(n)]
+    data, items = rows_data(len(keys), groups=lambda i: keys[i])
+    doc = make_doc(
+        group_by="g",
+        group_header="Account {g}",
+        group_continued="Account {g} (continued)",
+        carry="amt",
+        carry_per_group=True,
+        group_footer="Subtotal",
+    )
+    dl = one(doc, data)
+    texts, rows = pages_text(dl), _row_pages(dl)
+    inside = between = 0
+    for k in range(len(texts) - 1):
+        last, first = rows[k][-1], rows[k + 1][0]
+        page, nxt = texts[k], texts[k + 1]
+        if keys[last] == keys[first]:
+            own = sum(it["amt"] for it in items[: last + 1] if it["g"] == keys[last])
+            # the page closes with the group's own sum; the next opens naming the group
+            assert page[-2:] == ["Carried forward", fmt(own)]
+            i = nxt.index("Brought forward")
+            assert nxt[i - 1] == f"Account {keys[last]} (continued)" and nxt[i + 1] == fmt(own)
+            inside += 1
+        else:
+            assert "Carried forward" not in page and "Brought forward" not in nxt
+            assert not any(t.endswith("(continued)") for t in nxt)
+            assert f"Account {keys[first]}" in nxt
+            between += 1
+    assert inside >= 3 and between >= 1
+    # without carry_per_group the running sum runs across groups (the table's total so far)
+    dl = one(make_doc(group_by="g", carry="amt"), data)
+    rows, texts = _row_pages(dl), pages_text(dl)
+    assert texts[0][-2:] == ["Carried forward", fmt(sum(it["amt"] for it in items[: rows[0][-1] + 1]))]
+
+
+@pytest.mark.parametrize("first", range(1, 16))
+def test_a_group_subtotal_keeps_with_its_last_two_rows(first):
+    """Whatever the length of the group before it, a subtotal stands on the page of its
+    group's last two rows (or of the whole group when it has fewer)."""
+    keys = ["A"] * first + ["B"] * 12 + ["C"] * 1 + ["D"] * 2
+    data, _ = rows_data(len(keys), groups=lambda i: keys[i])
+    dl = one(make_doc(group_by="g", carry="amt", group_footer="Subtotal", carry_per_group=True), data)
+    texts, rows = pages_text(dl), _row_pages(dl)
+    page_of = {r: p for p, page in enumerate(rows) for r in page}
+    ends = [i for i in range(len(keys)) if i + 1 == len(keys) or keys[i + 1] != keys[i]]
+    subtotal_pages = [p for p, page in enumerate(texts) for t in page if t == "Subtotal"]
+    assert subtotal_pages == [page_of[i] for i in ends]
+    for i in ends:
+        start = keys.index(keys[i])
+        assert {page_of[j] for j in range(max(start, i - 1), i + 1)} == {page_of[i]}
+
+
+def test_group_options_need_their_partners():
+    data, _ = rows_data(3)
+    with pytest.raises(TemplateError, match="carry_per_group needs group_by and carry"):
+        list(layout(make_doc(carry="amt", carry_per_group=True), data))
+    with pytest.raises(TemplateError, match="group_continued needs group_by"):
+        list(layout(make_doc(group_continued="{g} (continued)"), data))
+    with pytest.raises(TemplateError, match="carry_per_group must be"):
+        make_doc(group_by="g", carry="amt", carry_per_group="yes")

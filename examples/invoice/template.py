@@ -5,7 +5,9 @@ Compose it with the CLI:
     ccm compose examples/invoice/template.py invoices.parquet -o invoices.pdf
 
 or from Python: ``ccmcore.compose(document, data, "invoices.pdf")``. The data's columns
-are those of ``examples/invoice/generate.py``.
+are those of ``examples/invoice/generate.py``. Amounts are in euros (the data's cents
+columns); the column headers and the total say so. The address window and the information
+block follow DIN 5008 form B (``ccmcore.din5008``).
 """
 
 from ccmcore import (
@@ -13,7 +15,6 @@ from ccmcore import (
     Column,
     Document,
     Frame,
-    Line,
     PageTemplate,
     Paragraph,
     Rect,
@@ -24,6 +25,8 @@ from ccmcore import (
     When,
     col,
     date,
+    din5008_address,
+    din5008_info_block,
     mm,
     money,
     number,
@@ -70,22 +73,18 @@ first_page = PageTemplate(
             style=Style(size=11, bold=True, align="center", color="#3a5a8c"),
             name="logo",
         ),
-        Text(
-            "Northwind Telecom · 1 Harbour Street · Bristol BS1 4QA · United Kingdom",
-            x=mm(20),
-            y=mm(45),
-            width=mm(85),
-            style=small,
-            name="return address",
-        ),
-        Line(mm(20), mm(49), mm(105), mm(49), width=mm(0.15), color="#888888", name="window rule"),
-        Text(
-            "{name}\n{street}\n{postcode} {city}\n{country}",
-            x=mm(20),
-            y=mm(51),
-            width=mm(85),
+        # the address window and information block after DIN 5008, form B
+        *din5008_address(
+            ["name", "street", "{postcode} {city}", "country"],
+            return_line="Northwind Telecom · 1 Harbour Street · Bristol BS1 4QA · United Kingdom",
+            form="B",
             style=body,
-            name="address",
+            return_style=small.but(size=6.5, leading=8),
+        ),
+        *din5008_info_block(
+            [("Customer no.", "{customer_id}"), ("Invoice no.", "{invoice_no}"), ("Invoice date", "{invoice_date}")],
+            form="B",
+            style=cell,
         ),
         footer,
     ],
@@ -134,11 +133,11 @@ document = Document(
                 Column("Date", "date", mm(22)),
                 Column("Description", "description", mm(88)),
                 Column("Qty", "quantity", mm(12), align="right"),
-                Column("Unit price", "unit_price_cents", mm(24), align="right"),
-                Column("Amount", "amount_cents", mm(24), align="right"),
+                Column("Unit price EUR", "unit_price_cents", mm(24), align="right"),
+                Column("Amount EUR", "amount_cents", mm(24), align="right"),
             ],
             style=cell,
-            total=["", "Total", "", "", "{total_cents}"],
+            total=["", "Total EUR", "", "", "{total_cents}"],
             total_style=cell.but(bold=True, size=9),
             header_rule=mm(0.3),
             total_rule=mm(0.3),

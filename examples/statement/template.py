@@ -16,13 +16,14 @@ What each statement shows:
 
 - page 1: the bank's letterhead (overlay ``STMTHEAD``: name, logo box, return address,
   fold and hole marks, footer band with the bank's details), the customer's address in
-  the DIN 5008 window, customer / statement number and period, a marketing message slot,
+  the DIN 5008 window (form B, ``ccmcore.din5008``), customer / statement number and period, a marketing message slot,
   and a summary box: one row per account (opening and closing balance) beside the
   statement's total credits and debits;
 - the transactions, grouped by account (a header row per account), striped, with the
-  running balance; the column header repeats on every page and a page break closes with
-  a "carried forward" row (the sum of the amounts so far) and opens with "brought
-  forward";
+  running balance; the column header repeats on every page, and a page break inside an
+  account closes with a "carried forward" row (that account's own sum so far) and opens
+  with the account named again ("... (continued)") and "brought forward" (a break between
+  two accounts carries nothing); an account's subtotal keeps with its last two rows;
 - a closing notice, then the messages selected for the customer in the last page's free
   space (an overdraft notice for business customers, an e-statement offer for everyone);
 - on every page an OMR strip in the left margin (start, end of collation, sheet sequence,
@@ -62,10 +63,15 @@ from ccmcore import (
     When,
     col,
     date,
+    din5008_address,
+    din5008_info_block,
+    din5008_marks,
+    din5008_return_line,
     mm,
     money,
 )
 from ccmcore.barcodes import OmrSpec
+from ccmcore.din5008 import DIN5008_FORMS
 
 PAGE_W, PAGE_H = A4
 LEFT = mm(25)  # DIN 5008 left margin
@@ -95,6 +101,10 @@ FIRAGO = FontFamily(
 )
 
 BLUE = "#1f4e79"
+#: the sender's one-line return address above the DIN 5008 address zone
+RETURN_LINE = "Harbourside Bank AG · Kehrwieder 8 · 20457 Hamburg"
+#: the recipient's address lines in the DIN 5008 window (form B)
+ADDRESS = ["name", "street", "{postcode} {city}", "country"]
 GREY = "#555555"
 
 body = Style(size=9, leading=12)
@@ -127,6 +137,7 @@ LABELS = {
         "tx_amount": "Amount EUR",
         "tx_balance": "Balance EUR",
         "group": "Account {account_no}",
+        "group_continued": "Account {account_no} (continued)",
         "subtotal": "Account total",
         "carried": "Carried forward",
         "brought": "Brought forward",
@@ -157,6 +168,7 @@ LABELS = {
         "tx_amount": "Betrag EUR",
         "tx_balance": "Saldo EUR",
         "group": "Konto {account_no}",
+        "group_continued": "Konto {account_no} (Fortsetzung)",
         "subtotal": "Summe Konto",
         "carried": "Übertrag",
         "brought": "Übertrag",
@@ -228,18 +240,10 @@ STMTHEAD = Overlay(
             width=mm(40),
             style=Style(size=10, bold=True, align="center", color=BLUE),
         ),
-        Text(
-            "Harbourside Bank AG · Kehrwieder 8 · 20457 Hamburg",
-            x=mm(25),
-            y=mm(47),
-            width=mm(80),
-            style=Style(size=6.5, color=GREY),
-        ),
-        Line(mm(25), mm(50.5), mm(100), mm(50.5), width=mm(0.15), color="#888888"),
-        # DIN 5008 fold marks (105 mm, 210 mm) and hole mark (148.5 mm)
-        Line(mm(3), mm(105), mm(8), mm(105), width=mm(0.2), color="#888888"),
-        Line(mm(3), mm(148.5), mm(10), mm(148.5), width=mm(0.2), color="#888888"),
-        Line(mm(3), mm(210), mm(8), mm(210), width=mm(0.2), color="#888888"),
+        # the return line, its rule and the fold and hole marks are static: stored once per
+        # job with the letterhead; the address itself is page content (its own box)
+        *din5008_return_line(RETURN_LINE, form="B", style=Style(size=6.5, color=GREY)),
+        *din5008_marks("B"),
         *_footer_band(),
     ],
 )
@@ -293,7 +297,9 @@ def _page_number() -> list:
 
 # ---------------------------------------------------------------------- first page
 
-INFO_X, INFO_W = mm(120), mm(70)
+INFO_X = DIN5008_FORMS["B"].info_x  # the DIN 5008 information block (125 mm from the left)
+INFO_W = PAGE_W - RIGHT - INFO_X  # its texts end at the right margin
+INFO_H = mm(23)  # down to the marketing slot under it
 BOX_Y = mm(110)  # the summary box's top edge
 FLOW_Y = BOX_Y + mm(2.5)  # the first page's flow starts inside the box
 PAD_Y = mm(0.5)
@@ -320,12 +326,19 @@ def _box_rule(accounts: int) -> Rule:
 
 def _first_page_texts(lang: str) -> list:
     L = LABELS[lang]
-    label_w = mm(28)
-    labels = f"{L['customer']}\n{L['statement']}\n{L['period']}\n{L['date']}"
-    values = "{customer_id}\n{statement_no}\n{period_start} – {period_end}\n{period_end}"
     return [
-        Text(labels, x=INFO_X, y=mm(50), width=label_w, style=info.but(color=GREY)),
-        Text(values, x=INFO_X + label_w, y=mm(50), width=INFO_W - label_w, style=info),
+        *din5008_info_block(
+            [
+                (L["customer"], "{customer_id}"),
+                (L["statement"], "{statement_no}"),
+                (L["period"], "{period_start} – {period_end}"),
+                (L["date"], "{period_end}"),
+            ],
+            form="B",
+            height=INFO_H,
+            style=info,
+            label_style=info.but(color=GREY),
+        ),
         Text(
             f"{L['title']} · {{period_start}} – {{period_end}}",
             x=LEFT,
@@ -354,14 +367,7 @@ first_page = PageTemplate(
     body=Frame(LEFT, FLOW_Y, WIDTH, BODY_BOTTOM - FLOW_Y),
     overlays=[STMTHEAD],
     content=[
-        Text(
-            "{name}\n{street}\n{postcode} {city}\n{country}",
-            x=mm(25),
-            y=mm(55),
-            width=mm(80),
-            style=body,
-            name="address",
-        ),
+        *din5008_address(ADDRESS, form="B", style=body),
         *[When(is_lang(lang), _first_page_texts(lang)) for lang in LANGS],
         *[
             When(
@@ -460,7 +466,9 @@ def _flow(lang: str) -> list:
         group_by="account_no",
         group_header=L["group"],
         group_style=cell.but(bold=True, color=BLUE),
+        group_continued=L["group_continued"],
         carry="amount_cents",
+        carry_per_group=True,
         carried_label=L["carried"],
         brought_label=L["brought"],
         group_footer=L["subtotal"],

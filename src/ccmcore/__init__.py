@@ -7,6 +7,7 @@ compiled layout kernel, and print files out::
     report = compose(Document(flow=[Paragraph("Dear {name},")]), "customers.parquet", "letters.pdf")
 """
 
+from .din5008 import din5008_address, din5008_info_block, din5008_letter, din5008_marks, din5008_return_line
 from .display import DisplayList
 from .errors import (
     BindingError,
@@ -91,6 +92,11 @@ __all__ = [
     "compose",
     "date",
     "default_family",
+    "din5008_address",
+    "din5008_info_block",
+    "din5008_letter",
+    "din5008_marks",
+    "din5008_return_line",
     "inch",
     "layout",
     "lit",

@@ -70,7 +70,9 @@ cdef enum:
     T_WIDOWS = 28
     T_GFLABEL = 29
     T_PSLABEL = 30
-    T_FIELDS = 31
+    T_GCSRC = 31
+    T_CGROUPED = 32
+    T_FIELDS = 33
 
 cdef enum:
     C_W = 0

@@ -280,6 +280,8 @@ cdef class Kernel:
     cdef int64_t psum                # sum of the carry field on the current page
     cdef int64_t shown_sum           # the sum an amount cell shows
     cdef int32_t carry_h             # height of the table's carried-forward row
+    cdef int32_t group_open          # a group's header is placed and its subtotal is not yet
+    cdef int32_t group_row           # the first item of the current group
     cdef int32_t body_rows           # body rows placed in the current table (for striping)
 
     def __init__(self, program, fonts):
@@ -1364,7 +1366,7 @@ cdef class Kernel:
     cdef int32_t build_row(self, int32_t t, int32_t which, int32_t idx, int32_t style, int32_t element) noexcept nogil:
         """Shape the cells of one row: which 0 header, 1 body (item idx), 2 total (doc idx),
         3 group header (item idx, one cell across the table), 4 carried / 5 brought forward,
-        6 group subtotal, 7 page subtotal."""
+        6 group subtotal, 7 page subtotal, 8 continued group header (like 3)."""
         cdef int32_t ncols = self.tables[t, T_NCOLS], c0 = self.tables[t, T_COL0]
         cdef int32_t padx = self.tables[t, T_PADX]
         cdef int32_t c, src, n, most = 0
@@ -1375,17 +1377,17 @@ cdef class Kernel:
         self.ra.clear()
         self.rf.clear()
         self.rt.clear()
-        self.row_span = 1 if which == 3 else 0
-        if which == 3:
+        self.row_span = 1 if which == 3 or which == 8 else 0
+        if self.row_span:
             self.rcell0.push_back(0)
-            n = self.cell_lines(self.tables[t, T_GHSRC], idx, style, self.table_width(t) - 2 * padx, element,
+            n = self.cell_lines(self.tables[t, T_GHSRC if which == 3 else T_GCSRC], idx, style, self.table_width(t) - 2 * padx, element,
                                 &self.rl, &self.rg, &self.ra, &self.rf, &self.rt)
             self.rcelln.push_back(n)
             return n
         for c in range(ncols):
             self.rcell0.push_back(<int32_t>self.rl.size())
             n = 0
-            if which >= 4:
+            if which >= 4:  # 4 to 7: a label and a sum
                 if c == 0:
                     n = self.cell_lines(self.tables[t, T_CLABEL if which == 4 else (
                                             T_BLABEL if which == 5 else (T_GFLABEL if which == 6 else T_PSLABEL))],
@@ -1393,7 +1395,8 @@ cdef class Kernel:
                                         self.cols[c0 + c, C_W] - 2 * padx, element,
                                         &self.rl, &self.rg, &self.ra, &self.rf, &self.rt)
                 elif c == self.tables[t, T_CCOL]:
-                    self.shown_sum = self.gsum if which == 6 else (self.psum if which == 7 else self.tsum)
+                    self.shown_sum = self.gsum if which == 6 or self.tables[t, T_CGROUPED] else (
+                        self.psum if which == 7 else self.tsum)
                     n = self.amount_cell(t, style, self.cols[c0 + c, C_W] - 2 * padx, element)
             else:
                 src = self.cols[c0 + c, C_HSRC + (0 if which == 0 else (1 if which == 1 else 2))]
@@ -1535,9 +1538,10 @@ cdef class Kernel:
         return slots * self.styles[style, S_LEADING] + 2 * self.tables[t, T_PADY]
 
     cdef void place_carry(self, int32_t t, int32_t which, int32_t element) noexcept nogil:
-        """A carried-forward (4), brought-forward (5) or page-subtotal (7) row with its sum."""
-        cdef int32_t ts = self.tables[t, T_TSTYLE]
-        cdef int32_t slots = self.build_row(t, which, 0, ts, element)
+        """A carried-forward (4), brought-forward (5) or page-subtotal (7) row with its sum,
+        or the continued header (8) of the current group."""
+        cdef int32_t ts = self.tables[t, T_GSTYLE if which == 8 else T_TSTYLE]
+        cdef int32_t slots = self.build_row(t, which, self.group_row if which == 8 else 0, ts, element)
         self.row_dirty = 1
         if slots == 0:
             return
@@ -1545,16 +1549,23 @@ cdef class Kernel:
         self.cur_y += slots * self.styles[ts, S_LEADING] + 2 * self.tables[t, T_PADY]
 
     cdef void new_table_page(self, int32_t t, int32_t element) noexcept nogil:
+        """Close the page (page subtotal, carried forward) and open the next (header, the
+        continued group's header, brought forward). With carry per group the carried rows
+        belong to the group being continued: a break between groups has none."""
+        cdef bint carried = self.tables[t, T_CARRY] >= 0 and (not self.tables[t, T_CGROUPED] or self.group_open)
+        cdef bint continued = self.group_open and self.tables[t, T_GCSRC] >= 0
         if self.tables[t, T_PSLABEL] >= 0:
             self.place_carry(t, 7, element)
         self.psum = 0
-        if self.tables[t, T_CARRY] >= 0:
+        if carried:
             self.place_carry(t, 4, element)
         self.break_page()
         self.body_bottom = self.bottom - self.carry_height(t)
         if self.tables[t, T_REPEAT]:
             self.header(t, element)
-        if self.tables[t, T_CARRY] >= 0:
+        if continued:
+            self.place_carry(t, 8, element)
+        if carried:
             self.place_carry(t, 5, element)
         self.fresh_table = 1
 
@@ -1662,6 +1673,11 @@ cdef class Kernel:
         cdef int32_t st = self.els[e, E_STYLE]
         cdef int32_t gsrc = self.tables[t, T_GSRC], keep = self.tables[t, T_KEEP]
         cdef int32_t orphans = self.tables[t, T_ORPHANS], widows = self.tables[t, T_WIDOWS]
+        cdef int32_t gflabel = self.tables[t, T_GFLABEL], ts = self.tables[t, T_TSTYLE], g_end = r0
+        # the rows a group's subtotal keeps with: two, or the table's widows when more
+        cdef int32_t keep_sub = widows if widows > 2 else 2
+        self.group_open = 0
+        self.group_row = r0
         self.tsum = 0
         self.psum = 0
         self.body_rows = 0
@@ -1696,15 +1712,32 @@ cdef class Kernel:
                         need <= self.body_bottom - self.top - self.header_height(t) - self.carry_height(t):
                     self.new_table_page(t, element)
             if gsrc >= 0 and (r == r0 or not self.same_key(gsrc, r, r - 1)):
-                # a group header stays with the group's first row
-                need = self.row_height(t, 3, r, gs, element) + self.row_height(t, 1, r, bs, element)
+                g_end = r + 1
+                while g_end < r1 and self.same_key(gsrc, g_end, r):
+                    g_end += 1
+                # a group header stays with the group's first row (with its whole group and
+                # subtotal when the group is no longer than the rows a subtotal keeps)
+                need = self.row_height(t, 3, r, gs, element)
+                if gflabel >= 0 and g_end - r <= keep_sub:
+                    need += self.rows_height(t, r, g_end, bs, element) + self.row_height(t, 6, r, ts, element)
+                else:
+                    need += self.row_height(t, 1, r, bs, element)
                 if self.cur_y + need > self.body_bottom and not self.fresh_table:
                     self.new_table_page(t, element)
                 self.row(t, 3, r, gs, element)
                 self.gsum = 0
+                self.group_open = 1
+                self.group_row = r
+            elif gflabel >= 0 and g_end - r == keep_sub and not self.fresh_table:
+                # a subtotal is never alone on a page: it keeps with its group's last rows
+                need = self.rows_height(t, r, g_end, bs, element) + self.row_height(t, 6, r, ts, element)
+                if self.cur_y + need > self.body_bottom:
+                    self.new_table_page(t, element)
             self.row(t, 1, r, bs, element)
-            if self.tables[t, T_GFLABEL] >= 0 and (r + 1 == r1 or not self.same_key(gsrc, r + 1, r)):
-                self.row(t, 6, r, self.tables[t, T_TSTYLE], element)
+            if gsrc >= 0 and r + 1 == g_end:
+                if gflabel >= 0:
+                    self.row(t, 6, r, ts, element)
+                self.group_open = 0
         if self.tables[t, T_TOTAL]:
             self.row(t, 2, self.doc, self.tables[t, T_TSTYLE], element)
         self.cur_y += self.styles[st, S_AFTER]

@@ -54,7 +54,7 @@ K_PARA, K_SPACER, K_TABLE, K_WHEN, K_TEXT, K_RECT, K_RULE, K_PAGETEXT, K_IMAGE, 
 E_KIND, E_ID, E_SRC, E_STYLE, E_X, E_Y, E_W, E_H, E_A, E_B, E_C = range(11)
 E_FIELDS = 11
 S_FIELDS = 8
-T_FIELDS = 31
+T_FIELDS = 33
 C_FIELDS = 5
 P_FIELDS = 8
 PART_TEXT, PART_PAGE, PART_PAGES = range(3)
@@ -976,6 +976,13 @@ class Program:
             if tb.group_by is None:
                 raise TemplateError(f"{where}: group_header needs group_by")
             ghsrc = self._item_text(tb.source, tb.group_header, struct, gfont, where)
+        gcsrc = -1
+        if tb.group_continued is not None:
+            if tb.group_by is None:
+                raise TemplateError(f"{where}: group_continued needs group_by")
+            gcsrc = self._item_text(tb.source, tb.group_continued, struct, gfont, where)
+        if tb.carry_per_group and (tb.group_by is None or tb.carry is None):
+            raise TemplateError(f"{where}: carry_per_group needs group_by and carry")
         if tb.keep_together is not None:
             self._item_field(struct, tb, tb.keep_together, where)
             keep = self._item_text(tb.source, "{" + tb.keep_together + "}", struct, gfont, where)
@@ -1046,6 +1053,8 @@ class Program:
                 tb.widows,
                 gflabel,
                 pslabel,
+                gcsrc,
+                1 if tb.carry_per_group else 0,
             ]
         )
         self._el(K_TABLE, tb, len(self._tables) - 1, spacing)

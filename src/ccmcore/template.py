@@ -529,14 +529,23 @@ class Table(_Element):
         group_by: an item field; a group header row starts each run of equal values.
         group_header: text of that row, with item {fields} (None: the group_by value).
         group_style: style of group header rows (default: body style in bold).
+        group_continued: text of a row opening each page a group continues on (under the
+            repeated header), with item {fields} of the group's first item, e.g.
+            ``"Account {account_no} (continued)"`` (None: none; needs group_by).
         group_footer: label of a subtotal row closing each group, with the group's sum of
-            the carry field (None: no subtotal rows; needs carry).
+            the carry field (None: no subtotal rows; needs carry). A subtotal row is never
+            alone on a page: it keeps with its group's last two rows (``widows`` rows when
+            that is more), or the whole group when the group is shorter.
         carry: an integer item field (minor units, e.g. amount_cents) summed down the
             table: when the table breaks across pages, a "carried forward" row with the
             running sum closes the page and a "brought forward" row opens the next.
         carry_column: the column index the sum is shown in (default: the column showing
             the carry field, else the last); the labels go in the first column.
         carried_label, brought_label: the labels of those rows.
+        carry_per_group: the carried sums belong to the group being continued (as a bank
+            statement carries each account's own sum): the running sum restarts at each
+            group, the carried / brought forward rows show the group's sum so far, and a
+            page break between two groups has none (needs group_by and carry).
         page_subtotal: label of a row above "carried forward" with the sum of the rows on
             that page (None: none; needs carry).
         keep_together: an item field; consecutive rows with equal values stay on one page
@@ -565,11 +574,13 @@ class Table(_Element):
     group_by: str | None = None
     group_header: str | None = None
     group_style: Style | None = None
+    group_continued: str | None = None
     group_footer: str | None = None
     carry: str | None = None
     carry_column: int | None = None
     carried_label: str = "Carried forward"
     brought_label: str = "Brought forward"
+    carry_per_group: bool = False
     page_subtotal: str | None = None
     keep_together: str | None = None
     orphans: int = 1
@@ -585,8 +596,17 @@ class Table(_Element):
         _elements(self, label, "columns", (Column,))
         for name in ("style", "header_style", "total_style", "group_style"):
             _check(self, label, name, (Style,), optional=True)
-        for name in ("group_by", "group_header", "group_footer", "carry", "page_subtotal", "keep_together"):
+        for name in (
+            "group_by",
+            "group_header",
+            "group_continued",
+            "group_footer",
+            "carry",
+            "page_subtotal",
+            "keep_together",
+        ):
             _check(self, label, name, (str,), optional=True)
+        _check(self, label, "carry_per_group", (bool,))
         if self.total is not None:
             _elements(self, label, "total", (str,))
         _lengths(self, label, "header_rule", "total_rule", "padding_x", "padding_y", "space_before", "space_after")
