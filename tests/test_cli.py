@@ -35,6 +35,7 @@ from ccmcore import (
     SourceError,
     compose,
     mm,
+    number,
 )
 from ccmcore.afp.validate import validate
 from ccmcore.cli import (
@@ -428,7 +429,7 @@ def test_a_csv_value_that_does_not_convert_mid_stream_names_file_and_line(job_fi
     data = src / "big.csv"
     line = _csv_with_bad_row(data, "C-035000,customer,12.5x")
     with pytest.raises(SourceError) as e:
-        compose(Document(flow=[Paragraph("{name}: {amount}")]), data, out / "x.pdf")
+        compose(Document(flow=[Paragraph("{name}: {amount}")], formats={"amount": number()}), data, out / "x.pdf")
     message = str(e.value)
     assert message == (
         f"{data}, line {line}: column 'amount': cannot read '12.5x' as int64 "
@@ -436,7 +437,8 @@ def test_a_csv_value_that_does_not_convert_mid_stream_names_file_and_line(job_fi
     )
     assert files(out) == []
     (src / "amounts.py").write_text(
-        "from ccmcore import Document, Paragraph\ndocument = Document(flow=[Paragraph('{name}: {amount}')])\n"
+        "from ccmcore import Document, Paragraph, number\n"
+        "document = Document(flow=[Paragraph('{name}: {amount}')], formats={'amount': number()})\n"
     )
     assert run(src / "amounts.py", data, "-o", out / "x.pdf") == EXIT_USAGE
     assert one_error_line(capsys.readouterr().err) == f"ccm: error: {message}"

@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.util
+import json
 import os
 import signal
 import sys
@@ -222,6 +223,8 @@ def _check_paths(args) -> str:
     out = Path(args.output)
     template = args.template.rsplit(":", 1)[0] if ":" in args.template else args.template
     inputs = {"the data file": args.data, "the template file": template}
+    if args.details:
+        inputs["the details file"] = args.details
     overwritten = check_not_an_input(out, inputs)
     if overwritten:
         raise _UsageError(f"-o {args.output} is {overwritten}: write the output elsewhere")
@@ -232,9 +235,27 @@ def _check_paths(args) -> str:
             raise _UsageError(f"--report {args.report} is {clash}: write the report elsewhere")
     if args.report:
         check_output(args.report, "the report ")
+    if (args.details is None) != (args.join is None):
+        raise _UsageError("--details FILE and --join KEY go together: the detail records and the key they share")
     if fmt != "afp" and args.form_definition:
         raise _UsageError("--form-definition applies to AFP output (-o NAME.afp or --format afp)")
     return fmt
+
+
+def _read_schema(path: str | None) -> dict | None:
+    """The column types of ``--schema FILE``: a JSON object of column name -> type name."""
+    if path is None:
+        return None
+    try:
+        with open(path, encoding="utf-8") as fh:
+            types = json.load(fh)
+    except OSError as exc:
+        raise _UsageError(f"--schema {path}: {exc.strerror}") from None
+    except ValueError as exc:
+        raise _UsageError(f"--schema {path}: not JSON: {exc}") from None
+    if not isinstance(types, dict) or not all(isinstance(t, str) for t in types.values()):
+        raise _UsageError(f'--schema {path}: write a JSON object of column -> type, e.g. {{"postcode": "string"}}')
+    return types
 
 
 def _compose(args) -> int:
@@ -261,6 +282,10 @@ def _compose(args) -> int:
             key=args.key,
             max_rejected=args.max_rejected,
             duplex=args.duplex,
+            schema=_read_schema(args.schema),
+            details=args.details,
+            join=args.join,
+            items=args.items,
         )
     except (EmptyJobError, RejectionLimitError) as exc:
         report, failed = exc.report, exc
@@ -393,6 +418,17 @@ def _parser() -> argparse.ArgumentParser:
         type=_count,
         metavar="N",
         help="fail the job (exit 5, no output file) when more than N records are rejected",
+    )
+    p.add_argument(
+        "--schema",
+        metavar="FILE",
+        help='column types as JSON, e.g. {"postcode": "string", "total": "decimal(12,2)"} (a CSV column is '
+        "otherwise text unless the template reads it as a number or date)",
+    )
+    p.add_argument("--details", metavar="FILE", help="line items as a file of their own, nested by --join")
+    p.add_argument("--join", metavar="KEY", help="the key column DATA and --details share (both sorted by it)")
+    p.add_argument(
+        "--items", metavar="COLUMN", default="items", help="the list column the details go into (default: items)"
     )
     p.add_argument("--batch-size", type=_positive_int, default=1024, help="records per batch (default 1024)")
     p.add_argument("--report", help="write the job report (rejections, warnings) as JSON here")

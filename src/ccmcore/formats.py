@@ -489,6 +489,11 @@ def _beyond_int128(arr: pa.Array) -> np.ndarray:
     return np.flatnonzero(bad)
 
 
+def reads_values(f: object) -> bool:
+    """Whether a format needs numbers or dates (not text) in its column."""
+    return isinstance(f, (NumberFormat, DateFormat))
+
+
 class NumberFormat(Format):
     """Grouped decimal numbers; see :func:`number`. Also the engine of :class:`MoneyFormat`.
 

@@ -39,6 +39,7 @@ import numpy as np
 import pyarrow as pa
 
 from .barcode_layout import JobSheets, add_barcodes
+from .details import nest_details
 from .display import DisplayList, rebuild
 from .errors import BindingError, CcmError, EmptyJobError, OutputError, RejectionLimitError
 from .output import (
@@ -63,7 +64,7 @@ from .program import (
 )
 from .resources import home_of, relative_to, remember_home
 from .sources import open_source
-from .template import Document
+from .template import Document, columns_read_as_values
 
 __all__ = ["compose", "layout", "JobReport", "Warning_", "FORMATS"]
 
@@ -98,6 +99,8 @@ class JobReport:
         warnings: rendered records with something worth a look.
         messages: (record, message name) for every message placed.
         key: the key column naming records in rejections (None: record numbers only).
+        unmatched_details: detail records (``compose(details=...)``) whose key matched no
+            record: left out, counted here.
     """
 
     output: str
@@ -110,6 +113,7 @@ class JobReport:
     warnings: list[Warning_] = field(default_factory=list)
     messages: list[tuple[int, str]] = field(default_factory=list)
     key: str | None = None
+    unmatched_details: int = 0
 
     @property
     def rejected_records(self) -> int:
@@ -149,6 +153,8 @@ class JobReport:
             line += f"; {n} record{'s' if n != 1 else ''} rejected"
         if self.warnings:
             line += f"; {len(self.warnings)} warnings"
+        if self.unmatched_details:
+            line += f"; {self.unmatched_details} detail records matched no record"
         return line
 
     def to_dict(self) -> dict:
@@ -161,6 +167,7 @@ class JobReport:
             "seconds": round(self.seconds, 3),
             "key": self.key,
             "rejected_records": self.rejected_records,
+            "unmatched_details": self.unmatched_details,
             "rejected": [vars(r) for r in sorted(self.rejected, key=lambda r: r.record)],
             "warnings": [vars(w) for w in self.warnings],
             "messages": {
@@ -220,17 +227,51 @@ def _writer(format: str, fh, *, title, afp):
     return PdfWriter(fh, title=title)
 
 
-def layout(document: Document, data, *, batch_size: int = 1024, columns=None, duplex: bool | None = None):
+def layout(
+    document: Document,
+    data,
+    *,
+    batch_size: int = 1024,
+    columns=None,
+    duplex: bool | None = None,
+    schema=None,
+    details=None,
+    join: str | None = None,
+    items: str = "items",
+):
     """Lay out documents without writing a device file: yields (DisplayList, Bound, records) per batch.
 
-    For tests, previews and custom backends. Raises what :func:`compose` raises.
+    For tests, previews and custom backends. Takes the data as :func:`compose` does and
+    raises what it raises.
     """
     document = with_duplex(document, duplex)
-    source = open_source(data, batch_size=batch_size, columns=columns)
+    source = open_data(
+        document, data, batch_size=batch_size, columns=columns, schema=schema, details=details, join=join, items=items
+    )
     with relative_to(home_of(document)):
         program = Program(document, source.schema)
     for dl, bound, batch in _batches(program, source):
         yield dl, bound, batch.num_rows
+
+
+def open_data(
+    document: Document, data, *, batch_size: int, columns=None, schema=None, details=None, join=None, items="items"
+):
+    """The job's records: ``data`` opened for the document (a CSV file keeps as text what
+    the document does not read as a number or a date), with ``details`` nested into it by
+    ``join`` when the line items come as a source of their own."""
+    values = columns_read_as_values(document)
+    if details is None:
+        if join is not None:
+            raise ValueError("join= names the key of a detail source: give details= too")
+        return open_source(data, batch_size=batch_size, columns=columns, schema=schema, infer=values)
+    if not isinstance(join, str) or not join:
+        raise ValueError("details= needs join=, the key column the header and detail records share")
+    headers = open_source(data, batch_size=batch_size, columns=columns, schema=schema, infer=values)
+    prefix = f"{items}."
+    item_values = {name[len(prefix) :] for name in values if name.startswith(prefix)}
+    lines = open_source(details, batch_size=batch_size, schema=schema, infer=item_values | ({join} & values))
+    return nest_details(headers, lines, join, items)
 
 
 def with_duplex(document: Document, duplex: bool | None) -> Document:
@@ -334,6 +375,10 @@ def compose(
     key: str | None = None,
     max_rejected: int | None = None,
     duplex: bool | None = None,
+    schema=None,
+    details=None,
+    join: str | None = None,
+    items: str = "items",
 ) -> JobReport:
     """Compose every record of data into one output file.
 
@@ -359,6 +404,18 @@ def compose(
             None: as ``Document.duplex``. The one duplex setting for every format: layout
             gives an odd document a blank back, so the file's pages, the report's page
             count, ``{sheet}`` and the OMR marks all count it.
+        schema: declared column types, a dict of column -> type name (``"string"``,
+            ``"int64"``, ``"decimal(12,2)"``, ``"date32"``, ``"timestamp[s]"``) or a pyarrow
+            Schema; for a CSV file they are how it is read. Without them a CSV column is
+            read as text, exactly as written (``01067`` stays ``01067``), unless the
+            document reads it as a number or a date (a number, money or date format, a
+            rule, a table's carry): those are inferred.
+        details: line items as a source of their own (any kind ``data`` can be), nested
+            into each record's list column ``items`` by the key column ``join``; both
+            sources sorted by the key (see :mod:`ccmcore.details`). Detail records no
+            header claims are counted in ``report.unmatched_details``.
+        join: the key column the records and their details share.
+        items: the list column the details go into (a Table's ``source``).
 
     Returns:
         a :class:`JobReport`.
@@ -388,11 +445,14 @@ def compose(
     t0 = time.perf_counter()
     document = with_duplex(document, duplex)
     with relative_to(home_of(document)):  # pictures and fonts beside the template file it came from
-        source = open_source(data, batch_size=batch_size)
+        source = open_data(
+            document, data, batch_size=batch_size, schema=schema, details=details, join=join, items=items
+        )
         program = Program(document, source.schema)  # every binding check happens here
         key = _key_column(key, source.schema)
         report = JobReport(output=str(out), format=format, key=key)
         _write(program, source, out, report, format, title, afp, key, max_rejected, progress)
+    report.unmatched_details = source.unmatched_details
     report.seconds = time.perf_counter() - t0
     return report
 

@@ -31,7 +31,7 @@ import pyarrow as pa
 
 from .errors import BindingError, SourceError
 
-__all__ = ["Source", "open_source"]
+__all__ = ["Source", "open_source", "arrow_type"]
 
 PARQUET_SUFFIXES = (".parquet", ".pq", ".parq")
 IPC_SUFFIXES = (".arrow", ".feather", ".ipc", ".arrows")
@@ -90,6 +90,7 @@ class Source:
         self._used = False
         self._close = close
         self._locate = locate
+        self.unmatched_details = 0  # of a joined source: detail records no header claimed
 
     def __iter__(self) -> Iterator[pa.RecordBatch]:
         if self._once and self._used:
@@ -442,12 +443,24 @@ def _csv_locate(path: Path, delimiter: str, e: BaseException, done: int) -> str 
     return None
 
 
-def _open_csv(path: Path, cols, batch_size: int, suffix: str) -> Source:
+def _csv_header(path: Path, delimiter: str) -> list[str]:
+    """The column names of a CSV file: its first record."""
+    with pa.input_stream(str(path), compression="detect") as raw:
+        text = io.TextIOWrapper(io.BufferedReader(raw), encoding="utf-8", errors="replace", newline="")
+        return next(csv_module.reader(text, delimiter=delimiter), [])
+
+
+def _open_csv(path: Path, cols, batch_size: int, suffix: str, types: dict, infer) -> Source:
     import pyarrow.csv as csv
 
     name = str(path)
     delimiter = "\t" if suffix == ".tsv" else ","
     parse = csv.ParseOptions(delimiter=delimiter)
+    column_types = dict(types)
+    if infer is not None:  # what the data says: text, but for the columns read as values
+        for column in _csv_header(path, delimiter):
+            if column not in infer and column not in column_types:
+                column_types[column] = pa.string()
 
     def locate(e: BaseException, done: int) -> str | None:
         return _csv_locate(path, delimiter, e, done)
@@ -455,9 +468,8 @@ def _open_csv(path: Path, cols, batch_size: int, suffix: str) -> Source:
     def open_reader(include):
         stream = pa.input_stream(str(path), compression="detect")
         try:
-            return stream, csv.open_csv(
-                stream, parse_options=parse, convert_options=csv.ConvertOptions(include_columns=include or [])
-            )
+            convert = csv.ConvertOptions(include_columns=include or [], column_types=column_types)
+            return stream, csv.open_csv(stream, parse_options=parse, convert_options=convert)
         except BaseException:
             stream.close()
             raise
@@ -500,7 +512,7 @@ def _csv_open_error(path: Path, e: BaseException, locate: Callable[[BaseExceptio
     return found or f"cannot read {path} as CSV: {_one_line(e)}"
 
 
-def _open_path(path: Path, cols, batch_size: int) -> Source:
+def _open_path(path: Path, cols, batch_size: int, types: dict, infer) -> Source:
     if not path.exists():
         raise SourceError(f"data file not found: {path}")
     if path.is_dir():
@@ -513,20 +525,98 @@ def _open_path(path: Path, cols, batch_size: int) -> Source:
     if not head:
         raise SourceError(f"data file is empty: {path}")
     if suffix in PARQUET_SUFFIXES or (suffix not in CSV_SUFFIXES and head.startswith(_PARQUET_MAGIC)):
-        return _open_parquet(path, cols, batch_size)
+        return _with_types(_open_parquet(path, cols, batch_size), types)
     if suffix in IPC_SUFFIXES or head.startswith((_IPC_FILE_MAGIC, _IPC_CONTINUATION, _FEATHER_V1_MAGIC)):
-        return _open_ipc(path, cols, batch_size, head)
+        return _with_types(_open_ipc(path, cols, batch_size, head), types)
     if suffix in CSV_SUFFIXES:
-        return _open_csv(path, cols, batch_size, suffix)
+        return _open_csv(path, cols, batch_size, suffix, types, infer)
     raise SourceError(
         f"unknown data file type: {path} (expected .parquet, .arrow/.feather/.ipc or .csv, or Parquet/Arrow content)"
     )
 
 
+# ---------------------------------------------------------------- declared types
+
+_DECIMAL = re.compile(r"decimal(?:128)?\(\s*(\d+)\s*,\s*(-?\d+)\s*\)")
+_TYPE_HELP = "string, int64, int32, float64, bool, decimal(12,2), date32, timestamp[s] ..."
+
+
+def arrow_type(spec, column: str = "") -> pa.DataType:
+    """A column type from its name ('string', 'int64', 'decimal(12,2)', 'date32',
+    'timestamp[ms]', ...) or a pyarrow DataType.
+
+    Raises:
+        SourceError: an unknown type name, naming the column.
+    """
+    if isinstance(spec, pa.DataType):
+        return spec
+    where = f"column {column!r}: " if column else ""
+    if not isinstance(spec, str):
+        raise SourceError(f"{where}a type is a name such as 'string' or 'int64', not {spec!r}")
+    name = spec.strip().lower()
+    m = _DECIMAL.fullmatch(name)
+    if m:
+        precision, scale = int(m.group(1)), int(m.group(2))
+        if not 1 <= precision <= 38:
+            raise SourceError(f"{where}decimal precision must be 1..38, not {precision}")
+        return pa.decimal128(precision, scale)
+    try:
+        return pa.type_for_alias({"text": "string", "date": "date32", "integer": "int64"}.get(name, name))
+    except (ValueError, KeyError):
+        raise SourceError(f"{where}unknown type {spec!r} (use {_TYPE_HELP})") from None
+
+
+def _declared_types(schema) -> dict[str, pa.DataType]:
+    """``schema`` (None, a dict of column -> type, or a pyarrow Schema) as a dict."""
+    if schema is None:
+        return {}
+    if isinstance(schema, pa.Schema):
+        return {f.name: f.type for f in schema}
+    if not isinstance(schema, dict):
+        raise SourceError(f"schema must be a dict of column -> type name or a pyarrow Schema, not {schema!r}")
+    return {str(c): arrow_type(t, str(c)) for c, t in schema.items()}
+
+
+def _with_types(source: Source, types: dict[str, pa.DataType]) -> Source:
+    """The source with the declared column types (cast batch by batch; a value that does not
+    convert is a SourceError naming the column)."""
+    types = {c: t for c, t in types.items() if c in source.schema.names and source.schema.field(c).type != t}
+    if not types:
+        return source
+    schema = pa.schema(
+        [pa.field(f.name, types.get(f.name, f.type)) for f in source.schema], metadata=source.schema.metadata
+    )
+    inner = source._batches
+
+    def batches():
+        for b in inner():
+            cols = []
+            for f in schema:
+                col = b.column(f.name)
+                if f.name in types:
+                    try:
+                        col = col.cast(f.type)
+                    except _READ_ERRORS as e:
+                        raise SourceError(f"{source.name}: column {f.name!r}: {_one_line(e)}") from e
+                cols.append(col)
+            yield pa.RecordBatch.from_arrays(cols, schema=schema)
+
+    source.schema = schema
+    source._batches = batches
+    return source
+
+
 # ---------------------------------------------------------------- entry point
 
 
-def open_source(data, *, batch_size: int = 2048, columns: Sequence[str] | None = None) -> Source:
+def open_source(
+    data,
+    *,
+    batch_size: int = 2048,
+    columns: Sequence[str] | None = None,
+    schema=None,
+    infer: Iterable[str] | None = None,
+) -> Source:
     """Open any Arrow-compatible data as a :class:`Source` of RecordBatches.
 
     Args:
@@ -546,6 +636,12 @@ def open_source(data, *, batch_size: int = 2048, columns: Sequence[str] | None =
         batch_size: the most rows per batch (bigger batches are sliced, zero-copy).
         columns: only these columns, in this order (pushed down to the Parquet, IPC and
             CSV readers, datasets, polars and DuckDB).
+        schema: declared column types, a dict of column -> type name (``"string"``,
+            ``"int64"``, ``"decimal(12,2)"``, ``"date32"``, ``"timestamp[s]"``...) or a
+            pyarrow Schema: a CSV file is read with them, other sources are cast to them.
+        infer: for a CSV file, the columns whose type pyarrow may infer (numbers, dates);
+            every other column not in ``schema`` is read as text, exactly as written
+            (``01067`` stays ``01067``). None: infer every column.
 
     Returns:
         a :class:`Source` whose ``schema`` is known before any batch is read.
@@ -558,8 +654,13 @@ def open_source(data, *, batch_size: int = 2048, columns: Sequence[str] | None =
     """
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size <= 0:
         raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+    types = _declared_types(schema)
     if isinstance(data, (str, os.PathLike)):
-        return _open_path(Path(os.fspath(data)), columns, batch_size)
+        return _open_path(Path(os.fspath(data)), columns, batch_size, types, None if infer is None else set(infer))
+    return _with_types(_open_object(data, columns, batch_size), types)
+
+
+def _open_object(data, columns, batch_size: int) -> Source:
     if isinstance(data, pa.Table):
         return _from_table(data, columns, batch_size, "pyarrow Table")
     if isinstance(data, pa.RecordBatch):

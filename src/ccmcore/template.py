@@ -1000,3 +1000,42 @@ class Document:
             raise TemplateError(f"Document: style must be a Style, not {self.style!r}")
         if self.back is not None and not self.duplex:
             raise TemplateError("Document.back is the back of the first sheet: it needs duplex=True")
+
+
+def columns_read_as_values(document: Document) -> set[str]:
+    """The columns the document reads as numbers or dates rather than as text: those with
+    a number, money or date format, those its rules compare, and of table items
+    (``"items.amount"``) those with such a format and those a table sums.
+
+    A CSV file has no types of its own: these are the columns whose type is inferred when
+    one is read for this document; every other column is read as text, as written (a
+    postcode ``01067`` stays ``01067``).
+    """
+    found = {key for key, f in document.formats.items() if _formats.reads_values(f)}
+
+    def walk(elements) -> None:
+        for el in elements:
+            if isinstance(el, Table):
+                if el.carry is not None:
+                    found.add(f"{el.source}.{el.carry}")
+                found.update(
+                    f"{el.source}.{c.field}"
+                    for c in el.columns
+                    if c.field and c.format and _formats.reads_values(c.format)
+                )
+            elif isinstance(el, When):
+                found.update(el.rule.columns())
+                walk(el.content)
+            elif isinstance(el, Message):
+                if el.rule is not None:
+                    found.update(el.rule.columns())
+                walk(el.content)
+            elif isinstance(el, PageTemplate):
+                walk(el.content)
+
+    templates = [document.first, document.next, document.last, document.back, document.blank]
+    walk([t for t in templates if t is not None])
+    walk(document.flow)
+    walk(document.messages)
+    walk(document.extra_pages)
+    return found

@@ -1,0 +1,168 @@
+"""Data as it arrives: CSV values stay as written unless the template reads them as
+numbers or dates (or their types are declared), and line items that come as a file of
+their own are nested into their documents by a key, while both are read."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+import pypdfium2 as pdfium
+import pytest
+
+from ccmcore import BindingError, Document, Paragraph, SourceError, compose, layout, money
+from ccmcore.cli import EXIT_OK, EXIT_USAGE
+from ccmcore.cli import main as ccm_main
+
+sys.path.insert(0, str(Path(__file__).parent.parent / "examples" / "invoice"))
+from generate import generate  # noqa: E402
+from template import document as invoice  # noqa: E402
+
+LETTER = Document(
+    flow=[Paragraph("Customer {id}, {postcode} {city}: {total}")],
+    formats={"total": money(currency="EUR")},
+)
+CSV = "id,postcode,city,total\n000123,01067,Dresden,1234\n000124,80331,München,99\n"
+
+
+def pdf_text(path) -> str:
+    pdf = pdfium.PdfDocument(str(path))
+    try:
+        return "\n".join(page.get_textpage().get_text_range() for page in pdf)
+    finally:
+        pdf.close()
+
+
+# ---------------------------------------------------------------------- 11: CSV keeps what the data says
+
+
+def test_csv_text_keeps_its_leading_zeros_and_money_columns_are_numbers(tmp_path):
+    (tmp_path / "in.csv").write_text(CSV, encoding="utf-8")
+    report = compose(LETTER, tmp_path / "in.csv", tmp_path / "out.pdf")
+    assert report.documents == 2 and not report.rejected
+    text = pdf_text(tmp_path / "out.pdf")
+    assert "Customer 000123, 01067 Dresden" in text and "Customer 000124, 80331 München" in text
+    assert "12.34" in text and "0.99" in text  # total read as cents, an integer
+
+
+def test_declared_types_win(tmp_path):
+    (tmp_path / "in.csv").write_text(CSV, encoding="utf-8")
+    ((dl, _, _),) = list(layout(LETTER, tmp_path / "in.csv", schema={"id": "int64", "total": "decimal(10,2)"}))
+    text = "\n".join(dl.page_text(p)[0] for p in range(dl.page_count))
+    # a declared decimal is in currency units: 1234 is EUR1,234.00, not cents
+    assert "Customer 123, 01067 Dresden: EUR1,234.00" in text
+    with pytest.raises(SourceError, match=r"column 'id': unknown type 'integr'"):
+        list(layout(LETTER, tmp_path / "in.csv", schema={"id": "integr"}))
+
+
+def test_cli_schema_file(tmp_path, capsys):
+    (tmp_path / "in.csv").write_text(CSV, encoding="utf-8")
+    (tmp_path / "letter.py").write_text(
+        "from ccmcore import Document, Paragraph, money\n"
+        "document = Document(flow=[Paragraph('Customer {id}, {postcode} {city}: {total}')],"
+        " formats={'total': money(currency='EUR')})\n"
+    )
+    (tmp_path / "types.json").write_text(json.dumps({"postcode": "int64"}))
+    args = ["compose", str(tmp_path / "letter.py"), str(tmp_path / "in.csv"), "-q"]
+    assert ccm_main([*args, "-o", str(tmp_path / "a.pdf")]) == EXIT_OK
+    assert "01067 Dresden" in pdf_text(tmp_path / "a.pdf")
+    assert ccm_main([*args, "-o", str(tmp_path / "b.pdf"), "--schema", str(tmp_path / "types.json")]) == EXIT_OK
+    assert ", 1067 Dresden" in pdf_text(tmp_path / "b.pdf")  # what was asked for: a number
+    (tmp_path / "bad.json").write_text("[1, 2]")
+    capsys.readouterr()
+    assert ccm_main([*args, "-o", str(tmp_path / "c.pdf"), "--schema", str(tmp_path / "bad.json")]) == EXIT_USAGE
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "JSON object of column -> type" in err
+    assert not (tmp_path / "c.pdf").exists()
+
+
+# ---------------------------------------------------------------------- 12: header and detail records
+
+
+@pytest.fixture(scope="module")
+def split_invoices(tmp_path_factory):
+    """The invoice example's data as one nested Parquet file and as two CSV files (headers
+    and their items, keyed by invoice number), the usual CCM extract."""
+    d = tmp_path_factory.mktemp("split")
+    table = generate(60, seed=5)
+    table = table.set_column(table.schema.get_field_index("items"), "items", table.column("items"))
+    # three invoices without items: their documents get an empty table
+    lists = table.column("items").to_pylist()
+    for i in (3, 17, 40):
+        lists[i] = []
+    table = table.set_column(
+        table.schema.get_field_index("items"), "items", pa.array(lists, table.schema.field("items").type)
+    )
+    pq.write_table(table, d / "nested.parquet")
+    headers = table.drop_columns(["items"])
+    pacsv.write_csv(headers, d / "headers.csv")
+    flat = table.select(["invoice_no", "items"]).to_pylist()
+    rows = [{"invoice_no": r["invoice_no"], **item} for r in flat for item in r["items"]]
+    items = pa.Table.from_pylist(rows)
+    pacsv.write_csv(items, d / "items.csv")
+    return d, table
+
+
+def test_details_nested_by_key_give_the_same_documents(split_invoices, tmp_path):
+    d, table = split_invoices
+    nested = compose(invoice, d / "nested.parquet", tmp_path / "nested.pdf")
+    joined = compose(invoice, d / "headers.csv", tmp_path / "joined.pdf", details=d / "items.csv", join="invoice_no")
+    assert joined.documents == nested.documents == 60 and joined.pages == nested.pages
+    assert joined.unmatched_details == 0
+    assert pdf_text(tmp_path / "joined.pdf") == pdf_text(tmp_path / "nested.pdf")
+
+
+def test_details_in_small_batches_join_across_batch_edges(split_invoices):
+    d, table = split_invoices
+    got = []
+    for dl, _, _ in layout(invoice, d / "headers.csv", details=d / "items.csv", join="invoice_no", batch_size=7):
+        got += [dl.page_text(p) for p in range(dl.page_count)]
+    want = []
+    for dl, _, _ in layout(invoice, d / "nested.parquet", batch_size=7):
+        want += [dl.page_text(p) for p in range(dl.page_count)]
+    assert got == want
+
+
+def test_the_cli_joins_details(split_invoices, tmp_path):
+    d, _ = split_invoices
+    template = str(Path(__file__).parent.parent / "examples" / "invoice" / "template.py")
+    out = tmp_path / "cli.pdf"
+    argv = ["compose", template, str(d / "headers.csv"), "-o", str(out), "--details", str(d / "items.csv")]
+    assert ccm_main([*argv, "--join", "invoice_no", "-q"]) == EXIT_OK
+    assert "Invoice INV-" in pdf_text(out)
+    assert ccm_main([*argv, "-q"]) == EXIT_USAGE  # --details without --join
+
+
+def test_unsorted_or_unmatched_details_are_named(tmp_path):
+    headers = pa.table({"no": ["A1", "A2", "A3"], "name": ["x", "y", "z"]})
+    doc = Document(flow=[Paragraph("{name}")])
+    items = pa.table({"no": ["A1", "A3", "A2"], "d": ["p", "q", "r"]})
+    with pytest.raises(SourceError, match=r"no 'A2' comes after 'A3'.*sorted by 'no'"):
+        compose(doc, headers, tmp_path / "x.pdf", details=items, join="no")
+    assert not (tmp_path / "x.pdf").exists()
+    twice = pa.table({"no": ["A1", "A1"], "name": ["x", "y"]})
+    with pytest.raises(SourceError, match="'A1' comes twice"):
+        compose(doc, twice, tmp_path / "x.pdf", details=items.slice(0, 1), join="no")
+    strays = pa.table({"no": ["A0", "A1", "A15", "A9"], "d": ["p", "q", "r", "s"]})
+    report = compose(doc, headers, tmp_path / "y.pdf", details=strays, join="no")
+    assert report.documents == 3 and report.unmatched_details == 3
+    assert "3 detail records matched no record" in report.summary()
+    with pytest.raises(BindingError, match="join key 'number' is not a column"):
+        compose(doc, headers, tmp_path / "z.pdf", details=strays, join="number")
+
+
+def test_nested_items_hold_every_detail_column_but_the_key():
+    headers = pa.table({"no": [1, 2], "name": ["x", "y"]})
+    items = pa.table({"no": [1, 1, 2], "d": ["p", "q", "r"], "n": [1, 2, 3]})
+    from ccmcore.details import nest_details
+    from ccmcore.sources import open_source
+
+    src = nest_details(open_source(headers), open_source(items), "no")
+    (batch,) = list(src)
+    assert batch.column("items").to_pylist() == [[{"d": "p", "n": 1}, {"d": "q", "n": 2}], [{"d": "r", "n": 3}]]
+    assert pc.list_value_length(batch.column("items")).to_pylist() == [2, 1]
