@@ -10,6 +10,7 @@ from pathlib import Path
 import pyarrow as pa
 import pypdfium2 as pdfium
 import pytest
+from pdf_read import text_box_mm
 
 from ccmcore import (
     Document,
@@ -19,22 +20,10 @@ from ccmcore import (
     din5008_address,
     din5008_info_block,
     din5008_letter,
-    mm,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
 RETURN = "Example Ltd · 1 Main Street · 12345 Town"
-
-
-def _box(page, text: str) -> tuple[float, float, float, float]:
-    """left, top, right, bottom of a text's loose box in the PDF, in mm from the top-left."""
-    tp = page.get_textpage()
-    found = tp.search(text, match_case=True).get_next()
-    assert found, text
-    i, n = found
-    b, e = tp.get_charbox(i, loose=True), tp.get_charbox(i + n - 1, loose=True)
-    h = page.get_height()
-    return b[0] / mm(1), (h - b[3]) / mm(1), e[2] / mm(1), (h - b[1]) / mm(1)
 
 
 def _letter(form: str, **kw) -> Document:
@@ -67,17 +56,17 @@ def test_positions_follow_the_form(tmp_path, form, field_top, info_top):
     try:
         page = pdf[0]
         zone = field_top + 17.7  # the address zone under the return line and notes zone
-        ret = _box(page, RETURN)
+        ret = text_box_mm(page, RETURN)
         assert (
             ret[0] == pytest.approx(20, abs=0.5) and ret[1] >= field_top and ret[3] == pytest.approx(zone - 1, abs=0.5)
         )
-        name = _box(page, "Anna Berg")
+        name = text_box_mm(page, "Anna Berg")
         assert name[0] == pytest.approx(20, abs=0.5) and name[1] == pytest.approx(zone, abs=0.5)
-        city = _box(page, "01067 Dresden")  # the postcode kept as text
+        city = text_box_mm(page, "01067 Dresden")  # the postcode kept as text
         assert city[0] == pytest.approx(20, abs=0.5) and city[3] <= field_top + 45
-        label = _box(page, "Customer no.")
+        label = text_box_mm(page, "Customer no.")
         assert label[0] == pytest.approx(125, abs=0.5) and label[1] == pytest.approx(info_top, abs=0.5)
-        body = _box(page, "Dear Anna Berg,")
+        body = text_box_mm(page, "Dear Anna Berg,")
         assert body[0] == pytest.approx(25, abs=0.5) and body[1] >= field_top + 45
     finally:
         pdf.close()
@@ -89,7 +78,7 @@ def test_a_long_address_shrinks_inside_its_window(tmp_path):
     assert not report.rejected and any("address" in str(w) for w in report.warnings)
     pdf = pdfium.PdfDocument(str(tmp_path / "l.pdf"))
     try:
-        city = _box(pdf[0], "01067 Dresden")
+        city = text_box_mm(pdf[0], "01067 Dresden")
         assert city[3] <= 90 and city[2] <= 105  # still inside the window
     finally:
         pdf.close()
@@ -117,11 +106,11 @@ def test_invoice_example_uses_the_din5008_window(tmp_path):
     try:
         row = table.slice(0, 1).to_pylist()[0]
         page = pdf[0]
-        name = _box(page, row["name"])
+        name = text_box_mm(page, row["name"])
         assert name[0] == pytest.approx(20, abs=0.5) and name[1] == pytest.approx(62.7, abs=0.5)
-        ret = _box(page, "Northwind Telecom · 1 Harbour Street")
+        ret = text_box_mm(page, "Northwind Telecom · 1 Harbour Street")
         assert ret[0] == pytest.approx(20, abs=0.5) and ret[3] == pytest.approx(61.7, abs=0.5)
-        label = _box(page, "Invoice no.")
+        label = text_box_mm(page, "Invoice no.")
         assert label[0] == pytest.approx(125, abs=0.5) and label[1] >= 50 - 0.5
         assert "Amount EUR" in page.get_textpage().get_text_range()
     finally:

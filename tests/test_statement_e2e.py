@@ -18,6 +18,7 @@ import pypdfium2 as pdfium
 import pytest
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
+from pdf_read import text_box_mm
 
 from ccmcore import compose, layout, mm
 from ccmcore.afp.reader import iter_fields, parse_triplets
@@ -259,17 +260,6 @@ def test_a_subtotal_is_never_alone_on_a_page(job):
     assert checked >= DOCS
 
 
-def _box(page, text: str) -> tuple[float, float, float, float]:
-    """left, top, right, bottom of a text's loose box in the PDF, in mm from the top-left."""
-    tp = page.get_textpage()
-    found = tp.search(text, match_case=True).get_next()
-    assert found, text
-    i, n = found
-    b, e = tp.get_charbox(i, loose=True), tp.get_charbox(i + n - 1, loose=True)
-    h = page.get_height()
-    return b[0] / mm(1), (h - b[3]) / mm(1), e[2] / mm(1), (h - b[1]) / mm(1)
-
-
 def test_address_window_and_information_block_follow_din5008(job):
     """The first page's return line, address and information block where DIN 5008 form B
     puts them, read from the PDF (millimetres from the top-left corner, 0.5 mm tolerance)."""
@@ -280,15 +270,15 @@ def test_address_window_and_information_block_follow_din5008(job):
             first = job["texts"].index(pages[0])
             page = pdf[first]
 
-            ret = _box(page, tpl.RETURN_LINE)
+            ret = text_box_mm(page, tpl.RETURN_LINE)
             assert ret[0] == pytest.approx(20, abs=0.5) and ret[2] <= 105
             assert 45 <= ret[1] and ret[3] == pytest.approx(61.7, abs=0.5)  # 1 mm above the address zone
-            name = _box(page, row["name"])
+            name = text_box_mm(page, row["name"])
             assert name[0] == pytest.approx(20, abs=0.5) and name[1] == pytest.approx(62.7, abs=0.5)
-            country = _box(page, row["country"])
+            country = text_box_mm(page, row["country"])
             assert country[0] == pytest.approx(20, abs=0.5) and country[3] <= 90
             lang = row["language"]
-            lab = _box(page, label(lang, "customer"))
+            lab = text_box_mm(page, label(lang, "customer"))
             assert lab[0] == pytest.approx(125, abs=0.5) and lab[1] == pytest.approx(50, abs=0.5)
             checked += 1
     finally:
