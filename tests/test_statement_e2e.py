@@ -270,15 +270,15 @@ def test_address_window_and_information_block_follow_din5008(job):
             first = job["texts"].index(pages[0])
             page = pdf[first]
 
-            ret = text_box_mm(page, tpl.RETURN_LINE)
+            ret = text_box_mm(page, tpl.RETURN_LINE, tpl.FIRAGO)
             assert ret[0] == pytest.approx(20, abs=0.5) and ret[2] <= 105
             assert 45 <= ret[1] and ret[3] == pytest.approx(61.7, abs=0.5)  # 1 mm above the address zone
-            name = text_box_mm(page, row["name"])
+            name = text_box_mm(page, row["name"], tpl.FIRAGO)
             assert name[0] == pytest.approx(20, abs=0.5) and name[1] == pytest.approx(62.7, abs=0.5)
-            country = text_box_mm(page, row["country"])
+            country = text_box_mm(page, row["country"], tpl.FIRAGO)
             assert country[0] == pytest.approx(20, abs=0.5) and country[3] <= 90
             lang = row["language"]
-            lab = text_box_mm(page, label(lang, "customer"))
+            lab = text_box_mm(page, label(lang, "customer"), tpl.FIRAGO)
             assert lab[0] == pytest.approx(125, abs=0.5) and lab[1] == pytest.approx(50, abs=0.5)
             checked += 1
     finally:
