@@ -54,24 +54,29 @@ _ALIGN_SPELLINGS = {"centre": "center", "centered": "center", "centred": "center
 def _friendly(cls):
     """Wrong arguments to an element are a TemplateError naming the element and, for an
     unknown keyword, the close name (``Style(sise=9)``: did you mean 'size'?), not a
-    TypeError about ``__init__``. Costs nothing when the arguments are right."""
+    TypeError about ``__init__``. Costs nothing when the arguments are right: the
+    signature is only looked at when the call fails."""
     init = cls.__init__
-    sig = inspect.signature(init)
-    params = [n for n in sig.parameters if n != "self"]
 
     @functools.wraps(init)
     def __init__(self, *args, **kwargs):
         try:
-            sig.bind(self, *args, **kwargs)
+            init(self, *args, **kwargs)
         except TypeError as exc:
-            unknown = [k for k in kwargs if k not in params]
-            if unknown:
-                raise TemplateError(
-                    f"{cls.__name__}: no argument {unknown[0]!r}{did_you_mean(unknown[0], params)} "
-                    f"({cls.__name__} takes {', '.join(params)})"
-                ) from None
-            raise TemplateError(f"{cls.__name__}({', '.join(params)}): {exc}") from None
-        init(self, *args, **kwargs)
+            sig = inspect.signature(init)
+            try:
+                sig.bind(self, *args, **kwargs)
+            except TypeError:
+                params = [n for n in sig.parameters if n != "self"]
+                unknown = [k for k in kwargs if k not in params]
+                if unknown:
+                    raise TemplateError(
+                        f"{cls.__name__}: no argument {unknown[0]!r}{did_you_mean(unknown[0], params)} "
+                        f"({cls.__name__} takes {', '.join(params)})"
+                    ) from None
+                why = str(exc).split("__init__() ", 1)[-1]  # "missing 1 required positional argument: ..."
+                raise TemplateError(f"{cls.__name__}({', '.join(params)}): {why}") from None
+            raise  # the arguments fit: a TypeError of another kind
 
     cls.__init__ = __init__
     return cls
