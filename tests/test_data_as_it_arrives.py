@@ -166,3 +166,9 @@ def test_nested_items_hold_every_detail_column_but_the_key():
     (batch,) = list(src)
     assert batch.column("items").to_pylist() == [[{"d": "p", "n": 1}, {"d": "q", "n": 2}], [{"d": "r", "n": 3}]]
     assert pc.list_value_length(batch.column("items")).to_pylist() == [2, 1]
+
+
+def test_a_csv_with_a_byte_order_mark_keeps_its_first_column_as_text(tmp_path):
+    (tmp_path / "bom.csv").write_bytes(b"\xef\xbb\xbf" + CSV.encode("utf-8"))
+    compose(LETTER, tmp_path / "bom.csv", tmp_path / "bom.pdf")
+    assert "Customer 000123, 01067 Dresden" in pdf_text(tmp_path / "bom.pdf")

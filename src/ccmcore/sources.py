@@ -446,7 +446,7 @@ def _csv_locate(path: Path, delimiter: str, e: BaseException, done: int) -> str 
 def _csv_header(path: Path, delimiter: str) -> list[str]:
     """The column names of a CSV file: its first record."""
     with pa.input_stream(str(path), compression="detect") as raw:
-        text = io.TextIOWrapper(io.BufferedReader(raw), encoding="utf-8", errors="replace", newline="")
+        text = io.TextIOWrapper(io.BufferedReader(raw), encoding="utf-8-sig", errors="replace", newline="")
         return next(csv_module.reader(text, delimiter=delimiter), [])
 
 
