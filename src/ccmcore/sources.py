@@ -444,9 +444,10 @@ def _csv_locate(path: Path, delimiter: str, e: BaseException, done: int) -> str 
 
 
 def _csv_header(path: Path, delimiter: str) -> list[str]:
-    """The column names of a CSV file: its first record."""
+    """The column names of a CSV file: its first record (without a byte order mark, as
+    pyarrow reads them)."""
     with pa.input_stream(str(path), compression="detect") as raw:
-        text = io.TextIOWrapper(io.BufferedReader(raw), encoding="utf-8", errors="replace", newline="")
+        text = io.TextIOWrapper(io.BufferedReader(raw), encoding="utf-8-sig", errors="replace", newline="")
         return next(csv_module.reader(text, delimiter=delimiter), [])
 
 
@@ -468,7 +469,11 @@ def _open_csv(path: Path, cols, batch_size: int, suffix: str, types: dict, infer
     def open_reader(include):
         stream = pa.input_stream(str(path), compression="detect")
         try:
-            convert = csv.ConvertOptions(include_columns=include or [], column_types=column_types)
+            # an empty field is a missing value in every column, text or number alike, so
+            # that required=, null_text= and is_null() see it as one
+            convert = csv.ConvertOptions(
+                include_columns=include or [], column_types=column_types, strings_can_be_null=True
+            )
             return stream, csv.open_csv(stream, parse_options=parse, convert_options=convert)
         except BaseException:
             stream.close()
