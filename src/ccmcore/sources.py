@@ -31,7 +31,7 @@ import pyarrow as pa
 
 from .errors import BindingError, SourceError
 
-__all__ = ["Source", "open_source", "arrow_type"]
+__all__ = ["Source", "open_source", "arrow_type", "check_declared"]
 
 PARQUET_SUFFIXES = (".parquet", ".pq", ".parq")
 IPC_SUFFIXES = (".arrow", ".feather", ".ipc", ".arrows")
@@ -62,6 +62,9 @@ class Source:
             (in-memory tables, Parquet and Arrow IPC files, Parquet datasets), else None.
         batch_size: the largest number of rows in one batch.
         name: a short description (the path, or the kind of object) for messages.
+        unmatched_details, unmatched_keys: of a source with details nested
+            (:func:`ccmcore.details.nest_details`), once read: how many detail records no
+            record claimed, and the first of their keys.
 
     Iterating yields ``pa.RecordBatch`` objects of at most ``batch_size`` rows (empty
     batches are skipped). Files and in-memory tables can be iterated again; streams
@@ -91,6 +94,7 @@ class Source:
         self._close = close
         self._locate = locate
         self.unmatched_details = 0  # of a joined source: detail records no header claimed
+        self.unmatched_keys: list = []  # ... and the first of their keys
 
     def __iter__(self) -> Iterator[pa.RecordBatch]:
         if self._once and self._used:
@@ -621,6 +625,7 @@ def open_source(
     columns: Sequence[str] | None = None,
     schema=None,
     infer: Iterable[str] | None = None,
+    partial_schema: bool = False,
 ) -> Source:
     """Open any Arrow-compatible data as a :class:`Source` of RecordBatches.
 
@@ -631,8 +636,10 @@ def open_source(
               ``.pq``; streamed page by page), an Arrow IPC file or stream
               (``.arrow``, ``.feather``, ``.ipc``; the format is detected from the
               content) or a CSV file (``.csv``, ``.tsv``, optionally ``.gz``/``.bz2``/
-              ``.zst``-compressed; types inferred by pyarrow from the first block — for
-              other CSV options pass ``pyarrow.csv.open_csv(...)`` instead);
+              ``.zst``-compressed; the types of the columns in ``infer`` (all of them
+              when it is None) inferred by pyarrow from the first block, the others
+              read as text; an empty field is a null in every column — for other CSV
+              options pass ``pyarrow.csv.open_csv(...)`` instead);
             * a ``pa.Table``, ``pa.RecordBatch``, ``pa.RecordBatchReader``,
               ``pyarrow.dataset.Dataset`` or ``pyarrow.dataset.Scanner``;
             * a pandas DataFrame (converted with ``preserve_index=False``);
@@ -647,6 +654,9 @@ def open_source(
         infer: for a CSV file, the columns whose type pyarrow may infer (numbers, dates);
             every other column not in ``schema`` is read as text, exactly as written
             (``01067`` stays ``01067``). None: infer every column.
+        partial_schema: ``schema`` may also name columns of another source (the detail
+            source joined with this one): a declared column this source lacks is not an
+            error here (the caller checks). Otherwise it is.
 
     Returns:
         a :class:`Source` whose ``schema`` is known before any batch is read.
@@ -654,6 +664,7 @@ def open_source(
     Raises:
         SourceError: unknown kind of data, missing, empty or unreadable file (the message
             names the path); also raised while iterating when the data turns out unreadable.
+            Also: a ``schema`` that names a column the data lacks, or an unknown type.
         BindingError: a name in ``columns`` is not a column of the data.
         ValueError: ``batch_size`` is not a positive int.
     """
@@ -661,8 +672,30 @@ def open_source(
         raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
     types = _declared_types(schema)
     if isinstance(data, (str, os.PathLike)):
-        return _open_path(Path(os.fspath(data)), columns, batch_size, types, None if infer is None else set(infer))
-    return _with_types(_open_object(data, columns, batch_size), types)
+        source = _open_path(Path(os.fspath(data)), columns, batch_size, types, None if infer is None else set(infer))
+    else:
+        source = _with_types(_open_object(data, columns, batch_size), types)
+    if not partial_schema:
+        check_declared(schema, [source])
+    return source
+
+
+def check_declared(schema, sources: Sequence[Source]) -> None:
+    """A declared type for a column none of the sources has is a mistake (a misspelt name
+    would otherwise leave the column as it was read, without a word).
+
+    Raises:
+        SourceError: naming the column and the columns there are.
+    """
+    declared = _declared_types(schema)
+    have = {name for source in sources for name in source.schema.names}
+    missing = [c for c in declared if c not in have]
+    if missing:
+        where = " or ".join(source.name for source in sources)
+        names = ", ".join(dict.fromkeys(n for source in sources for n in source.schema.names))
+        raise SourceError(
+            f"the schema declares a type for {missing[0]!r}, which is not a column of {where} (columns: {names})"
+        )
 
 
 def _open_object(data, columns, batch_size: int) -> Source:
