@@ -298,3 +298,44 @@ def test_details_without_a_record_are_named_and_the_cli_says_so(tmp_path, capsys
     err = capsys.readouterr().err
     assert code == EXIT_REJECTED and (tmp_path / "cli.pdf").exists()
     assert "unmatched: 4 detail records of" in err and "(no 'A0', 'A2', 'A9'): left out" in err
+
+
+def test_a_detail_value_that_does_not_convert_names_the_details_file_and_line(tmp_path):
+    (tmp_path / "h.csv").write_text("no,name\n" + "".join(f"{i:05d},n{i}\n" for i in range(3000)), encoding="utf-8")
+    lines = "".join(f"{i:05d},{'7x' if i == 2500 else i}\n" for i in range(3000))
+    (tmp_path / "d.csv").write_text("no,qty\n" + lines, encoding="utf-8")
+    doc = Document(flow=[Paragraph("{name}"), Table(source="items", columns=[Column("Qty", "qty", 50)])])
+    with pytest.raises(SourceError) as caught:
+        compose(
+            doc,
+            tmp_path / "h.csv",
+            tmp_path / "out.pdf",
+            details=tmp_path / "d.csv",
+            join="no",
+            schema={"qty": "int64"},
+            batch_size=256,
+        )
+    assert str(caught.value).endswith(
+        "d.csv, line 2502: column 'qty': cannot read '7x' as int64 (as declared in the schema)"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.csv", "h.csv"]
+
+
+def test_which_columns_a_rule_reads_as_values():
+    from ccmcore.rules import Rule
+
+    assert (col("postcode") == "01067").value_columns() == set()
+    assert ("DE" == col("country")).value_columns() == set()
+    assert col("country").isin(["DE", "AT"]).value_columns() == set()
+    assert col("email").is_null().value_columns() == set()
+    assert (col("total") > 1000).value_columns() == {"total"}
+    assert col("code").isin([1, 2]).value_columns() == {"code"}
+    assert (col("paid") < col("due")).value_columns() == {"paid", "due"}
+    assert col("vip").value_columns() == {"vip"}  # a condition itself: a boolean
+    assert (~col("vip") & (col("segment") == "gold")).value_columns() == {"vip"}
+
+    class Custom(Rule):
+        def columns(self):
+            return {"a", "b"}
+
+    assert (Custom() == 2).value_columns() == {"a", "b"}  # a rule of its own kind: all it reads

@@ -399,19 +399,20 @@ _CSV_CONVERSION = re.compile(
 _CSV_COLUMNS = re.compile(r"CSV parse error: Expected (\d+) columns, got (\d+)")
 
 
-def _csv_locate(path: Path, delimiter: str, e: BaseException, done: int) -> str | None:
+def _csv_locate(path: Path, delimiter: str, e: BaseException, done: int, declared: Iterable[str] = ()) -> str | None:
     """The line of a CSV file pyarrow could not read, and what is wrong there, as one line.
 
     pyarrow names the column and the value (or the column counts) but not the line. The
     file is scanned again from its start, on this error path only: the bad row is the first
     one from record ``done`` on (the rows before were read) that shows the same fault.
+    ``declared`` are the columns whose type was declared rather than inferred.
     """
     text = str(e)
     conversion, columns = _CSV_CONVERSION.search(text), _CSV_COLUMNS.search(text)
     if conversion is None and columns is None:
         return None
     with pa.input_stream(str(path), compression="detect") as raw:
-        lines = io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="")
+        lines = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")
         rows = csv_module.reader(lines, delimiter=delimiter)
         header: list[str] | None = None
         record = -1
@@ -438,10 +439,12 @@ def _csv_locate(path: Path, delimiter: str, e: BaseException, done: int) -> str 
                     continue
                 name = header[k] if k < len(header) else f"#{k}"
                 if value is not None and cell == value:
-                    return (
-                        f"{path}, line {rows.line_num}: column {name!r}: cannot read {value!r} as {to} "
-                        f"(the column's type was inferred from the first rows of the file)"
+                    how = (
+                        "as declared in the schema"
+                        if name in declared
+                        else "the column's type was inferred from the first rows of the file"
                     )
+                    return f"{path}, line {rows.line_num}: column {name!r}: cannot read {value!r} as {to} ({how})"
                 if value is None and "\ufffd" in cell and "UTF8" in (why or ""):
                     return f"{path}, line {rows.line_num}: column {name!r}: the text is not valid UTF-8"
     return None
@@ -468,7 +471,7 @@ def _open_csv(path: Path, cols, batch_size: int, suffix: str, types: dict, infer
                 column_types[column] = pa.string()
 
     def locate(e: BaseException, done: int) -> str | None:
-        return _csv_locate(path, delimiter, e, done)
+        return _csv_locate(path, delimiter, e, done, types)
 
     def open_reader(include):
         stream = pa.input_stream(str(path), compression="detect")
