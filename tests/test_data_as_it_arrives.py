@@ -15,8 +15,8 @@ import pyarrow.parquet as pq
 import pypdfium2 as pdfium
 import pytest
 
-from ccmcore import BindingError, Document, Paragraph, SourceError, compose, layout, money
-from ccmcore.cli import EXIT_OK, EXIT_USAGE
+from ccmcore import BindingError, Column, Document, Paragraph, SourceError, Table, When, col, compose, layout, money
+from ccmcore.cli import EXIT_OK, EXIT_REJECTED, EXIT_USAGE
 from ccmcore.cli import main as ccm_main
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "examples" / "invoice"))
@@ -168,7 +168,174 @@ def test_nested_items_hold_every_detail_column_but_the_key():
     assert pc.list_value_length(batch.column("items")).to_pylist() == [2, 1]
 
 
-def test_a_csv_with_a_byte_order_mark_keeps_its_first_column_as_text(tmp_path):
-    (tmp_path / "bom.csv").write_bytes(b"\xef\xbb\xbf" + CSV.encode("utf-8"))
-    compose(LETTER, tmp_path / "bom.csv", tmp_path / "bom.pdf")
-    assert "Customer 000123, 01067 Dresden" in pdf_text(tmp_path / "bom.pdf")
+# ---------------------------------------------------------------------- 11: the rest of the class
+
+
+def test_every_kind_of_text_stays_as_written_with_or_without_a_byte_order_mark(tmp_path):
+    doc = Document(flow=[Paragraph("{id}|{ref}|{account}|{postcode}")])
+    rows = "id,ref,account,postcode\n000123,1e5,12345678901234567890123,01067\n"
+    for name, prefix in (("plain.csv", b""), ("bom.csv", b"\xef\xbb\xbf")):
+        (tmp_path / name).write_bytes(prefix + rows.encode())
+        compose(doc, tmp_path / name, tmp_path / f"{name}.pdf")
+        assert "000123|1e5|12345678901234567890123|01067" in pdf_text(tmp_path / f"{name}.pdf")
+
+
+def test_a_rule_comparing_with_text_keeps_the_column_text_and_with_a_number_reads_a_number(tmp_path):
+    doc = Document(
+        flow=[
+            Paragraph("{postcode} {total}"),
+            When(col("postcode") == "01067", [Paragraph("DRESDEN CENTRE")]),
+            When(col("postcode").isin(["80331"]), [Paragraph("MUNICH CENTRE")]),
+            When(col("total") > 1000, [Paragraph("BIG ORDER")]),
+        ]
+    )
+    (tmp_path / "in.csv").write_text(CSV, encoding="utf-8")
+    compose(doc, tmp_path / "in.csv", tmp_path / "out.pdf")
+    pdf = pdfium.PdfDocument(str(tmp_path / "out.pdf"))
+    try:
+        pages = [page.get_textpage().get_text_range() for page in pdf]
+    finally:
+        pdf.close()
+    assert len(pages) == 2
+    assert "01067 1234" in pages[0] and "DRESDEN CENTRE" in pages[0] and "BIG ORDER" in pages[0]
+    assert "80331 99" in pages[1] and "MUNICH CENTRE" in pages[1] and "BIG ORDER" not in pages[1]
+
+
+def test_an_empty_csv_field_is_a_missing_value_in_every_column(tmp_path):
+    doc = Document(
+        flow=[Paragraph("{id}: {phone} {email}")],
+        required=["email"],
+        null_text={"phone": "no phone"},
+    )
+    (tmp_path / "in.csv").write_text("id,phone,email\n1,,a@b.de\n2,0351,\n", encoding="utf-8")
+    report = compose(doc, tmp_path / "in.csv", tmp_path / "out.pdf")
+    assert report.documents == 1 and [(r.record, r.field) for r in report.rejected] == [(1, "email")]
+    assert "1: no phone a@b.de" in pdf_text(tmp_path / "out.pdf")
+
+
+def test_a_declared_type_for_a_column_the_data_lacks_is_an_error(tmp_path, capsys):
+    (tmp_path / "in.csv").write_text(CSV, encoding="utf-8")
+    with pytest.raises(SourceError, match=r"declares a type for 'postcod', which is not a column of .*in\.csv"):
+        compose(LETTER, tmp_path / "in.csv", tmp_path / "x.pdf", schema={"postcod": "string"})
+    with pytest.raises(SourceError, match="'postcod'.*columns: id, postcode, city, total"):
+        compose(
+            LETTER,
+            pa.table({"id": ["1"], "postcode": ["x"], "city": ["y"], "total": [1]}),
+            tmp_path / "x.pdf",
+            schema=pa.schema([("postcod", pa.string())]),
+        )
+    assert not (tmp_path / "x.pdf").exists()
+    (tmp_path / "letter.py").write_text(
+        "from ccmcore import Document, Paragraph\ndocument = Document(flow=[Paragraph('{id}')])\n"
+    )
+    (tmp_path / "types.json").write_text(json.dumps({"postcod": "string"}))
+    argv = ["compose", str(tmp_path / "letter.py"), str(tmp_path / "in.csv"), "-o", str(tmp_path / "x.pdf")]
+    capsys.readouterr()
+    assert ccm_main([*argv, "--schema", str(tmp_path / "types.json"), "-q"]) == EXIT_USAGE
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "'postcod'" in err and not (tmp_path / "x.pdf").exists()
+
+
+# ---------------------------------------------------------------------- 12: the rest of the class
+
+
+def test_a_schema_types_the_detail_columns_too(tmp_path):
+    (tmp_path / "h.csv").write_text("no,name\n7,Anna\n8,Ben\n", encoding="utf-8")
+    (tmp_path / "d.csv").write_text("no,sku,qty\n7,0042,1\n8,0007,2\n8,0100,3\n", encoding="utf-8")
+    doc = Document(
+        flow=[
+            Paragraph("{no} {name}"),
+            Table(source="items", columns=[Column("SKU", "sku", 100), Column("Qty", "qty", 50)]),
+        ]
+    )
+    report = compose(doc, tmp_path / "h.csv", tmp_path / "out.pdf", details=tmp_path / "d.csv", join="no")
+    text = pdf_text(tmp_path / "out.pdf")
+    assert report.documents == 2 and "0042" in text and "0007" in text and "0100" in text  # text, as written
+    with pytest.raises(SourceError, match="'qtty', which is not a column of .*h.csv or .*d.csv"):
+        compose(
+            doc, tmp_path / "h.csv", tmp_path / "x.pdf", details=tmp_path / "d.csv", join="no", schema={"qtty": "int64"}
+        )
+    ((dl, _, _),) = list(
+        layout(doc, tmp_path / "h.csv", details=tmp_path / "d.csv", join="no", schema={"sku": "int64"})
+    )
+    assert [row for p in range(dl.page_count) for row in dl.page_text(p) if row in ("42", "7", "100")] == [
+        "42",
+        "7",
+        "100",
+    ]
+
+
+def test_numbers_sorted_as_numbers_but_read_as_text_get_a_hint(tmp_path):
+    (tmp_path / "h.csv").write_text("no,name\n9,a\n10,b\n", encoding="utf-8")
+    (tmp_path / "d.csv").write_text("no,sku\n9,x\n10,y\n", encoding="utf-8")
+    doc = Document(flow=[Paragraph("{name}")])
+    with pytest.raises(SourceError, match=r"h\.csv: no '10' comes after '9'.*declare its type .*'no': 'int64'"):
+        compose(doc, tmp_path / "h.csv", tmp_path / "x.pdf", details=tmp_path / "d.csv", join="no")
+    assert not (tmp_path / "x.pdf").exists()
+    report = compose(
+        doc, tmp_path / "h.csv", tmp_path / "x.pdf", details=tmp_path / "d.csv", join="no", schema={"no": "int64"}
+    )
+    assert report.documents == 2 and report.unmatched_details == 0
+
+
+def test_details_without_a_record_are_named_and_the_cli_says_so(tmp_path, capsys):
+    (tmp_path / "h.csv").write_text("no,name\nA1,Anna\nA3,Ben\n", encoding="utf-8")
+    (tmp_path / "d.csv").write_text("no,sku\nA0,p\nA1,q\nA2,r\nA2,s\nA9,t\n", encoding="utf-8")
+    doc = Document(flow=[Paragraph("{name}"), Table(source="items", columns=[Column("SKU", "sku", 100)])])
+    report = compose(doc, tmp_path / "h.csv", tmp_path / "out.pdf", details=tmp_path / "d.csv", join="no")
+    assert report.documents == 2 and report.unmatched_details == 4
+    assert report.unmatched_keys == ["A0", "A2", "A9"]
+    assert report.to_dict()["unmatched_keys"] == ["A0", "A2", "A9"]
+    text = pdf_text(tmp_path / "out.pdf")
+    assert "q" in text.split() and not {"p", "r", "s", "t"} & set(text.split())
+    (tmp_path / "letter.py").write_text(
+        "from ccmcore import Column, Document, Paragraph, Table\n"
+        "document = Document(flow=[Paragraph('{name}'), Table(source='items', columns=[Column('SKU', 'sku', 100)])])\n"
+    )
+    capsys.readouterr()
+    argv = ["compose", str(tmp_path / "letter.py"), str(tmp_path / "h.csv"), "-o", str(tmp_path / "cli.pdf")]
+    code = ccm_main([*argv, "--details", str(tmp_path / "d.csv"), "--join", "no", "-q"])
+    err = capsys.readouterr().err
+    assert code == EXIT_REJECTED and (tmp_path / "cli.pdf").exists()
+    assert "unmatched: 4 detail records of" in err and "(no 'A0', 'A2', 'A9'): left out" in err
+
+
+def test_a_detail_value_that_does_not_convert_names_the_details_file_and_line(tmp_path):
+    (tmp_path / "h.csv").write_text("no,name\n" + "".join(f"{i:05d},n{i}\n" for i in range(3000)), encoding="utf-8")
+    lines = "".join(f"{i:05d},{'7x' if i == 2500 else i}\n" for i in range(3000))
+    (tmp_path / "d.csv").write_text("no,qty\n" + lines, encoding="utf-8")
+    doc = Document(flow=[Paragraph("{name}"), Table(source="items", columns=[Column("Qty", "qty", 50)])])
+    with pytest.raises(SourceError) as caught:
+        compose(
+            doc,
+            tmp_path / "h.csv",
+            tmp_path / "out.pdf",
+            details=tmp_path / "d.csv",
+            join="no",
+            schema={"qty": "int64"},
+            batch_size=256,
+        )
+    assert str(caught.value).endswith(
+        "d.csv, line 2502: column 'qty': cannot read '7x' as int64 (as declared in the schema)"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.csv", "h.csv"]
+
+
+def test_which_columns_a_rule_reads_as_values():
+    from ccmcore.rules import Rule
+
+    assert (col("postcode") == "01067").value_columns() == set()
+    assert ("DE" == col("country")).value_columns() == set()
+    assert col("country").isin(["DE", "AT"]).value_columns() == set()
+    assert col("email").is_null().value_columns() == set()
+    assert (col("total") > 1000).value_columns() == {"total"}
+    assert col("code").isin([1, 2]).value_columns() == {"code"}
+    assert (col("paid") < col("due")).value_columns() == {"paid", "due"}
+    assert col("vip").value_columns() == {"vip"}  # a condition itself: a boolean
+    assert (~col("vip") & (col("segment") == "gold")).value_columns() == {"vip"}
+
+    class Custom(Rule):
+        def columns(self):
+            return {"a", "b"}
+
+    assert (Custom() == 2).value_columns() == {"a", "b"}  # a rule of its own kind: all it reads

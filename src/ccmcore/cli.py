@@ -1,7 +1,8 @@
 """The ``ccm`` command line.
 
     ccm compose TEMPLATE DATA -o OUT [--format pdf|afp] [--key COLUMN] [--max-rejected N]
-                [--batch-size N] [--report report.json] [-q]
+                [--batch-size N] [--report report.json] [-q] [--schema types.json]
+                [--details ITEMS.csv --join KEY [--items COLUMN]]
     ccm afp inspect FILE         structured fields, triplets and PTOCA as readable text
     ccm afp validate FILE        strict MO:DCA/PTOCA checks; exit 1 with offsets and rules
     ccm --version
@@ -21,8 +22,8 @@ path. Exit status of ``ccm compose`` (distinct, so a scheduler can tell them apa
 1     an unexpected internal error (a bug: the traceback is printed)
 2     usage error, or the template, the data or the key column is wrong
 3     no document to write: no records, or every record rejected (no file)
-4     the file was written, but some records were rejected (listed on stderr and
-      in ``--report``)
+4     the file was written, but some records were rejected, or some ``--details``
+      records matched no record (listed on stderr and in ``--report``)
 5     more records were rejected than ``--max-rejected`` allows (no file)
 6     input/output error: the output or the report cannot be written
 130   interrupted by SIGINT (Ctrl-C); 143 for SIGTERM, handled the same way (no file)
@@ -66,7 +67,8 @@ EXIT_OK = 0
 EXIT_USAGE = 2
 #: There is no document to write: no records, or every record rejected (no file is written).
 EXIT_NO_DOCUMENTS = 3
-#: The output was written, but some records were rejected (see the report).
+#: The output was written, but some records were rejected, or some detail records matched
+#: no record (see the report).
 EXIT_REJECTED = 4
 #: More records were rejected than ``--max-rejected`` allows (no file is written).
 EXIT_TOO_MANY_REJECTED = 5
@@ -298,8 +300,24 @@ def _compose(args) -> int:
     if failed is not None:
         print(f"ccm: error: {failed}", file=sys.stderr)
         return EXIT_TOO_MANY_REJECTED
+    _tell_unmatched(report, args)
     _say(report.summary())
-    return EXIT_REJECTED if report.rejected else EXIT_OK
+    return EXIT_REJECTED if report.rejected or report.unmatched_details else EXIT_OK
+
+
+def _tell_unmatched(report, args) -> None:
+    """Name the detail records left out for want of a record with their key."""
+    from .details import UNMATCHED_KEYS_KEPT
+
+    n = report.unmatched_details
+    if n:
+        keys = ", ".join(repr(k) for k in report.unmatched_keys)
+        more = ", ..." if len(report.unmatched_keys) >= UNMATCHED_KEYS_KEPT else ""
+        print(
+            f"unmatched: {n:,} detail record{'s' if n != 1 else ''} of {args.details} matched no record of "
+            f"{args.data} ({args.join} {keys}{more}): left out",
+            file=sys.stderr,
+        )
 
 
 def _tell_rejections(report, json_path: str | None) -> None:

@@ -10,8 +10,9 @@ being joined, so a job of millions of documents joins in the memory of one batch
 Both sources must be sorted by the key, ascending, in the key column's own order (numbers
 as numbers, text as text: ``"10"`` comes before ``"9"``; declare a numeric key column's
 type to sort it as a number), each header key once. A key out of order in either source is
-an error naming the source and the key; a detail whose key matches no header is counted
-(:attr:`Source.unmatched_details`) and left out; a header without details gets an empty list.
+an error naming the source and the key; a detail whose key matches no header is left out,
+counted and named (:attr:`Source.unmatched_details`, the first keys in
+:attr:`Source.unmatched_keys`; a job reports them); a header without details gets an empty list.
 """
 
 from __future__ import annotations
@@ -25,7 +26,10 @@ import pyarrow.compute as pc
 from .errors import BindingError, SourceError
 from .sources import Source
 
-__all__ = ["nest_details"]
+__all__ = ["nest_details", "UNMATCHED_KEYS_KEPT"]
+
+#: How many keys of unmatched detail records a job keeps to name them in its report.
+UNMATCHED_KEYS_KEPT = 20
 
 
 def _key_type(source: Source, key: str, what: str) -> pa.DataType:
@@ -50,7 +54,8 @@ def nest_details(headers: Source, details: Source, key: str, items: str = "items
 
     Returns:
         a :class:`Source` of the joined batches (``unmatched_details`` counts the detail
-        records left out for want of a header, once it has been read).
+        records left out for want of a header, once it has been read; ``unmatched_keys``
+        holds the first of their keys).
 
     Raises:
         BindingError: the key is missing from a source, its types differ, or the header
@@ -106,9 +111,16 @@ class _Ordered:
             i = int(np.flatnonzero(bad.to_numpy(zero_copy_only=False))[0])
             a, b = before[i].as_py(), after[i].as_py()
             how = "twice" if a == b else f"after {a!r}"
+            hint = ""
+            if isinstance(a, str) and isinstance(b, str) and a.isdigit() and b.isdigit() and a != b:
+                # sorted as numbers, read as text: say how to read them as numbers
+                hint = (
+                    f"; as text {b!r} comes before {a!r}: to sort the key as a number, declare its type "
+                    f"(schema={{{self.key!r}: 'int64'}}, --schema)"
+                )
             raise SourceError(
                 f"{self.name}: {self.key} {b!r} comes {how}: header and detail records must be sorted by "
-                f"{self.key!r} (ascending{', each header once' if self.strict else ''})"
+                f"{self.key!r} (ascending{', each header once' if self.strict else ''}){hint}"
             )
         self.last = keys[-1]
 
@@ -116,6 +128,7 @@ class _Ordered:
 def _join(
     headers: Source, details: Source, key: str, fields: list, item_type: pa.DataType, joined: Source
 ) -> Iterator[pa.RecordBatch]:
+    joined.unmatched_details, joined.unmatched_keys = 0, []  # counted afresh on each reading
     head_order = _Ordered(headers.name, key, strict=True)
     detail_order = _Ordered(details.name, key, strict=False)
     detail_batches = iter(details)
@@ -123,6 +136,8 @@ def _join(
     exhausted = False
     names = [f.name for f in fields]
     for batch in headers:
+        if batch.num_rows == 0:  # nothing to join (and no last key to read up to)
+            continue
         keys = batch.column(key)
         head_order.check(keys)
         last = keys[-1]
@@ -145,7 +160,7 @@ def _join(
         matched = pc.is_valid(where)
         unmatched = len(where) - int(pc.sum(matched.cast(pa.int64())).as_py() or 0)
         if unmatched:
-            joined.unmatched_details += unmatched
+            _unmatched(joined, now.column(key).filter(pc.invert(matched)))
             now, where = now.filter(matched), where.filter(matched)
         counts = np.bincount(where.to_numpy(zero_copy_only=False).astype(np.int64), minlength=len(keys))
         offsets = np.zeros(len(keys) + 1, np.int32)
@@ -156,4 +171,15 @@ def _join(
     # details beyond the last header have none
     for more in [*pending, *detail_batches]:
         detail_order.check(more.column(key))
-        joined.unmatched_details += more.num_rows
+        _unmatched(joined, more.column(key))
+
+
+def _unmatched(joined: Source, keys: pa.Array) -> None:
+    """Count detail records no header claims, and keep the first few keys to name them."""
+    joined.unmatched_details += len(keys)
+    room = UNMATCHED_KEYS_KEPT - len(joined.unmatched_keys)
+    if room > 0:
+        for k in pc.unique(keys).to_pylist():
+            if room > 0 and k not in joined.unmatched_keys:
+                joined.unmatched_keys.append(k)
+                room -= 1

@@ -63,7 +63,7 @@ from .program import (
     Rejection,
 )
 from .resources import home_of, relative_to, remember_home
-from .sources import open_source
+from .sources import check_declared, open_source
 from .template import Document, columns_read_as_values
 
 __all__ = ["compose", "layout", "JobReport", "Warning_", "FORMATS"]
@@ -101,6 +101,7 @@ class JobReport:
         key: the key column naming records in rejections (None: record numbers only).
         unmatched_details: detail records (``compose(details=...)``) whose key matched no
             record: left out, counted here.
+        unmatched_keys: the keys of the first of them (at most 20, in the order read).
     """
 
     output: str
@@ -114,6 +115,7 @@ class JobReport:
     messages: list[tuple[int, str]] = field(default_factory=list)
     key: str | None = None
     unmatched_details: int = 0
+    unmatched_keys: list = field(default_factory=list)
 
     @property
     def rejected_records(self) -> int:
@@ -154,7 +156,8 @@ class JobReport:
         if self.warnings:
             line += f"; {len(self.warnings)} warnings"
         if self.unmatched_details:
-            line += f"; {self.unmatched_details} detail records matched no record"
+            n = self.unmatched_details
+            line += f"; {n} detail record{'s' if n != 1 else ''} matched no record"
         return line
 
     def to_dict(self) -> dict:
@@ -168,6 +171,7 @@ class JobReport:
             "key": self.key,
             "rejected_records": self.rejected_records,
             "unmatched_details": self.unmatched_details,
+            "unmatched_keys": self.unmatched_keys,
             "rejected": [vars(r) for r in sorted(self.rejected, key=lambda r: r.record)],
             "warnings": [vars(w) for w in self.warnings],
             "messages": {
@@ -267,11 +271,23 @@ def open_data(
         return open_source(data, batch_size=batch_size, columns=columns, schema=schema, infer=values)
     if not isinstance(join, str) or not join:
         raise ValueError("details= needs join=, the key column the header and detail records share")
-    headers = open_source(data, batch_size=batch_size, columns=columns, schema=schema, infer=values)
+    headers = open_source(
+        data, batch_size=batch_size, columns=columns, schema=schema, infer=values, partial_schema=True
+    )
     prefix = f"{items}."
     item_values = {name[len(prefix) :] for name in values if name.startswith(prefix)}
-    lines = open_source(details, batch_size=batch_size, schema=schema, infer=item_values | ({join} & values))
-    return nest_details(headers, lines, join, items)
+    opened = [headers]
+    try:
+        lines = open_source(
+            details, batch_size=batch_size, schema=schema, infer=item_values | ({join} & values), partial_schema=True
+        )
+        opened.append(lines)
+        check_declared(schema, opened)
+        return nest_details(headers, lines, join, items)
+    except BaseException:
+        for source in opened:
+            source.close()
+        raise
 
 
 def with_duplex(document: Document, duplex: bool | None) -> Document:
@@ -409,11 +425,14 @@ def compose(
             Schema; for a CSV file they are how it is read. Without them a CSV column is
             read as text, exactly as written (``01067`` stays ``01067``), unless the
             document reads it as a number or a date (a number, money or date format, a
-            rule, a table's carry): those are inferred.
+            rule comparing it with a number or a date, a table's carry): those are
+            inferred. An empty CSV field is a null. With ``details`` the schema holds
+            the columns of both sources; a declared column neither has is an error.
         details: line items as a source of their own (any kind ``data`` can be), nested
             into each record's list column ``items`` by the key column ``join``; both
             sources sorted by the key (see :mod:`ccmcore.details`). Detail records no
-            header claims are counted in ``report.unmatched_details``.
+            header claims are left out, counted in ``report.unmatched_details`` and
+            named in ``report.unmatched_keys``.
         join: the key column the records and their details share.
         items: the list column the details go into (a Table's ``source``).
 
@@ -451,8 +470,10 @@ def compose(
         program = Program(document, source.schema)  # every binding check happens here
         key = _key_column(key, source.schema)
         report = JobReport(output=str(out), format=format, key=key)
-        _write(program, source, out, report, format, title, afp, key, max_rejected, progress)
-    report.unmatched_details = source.unmatched_details
+        try:
+            _write(program, source, out, report, format, title, afp, key, max_rejected, progress)
+        finally:  # also in the report an EmptyJobError or RejectionLimitError carries
+            report.unmatched_details, report.unmatched_keys = source.unmatched_details, source.unmatched_keys
     report.seconds = time.perf_counter() - t0
     return report
 

@@ -27,6 +27,18 @@ class Rule:
         """The columns the rule reads (checked against the schema before any page is made)."""
         raise NotImplementedError
 
+    def value_columns(self) -> set[str]:
+        """The columns the rule needs as values (numbers, dates, booleans) rather than as
+        text: a column compared with a literal that is not a string, with another column,
+        or used as a condition itself. A column compared with a string (``== "01067"``,
+        ``isin(["DE", "AT"])``) or only tested with ``is_null()`` is text; a CSV file's
+        column is read accordingly (see :func:`ccmcore.template.columns_read_as_values`)."""
+        return _columns(self) if isinstance(self, _Col) else self._values()
+
+    def _values(self) -> set[str]:
+        # a rule of its own kind (a subclass): every column it reads, to be safe
+        return self.columns()
+
     def mask(self, batch: pa.RecordBatch):
         """The rule as a boolean array with nulls as false."""
         out = self.evaluate(batch)
@@ -91,6 +103,9 @@ class _Col(Rule):
     def columns(self):
         return {self.name}
 
+    def _values(self):
+        return set()
+
     def __repr__(self):
         return f"col({self.name!r})"
 
@@ -103,6 +118,9 @@ class _Lit(Rule):
         return pa.scalar(self.value)
 
     def columns(self):
+        return set()
+
+    def _values(self):
         return set()
 
     def __repr__(self):
@@ -131,6 +149,18 @@ class _Call(Rule):
     def columns(self):
         return set().union(*(a.columns() for a in self.args))
 
+    def _values(self):
+        if self.fn == "is_null":
+            return self.args[0]._values()
+        if self.fn in ("and_kleene", "or_kleene", "invert"):  # their arguments are conditions
+            return set().union(*(a.value_columns() for a in self.args))
+        a, b = self.args
+        if isinstance(b, _Lit) and isinstance(b.value, str):  # compared with text: text
+            return a._values()
+        if isinstance(a, _Lit) and isinstance(a.value, str):
+            return b._values()
+        return _columns(a) | _columns(b) | a._values() | b._values()
+
     def __repr__(self):
         if self.fn in self._SYMBOLS:
             return f"({self.args[0]!r} {self._SYMBOLS[self.fn]} {self.args[1]!r})"
@@ -150,8 +180,18 @@ class _IsIn(Rule):
     def columns(self):
         return self.arg.columns()
 
+    def _values(self):
+        if all(isinstance(v, str) for v in self.values):
+            return self.arg._values()
+        return _columns(self.arg) | self.arg._values()
+
     def __repr__(self):
         return f"{self.arg!r}.isin({self.values!r})"
+
+
+def _columns(rule: Rule) -> set[str]:
+    """The column a rule is, if it is one."""
+    return {rule.name} if isinstance(rule, _Col) else set()
 
 
 def _wrap(v) -> Rule:

@@ -31,7 +31,7 @@ import pyarrow as pa
 
 from .errors import BindingError, SourceError
 
-__all__ = ["Source", "open_source", "arrow_type"]
+__all__ = ["Source", "open_source", "arrow_type", "check_declared"]
 
 PARQUET_SUFFIXES = (".parquet", ".pq", ".parq")
 IPC_SUFFIXES = (".arrow", ".feather", ".ipc", ".arrows")
@@ -62,6 +62,9 @@ class Source:
             (in-memory tables, Parquet and Arrow IPC files, Parquet datasets), else None.
         batch_size: the largest number of rows in one batch.
         name: a short description (the path, or the kind of object) for messages.
+        unmatched_details, unmatched_keys: of a source with details nested
+            (:func:`ccmcore.details.nest_details`), once read: how many detail records no
+            record claimed, and the first of their keys.
 
     Iterating yields ``pa.RecordBatch`` objects of at most ``batch_size`` rows (empty
     batches are skipped). Files and in-memory tables can be iterated again; streams
@@ -91,6 +94,7 @@ class Source:
         self._close = close
         self._locate = locate
         self.unmatched_details = 0  # of a joined source: detail records no header claimed
+        self.unmatched_keys: list = []  # ... and the first of their keys
 
     def __iter__(self) -> Iterator[pa.RecordBatch]:
         if self._once and self._used:
@@ -395,19 +399,20 @@ _CSV_CONVERSION = re.compile(
 _CSV_COLUMNS = re.compile(r"CSV parse error: Expected (\d+) columns, got (\d+)")
 
 
-def _csv_locate(path: Path, delimiter: str, e: BaseException, done: int) -> str | None:
+def _csv_locate(path: Path, delimiter: str, e: BaseException, done: int, declared: Iterable[str] = ()) -> str | None:
     """The line of a CSV file pyarrow could not read, and what is wrong there, as one line.
 
     pyarrow names the column and the value (or the column counts) but not the line. The
     file is scanned again from its start, on this error path only: the bad row is the first
     one from record ``done`` on (the rows before were read) that shows the same fault.
+    ``declared`` are the columns whose type was declared rather than inferred.
     """
     text = str(e)
     conversion, columns = _CSV_CONVERSION.search(text), _CSV_COLUMNS.search(text)
     if conversion is None and columns is None:
         return None
     with pa.input_stream(str(path), compression="detect") as raw:
-        lines = io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="")
+        lines = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")
         rows = csv_module.reader(lines, delimiter=delimiter)
         header: list[str] | None = None
         record = -1
@@ -434,17 +439,20 @@ def _csv_locate(path: Path, delimiter: str, e: BaseException, done: int) -> str 
                     continue
                 name = header[k] if k < len(header) else f"#{k}"
                 if value is not None and cell == value:
-                    return (
-                        f"{path}, line {rows.line_num}: column {name!r}: cannot read {value!r} as {to} "
-                        f"(the column's type was inferred from the first rows of the file)"
+                    how = (
+                        "as declared in the schema"
+                        if name in declared
+                        else "the column's type was inferred from the first rows of the file"
                     )
+                    return f"{path}, line {rows.line_num}: column {name!r}: cannot read {value!r} as {to} ({how})"
                 if value is None and "\ufffd" in cell and "UTF8" in (why or ""):
                     return f"{path}, line {rows.line_num}: column {name!r}: the text is not valid UTF-8"
     return None
 
 
 def _csv_header(path: Path, delimiter: str) -> list[str]:
-    """The column names of a CSV file: its first record."""
+    """The column names of a CSV file: its first record (without a byte order mark, as
+    pyarrow reads them)."""
     with pa.input_stream(str(path), compression="detect") as raw:
         text = io.TextIOWrapper(io.BufferedReader(raw), encoding="utf-8-sig", errors="replace", newline="")
         return next(csv_module.reader(text, delimiter=delimiter), [])
@@ -463,12 +471,16 @@ def _open_csv(path: Path, cols, batch_size: int, suffix: str, types: dict, infer
                 column_types[column] = pa.string()
 
     def locate(e: BaseException, done: int) -> str | None:
-        return _csv_locate(path, delimiter, e, done)
+        return _csv_locate(path, delimiter, e, done, types)
 
     def open_reader(include):
         stream = pa.input_stream(str(path), compression="detect")
         try:
-            convert = csv.ConvertOptions(include_columns=include or [], column_types=column_types)
+            # an empty field is a missing value in every column, text or number alike, so
+            # that required=, null_text= and is_null() see it as one
+            convert = csv.ConvertOptions(
+                include_columns=include or [], column_types=column_types, strings_can_be_null=True
+            )
             return stream, csv.open_csv(stream, parse_options=parse, convert_options=convert)
         except BaseException:
             stream.close()
@@ -616,6 +628,7 @@ def open_source(
     columns: Sequence[str] | None = None,
     schema=None,
     infer: Iterable[str] | None = None,
+    partial_schema: bool = False,
 ) -> Source:
     """Open any Arrow-compatible data as a :class:`Source` of RecordBatches.
 
@@ -626,8 +639,10 @@ def open_source(
               ``.pq``; streamed page by page), an Arrow IPC file or stream
               (``.arrow``, ``.feather``, ``.ipc``; the format is detected from the
               content) or a CSV file (``.csv``, ``.tsv``, optionally ``.gz``/``.bz2``/
-              ``.zst``-compressed; types inferred by pyarrow from the first block — for
-              other CSV options pass ``pyarrow.csv.open_csv(...)`` instead);
+              ``.zst``-compressed; the types of the columns in ``infer`` (all of them
+              when it is None) inferred by pyarrow from the first block, the others
+              read as text; an empty field is a null in every column — for other CSV
+              options pass ``pyarrow.csv.open_csv(...)`` instead);
             * a ``pa.Table``, ``pa.RecordBatch``, ``pa.RecordBatchReader``,
               ``pyarrow.dataset.Dataset`` or ``pyarrow.dataset.Scanner``;
             * a pandas DataFrame (converted with ``preserve_index=False``);
@@ -642,6 +657,9 @@ def open_source(
         infer: for a CSV file, the columns whose type pyarrow may infer (numbers, dates);
             every other column not in ``schema`` is read as text, exactly as written
             (``01067`` stays ``01067``). None: infer every column.
+        partial_schema: ``schema`` may also name columns of another source (the detail
+            source joined with this one): a declared column this source lacks is not an
+            error here (the caller checks). Otherwise it is.
 
     Returns:
         a :class:`Source` whose ``schema`` is known before any batch is read.
@@ -649,6 +667,7 @@ def open_source(
     Raises:
         SourceError: unknown kind of data, missing, empty or unreadable file (the message
             names the path); also raised while iterating when the data turns out unreadable.
+            Also: a ``schema`` that names a column the data lacks, or an unknown type.
         BindingError: a name in ``columns`` is not a column of the data.
         ValueError: ``batch_size`` is not a positive int.
     """
@@ -656,8 +675,30 @@ def open_source(
         raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
     types = _declared_types(schema)
     if isinstance(data, (str, os.PathLike)):
-        return _open_path(Path(os.fspath(data)), columns, batch_size, types, None if infer is None else set(infer))
-    return _with_types(_open_object(data, columns, batch_size), types)
+        source = _open_path(Path(os.fspath(data)), columns, batch_size, types, None if infer is None else set(infer))
+    else:
+        source = _with_types(_open_object(data, columns, batch_size), types)
+    if not partial_schema:
+        check_declared(schema, [source])
+    return source
+
+
+def check_declared(schema, sources: Sequence[Source]) -> None:
+    """A declared type for a column none of the sources has is a mistake (a misspelt name
+    would otherwise leave the column as it was read, without a word).
+
+    Raises:
+        SourceError: naming the column and the columns there are.
+    """
+    declared = _declared_types(schema)
+    have = {name for source in sources for name in source.schema.names}
+    missing = [c for c in declared if c not in have]
+    if missing:
+        where = " or ".join(source.name for source in sources)
+        names = ", ".join(dict.fromkeys(n for source in sources for n in source.schema.names))
+        raise SourceError(
+            f"the schema declares a type for {missing[0]!r}, which is not a column of {where} (columns: {names})"
+        )
 
 
 def _open_object(data, columns, batch_size: int) -> Source:

@@ -1009,7 +1009,8 @@ class Document:
 
 def columns_read_as_values(document: Document) -> set[str]:
     """The columns the document reads as numbers or dates rather than as text: those with
-    a number, money or date format, those its rules compare, and of table items
+    a number, money or date format, those its rules compare with a number, a date or
+    another column or take as a condition (:meth:`Rule.value_columns`), and of table items
     (``"items.amount"``) those with such a format and those a table sums.
 
     A CSV file has no types of its own: these are the columns whose type is inferred when
@@ -1029,11 +1030,11 @@ def columns_read_as_values(document: Document) -> set[str]:
                     if c.field and c.format and _formats.reads_values(c.format)
                 )
             elif isinstance(el, When):
-                found.update(el.rule.columns())
+                found.update(el.rule.value_columns())
                 walk(el.content)
             elif isinstance(el, Message):
                 if el.rule is not None:
-                    found.update(el.rule.columns())
+                    found.update(el.rule.value_columns())
                 walk(el.content)
             elif isinstance(el, PageTemplate):
                 walk(el.content)
