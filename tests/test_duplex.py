@@ -13,7 +13,6 @@ import pytest
 from afp_read import read_groups
 
 from ccmcore import Barcode, Document, Frame, PageTemplate, Paragraph, Style, compose, mm
-from ccmcore.afp import AfpOptions
 from ccmcore.cli import main as ccm_main
 
 #: documents of 1, 3 and 2 pages (4 lines a page)
@@ -101,8 +100,3 @@ def test_sheet_numbers_count_the_backs(tmp_path):
         ["C-1-1/1-4"],
         ["C-2-1/1-4"],
     ]
-
-
-def test_afp_options_no_longer_take_duplex():
-    with pytest.raises(ValueError, match="decided by the document"):
-        AfpOptions(duplex=True)

@@ -734,7 +734,7 @@ class Program:
         the body frame's top when the text stands above the frame and beside it."""
         if el.height is not None:
             h = to_mpt(el.height)
-            _check_on_page(f"{el.label()}'s box", x, y, w, h, 1 << 30, page_h)
+            _check_on_page(f"{el.label()}'s box", x, y, 0, h, x, page_h)  # its width is checked already
             return h
         bx, by, bw, _ = frame
         if y < by and x < bx + bw and x + w > bx:
