@@ -301,7 +301,9 @@ def test_page_groups_carry_tags(noto, noto_bold):
     ]
 
 
-def test_medium_maps_invoked_when_they_change(noto):
+def test_medium_maps_invoked_by_each_document_and_when_they_change(noto):
+    """A document invokes its first page's medium map itself (it must print the same
+    wherever it lands in a file: parts, presorted runs), then each change."""
     t = lambda s: [Text(s, mm(20), mm(30), noto, pt(10))]  # noqa: E731
     dl = build([[t("a"), t("b"), t("c")], [t("d")], [t("e"), t("f")]])
     # template 0: first pages, 1: continuation pages, 2: no medium map
@@ -328,6 +330,7 @@ def test_medium_maps_invoked_when_they_change(noto):
         "INVFRST",
         "page",
         "doc",
+        "INVFRST",
         "page",
         "INVNEXT",
         "page",

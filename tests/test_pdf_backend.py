@@ -105,7 +105,7 @@ def test_mediabox_follows_each_page(noto):
     assert [float(v) for v in pdf.pages[1].MediaBox] == pytest.approx([0, 0, 612, 792])
 
 
-def test_write_returns_first_page_and_offset_per_document(noto):
+def test_write_returns_each_documents_extent(noto):
     docs = [[[(f"doc {d} page {p}", pt(72), pt(72), noto, pt(10))] for p in range(d + 1)] for d in range(3)]
     out = io.BytesIO()
     w = PdfWriter(out)
@@ -113,12 +113,15 @@ def test_write_returns_first_page_and_offset_per_document(noto):
     second = w.write(build(docs[:1]))
     w.close()
     data = out.getvalue()
-    assert [p for p, _ in first] == [0, 1, 3]
-    assert [p for p, _ in second] == [6]
-    for _, off in first + second:
-        assert re.match(rb"\d+ 0 obj\n<</Type/Page/", data[off : off + 40])
+    assert [(e.first_page, e.pages) for e in first] == [(0, 1), (1, 2), (3, 3)]
+    assert [(e.first_page, e.pages) for e in second] == [(6, 1)]
+    for e in first + second:
+        doc = data[e.offset : e.offset + e.length]
+        assert doc.startswith(b"%%ccmcore-document %d\n" % e.record)
+        assert len(re.findall(rb"\d+ 0 obj\n<</Type/Page/", doc)) == e.pages
+        assert doc.endswith(b"endstream\nendobj\n")
     # documents' byte ranges follow one another
-    offs = [o for _, o in first + second]
+    offs = [e.offset for e in first + second]
     assert offs == sorted(offs) and len(set(offs)) == 4
 
 
@@ -491,10 +494,35 @@ def test_large_batch_is_written_in_chunks_with_right_offsets(noto):
     data = out.getvalue()
     pdf = open_pdf(data)  # qpdf checks every xref offset
     assert len(pdf.pages) == 300
-    assert all(re.match(rb"\d+ 0 obj\n<</Type/Page/", data[o : o + 40]) for _, o in firsts)
+    assert all(re.match(rb"%ccmcore-document \d+\n\d+ 0 obj\n<</Type/Page/", data[e.offset :]) for e in firsts)
 
 
-def test_write_failing_part_way_cannot_be_finished(noto, monkeypatch, tmp_path):
+def test_write_failing_part_way_cannot_be_finished(noto, tmp_path):
+    class FullDisk(io.BytesIO):
+        fail = False
+
+        def write(self, data):
+            if self.fail:
+                raise OSError(28, "No space left on device")
+            return super().write(data)
+
+    out = FullDisk()
+    w = PdfWriter(out)
+    w.write(one_page([Text("x", pt(72), pt(72), noto, pt(10))]))
+    out.fail = True
+    with pytest.raises(OSError):
+        w.write(build([[[("p", pt(72), pt(72), noto, pt(10))]] for _ in range(5)]))
+    out.fail = False
+    with pytest.raises(ValueError, match="failed part-way"):
+        w.write(one_page([Text("x", pt(72), pt(72), noto, pt(10))]))
+    with pytest.raises(ValueError, match="unfinished"):
+        w.close()
+    assert b"%%EOF" not in out.getvalue()
+
+
+def test_encoding_failing_leaves_the_file_as_it_was(noto, monkeypatch, tmp_path):
+    """Pages are encoded before the file gets any of their bytes: a failure there (memory)
+    leaves the writer able to go on, and the finished file holds only what was written."""
     from ccmcore.pdf import writer as W
 
     calls = []
@@ -509,15 +537,13 @@ def test_write_failing_part_way_cannot_be_finished(noto, monkeypatch, tmp_path):
 
     monkeypatch.setattr(W, "isal_zlib_real", W.isal_zlib, raising=False)
     monkeypatch.setattr(W, "isal_zlib", Flaky)
-    path = tmp_path / "broken.pdf"
+    path = tmp_path / "ok.pdf"
     w = PdfWriter(path)
     with pytest.raises(MemoryError):
         w.write(build([[[("p", pt(72), pt(72), noto, pt(10))]] for _ in range(5)]))
-    with pytest.raises(ValueError, match="failed part-way"):
-        w.write(one_page([Text("x", pt(72), pt(72), noto, pt(10))]))
-    with pytest.raises(ValueError, match="unfinished"):
-        w.close()
-    assert b"%%EOF" not in path.read_bytes()
+    w.write(one_page([Text("x", pt(72), pt(72), noto, pt(10))]))
+    w.close()
+    assert len(open_pdf(path.read_bytes()).pages) == 1
 
 
 def test_mid_range_colours_survive_exactly(tmp_path):

@@ -67,6 +67,8 @@ __all__ = [
     "PAGE_FIELDS",
     "DOC_FIELDS",
     "TAG_VALUE_BYTES",
+    "Extent",
+    "JobResources",
 ]
 
 # item kinds
@@ -312,6 +314,83 @@ class DisplayList:
             f"{name} x={_pt(it[X])} y={_pt(it[Y])} w={_pt(it[W])} h={_pt(it[H])} "
             f"fill={_rgb(it[COLOR])} stroke={_rgb(it[COLOR2])} width={_pt(it[SIZE])}"
         )
+
+
+class Extent(NamedTuple):
+    """Where a backend wrote one document: what it returns per document instead of
+    forgetting it (the job's manifest, reconciliation and the archive index read these)."""
+
+    record: int  #: input record number
+    first_page: int  #: 0-based number of its first page in the file
+    pages: int  #: its pages (blank backs included)
+    offset: int  #: byte offset of its first byte in the file
+    length: int  #: its bytes
+
+
+@dataclass(frozen=True, eq=False)
+class JobResources:
+    """The fonts, images and overlays of a job, registered once when the template is
+    compiled: display lists index them, and a backend stores each once however many
+    parts and processes draw with it. Fonts and images that only overlays use are here
+    too, after the pages' own.
+
+    Attributes:
+        fonts: :class:`ccmcore.fonts.Font` objects.
+        images: :class:`ccmcore.images.Image` objects (distinct by ``key``).
+        overlays: :class:`Overlay` objects.
+    """
+
+    fonts: tuple = ()
+    images: tuple = ()
+    overlays: tuple = ()
+
+    @classmethod
+    def of(cls, fonts, images, overlays) -> JobResources:
+        """The resources of pages drawing with these, plus what their overlays draw with."""
+        fs, ims = list(fonts), list(images)
+        seen_f, seen_i = {id(f) for f in fs}, {im.key for im in ims}
+        for ov in overlays:
+            for f in ov.content.fonts:
+                if id(f) not in seen_f:
+                    seen_f.add(id(f))
+                    fs.append(f)
+            for im in ov.content.images:
+                if im.key not in seen_i:
+                    seen_i.add(im.key)
+                    ims.append(im)
+        return cls(tuple(fs), tuple(ims), tuple(overlays))
+
+    def indices(self, objs, what: str) -> np.ndarray:
+        """Per entry of a display list's ``fonts``, ``images`` or ``overlays`` (``what``:
+        "font", "image", "overlay") its index among the job's: fonts and overlays are
+        matched by identity, images by content.
+
+        Raises:
+            ValueError: an entry is not one of the job's.
+        """
+        values = {"font": self.fonts, "image": self.images, "overlay": self.overlays}[what]
+        key = (lambda im: im.key) if what == "image" else id
+        where = {key(v): i for i, v in enumerate(values)}
+        out = np.empty(len(objs), dtype=np.int32)
+        for i, o in enumerate(objs):
+            j = where.get(key(o))
+            if j is None:
+                raise ValueError(f"display list {what} {i} is not one of the job's {what}s")
+            out[i] = j
+        return out
+
+
+def resource_uses(items: np.ndarray, pages: np.ndarray) -> np.ndarray:
+    """(document row, IMAGE or OVERLAY, index) of every image and overlay each document of
+    checked display-list arrays draws, sorted: where a backend joining documents stores a
+    resource (before the first document that draws it)."""
+    rows = np.flatnonzero((items[:, KIND] == IMAGE) | (items[:, KIND] == OVERLAY))
+    if not len(rows):
+        return np.zeros((0, 3), dtype=np.int64)
+    # the page whose item slice holds the row (an empty page shares its I0 with the next)
+    page_of = np.searchsorted(pages[:, I0], rows, side="right") - 1
+    out = np.stack([pages[page_of, DOC], items[rows, KIND], items[rows, FONT]], axis=1).astype(np.int64)
+    return np.unique(out, axis=0)
 
 
 @dataclass

@@ -56,7 +56,7 @@ import struct
 import tempfile
 from array import array
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, NamedTuple
 
 import numpy as np
 
@@ -65,7 +65,7 @@ from ..display import FONT as _FONT
 from ..display import GLYPHS as _GLYPHS
 from ..display import HEIGHT as _HEIGHT
 from ..display import I0 as _I0
-from ..display import IMAGE, OVERLAY, TAG_VALUE_BYTES, DisplayList, Overlay
+from ..display import IMAGE, OVERLAY, TAG_VALUE_BYTES, DisplayList, Extent, JobResources, Overlay, resource_uses
 from ..display import IN as _IN
 from ..display import KIND as _KIND
 from ..display import P0 as _P0
@@ -85,10 +85,20 @@ from ._ptx import PtxBuilder
 from .fonts import OID_LEN, CodedFont, JobFont
 from .images import IocaImage, image_name, include_object, ioca_image
 
-__all__ = ["AfpWriter", "AfpOptions", "AfpEncodingError"]
+__all__ = ["AfpWriter", "AfpOptions", "AfpEncodingError", "AfpPages"]
 
 #: spool writes are gathered up to this size
 _FLUSH = 1 << 20
+
+# an empty display list's arrays
+_NO_ITEMS = (
+    np.zeros((0, 13), np.int32),
+    np.zeros(0, np.uint16),
+    np.zeros(0, np.int32),
+    b"",
+    np.zeros((0, 8), np.int64),
+    np.zeros((0, 3), np.int64),
+)
 
 # fixed structured fields
 _BAG = S.sf(S.BAG)
@@ -124,6 +134,34 @@ class AfpEncodingError(CcmError, ValueError):
         super().__init__(message)
         self.record = record
         self.char = char
+
+
+class AfpPages(NamedTuple):
+    """A batch of documents encoded as AFP page groups, apart from any file: what a part
+    of a job holds and :meth:`AfpWriter.add` spools.
+
+    Attributes:
+        records: int64 (n_docs,) the documents' record numbers.
+        doc_pages: int64 (n_docs,) pages per document.
+        doc_bytes: int64 (n_docs,) bytes per document (BNG to ENG, one after another).
+        content: the page groups.
+        names: int64 offsets of the page names (8 bytes, in BPG and EPG: two a page), which
+            the writer fills in with the pages' numbers in the file.
+        oids: int64 (k, 2): offset of a GLC font OID and its job font (patched at close,
+            when the font's subset is known).
+        uses: int64 (k, 3): (document row, IMAGE or OVERLAY, job index) of what each
+            document draws, sorted.
+        used: uint8 flags of the glyphs drawn, per job font, one after another.
+    """
+
+    records: np.ndarray
+    doc_pages: np.ndarray
+    doc_bytes: np.ndarray
+    content: bytes
+    names: np.ndarray
+    oids: np.ndarray
+    uses: np.ndarray
+    used: np.ndarray
 
 
 @dataclass
@@ -179,7 +217,7 @@ class AfpWriter:
     block raises.
     """
 
-    def __init__(self, fileobj, *, options: AfpOptions | None = None):
+    def __init__(self, fileobj, *, options: AfpOptions | None = None, resources: JobResources | None = None):
         self.options = options or AfpOptions()
         if self.options.form_definition is not None:
             S.name8(self.options.form_definition, "form definition name")
@@ -200,7 +238,10 @@ class AfpWriter:
                 os.path.dirname(os.path.abspath(name)) if isinstance(name, str) and os.path.exists(name) else None
             )
         self._spool_dir = spool_dir
-        self._spool = tempfile.TemporaryFile(prefix=".ccm-afp-", dir=spool_dir)
+        # an encoder (no file) keeps no spool: its pages go to a part, not to a print file
+        self._spool: IO[bytes] | None = (
+            tempfile.TemporaryFile(prefix=".ccm-afp-", dir=spool_dir) if fileobj is not None else None
+        )
         self._res_spool: IO[bytes] | None = None  # image resources, in order of first use (made on first image)
         self._res_size = 0
         self._parts: list[bytes] = []
@@ -214,12 +255,14 @@ class AfpWriter:
         self._font_slot: dict[int, int] = {}
         self._n_truetype = 0
         self._builder: PtxBuilder | None = None
+        self._used_all: np.ndarray | None = None
         self._oid_patches: list[array] = []  # per slot: spool offsets of GLC font OIDs
         self._aeg_cache: dict = {}
         self._mm_names: dict = {}
         self._tle_pre: dict = {}  # tag name -> its TLE prefixes by value length (see _tle_prefixes)
         self._bng_tail: dict = {}  # medium map name -> (BNG introducer, FQN X'8D' naming it)
         self._images: dict[str, IocaImage] = {}  # by content hash
+        self._image_info: dict[str, IocaImage] = {}  # named, not stored (an encoder's)
         self._image_names: set[str] = set()
         self._iob_cache: dict = {}
         self._ipo_cache: dict = {}
@@ -229,6 +272,28 @@ class AfpWriter:
         self._ov_open: set[int] = set()  # overlays being laid out (a cycle is an error)
         self._ov_data: list[tuple[bytes, list]] = []  # (resource bytes, [(offset, font slot)])
         self.document_offset = 0  # where the document part starts in the file (after close)
+        self._job = resources
+        self._job_image_names: dict[str, str] = {}
+        self._job_overlay_names: dict[int, str] = {}
+        if resources is not None:
+            # names follow the job's order, so every part and process gives the same ones
+            taken: set[str] = set()
+            for im in resources.images:
+                if im.key not in self._job_image_names:
+                    self._job_image_names[im.key] = name = image_name(im.key, taken)
+                    taken.add(name)
+            ov_taken: set[str] = set()
+            for ov in resources.overlays:
+                name = OV.overlay_name(ov.name, ov_taken)
+                if name in ov_taken:
+                    raise ValueError(
+                        f"two different overlays ({ov.name!r} and another) have the AFP name {name!r}; "
+                        "overlays stored in one job need different names"
+                    )
+                ov_taken.add(name)
+                self._job_overlay_names[id(ov)] = name
+            fonts = list(resources.fonts)
+            self._register_fonts(DisplayList(*_NO_ITEMS, fonts=fonts), np.arange(len(fonts), dtype=np.int32))
 
     # ------------------------------------------------------------------ info
 
@@ -309,7 +374,7 @@ class AfpWriter:
         def cat(xs: list[np.ndarray], dt: type[np.generic]) -> np.ndarray:
             return np.concatenate(xs).astype(dt, copy=False) if xs else np.zeros(0, dt)
 
-        used_all = cat(used, np.uint8)
+        used_all = self._used_all = cat(used, np.uint8)
         for f, o, n in zip(fonts, off.tolist(), lens.tolist()):
             if f.job is not None:
                 f.job.used = used_all[o : o + n]  # the C loops mark glyphs in the font's own array
@@ -417,23 +482,23 @@ class AfpWriter:
         return blocks, (bad if exc is not None else -1), exc
 
     def _flush(self) -> None:
-        if self._parts:
+        if self._parts and self._spool is not None:
             self._spool.write(b"".join(self._parts))
             self._parts.clear()
             self._pending = 0
 
     # ------------------------------------------------------------------ pages
 
-    def write(self, dl: DisplayList) -> list[tuple[int, int]]:
+    def write(self, dl: DisplayList) -> list[Extent]:
         """Write every page of a display list (to the spool; the file is made at close).
 
         Args:
             dl: one batch of laid-out documents.
 
         Returns:
-            Per row of ``dl.docs``: (0-based number of its first page in the job, byte
-            offset of its BNG in the document part). After :meth:`close` the offset in
-            the file is ``document_offset`` plus this offset.
+            Per row of ``dl.docs`` its :class:`~ccmcore.display.Extent`, the offset counted
+            from the start of the document part (its BNG): after :meth:`close` the offset
+            in the file is ``document_offset`` plus this offset.
 
         Raises:
             ValueError: the writer is closed or broken, the display list is inconsistent
@@ -444,27 +509,112 @@ class AfpWriter:
                 (or overlay) uses more than 127 font/size pairs.
             ImageError: an image is larger than IOCA allows, or its JPEG markers are malformed.
         """
+        self._check_open()
+        return self.add(self.encode(dl))
+
+    def _check_open(self) -> None:
         if self._closed:
             raise ValueError("write() on a closed AfpWriter")
         if self._broken:
             raise ValueError("an earlier write() failed part-way; this AFP file cannot be finished")
+
+    def encode(self, dl: DisplayList) -> AfpPages:
+        """The documents of a display list as AFP page groups, not yet in any file.
+
+        A writer made with the job's resources (and ``fileobj=None`` in a job's worker
+        processes) names images and overlays without storing them: :meth:`add` stores
+        them when it takes the pages. Raises what :meth:`write` raises.
+        """
+        if self._closed:
+            raise ValueError("encode() on a closed AfpWriter")
         items, gids, advances, text, pages, docs, _, glyph_fonts = dl.check()
         for attr, values in dl.tags.items():
             if len(values) < len(docs):
                 raise ValueError(f"tag {attr!r} has {len(values)} values for {len(docs)} documents")
         # images and overlays first: laying out an overlay binds its own items and may add fonts
-        image_map, overlay_map = self._use_resources(dl, items)
+        image_map, overlay_map = self._use_resources(dl, items, store=self._job is None)
         font_map = self._register_fonts(dl, glyph_fonts)
         builder = self._builder
         assert builder is not None  # made by _register_fonts
         builder.bind(items, gids, advances, text, font_map)
         special = _special_rows(items)
-        try:
-            return self._write_docs(dl, builder, pages, docs, items, special, image_map, overlay_map)
-        except BaseException:
-            # pages of this batch may be spooled already: the file cannot be finished
-            self._broken = True
-            raise
+        out = self._encode_docs(dl, builder, pages, docs, items, special, image_map, overlay_map)
+        if self._job is None:
+            return out
+        # the job's numbers for the images and overlays each document draws
+        uses = resource_uses(items, pages)
+        if len(uses):
+            img = uses[:, 1] == IMAGE
+            uses[img, 2] = self._job.indices(dl.images, "image")[uses[img, 2]]
+            uses[~img, 2] = self._job.indices(dl.overlays, "overlay")[uses[~img, 2]]
+            uses = np.unique(uses, axis=0)
+        return out._replace(uses=uses)
+
+    def add(self, part: AfpPages) -> list[Extent]:
+        """Spool page groups :meth:`encode` made (here or in another process, with the same
+        job resources): page names are numbered in the file's order, images and overlays
+        stored on first use.
+
+        Returns:
+            Per document its :class:`~ccmcore.display.Extent` (offset counted as
+            :meth:`write` says).
+        """
+        self._check_open()
+        if self._job is not None and len(part.uses):
+            seen: set = set()
+            for _, kind, idx in np.asarray(part.uses).tolist():
+                if (kind, idx) in seen:
+                    continue
+                seen.add((kind, idx))
+                if kind == IMAGE:
+                    self._image(self._job.images[idx], store=True)
+                else:
+                    self._overlay(self._job.overlays[idx], store=True)
+        buf = bytearray(part.content)
+        npages = self._pages
+        names = np.asarray(part.names, dtype=np.int64).tolist()
+        for k in range(0, len(names), 2):
+            n = npages + 1 + k // 2
+            pname = (b"P%07d" % n).translate(_CP500) if n < 10_000_000 else _seq_name("P", n)
+            a, b = names[k], names[k + 1]
+            buf[a : a + 8] = pname
+            buf[b : b + 8] = pname
+        base = self._spool_pos
+        extents = []
+        pos = base
+        first = npages
+        for record, pn, length in zip(
+            np.asarray(part.records).tolist(), np.asarray(part.doc_pages).tolist(), np.asarray(part.doc_bytes).tolist()
+        ):
+            extents.append(Extent(record, first, pn, pos, length))
+            pos += length
+            first += pn
+        if pos - base != len(buf):
+            raise ValueError("encoded page groups: the documents' lengths do not add up to the content")
+        oid_patches = self._oid_patches
+        for at, slot in np.asarray(part.oids, dtype=np.int64).reshape(-1, 2).tolist():
+            oid_patches[slot].append(base + at)
+        if self._job is not None:
+            used = self._builder_used()
+            if len(part.used) != len(used):
+                raise ValueError("the encoded pages were made with other fonts than this writer's job resources")
+            np.bitwise_or(used, part.used, out=used)
+        self._pages = first
+        self._spool_pos = pos
+        self._parts.append(bytes(buf))
+        self._pending += len(buf)
+        if self._pending >= _FLUSH:
+            try:
+                self._flush()
+            except BaseException:
+                self._broken = True
+                raise
+        return extents
+
+    def _builder_used(self) -> np.ndarray:
+        builder = self._builder
+        assert builder is not None  # the job's fonts are registered when the writer is made
+        return self._used_all
 
     def unencodable(self, dl: DisplayList) -> dict[int, str]:
         """Documents whose text a printer-resident coded font cannot show.
@@ -512,8 +662,8 @@ class AfpWriter:
                 )
         return out
 
-    def _write_docs(self, dl, builder, pages, docs, items, special, image_map, overlay_map) -> list[tuple[int, int]]:
-        result = []
+    def _encode_docs(self, dl, builder, pages, docs, items, special, image_map, overlay_map) -> AfpPages:
+        """The page groups of a batch's documents; page names left blank (see :meth:`add`)."""
         page_rows = pages[:, [_TEMPLATE, _WIDTH, _HEIGHT, _I0, _IN]].tolist()
         # per page: its image and overlay items are special[lo:hi]
         if len(special):
@@ -533,83 +683,101 @@ class AfpWriter:
         bng16 = _SF_HEAD[S.BNG]
         aeg_cache = self._aeg_cache
         page_fn = builder.page
-        parts = self._parts
-        oid_patches = self._oid_patches
-        # the writer's counters, kept in locals while the batch runs
-        npages, last_mm, spool_pos, pending = self._pages, self._last_mm, self._spool_pos, self._pending
-        try:
-            for d, (record, p0, pn) in enumerate(doc_rows):
-                result.append((npages, spool_pos))
-                gname = (b"%08d" % record).translate(_CP500) if 0 <= record < 100_000_000 else _seq_name("", record)
-                first_mm = mms[page_rows[p0][0]] if pn and page_rows[p0][0] < n_mm else None
-                if first_mm is None:
-                    first_mm = last_mm
-                if first_mm is None:
-                    dp = [bng16, gname]
-                else:
-                    tail = bng_tails.get(first_mm)
-                    if tail is None:
-                        fqn = S.t_fqn(0x8D, first_mm.encode("cp500"))
-                        tail = bng_tails[first_mm] = (_intro(S.BNG, 8 + len(fqn)), fqn)
-                    dp = [tail[0], gname, tail[1]]
-                if tles is not None:
-                    if d == tle_bad:
-                        assert tle_exc is not None  # tle_bad is -1 without an error
-                        raise tle_exc
-                    dp.append(tles[d])
-                w = h = 0
-                for p in range(p0, p0 + pn):
-                    template, w, h, i0, n = page_rows[p]
-                    if template < n_mm:
-                        mm = mms[template]
-                        if mm is not None and mm != last_mm:
-                            dp.append(imm + mm_names[mm])
-                            last_mm = mm
-                    npages += 1
-                    pname = (b"P%07d" % npages).translate(_CP500) if npages < 10_000_000 else _seq_name("P", npages)
-                    lo = s_lo[p]
-                    if lo != s_hi[p]:
-                        # images or overlays: text objects between them, in drawing order
-                        hi = s_hi[p]
-                        res = self._objects(
-                            builder, special_rows[lo:hi], special_vals[lo:hi], i0, n, image_map, overlay_map
-                        )
-                        if res is None:
-                            raise self._encoding_error(builder, dl, record)
-                        body, lids, oids, ovs = res
-                        aeg = self._aeg(lids, w, h, ovs)
-                        if oids:
-                            base = spool_pos + sum(map(len, dp)) + len(bpg) + 8 + len(aeg)
-                            for at, slot in oids:
-                                oid_patches[slot].append(base + at)
-                        dp += (bpg, pname, aeg, body, epg, pname)
-                        continue
-                    res = page_fn(i0, n)
+        parts: list[bytes] = []
+        names = array("q")  # offsets of the page names in BPG and EPG, two per page
+        oids = array("q")  # (offset, font slot) of each GLC font OID
+        doc_bytes = array("q")
+        blank = b"\x40" * 8
+        lb = len(bpg)  # a BPG, EPG, ENG or IMM introducer: its name follows
+        pos = 0
+        for d, (record, p0, pn) in enumerate(doc_rows):
+            start = pos
+            gname = (b"%08d" % record).translate(_CP500) if 0 <= record < 100_000_000 else _seq_name("", record)
+            # every document invokes its own medium map: it reads the same wherever it goes
+            last_mm = None
+            first_mm = mms[page_rows[p0][0]] if pn and page_rows[p0][0] < n_mm else None
+            if first_mm is None:
+                dp = [bng16, gname]
+            else:
+                tail = bng_tails.get(first_mm)
+                if tail is None:
+                    fqn = S.t_fqn(0x8D, first_mm.encode("cp500"))
+                    tail = bng_tails[first_mm] = (_intro(S.BNG, 8 + len(fqn)), fqn)
+                dp = [tail[0], gname, tail[1]]
+            if tles is not None:
+                if d == tle_bad:
+                    assert tle_exc is not None  # tle_bad is -1 without an error
+                    raise tle_exc
+                dp.append(tles[d])
+            size = sum(map(len, dp))
+            for p in range(p0, p0 + pn):
+                template, w, h, i0, n = page_rows[p]
+                if template < n_mm:
+                    mm = mms[template]
+                    if mm is not None and mm != last_mm:
+                        dp.append(imm + mm_names[mm])
+                        size += lb + 8
+                        last_mm = mm
+                at = pos + size  # the page's BPG
+                names.append(at + lb)
+                lo = s_lo[p]
+                if lo != s_hi[p]:
+                    # images or overlays: text objects between them, in drawing order
+                    hi = s_hi[p]
+                    res = self._objects(
+                        builder, special_rows[lo:hi], special_vals[lo:hi], i0, n, image_map, overlay_map
+                    )
                     if res is None:
                         raise self._encoding_error(builder, dl, record)
-                    ptx, lids, oids = res
-                    cached = aeg_cache.get((lids, w, h, ()))
-                    aeg = cached if cached is not None else self._aeg(lids, w, h)
-                    if not ptx:
-                        dp += (bpg, pname, aeg, epg, pname)
-                        continue
-                    if oids is not None:
-                        base = spool_pos + sum(map(len, dp)) + len(bpg) + 8 + len(aeg) + len(_BPT)
-                        for at, slot in oids.tolist():
-                            oid_patches[slot].append(base + at)
-                    dp += (bpg, pname, aeg, _BPT, ptx, _EPT, epg, pname)
-                dp += (eng, gname)
-                parts += dp  # joined once per flush, not per document
-                size = sum(map(len, dp))
-                spool_pos += size
-                pending += size
-                if pending >= _FLUSH:
-                    self._flush()
-                    pending = 0
-        finally:
-            self._pages, self._last_mm, self._spool_pos = npages, last_mm, spool_pos
-            self._pending = pending
-        return result
+                    body, lids, o, ovs = res
+                    aeg = self._aeg(lids, w, h, ovs)
+                    body_at = at + lb + 8 + len(aeg)
+                    for off, slot in o:
+                        oids.append(body_at + off)
+                        oids.append(slot)
+                    names.append(body_at + len(body) + lb)
+                    dp += (bpg, blank, aeg, body, epg, blank)
+                    size += 2 * (lb + 8) + len(aeg) + len(body)
+                    continue
+                res = page_fn(i0, n)
+                if res is None:
+                    raise self._encoding_error(builder, dl, record)
+                ptx, lids, o = res
+                cached = aeg_cache.get((lids, w, h, ()))
+                aeg = cached if cached is not None else self._aeg(lids, w, h)
+                body_at = at + lb + 8 + len(aeg)
+                if not ptx:
+                    names.append(body_at + lb)
+                    dp += (bpg, blank, aeg, epg, blank)
+                    size += 2 * (lb + 8) + len(aeg)
+                    continue
+                if o is not None:
+                    for off, slot in o.tolist():
+                        oids.append(body_at + len(_BPT) + off)
+                        oids.append(slot)
+                body_len = len(_BPT) + len(ptx) + len(_EPT)
+                names.append(body_at + body_len + lb)
+                dp += (bpg, blank, aeg, _BPT, ptx, _EPT, epg, blank)
+                size += 2 * (lb + 8) + len(aeg) + body_len
+            dp += (eng, gname)
+            size += lb + 8
+            parts += dp  # joined once per batch, not per document
+            pos += size
+            doc_bytes.append(pos - start)
+        content = b"".join(parts)
+        if len(content) != pos:
+            raise AssertionError("AFP writer offset bookkeeping is off")
+        used = self._used_all.copy() if self._used_all is not None else np.zeros(0, np.uint8)
+        return AfpPages(
+            docs[:, _RECORD].astype(np.int64),
+            docs[:, _PN].astype(np.int64),
+            np.frombuffer(doc_bytes, dtype=np.int64).copy(),
+            content,
+            np.frombuffer(names, dtype=np.int64).copy(),
+            np.frombuffer(oids, dtype=np.int64).reshape(-1, 2).copy(),
+            np.zeros((0, 3), np.int64),
+            used,
+        )
 
     def _encoding_error(self, builder: PtxBuilder, dl: DisplayList, record: int) -> Exception:
         kind, item = builder.err_kind, builder.err_item
@@ -707,20 +875,34 @@ class AfpWriter:
             self._iob_cache[key] = hit
         return hit
 
-    def _use_resources(self, dl: DisplayList, items: np.ndarray) -> tuple[dict, dict]:
-        """(image_map, overlay_map): per image / overlay index the items use, its stored
-        :class:`IocaImage` / name token; stores those the job has not stored yet."""
+    def _use_resources(self, dl: DisplayList, items: np.ndarray, store: bool = True) -> tuple[dict, dict]:
+        """(image_map, overlay_map): per image / overlay index the items use, its
+        :class:`IocaImage` / name token; stores those the job has not stored yet (with
+        ``store``; else only names them, by the job's resources)."""
         kinds = items[:, _KIND]
-        image_map = {i: self._image(dl.images[i]) for i in np.unique(items[kinds == IMAGE, _FONT]).tolist()}
-        overlay_map = {i: self._overlay(dl.overlays[i]) for i in np.unique(items[kinds == OVERLAY, _FONT]).tolist()}
+        image_map = {i: self._image(dl.images[i], store) for i in np.unique(items[kinds == IMAGE, _FONT]).tolist()}
+        overlay_map = {
+            i: self._overlay(dl.overlays[i], store) for i in np.unique(items[kinds == OVERLAY, _FONT]).tolist()
+        }
         return image_map, overlay_map
 
-    def _image(self, image: Image) -> IocaImage:
-        """The stored form of an image, encoding it into the resource spool on first use."""
+    def _image(self, image: Image, store: bool = True) -> IocaImage:
+        """The stored form of an image, encoding it into the resource spool on first use
+        (only its description without ``store``)."""
         hit = self._images.get(image.key)
         if hit is not None:
             return hit
-        name = image_name(image.key, self._image_names)
+        if self._job is not None:
+            name = self._job_image_names.get(image.key)
+            if name is None:
+                raise ValueError(f"image {image.name!r} is not one of the job's images")
+            if not store:
+                info = self._image_info.get(image.key)
+                if info is None:
+                    info = self._image_info[image.key] = ioca_image(image, name)[0]
+                return info
+        else:
+            name = image_name(image.key, self._image_names)
         info, fields = ioca_image(image, name)
         blob = b"".join(fields)
         if self._res_spool is None:
@@ -735,8 +917,9 @@ class AfpWriter:
         self._images[image.key] = info
         return info
 
-    def _overlay(self, ov) -> bytes:
-        """The name token of an overlay, laying it out and storing it on first use.
+    def _overlay(self, ov, store: bool = True) -> bytes:
+        """The name token of an overlay, laying it out and storing it on first use (only
+        naming it without ``store``).
 
         Raises:
             ValueError: not an Overlay, no positive size, not one page, inconsistent
@@ -746,6 +929,12 @@ class AfpWriter:
         tok = self._ov_token.get(id(ov))
         if tok is not None:
             return tok
+        if self._job is not None:
+            job_name = self._job_overlay_names.get(id(ov))
+            if job_name is None:
+                raise ValueError(f"overlay {getattr(ov, 'name', ov)!r} is not one of the job's overlays")
+            if not store:
+                return S.name8(job_name, "overlay name")
         if not isinstance(ov, Overlay):
             raise ValueError(f"display list overlays hold ccmcore.display.Overlay objects, not {type(ov).__name__}")
         if id(ov) in self._ov_open:
@@ -766,7 +955,7 @@ class AfpWriter:
         finally:
             self._ov_open.discard(id(ov))
         # named once the overlays it includes have their names
-        name = OV.overlay_name(ov.name, self._ov_names)
+        name = self._job_overlay_names[id(ov)] if self._job is not None else OV.overlay_name(ov.name, self._ov_names)
         if name in self._ov_names:
             raise ValueError(
                 f"two different overlays ({ov.name!r} and another) have the AFP name {name!r}; "
@@ -817,6 +1006,8 @@ class AfpWriter:
             if not self._pages:
                 # consistent with PDF: a print file without a page is never made
                 raise EmptyJobError("no page was written: no AFP file was made")
+            if self._spool is None:
+                raise ValueError("an AfpWriter made without a file only encodes pages")
             self._flush()
             head = [S.sf(S.BRG, S.name8("CCMRES"))]
             oids: dict[int, bytes] = {}
@@ -857,13 +1048,15 @@ class AfpWriter:
                 if self._path is not None:
                     out.close()
         finally:
-            self._spool.close()
+            if self._spool is not None:
+                self._spool.close()
             if self._res_spool is not None:
                 self._res_spool.close()
 
     def _copy_spool(self, out, oids: dict[int, bytes]) -> None:
         patches = sorted((at, slot) for slot, arr in enumerate(self._oid_patches) for at in arr)
         spool = self._spool
+        assert spool is not None  # close() checked it
         spool.seek(0)
         if not patches:
             shutil.copyfileobj(spool, out, _FLUSH)
@@ -904,7 +1097,8 @@ class AfpWriter:
     def abort(self) -> None:
         """Give up: write nothing and release the spool files. Calling it again does nothing."""
         self._closed = True
-        self._spool.close()
+        if self._spool is not None:
+            self._spool.close()
         if self._res_spool is not None:
             self._res_spool.close()
 

@@ -11,6 +11,16 @@ uses it, just before that batch's pages, and named in the shared resources dicti
 (/ImN, /OvN) written at close(). An overlay is a Form XObject in the page's millipoint
 space (/BBox [0 0 width height] in millipoints, identity /Matrix) whose /Resources is
 that same shared dictionary, so the glyphs it shows go into the job's font subsets.
+
+Each document's bytes begin with a comment line ``%ccmcore-document RECORD`` and end with
+its last page's content stream: :meth:`PdfWriter.write` returns each document's
+:class:`~ccmcore.display.Extent` (first page, pages, byte range), and a reader (or
+``ccm reconcile``) can cut the file into its documents again.
+
+A job's parts are encoded apart from the file (:class:`PdfEncoder`, in worker processes)
+and joined by one writer made with the job's resources (:meth:`PdfWriter.add`): fonts,
+images and overlays then keep their job numbers (``/F3`` is job font 3 in every part), so
+an encoded page is the same bytes wherever and by whichever process it was made.
 """
 
 from __future__ import annotations
@@ -19,6 +29,7 @@ import hashlib
 import os
 from array import array
 from datetime import datetime, timezone
+from typing import NamedTuple
 
 import numpy as np
 from isal import isal_zlib
@@ -26,11 +37,12 @@ from isal import isal_zlib
 from ..display import FONT as _FONT
 from ..display import HEIGHT as _HEIGHT
 from ..display import I0 as _I0
-from ..display import IMAGE, OVERLAY, DisplayList, Overlay
+from ..display import IMAGE, OVERLAY, DisplayList, Extent, JobResources, Overlay, resource_uses
 from ..display import IN as _IN
 from ..display import KIND as _KIND
 from ..display import P0 as _P0
 from ..display import PN as _PN
+from ..display import RECORD as _RECORD
 from ..display import WIDTH as _WIDTH
 from ..errors import EmptyJobError
 from ..images import Image
@@ -38,7 +50,7 @@ from ._content import ContentBuilder
 from .fonts import font_objects, pdf_widths
 from .images import encode_image
 
-__all__ = ["PdfWriter"]
+__all__ = ["PdfWriter", "PdfEncoder", "PdfPages"]
 
 #: kids per /Pages node; a balanced tree keeps viewers' page lookups logarithmic
 FANOUT = 256
@@ -57,6 +69,116 @@ class _JobFont:
         self.used = np.zeros(len(self.widths), dtype=np.uint8)
 
 
+def _content_builder(fonts: list[_JobFont]) -> ContentBuilder:
+    """A content builder over the fonts; the fonts' used-glyph arrays become views of the
+    one table the C loops mark, so each font sees the glyphs drawn with it."""
+    widths = np.concatenate([jf.widths for jf in fonts]) if fonts else np.zeros(0, np.int32)
+    used = np.concatenate([jf.used for jf in fonts]) if fonts else np.zeros(0, np.uint8)
+    lens = np.array([len(jf.widths) for jf in fonts], dtype=np.int32)
+    off = np.zeros(len(fonts), dtype=np.int64)
+    if len(lens) > 1:
+        off[1:] = np.cumsum(lens[:-1])
+    for jf, o, n in zip(fonts, off.tolist(), lens.tolist()):
+        jf.used = used[o : o + n]
+    return ContentBuilder(widths, off, lens, used)
+
+
+def _encode_pages(builder: ContentBuilder, pages: np.ndarray, level: int | None) -> tuple[np.ndarray, list]:
+    """Content streams of the page rows: ((n, 3) width, height, stream length; the streams)."""
+    sizes = np.zeros((len(pages), 3), dtype=np.int64)
+    streams: list = []
+    compress = isal_zlib.compress
+    page = builder.page
+    for k, (w, h, i0, n) in enumerate(pages[:, [_WIDTH, _HEIGHT, _I0, _IN]].tolist()):
+        data = page(i0, n, h)
+        if level is not None:
+            data = compress(data, level)
+        sizes[k] = (w, h, len(data))
+        streams.append(data)
+    return sizes, streams
+
+
+class PdfPages(NamedTuple):
+    """One batch of documents encoded for PDF, apart from any file: what a part of a job
+    holds and what :meth:`PdfWriter.add` writes.
+
+    Attributes:
+        records: int64 (n_docs,) the documents' record numbers.
+        doc_pages: int64 (n_docs,) pages per document (consecutive in ``sizes``).
+        sizes: int64 (n_pages, 3): width, height (mpt), length of the content stream.
+        content: the content streams, one after another.
+        uses: int64 (k, 3): (document row, IMAGE or OVERLAY, job index) of every image and
+            overlay a document draws, sorted.
+        used: uint8 flags of the glyphs drawn, per job font, one after another.
+    """
+
+    records: np.ndarray
+    doc_pages: np.ndarray
+    sizes: np.ndarray
+    content: bytes
+    uses: np.ndarray
+    used: np.ndarray
+
+
+class PdfEncoder:
+    """Encodes display lists into pages (:class:`PdfPages`) with the job's resources, apart
+    from any file: the work of a job's worker processes.
+
+    Args:
+        resources: the job's :class:`~ccmcore.display.JobResources`.
+        compress_level: as :class:`PdfWriter` takes it.
+    """
+
+    def __init__(self, resources: JobResources, *, compress_level: int | None = 1):
+        if compress_level is not None and compress_level not in (0, 1, 2, 3):
+            raise ValueError(f"compress_level must be 0-3 or None, not {compress_level!r}")
+        self._res = resources
+        self._level = compress_level
+        self._fonts = [_JobFont(f) for f in resources.fonts]
+        self._builder = _content_builder(self._fonts)
+        self._heights = np.array([ov.height for ov in resources.overlays], dtype=np.int32)
+        self._maps: dict = {}
+
+    def _map(self, objs, what) -> np.ndarray:
+        key = (what, id(objs), len(objs))
+        hit = self._maps.get(key)
+        if hit is None or hit[0] is not objs:
+            hit = self._maps[key] = (objs, self._res.indices(objs, what))
+        return hit[1]
+
+    def encode(self, dl: DisplayList) -> PdfPages:
+        """The pages of a display list laid out with the job's resources.
+
+        Raises:
+            ValueError: the display list is inconsistent, or uses a font, image or overlay
+                that is not one of the job's.
+        """
+        items, gids, advances, _, pages, docs, _, _ = dl.check(text=False, image_size=False)
+        font_map = self._map(dl.fonts, "font")
+        image_map = self._map(dl.images, "image")
+        overlay_map = self._map(dl.overlays, "overlay")
+        heights = self._heights[overlay_map] if len(overlay_map) else np.zeros(0, np.int32)
+        for jf in self._fonts:
+            jf.used[:] = 0
+        self._builder.bind(items, gids, advances, font_map, image_map, overlay_map, heights)
+        sizes, streams = _encode_pages(self._builder, pages, self._level)
+        uses = resource_uses(items, pages)
+        if len(uses):
+            img = uses[:, 1] == IMAGE
+            uses[img, 2] = image_map[uses[img, 2]]
+            uses[~img, 2] = overlay_map[uses[~img, 2]]
+            uses = np.unique(uses, axis=0)
+        used = np.concatenate([jf.used for jf in self._fonts]) if self._fonts else np.zeros(0, np.uint8)
+        return PdfPages(
+            docs[:, _RECORD].astype(np.int64),
+            docs[:, _PN].astype(np.int64),
+            sizes,
+            b"".join(streams),
+            uses,
+            used,
+        )
+
+
 class PdfWriter:
     """Writes display lists to one PDF file as they come, pages first, fonts at the end.
 
@@ -70,6 +192,9 @@ class PdfWriter:
             for uncompressed streams (for debugging).
         creation_date: a datetime for /CreationDate; left out by default so the same
             input gives the same bytes.
+        resources: the job's :class:`~ccmcore.display.JobResources`: fonts, images and
+            overlays keep their job numbers, and :meth:`add` takes pages encoded by a
+            :class:`PdfEncoder`. None: numbered as display lists first use them.
 
     Raises:
         ValueError: compress_level is not None or 0-3.
@@ -89,6 +214,7 @@ class PdfWriter:
         producer: str | None = "ccmcore",
         compress_level: int | None = 1,
         creation_date: datetime | None = None,
+        resources: JobResources | None = None,
     ):
         if compress_level is not None and compress_level not in (0, 1, 2, 3):
             raise ValueError(f"compress_level must be 0-3 or None, not {compress_level!r}")
@@ -115,13 +241,23 @@ class PdfWriter:
         self._font_slot: dict[int, int] = {}
         self._builder: ContentBuilder | None = None
         self._mediabox: dict[tuple[int, int], bytes] = {}
-        # XObjects of the job: /ImN and /OvN name entry N of these object-number lists
-        self._image_objs = array("q")
+        # XObjects of the job: /ImN and /OvN name the objects of these maps' entry N
+        self._image_objs: dict[int, int] = {}
         self._image_num: dict[str, int] = {}  # Image.key -> N
-        self._overlay_objs = array("q")
+        self._overlay_objs: dict[int, int] = {}
         self._overlay_num: dict[int, int] = {}  # id(Overlay) -> N
         self._overlays_held: list[Overlay] = []  # so an id cannot be reused by another object
         self._overlays_open: set[int] = set()  # overlays being built (a cycle is an error)
+        self._job = resources
+        self._job_image: dict[str, int] = {}
+        self._job_overlay: dict[int, int] = {}
+        if resources is not None:
+            for f in resources.fonts:
+                self._font_slot[id(f)] = len(self._fonts)
+                self._fonts.append(_JobFont(f))
+            self._job_image = {im.key: i for i, im in enumerate(resources.images)}
+            self._job_overlay = {id(ov): i for i, ov in enumerate(resources.overlays)}
+            self._rebuild_builder()
         self._root = self._alloc()
         self._resources = self._alloc()
         self._emit(_HEADER)
@@ -132,7 +268,7 @@ class PdfWriter:
         self._offsets.append(0)
         return len(self._offsets) - 1
 
-    def _emit(self, data: bytes) -> None:
+    def _emit(self, data) -> None:
         self._f.write(data)
         self._md5.update(data)
         self._pos += len(data)
@@ -173,6 +309,8 @@ class PdfWriter:
             font = dl.fonts[i]
             slot = self._font_slot.get(id(font))
             if slot is None:
+                if self._job is not None:
+                    raise ValueError(f"display list font {i} ({font.name}) is not one of the job's fonts")
                 slot = len(self._fonts)
                 self._fonts.append(_JobFont(font))
                 self._font_slot[id(font)] = slot
@@ -183,31 +321,21 @@ class PdfWriter:
         return font_map
 
     def _rebuild_builder(self) -> ContentBuilder:
-        # one concatenated table for the C loops; the per-font arrays become views of it so
-        # the used-glyph flags the loops set land in each font's own array
-        widths = np.concatenate([jf.widths for jf in self._fonts]) if self._fonts else np.zeros(0, np.int32)
-        used = np.concatenate([jf.used for jf in self._fonts]) if self._fonts else np.zeros(0, np.uint8)
-        lens = np.array([len(jf.widths) for jf in self._fonts], dtype=np.int32)
-        off = np.zeros(len(self._fonts), dtype=np.int64)
-        if len(lens) > 1:
-            off[1:] = np.cumsum(lens[:-1])
-        for jf, o, n in zip(self._fonts, off.tolist(), lens.tolist()):
-            jf.used = used[o : o + n]
-        self._builder = ContentBuilder(widths, off, lens, used)
+        self._builder = _content_builder(self._fonts)
         return self._builder
 
     # ------------------------------------------------------------------ pages
 
-    def write(self, dl: DisplayList) -> list[tuple[int, int]]:
+    def write(self, dl: DisplayList) -> list[Extent]:
         """Write every page of a display list now.
 
         Args:
             dl: one batch of laid-out documents.
 
         Returns:
-            Per row of ``dl.docs``: (0-based number of its first page in the job, byte
-            offset of its first page object). A document's pages and their content
-            streams lie between its offset and the next document's.
+            Per row of ``dl.docs`` its :class:`~ccmcore.display.Extent`: record, first page
+            (0-based, in the file), pages, and byte range (from its ``%ccmcore-document``
+            line to the end of its last page).
 
         Raises:
             ValueError: the writer is closed, or the display list is inconsistent (array
@@ -215,10 +343,7 @@ class PdfWriter:
                 page sizes, an overlay that is not one page or contains itself).
             ImageError: a JPEG's markers are malformed.
         """
-        if self._closed:
-            raise ValueError("write() on a closed PdfWriter")
-        if self._broken:
-            raise ValueError("an earlier write() failed part-way; this PDF cannot be finished")
+        self._check_open()
         # the text is not needed (ToUnicode maps glyphs); empty images are skipped when drawn
         items, gids, advances, _, pages, docs, _, glyph_fonts = dl.check(text=False, image_size=False)
         # images and overlays first: building an overlay binds its own items and may add fonts
@@ -228,70 +353,132 @@ class PdfWriter:
         if builder is None:
             builder = self._rebuild_builder()
         builder.bind(items, gids, advances, font_map, image_map, overlay_map, overlay_height)
+        sizes, streams = _encode_pages(builder, pages, self._level)
+        return self._write_docs(docs[:, _RECORD].tolist(), docs[:, _PN].tolist(), sizes, streams, None, None)
 
-        first_page = len(self._page_objs)
-        page_offsets = array("q")
+    def add(self, part: PdfPages) -> list[Extent]:
+        """Write pages a :class:`PdfEncoder` made with this writer's job resources.
+
+        Images and overlays are stored just before the first document that draws them.
+
+        Returns:
+            Per document its :class:`~ccmcore.display.Extent`.
+
+        Raises:
+            ValueError: the writer was made without job resources, or is closed.
+        """
+        self._check_open()
+        if self._job is None:
+            raise ValueError("PdfWriter.add() takes encoded pages only when the writer has the job's resources")
+        if len(part.used) != sum(len(jf.widths) for jf in self._fonts):
+            raise ValueError("the encoded pages were made with other fonts than this writer's job resources")
+        sizes = np.asarray(part.sizes, dtype=np.int64).reshape(-1, 3)
+        offs = np.zeros(len(sizes) + 1, dtype=np.int64)
+        np.cumsum(sizes[:, 2], out=offs[1:])
+        if offs[-1] != len(part.content):
+            raise ValueError("encoded pages: the content streams' lengths do not add up to the content")
+        view = memoryview(part.content)
+        streams = [view[a:b] for a, b in zip(offs[:-1].tolist(), offs[1:].tolist())]
+        uses: dict[int, list] = {}
+        for d, kind, idx in np.asarray(part.uses, dtype=np.int64).reshape(-1, 3).tolist():
+            uses.setdefault(d, []).append((kind, idx))
+        extents = self._write_docs(
+            np.asarray(part.records).tolist(), np.asarray(part.doc_pages).tolist(), sizes, streams, uses, None
+        )
+        used = self._builder_used()
+        np.bitwise_or(used, part.used, out=used)
+        return extents
+
+    def _builder_used(self) -> np.ndarray:
+        # the fonts' arrays are views of the builder's table: one OR marks them all
+        if not self._fonts:
+            return np.zeros(0, np.uint8)
+        base = self._fonts[0].used.base
+        assert base is not None and all(jf.used.base is base for jf in self._fonts)
+        return base
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise ValueError("write() on a closed PdfWriter")
+        if self._broken:
+            raise ValueError("an earlier write() failed part-way; this PDF cannot be finished")
+
+    def _write_docs(self, records: list, doc_pages: list, sizes: np.ndarray, streams: list, uses, _) -> list[Extent]:
+        """Each document's marker line, page and content stream objects; their extents."""
+        if sum(doc_pages) != len(sizes):
+            raise ValueError("a document's page slice lies outside the pages")
         try:
-            pos = self._write_pages(builder, pages, page_offsets)
+            return self._put_docs(records, doc_pages, sizes, streams, uses)
         except BaseException:
             # object numbers and offsets of pages not on disk are recorded: this file
             # can no longer be finished correctly
             self._broken = True
             raise
 
-        result = []
-        for p0, _ in docs[:, [_P0, _PN]].tolist():
-            # a document without pages gets the offset where its first page would be
-            result.append((first_page + p0, page_offsets[p0] if p0 < len(page_offsets) else pos))
-        return result
-
-    def _write_pages(self, builder: ContentBuilder, pages: np.ndarray, page_offsets: array) -> int:
-        """Page and content stream objects for each page row; returns the end offset."""
-        parts: list[bytes] = []
+    def _put_docs(self, records: list, doc_pages: list, sizes: np.ndarray, streams: list, uses) -> list[Extent]:
+        parts: list = []
         pending = 0
-        pos = self._pos
         offsets = self._offsets
         page_objs = self._page_objs
         leaves = self._leaves
         level = self._level
         resources = self._resources
         mediabox = self._mediabox
-        compress = isal_zlib.compress
-        for w, h, i0, n in pages[:, [_WIDTH, _HEIGHT, _I0, _IN]].tolist():
-            if len(page_objs) % FANOUT == 0:
+        extents: list[Extent] = []
+        size_rows = sizes[:, :2].tolist()
+        p = 0
+        for d, (record, pn) in enumerate(zip(records, doc_pages)):
+            if uses is not None and d in uses:
+                if parts:  # resources go to the file before the document's bytes
+                    self._emit(b"".join(parts))
+                    parts.clear()
+                    pending = 0
+                for kind, idx in uses[d]:
+                    if kind == IMAGE:
+                        self._image(self._job.images[idx])  # type: ignore[union-attr]
+                    else:
+                        self._overlay(self._job.overlays[idx])  # type: ignore[union-attr]
+            pos = self._pos + pending
+            start = pos
+            first = len(page_objs)
+            mark = b"%%ccmcore-document %d\n" % record
+            parts.append(mark)
+            pos += len(mark)
+            for k in range(p, p + pn):
+                w, h = size_rows[k]
+                data = streams[k]
+                if len(page_objs) % FANOUT == 0:
+                    offsets.append(0)
+                    leaves.append(len(offsets) - 1)
+                leaf = leaves[-1]
+                pnum = len(offsets)
+                offsets.append(pos)  # the page object starts here
                 offsets.append(0)
-                leaves.append(len(offsets) - 1)
-            leaf = leaves[-1]
-            pnum = len(offsets)
-            offsets.append(pos)  # the page object starts here
-            offsets.append(0)
-            page_objs.append(pnum)
-            page_offsets.append(pos)
-            box = mediabox.get((w, h))
-            if box is None:
-                if len(mediabox) > 256:
-                    mediabox.clear()
-                box = mediabox[(w, h)] = b"[0 0 %s %s]" % (_num(w), _num(h))
-            data = builder.page(i0, n, h)
-            if level is None:
-                head = b"<</Length %d>>" % len(data)
-            else:
-                data = compress(data, level)
-                head = b"<</Length %d/Filter/FlateDecode>>" % len(data)
-            page = b"%d 0 obj\n<</Type/Page/Parent %d 0 R/MediaBox%s/Resources %d 0 R/Contents %d 0 R>>\nendobj\n" % (
-                pnum,
-                leaf,
-                box,
-                resources,
-                pnum + 1,
-            )
-            pos += len(page)
-            offsets[pnum + 1] = pos
-            head = b"%d 0 obj\n%s\nstream\n" % (pnum + 1, head)
-            parts += (page, head, data, b"\nendstream\nendobj\n")
-            size = len(head) + len(data) + 18
-            pos += size
-            pending += len(page) + size
+                page_objs.append(pnum)
+                box = mediabox.get((w, h))
+                if box is None:
+                    if len(mediabox) > 256:
+                        mediabox.clear()
+                    box = mediabox[(w, h)] = b"[0 0 %s %s]" % (_num(w), _num(h))
+                if level is None:
+                    head = b"<</Length %d>>" % len(data)
+                else:
+                    head = b"<</Length %d/Filter/FlateDecode>>" % len(data)
+                page = b"%d 0 obj\n<</Type/Page/Parent %d 0 R/MediaBox%s/Resources %d 0 R/Contents %d 0 R>>\nendobj\n" % (
+                    pnum,
+                    leaf,
+                    box,
+                    resources,
+                    pnum + 1,
+                )
+                pos += len(page)
+                offsets[pnum + 1] = pos
+                head = b"%d 0 obj\n%s\nstream\n" % (pnum + 1, head)
+                parts += (page, head, data, b"\nendstream\nendobj\n")
+                pos += len(head) + len(data) + 18
+            p += pn
+            extents.append(Extent(record, first, pn, start, pos - start))
+            pending = pos - self._pos
             # one write per megabyte: few system calls, bounded buffering
             if pending >= 1 << 20:
                 self._emit(b"".join(parts))
@@ -299,9 +486,9 @@ class PdfWriter:
                 pending = 0
         if parts:
             self._emit(b"".join(parts))
-        if self._pos != pos:
+        if extents and self._pos != extents[-1].offset + extents[-1].length:
             raise AssertionError("PDF writer offset bookkeeping is off")
-        return pos
+        return extents
 
     # ------------------------------------------------------------------ images and overlays
 
@@ -351,8 +538,8 @@ class PdfWriter:
             num = self._store(1, lambda nums: enc.bodies(None))[0]
         else:
             num = self._store(2, lambda nums: enc.bodies(nums[1]))[0]  # the image, then its mask
-        n = self._image_num[image.key] = len(self._image_objs)
-        self._image_objs.append(num)
+        n = self._image_num[image.key] = self._job_image.get(image.key, len(self._image_objs))
+        self._image_objs[n] = num
         return n
 
     def _overlay(self, ov: Overlay) -> int:
@@ -389,8 +576,8 @@ class PdfWriter:
             head += b"/Filter/FlateDecode"
         body = b"<<%s/Length %d>>\nstream\n%s\nendstream" % (head, len(data), data)
         num = self._store(1, lambda nums: [body])[0]
-        n = self._overlay_num[id(ov)] = len(self._overlay_objs)
-        self._overlay_objs.append(num)
+        n = self._overlay_num[id(ov)] = self._job_overlay.get(id(ov), len(self._overlay_objs))
+        self._overlay_objs[n] = num
         self._overlays_held.append(ov)
         return n
 
@@ -434,8 +621,8 @@ class PdfWriter:
                 self._object(num, make(nums))
             font_refs.append((slot, nums[0]))
         fonts = b"".join(b"/F%d %d 0 R" % ref for ref in font_refs)
-        xobjects = b"".join(b"/Im%d %d 0 R" % ref for ref in enumerate(self._image_objs))
-        xobjects += b"".join(b"/Ov%d %d 0 R" % ref for ref in enumerate(self._overlay_objs))
+        xobjects = b"".join(b"/Im%d %d 0 R" % ref for ref in sorted(self._image_objs.items()))
+        xobjects += b"".join(b"/Ov%d %d 0 R" % ref for ref in sorted(self._overlay_objs.items()))
         self._object(
             self._resources,
             b"<</Font<<%s>>%s/ProcSet[/PDF/Text%s]>>"
