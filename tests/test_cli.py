@@ -89,7 +89,8 @@ def run(*argv) -> int:
 
 
 def files(directory: Path) -> list[str]:
-    return sorted(p.name for p in directory.iterdir())
+    """The files in a directory, without the manifests jobs write beside their output."""
+    return sorted(p.name for p in directory.iterdir() if not p.name.endswith(".manifest.parquet"))
 
 
 def pdf_text(path: Path) -> list[str]:
@@ -245,13 +246,17 @@ def test_a_full_disk_is_one_line_and_leaves_no_part(job_files, capsys, monkeypat
     monkeypatch.setattr(job, "open", _open_on_full_disk, raising=False)  # what the job opens its part with
     assert run(src / "letter.py", src / "good.parquet", "-o", out / name) == EXIT_IO
     line = one_error_line(capsys.readouterr().err)
-    assert line == f"ccm: error: cannot write {out / name}: the disk is full (no space left on device)"
-    assert files(out) == []
+    work = out / f".{name}.parts"
+    assert line == (
+        f"ccm: error: cannot write {out / name}: the disk is full (no space left on device); "
+        f"1 finished part kept in {work}: run again with --resume to go on"
+    )
+    assert files(out) == [work.name]  # no print file, no part of one: the finished part, hidden
     monkeypatch.undo()
     with pytest.raises(OutputError, match="disk is full") as e:
         monkeypatch.setattr(job, "open", _open_on_full_disk, raising=False)
         compose(DOCUMENT, GOOD, out / name)
-    assert isinstance(e.value, OSError) and files(out) == []
+    assert isinstance(e.value, OSError) and files(out) == [work.name]
 
 
 def test_a_permission_error_while_creating_the_part_is_one_line(job_files, capsys, monkeypatch):
@@ -289,6 +294,7 @@ def test_a_full_disk_while_writing_the_report_leaves_no_half_report(job_files, c
     assert run(src / "letter.py", src / "good.parquet", "-o", out / "x.pdf", "--report", report) == EXIT_IO
     assert f"cannot write the report {report}: the disk is full" in one_error_line(capsys.readouterr().err)
     assert json.loads(report.read_text()) == {"old": True} and files(out) == ["r.json", "x.pdf"]
+    assert (out / "x.pdf.manifest.parquet").exists()
 
 
 @pytest.mark.parametrize(
@@ -366,16 +372,15 @@ _STALLING_RUN = textwrap.dedent(
     from ccmcore.cli import main
 
     marker = pathlib.Path(sys.argv[1])
-    real = job._batches
+    import ccmcore.parts as parts
+    real = parts.lay_out
 
-    def stall_after_the_first_batch(program, source):
-        for item in real(program, source):
-            yield item
-            marker.write_text("composing")
-            while True:  # until a signal stops the job
-                time.sleep(0.05)
+    def stall_after_the_first_batch(*args):
+        marker.write_text("composing")
+        while True:  # until a signal stops the job
+            time.sleep(0.05)
 
-    job._batches = stall_after_the_first_batch
+    parts.lay_out = stall_after_the_first_batch
     sys.exit(main(sys.argv[2:]))
     """
 )
@@ -402,7 +407,8 @@ def test_a_signal_stops_the_job_with_one_line_and_no_file(job_files, tmp_path, s
             except subprocess.TimeoutExpired:
                 pass
         assert marker.exists(), proc.communicate()
-        assert [n.endswith(".part") for n in files(out)] == [True]  # the job is writing its part
+        # the job is writing its print file (under a temporary name) and has its work directory
+        assert sorted(n.endswith(".part") for n in files(out)) == [False, True] and ".x.pdf.parts" in files(out)
         proc.send_signal(signum)
         _, err = proc.communicate(timeout=60)
     finally:
@@ -615,8 +621,8 @@ def test_max_rejected_fails_the_job_without_a_file_but_with_the_report(job_files
 
 def test_max_rejected_through_the_api(tmp_path):
     with pytest.raises(RejectionLimitError, match="more than 0 records rejected") as e:
-        compose(DOCUMENT, DATA, tmp_path / "x.pdf", max_rejected=0, batch_size=2)
-    assert e.value.report.rejected_records == 1  # stopped at the first batch past the limit
+        compose(DOCUMENT, DATA, tmp_path / "x.pdf", max_rejected=0, part_size=2)
+    assert e.value.report.rejected_records == 1  # stopped at the first part past the limit
     assert files(tmp_path) == []
     assert compose(DOCUMENT, DATA, tmp_path / "x.pdf", max_rejected=2).documents == 3
     for bad in (-1, 1.5, True, "3"):

@@ -164,8 +164,11 @@ def test_interrupted_job_leaves_no_file(invoice_data, tmp_path):
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        compose(document, path, out, batch_size=10, progress=stop)
-    assert list(tmp_path.iterdir()) == []
+        compose(document, path, out, batch_size=10, part_size=10, progress=stop)
+    # no print file, no manifest: only the hidden work directory with the part it finished,
+    # which a resumed run takes up
+    assert [p.name for p in tmp_path.iterdir()] == [".never.pdf.parts"]
+    assert [p.name for p in (tmp_path / ".never.pdf.parts").iterdir()] == ["part-000000.ccmpart"]
 
 
 # ---------------------------------------------------------------------- CLI

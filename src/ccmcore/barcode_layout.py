@@ -97,21 +97,41 @@ def _symbol(defn, text: str):
     raise AssertionError(el.kind)
 
 
-def add_barcodes(dl: DisplayList, program, bound, record0: int, sheets: JobSheets):
+def needs_job_sheet(defn, duplex: bool, cache: dict) -> bool:
+    """Whether a barcode shows the sheet's number in the whole job."""
+    if defn.element.kind == "omr":
+        return any(m.startswith("seq") for m in _omr_spec(defn, duplex, cache).marks)
+    return any(fact == "job_sheet" for _, _, _, fact in defn.parts)
+
+
+#: stands for the job sheet number in a stamp's text until the merge knows it
+JOB_SHEET = "\x00"
+
+
+def add_barcodes(dl: DisplayList, program, bound, record0: int, sheets: JobSheets | None):
     """Draw every template barcode on its pages.
 
+    Args:
+        sheets: the job's running sheet count (the batches come in job order); None:
+            barcodes showing the job sheet number become stamps.
+
     Returns:
-        (display list, rejections): a document whose barcode data cannot be encoded is
-        left out of the display list and reported (record, barcode, reason).
+        (display list, rejections, stamps): a document whose barcode data cannot be
+        encoded is left out of the display list and reported (record, barcode, reason);
+        stamps are [page row, barcode number, text with :data:`JOB_SHEET` or None (OMR)].
     """
     from .program import Rejection
 
     if not program.barcodes:
-        return dl, []
+        return dl, [], []
     by_template: dict[int, list] = {}
     for defn in program.barcodes:
         by_template.setdefault(defn.template, []).append(defn)
+    numbers = {id(defn): k for k, defn in enumerate(program.barcodes)}
     duplex = program.duplex
+    omr_specs = sheets.omr_specs if sheets is not None else program.__dict__.setdefault("_omr_specs", {})
+    stamped = {id(d) for d in program.barcodes if sheets is None and needs_job_sheet(d, duplex, omr_specs)}
+    stamps: list[list] = []
     per_page: list[list[np.ndarray]] = []
     bad: dict[int, Rejection] = {}
     for p in range(dl.page_count):
@@ -121,7 +141,7 @@ def add_barcodes(dl: DisplayList, program, bound, record0: int, sheets: JobSheet
         doc_row = int(row[DOC])
         number, count = int(row[NUMBER]), int(row[COUNT])
         sheet = (number + 1) // 2 if duplex else number
-        if not duplex or number % 2 == 1:
+        if sheets is not None and (not duplex or number % 2 == 1):
             sheets.sheets += 1
         if doc_row in bad:
             continue
@@ -132,16 +152,20 @@ def add_barcodes(dl: DisplayList, program, bound, record0: int, sheets: JobSheet
             "pages": count,
             "sheet": sheet,
             "sheets": (count + 1) // 2 if duplex else count,
-            "job_sheet": sheets.sheets,
+            "job_sheet": sheets.sheets if sheets is not None else JOB_SHEET,
         }
         for defn in by_template.get(int(row[TEMPLATE]), ()):
             if not all(bound.masks[r][batch_row] for r in defn.rules):
                 continue
             try:
                 if defn.element.kind == "omr":
-                    spec = _omr_spec(defn, duplex, sheets.omr_specs)
+                    spec = _omr_spec(defn, duplex, omr_specs)
                     if spec.duplex and number % 2 == 0:
                         continue  # the marks are read on the front of each sheet only
+                    if id(defn) in stamped:
+                        stamps.append([p, numbers[id(defn)], None])
+                        continue
+                    assert sheets is not None  # else stamped
                     sym = bc.omr_marks(page=number, pages=count, sheet=sheets.sheets, spec=spec)
                 else:
                     text = "".join(
@@ -150,9 +174,34 @@ def add_barcodes(dl: DisplayList, program, bound, record0: int, sheets: JobSheet
                         else (bound.barcode_fields[(col, id(f))][batch_row] if col is not None else str(facts[fact]))
                         for lit, col, f, fact in defn.parts
                     )
+                    if id(defn) in stamped:
+                        _symbol(defn, text.replace(JOB_SHEET, "9" * 9))  # the data fits with any sheet number
+                        stamps.append([p, numbers[id(defn)], text])
+                        continue
                     sym = _symbol(defn, text)
             except ValueError as exc:
                 bad[doc_row] = Rejection(record, defn.element.label(), f"barcode cannot be encoded: {exc}")
                 break
             extra.append(sym.items(defn.x, defn.y, _color(defn.element.color)))
-    return rebuild(dl, per_page, set(bad)), list(bad.values())
+    if bad:
+        kept = np.flatnonzero(~np.isin(dl.pages[:, DOC], list(bad)))
+        new_row = {int(old): k for k, old in enumerate(kept.tolist())}
+        stamps = [[new_row[p], b, t] for p, b, t in stamps if p in new_row]
+    return rebuild(dl, per_page, set(bad)), list(bad.values()), stamps
+
+
+def stamp_items(program, barcode: int, text: str | None, number: int, count: int, job_sheet: int) -> np.ndarray:
+    """The RECT items of a stamp, now that the page's job sheet number is known.
+
+    Args:
+        barcode: the barcode's number in the program.
+        text: its data with :data:`JOB_SHEET` standing for the number (None: OMR marks).
+        number, count: the page's number in its document and the document's pages.
+    """
+    defn = program.barcodes[barcode]
+    if text is None:
+        spec = _omr_spec(defn, program.duplex, program.__dict__.setdefault("_omr_specs", {}))
+        sym = bc.omr_marks(page=number, pages=count, sheet=job_sheet, spec=spec)
+    else:
+        sym = _symbol(defn, text.replace(JOB_SHEET, str(job_sheet)))
+    return sym.items(defn.x, defn.y, _color(defn.element.color))

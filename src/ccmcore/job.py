@@ -1,13 +1,25 @@
-"""Run a composition job: data in, a finished print file out, and a report of every record.
+"""Run a composition job: data in, a finished print file out, a manifest of every record.
 
-    report = compose(document, "invoices.parquet", "invoices.pdf")
+    report = compose(document, "invoices.parquet", "invoices.pdf", workers=2)
     print(report.summary())
 
-The template is checked against the data's schema before the output file is created; the
-output is written under a temporary name and renamed only when complete, so an interrupted
-job never leaves a file that looks finished. Every input record ends up either rendered or
-listed in ``report.rejected`` with its record number, field and reason (and its value in a
-key column the caller names: ``compose(..., key="customer_id")``).
+The template is checked against the data's schema before the output file is created. The
+records are cut into parts of ``part_size`` records; each part is composed (by this
+process, or by ``workers`` processes at once) into a part file in the job's work
+directory, and the parts are merged in record order into the print file, which is
+byte-identical for any number of workers (see :mod:`ccmcore.parts` and
+:mod:`ccmcore.merge`). The print file is written under a temporary name and renamed
+only when complete, so an interrupted job never leaves a file that looks finished; the
+parts it finished stay in the work directory, and ``resume=True`` (``ccm compose
+--resume``) goes on from them.
+
+Every input record ends up either rendered or rejected, with its record number, field and
+reason (and its value in a key column the caller names: ``compose(..., key="customer_id")``)
+in ``report.rejected`` and in the manifest: one row per record with its status, part,
+first page, pages, sheets, byte range in the print file and the SHA-256 of its bytes, read
+back from the finished file. The manifest is written as Parquet beside the output
+(``OUTPUT.manifest.parquet``) and returned as ``report.manifest``; ``ccm reconcile``
+checks a print file against it.
 
 The output format follows the file's extension (``.pdf``, ``.afp``); ``format=`` names it
 for other names, and a format that contradicts the extension is an error. The output is
@@ -18,7 +30,7 @@ outright are removed by the next job writing the same output (see ``ccmcore.outp
 
 ``compose(..., max_rejected=N)`` fails a job with more than N rejected records:
 :class:`~ccmcore.errors.RejectionLimitError` (carrying the report so far) is raised at the
-batch where the limit is passed, and no print file is written.
+part where the limit is passed, and no print file is written.
 
 A job with no document to write (no records, or every record rejected) writes no print
 file at all: a PDF or AFP file without pages is one readers and print servers refuse.
@@ -28,20 +40,20 @@ the rejections), and ``ccm compose`` says so in one line and exits with status 3
 
 from __future__ import annotations
 
-import json
+import hashlib
 import os
+import shutil
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
 import pyarrow as pa
 
-from .barcode_layout import JobSheets, add_barcodes
+from .barcode_layout import JobSheets
 from .details import nest_details
-from .display import DisplayList, rebuild
 from .errors import BindingError, CcmError, EmptyJobError, OutputError, RejectionLimitError
+from .merge import Merger, document_checksums
 from .output import (
     FORMATS,
     check_not_an_input,
@@ -51,184 +63,22 @@ from .output import (
     part_path,
     remove_part,
     remove_stale_parts,
-    write_text_atomically,
+    write_parquet_atomically,
 )
-from .program import (
-    R_TEXT_OVERFLOW,
-    W_OVERLONG_WORD,
-    W_ROW_SPLIT,
-    W_TEXT_CUT,
-    W_TEXT_SHRUNK,
-    Program,
-    Rejection,
-)
+from .partfile import PartFileError
+from .parts import Part, PartJob, compose_part, lay_out, load_part, save_part
+from .program import Program
+from .report import JobReport, Warning_
 from .resources import home_of, relative_to, remember_home
 from .sources import check_declared, open_source
 from .template import Document, columns_read_as_values
+from .workers import WorkerError, WorkerPool, batches_to_bytes, bytes_to_batches, can_fork
 
-__all__ = ["compose", "layout", "JobReport", "Warning_", "FORMATS"]
+__all__ = ["compose", "layout", "JobReport", "Warning_", "FORMATS", "DEFAULT_PART_SIZE"]
 
-
-@dataclass
-class Warning_:
-    """Something rendered, but not as the template intended (an overlong word broken, ...)."""
-
-    record: int
-    element: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"record {self.record}, {self.element}: {self.message}"
-
-
-@dataclass
-class JobReport:
-    """What a job did.
-
-    Attributes:
-        output: path of the finished file.
-        format: "pdf" or "afp".
-        records: records read.
-        documents: documents rendered.
-        pages: pages written.
-        seconds: wall time of the job.
-        rejected: why records were left out, sorted by record number: one entry per
-            reason, so a record with two bad fields has two (see :attr:`rejected_records`
-            and :meth:`rejections_by_record`), each with the record's key when the job
-            has a key column.
-        warnings: rendered records with something worth a look.
-        messages: (record, message name) for every message placed.
-        key: the key column naming records in rejections (None: record numbers only).
-        unmatched_details: detail records (``compose(details=...)``) whose key matched no
-            record: left out, counted here.
-        unmatched_keys: the keys of the first of them (at most 20, in the order read).
-    """
-
-    output: str
-    format: str
-    records: int = 0
-    documents: int = 0
-    pages: int = 0
-    seconds: float = 0.0
-    rejected: list[Rejection] = field(default_factory=list)
-    warnings: list[Warning_] = field(default_factory=list)
-    messages: list[tuple[int, str]] = field(default_factory=list)
-    key: str | None = None
-    unmatched_details: int = 0
-    unmatched_keys: list = field(default_factory=list)
-
-    @property
-    def rejected_records(self) -> int:
-        """How many records were rejected (a record with several reasons counts once)."""
-        return len({r.record for r in self.rejected})
-
-    def rejections_by_record(self) -> list[tuple[int, str | None, list[Rejection]]]:
-        """(record, key, its rejections) for each rejected record, in record order."""
-        out: list[tuple[int, str | None, list[Rejection]]] = []
-        for r in sorted(self.rejected, key=lambda r: r.record):
-            if out and out[-1][0] == r.record:
-                if r not in out[-1][2]:
-                    out[-1][2].append(r)
-            else:
-                out.append((r.record, r.key, [r]))
-        return out
-
-    def message_counts(self) -> dict[str, int]:
-        """How many documents got each message."""
-        counts: dict[str, int] = {}
-        for _, name in self.messages:
-            counts[name] = counts.get(name, 0) + 1
-        return counts
-
-    @property
-    def pages_per_second(self) -> float:
-        return self.pages / self.seconds if self.seconds > 0 else 0.0
-
-    def summary(self) -> str:
-        """One line: documents, pages, time, throughput, rejections."""
-        line = (
-            f"{self.documents} documents, {self.pages} pages in {self.seconds:.2f} s "
-            f"({self.pages_per_second:,.0f} pages/s) -> {self.output}"
-        )
-        if self.rejected:
-            n = self.rejected_records
-            line += f"; {n} record{'s' if n != 1 else ''} rejected"
-        if self.warnings:
-            line += f"; {len(self.warnings)} warnings"
-        if self.unmatched_details:
-            n = self.unmatched_details
-            line += f"; {n} detail record{'s' if n != 1 else ''} matched no record"
-        return line
-
-    def to_dict(self) -> dict:
-        return {
-            "output": self.output,
-            "format": self.format,
-            "records": self.records,
-            "documents": self.documents,
-            "pages": self.pages,
-            "seconds": round(self.seconds, 3),
-            "key": self.key,
-            "rejected_records": self.rejected_records,
-            "unmatched_details": self.unmatched_details,
-            "unmatched_keys": self.unmatched_keys,
-            "rejected": [vars(r) for r in sorted(self.rejected, key=lambda r: r.record)],
-            "warnings": [vars(w) for w in self.warnings],
-            "messages": {
-                "counts": self.message_counts(),
-                "placed": [{"record": r, "message": m} for r, m in self.messages],
-            },
-        }
-
-    def write_json(self, path: str | os.PathLike) -> None:
-        """Write :meth:`to_dict` as JSON, whole or not at all (through a part file and a rename).
-
-        Raises:
-            OutputError: the file cannot be written (one line naming it and the cause).
-        """
-        write_text_atomically(path, json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n", "the report ")
-
-
-def _warning_text(code: int, detail: int) -> str:
-    if code == W_OVERLONG_WORD:
-        return "a word wider than its line was broken between characters"
-    if code == W_ROW_SPLIT:
-        return "a table row taller than a page was split across pages"
-    if code == W_TEXT_SHRUNK:
-        return f"the text was set at {detail / 1000:g}pt to fit its box"
-    if code == W_TEXT_CUT:
-        return f"the text needed {detail} lines; it was cut to fit its box (ending in '…')"
-    return f"layout warning {code} ({detail})"
-
-
-def _rejection_text(program: Program, element: int, code: int, detail: int) -> str:
-    if code == R_TEXT_OVERFLOW:
-        fields = program.text_fields.get(element)
-        shown = f" (fields: {fields})" if fields else ""
-        return (
-            f"the text{shown} needs {detail} lines, more than its box holds; give the Text a larger box "
-            "or overflow='cut' or 'shrink'"
-        )
-    return f"layout rejection {code} ({detail})"
-
-
-def _nothing_to_write(report: JobReport) -> str:
-    if report.records == 0:
-        return "no documents to write: the data has no records; no print file was written"
-    return f"no documents to write: all {report.records:,} records were rejected; no print file was written"
-
-
-def _writer(format: str, fh, *, title, afp):
-    """The device backend for a format (imported on demand: a PDF job never loads AFP code)."""
-    if format == "afp":
-        from .afp import AfpWriter
-
-        return AfpWriter(fh, options=afp)
-    if afp is not None:
-        raise ValueError("afp options were given for a PDF job")
-    from .pdf import PdfWriter
-
-    return PdfWriter(fh, title=title)
+#: records per part: enough to keep a worker busy for about a tenth of a second on invoices,
+#: few enough that a resumed job redoes little and memory per worker stays small
+DEFAULT_PART_SIZE = 500
 
 
 def layout(
@@ -246,7 +96,8 @@ def layout(
     """Lay out documents without writing a device file: yields (DisplayList, Bound, records) per batch.
 
     For tests, previews and custom backends. Takes the data as :func:`compose` does and
-    raises what it raises.
+    raises what it raises. Every barcode is drawn (the batches come in order, so the
+    sheet's number in the job is known).
     """
     document = with_duplex(document, duplex)
     source = open_data(
@@ -254,8 +105,12 @@ def layout(
     )
     with relative_to(home_of(document)):
         program = Program(document, source.schema)
-    for dl, bound, batch in _batches(program, source):
+    sheets = JobSheets()
+    record0 = 0
+    for batch in source:
+        dl, bound, _ = lay_out(program, batch, record0, sheets)
         yield dl, bound, batch.num_rows
+        record0 += batch.num_rows
 
 
 def open_data(
@@ -303,42 +158,6 @@ def with_duplex(document: Document, duplex: bool | None) -> Document:
     return changed
 
 
-def _batches(program: Program, source):
-    record0 = 0
-    sheets = JobSheets()
-    for batch in source:
-        bound = program.bind(batch, record0)
-        res = program.kernel.layout(
-            bound.sources, bound.lists, bound.masks, bound.pool, bound.reject, record0, bound.sums
-        )
-        rows = (res["docs"][:, 0] - record0).tolist()
-        warnings = res["warnings"]
-        if len(warnings) > 1:  # a fixed text repeated on every page warns once per document
-            _, first = np.unique(warnings, axis=0, return_index=True)
-            warnings = warnings[np.sort(first)]
-        rejects = warnings[:, 2] >= R_TEXT_OVERFLOW
-        if rejects.any():  # documents the kernel left out while writing their pages
-            bound.rejections.extend(
-                Rejection(record0 + int(doc), program.labels[element], _rejection_text(program, element, code, detail))
-                for doc, element, code, detail in warnings[rejects].tolist()
-            )
-            warnings = warnings[~rejects]
-        dl = DisplayList.from_layout(
-            res,
-            fonts=program.fonts,
-            templates=program.template_names,
-            medium_maps=program.medium_maps,
-            warnings=warnings,
-            tags={tag: [values[r] for r in rows] for tag, values in bound.tags.items()},
-            images=program.images,
-            overlays=program.overlays,
-        )
-        dl.messages = [(record0 + int(d), program.message_names[int(m)]) for d, m in res["messages"]]
-        dl, rejected = add_barcodes(dl, program, bound, record0, sheets)
-        bound.rejections.extend(rejected)
-        yield dl, bound, batch
-        record0 += batch.num_rows
-
 
 def _key_column(key: str | None, schema: pa.Schema) -> str | None:
     """Check the key column naming rejected records: one value per record, in the data."""
@@ -359,16 +178,6 @@ def _key_column(key: str | None, schema: pa.Schema) -> str | None:
     return key
 
 
-def _name_rejections(rejections: list[Rejection], batch: pa.RecordBatch, record0: int, key: str | None) -> list:
-    """The batch's rejections in record order, each named by its key (only rejected rows are read)."""
-    rejections = sorted(rejections, key=lambda r: r.record)
-    if key is not None and rejections:
-        column = batch.column(key)
-        for r in rejections:
-            value = column[r.record - record0].as_py()
-            r.key = None if value is None else str(value)
-    return rejections
-
 
 def _too_many(report: JobReport, most: int, last: int) -> str:
     n = report.rejected_records
@@ -376,6 +185,14 @@ def _too_many(report: JobReport, most: int, last: int) -> str:
         f"more than {most:,} record{'s' if most != 1 else ''} rejected ({n:,} by record {last}): the job was stopped "
         "and no print file was written"
     )
+
+
+
+def _nothing_to_write(report: JobReport) -> str:
+    if report.records == 0:
+        return "no documents to write: the data has no records; no print file was written"
+    return f"no documents to write: all {report.records:,} records were rejected; no print file was written"
+
 
 
 def compose(
@@ -395,6 +212,12 @@ def compose(
     details=None,
     join: str | None = None,
     items: str = "items",
+    workers: int = 1,
+    part_size: int = DEFAULT_PART_SIZE,
+    manifest: str | os.PathLike | bool | None = None,
+    work_dir: str | os.PathLike | None = None,
+    resume: bool = False,
+    control_totals=(),
 ) -> JobReport:
     """Compose every record of data into one output file.
 
@@ -435,9 +258,26 @@ def compose(
             named in ``report.unmatched_keys``.
         join: the key column the records and their details share.
         items: the list column the details go into (a Table's ``source``).
+        workers: processes composing parts at once (1: this process only). The print
+            file is byte-identical for every number of workers.
+        part_size: records per part (the unit of work, restart and memory; the same for
+            any number of workers, and the output does not depend on it).
+        manifest: where to write the manifest as Parquet: a path, None for
+            ``OUTPUT.manifest.parquet`` beside the output, False for nowhere (it is still in
+            ``report.manifest``).
+        work_dir: where the parts live until the job is done (default: a hidden
+            directory beside the output, ``.OUTPUT.parts``). It is removed when the job
+            succeeds and kept when it fails or is killed, for ``resume``.
+        resume: reuse the parts an interrupted run of the same job left in ``work_dir``
+            (each verified by its checksum and made for the same template, data and
+            options; a damaged or foreign one is made again). The result is byte-identical
+            to an uninterrupted run; ``report.parts_reused`` and the manifest's
+            ``part_reused`` say what was reused. Without it, leftover parts are removed.
+        control_totals: columns (numbers or money) to total over the rendered and over
+            the rejected records, in ``report.control_totals``.
 
     Returns:
-        a :class:`JobReport`.
+        a :class:`JobReport`, with the manifest.
 
     Raises:
         BindingError: the template (or the key column) does not fit the data (nothing is written).
@@ -451,78 +291,308 @@ def compose(
         SourceError: the data cannot be read (in the middle of a CSV file: the message
             names the file and the line; nothing is written).
         ValueError: an unknown format, or one the output's name contradicts.
+        WorkerError: a worker process died (the parts done are kept for ``resume``).
     """
     if max_rejected is not None and (
         isinstance(max_rejected, bool) or not isinstance(max_rejected, int) or max_rejected < 0
     ):
         raise ValueError(f"max_rejected must be an int >= 0 or None, got {max_rejected!r}")
+    for name, v, least in (("workers", workers, 1), ("part_size", part_size, 1)):
+        if isinstance(v, bool) or not isinstance(v, int) or v < least:
+            raise ValueError(f"{name} must be an int >= {least}, got {v!r}")
     out = check_output(output)
     format = output_format(output, format)
     overwritten = check_not_an_input(out, {"the data file": data})
     if overwritten:
         raise OutputError(f"the output {out} is {overwritten}: write the output elsewhere")
+    manifest_path = _manifest_path(out, manifest)
     t0 = time.perf_counter()
     document = with_duplex(document, duplex)
     with relative_to(home_of(document)):  # pictures and fonts beside the template file it came from
         source = open_data(
-            document, data, batch_size=batch_size, schema=schema, details=details, join=join, items=items
+            document, data, batch_size=min(batch_size, part_size), schema=schema, details=details, join=join,
+            items=items,
         )
-        program = Program(document, source.schema)  # every binding check happens here
-        key = _key_column(key, source.schema)
-        report = JobReport(output=str(out), format=format, key=key)
         try:
-            _write(program, source, out, report, format, title, afp, key, max_rejected, progress)
-        finally:  # also in the report an EmptyJobError or RejectionLimitError carries
-            report.unmatched_details, report.unmatched_keys = source.unmatched_details, source.unmatched_keys
+            program = Program(document, source.schema)  # every binding check happens here
+            key = _key_column(key, source.schema)
+            totals = _control_columns(control_totals, source.schema)
+            job = PartJob(program, format, afp=afp, key=key, control_totals=totals)
+            if format == "afp":
+                job.encoder()  # AFP options are checked before anything is composed
+            elif afp is not None:
+                raise ValueError("afp options were given for a PDF job")
+            report = JobReport(output=str(out), format=format, key=key, workers=workers)
+            run = _Run(
+                job, report, out, manifest_path, _work_dir(out, work_dir), title, max_rejected, progress,
+                fingerprint=_fingerprint(document, data, details, format, afp, title, key, totals, part_size),
+            )
+            try:
+                run.go(source, part_size, workers, resume)
+            finally:  # also in the report an EmptyJobError or RejectionLimitError carries
+                report.unmatched_details, report.unmatched_keys = source.unmatched_details, source.unmatched_keys
+        finally:
+            source.close()
     report.seconds = time.perf_counter() - t0
     return report
 
 
-def _write(program, source, out: Path, report: JobReport, format, title, afp, key, max_rejected, progress) -> None:
-    """Compose the batches into a part file and rename it to ``out`` when complete."""
-    total = getattr(source, "num_rows", None)
-    remove_stale_parts(out)
-    tmp = part_path(out)
-    t0 = time.perf_counter()
-    rejected_records = 0
-    try:
-        with open(tmp, "wb") as fh, _writer(format, fh, title=title, afp=afp) as writer:
-            for dl, bound, batch in _batches(program, source):
-                if format == "afp":
-                    # a character a printer-resident coded font cannot show rejects its record
-                    bad = writer.unencodable(dl)
-                    if bad:
-                        bound.rejections.extend(
-                            Rejection(int(dl.docs[d][0]), "text", msg) for d, msg in sorted(bad.items())
-                        )
-                        dl = rebuild(dl, None, set(bad))
-                writer.write(dl)
-                record0 = report.records
-                report.records += batch.num_rows
-                report.documents += dl.doc_count
-                report.pages += dl.page_count
-                named = _name_rejections(bound.rejections, batch, record0, key)
-                report.rejected.extend(named)
-                rejected_records += len({r.record for r in named})  # batches hold disjoint records
-                report.messages.extend(dl.messages)
-                for doc, element, code, detail in dl.warnings.tolist():
-                    # the kernel numbers documents by their row in the batch
-                    report.warnings.append(
-                        Warning_(record0 + doc, program.labels[element], _warning_text(code, detail))
-                    )
-                if max_rejected is not None and rejected_records > max_rejected:
-                    report.seconds = time.perf_counter() - t0
-                    raise RejectionLimitError(_too_many(report, max_rejected, report.rejected[-1].record), report)
-                if progress is not None:
-                    progress(report.records, report.pages, total)
-            if report.documents == 0:
-                report.seconds = time.perf_counter() - t0
-                raise EmptyJobError(_nothing_to_write(report), report)
-        os.replace(tmp, out)
-    except BaseException as exc:
-        remove_part(tmp)
-        if isinstance(exc, OSError) and not isinstance(exc, CcmError):
-            # the data is read through SourceError and fonts through FontError: an
-            # operating-system error left here is the output's (full disk, quota, ...)
-            raise output_error(out, exc) from exc
-        raise
+def _manifest_path(out: Path, manifest) -> Path | None:
+    if manifest is False:
+        return None
+    if manifest is None or manifest is True:
+        suffix = ".manifest.parquet"
+        name = out.name
+        while len((name + suffix).encode()) > 255:  # a long output name that fits: so must this
+            name = name[:-1]
+        return out.with_name(name + suffix)
+    path = check_output(manifest)
+    if path == out:
+        raise OutputError(f"the manifest {path} is the print file: name another file")
+    return path
+
+
+def _work_dir(out: Path, work_dir) -> Path:
+    if work_dir is not None:
+        return Path(work_dir)
+    name = f".{out.name}.parts"
+    if len(name.encode()) > 255:  # a long output name that fits: its work directory must fit too
+        name = f".{hashlib.sha256(out.name.encode()).hexdigest()[:24]}.parts"
+    return out.with_name(name)
+
+
+def _control_columns(columns, schema: pa.Schema) -> tuple:
+    if isinstance(columns, str):
+        columns = (columns,)
+    out = []
+    for c in columns or ():
+        if c not in schema.names:
+            raise BindingError(
+                f"control total column {c!r} is not a column of the data (columns: {', '.join(schema.names)})",
+                column=c,
+            )
+        t = schema.field(c).type
+        if not (pa.types.is_integer(t) or pa.types.is_decimal(t)):
+            raise BindingError(
+                f"control total column {c!r} holds {t}: it needs whole numbers (cents) or decimals, "
+                "which add up exactly",
+                column=c,
+            )
+        out.append(c)
+    return tuple(out)
+
+
+def _fingerprint(document, data, details, format, afp, title, key, totals, part_size) -> str:
+    """What a part must have been made for to be reused: the same program, template,
+    data files and options (data that is not a file cannot be recognised: its parts are
+    always made again)."""
+    from . import __version__
+
+    h = hashlib.sha256()
+
+    def file_id(x) -> str:
+        if isinstance(x, (str, os.PathLike)) and os.path.isfile(x):
+            st = os.stat(x)
+            return f"{os.path.abspath(x)}|{st.st_size}|{st.st_mtime_ns}"
+        return f"object {id(x)} {time.time_ns()}" if x is not None else "none"
+
+    home = home_of(document)
+    template = ""
+    if home is not None:
+        for f in sorted(Path(home).glob("*.py")):
+            template += f"{f.name}:{hashlib.sha256(f.read_bytes()).hexdigest()}|"
+    else:
+        template = f"object {id(document)} {time.time_ns()}"
+    for part in (__version__, format, repr(afp), title, key, totals, part_size, document.duplex, template,
+                 file_id(data), file_id(details)):
+        h.update(repr(part).encode() + b"\0")
+    return h.hexdigest()
+
+
+class _Run:
+    """One run of a job: parts composed (here or by workers), merged in order, checked."""
+
+    def __init__(self, job, report, out, manifest_path, work_dir, title, max_rejected, progress, *, fingerprint):
+        self.job = job
+        self.report = report
+        self.out = out
+        self.manifest_path = manifest_path
+        self.work_dir = work_dir
+        self.title = title
+        self.max_rejected = max_rejected
+        self.progress = progress
+        self.fingerprint = fingerprint
+        self.rejected_records = 0
+
+    def part_path(self, index: int) -> Path:
+        return self.work_dir / f"part-{index:06d}.ccmpart"
+
+    def go(self, source, part_size: int, workers: int, resume: bool) -> None:
+        report, out = self.report, self.out
+        total = getattr(source, "num_rows", None)
+        remove_stale_parts(out)
+        self._prepare_work_dir(resume)
+        tmp = part_path(out)
+        pool = None
+        try:
+            with open(tmp, "wb") as fh:
+                merger = Merger(self.job, fh, title=self.title)
+                try:
+                    if workers > 1 and can_fork():
+                        pool = WorkerPool(workers, self._compose_task)
+                    else:
+                        report.workers = 1
+                    self._parts(source, part_size, pool, merger, total, resume)
+                    if report.documents == 0:
+                        raise EmptyJobError(_nothing_to_write(report), report)
+                    table = merger.close()
+                except BaseException:
+                    merger.abort()
+                    raise
+            if pool is not None:
+                pool.close()
+                pool = None
+            table = document_checksums(tmp, table)
+            report.manifest = table
+            if self.manifest_path is not None:
+                write_parquet_atomically(table, self.manifest_path)
+                report.manifest_path = str(self.manifest_path)
+            os.replace(tmp, out)
+        except BaseException as exc:
+            if pool is not None:
+                pool.close()
+            remove_part(tmp)
+            # an interruption, a full disk or a dead worker leaves the finished parts for a
+            # resumed run; a job that failed on its data or its rejections leaves nothing
+            kept = sorted(self.work_dir.glob("part-*.ccmpart"))
+            if not kept or not isinstance(exc, (KeyboardInterrupt, SystemExit, OSError, WorkerError)):
+                shutil.rmtree(self.work_dir, ignore_errors=True)
+                kept = []
+            if isinstance(exc, OSError) and not isinstance(exc, CcmError):
+                # the data is read through SourceError and fonts through FontError: an
+                # operating-system error left here is the output's (full disk, quota, ...)
+                exc = output_error(out, exc)
+                if kept:
+                    exc = OutputError(f"{exc}; {_kept(kept, self.work_dir)}")
+                raise exc from None
+            if kept and isinstance(exc, (OutputError, WorkerError)):
+                raise type(exc)(f"{exc}; {_kept(kept, self.work_dir)}") from None
+            raise
+        shutil.rmtree(self.work_dir, ignore_errors=True)
+
+    def _prepare_work_dir(self, resume: bool) -> None:
+        d = self.work_dir
+        if d.exists() and not resume:
+            for f in d.glob("part-*.ccmpart*"):
+                f.unlink()
+        try:
+            d.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"cannot make the work directory {d}: {exc.strerror or exc}") from None
+
+    def _compose_task(self, task):
+        """In a worker: compose one part into its file."""
+        index, record0, data = task
+        part = compose_part(self.job, index, record0, bytes_to_batches(data))
+        save_part(part, self.part_path(index), self.fingerprint)
+        return index
+
+    def _reusable(self, index: int, record0: int, records: int):
+        path = self.part_path(index)
+        if not path.exists():
+            return None
+        try:
+            part, fingerprint = load_part(path, self.job.format)
+        except (PartFileError, OSError, ValueError, KeyError):
+            return None  # damaged (a power cut, a full disk): made again
+        if fingerprint != self.fingerprint or part.record0 != record0 or part.records != records:
+            return None
+        part.reused = True
+        return part
+
+    def _parts(self, source, part_size: int, pool, merger, total, resume: bool) -> None:
+        done: dict[int, Part] = {}
+        next_merge = 0
+        index = 0
+        record0 = 0
+
+        def merge_ready():
+            nonlocal next_merge
+            while next_merge in done:
+                self._merge(done.pop(next_merge), merger, total)
+                next_merge += 1
+
+        for batches, n in _cut(source, part_size):
+            part = self._reusable(index, record0, n) if resume else None
+            if part is not None:
+                done[index] = part
+            elif pool is None:
+                part = compose_part(self.job, index, record0, batches)
+                try:
+                    save_part(part, self.part_path(index), self.fingerprint)
+                except OSError as exc:
+                    raise output_error(self.part_path(index), exc) from exc
+                done[index] = part
+            else:
+                while not pool.idle:
+                    label, finished = pool.next_result()
+                    done[finished] = self._load(finished)
+                    merge_ready()
+                pool.submit(f"part {index} (records {record0}-{record0 + n - 1})", (index, record0, batches_to_bytes(batches)))
+            merge_ready()
+            index += 1
+            record0 += n
+        while pool is not None and pool.idle < len(pool._procs):
+            label, finished = pool.next_result()
+            done[finished] = self._load(finished)
+            merge_ready()
+        merge_ready()
+        self.report.parts = index
+
+    def _load(self, index: int) -> Part:
+        part, _ = load_part(self.part_path(index), self.job.format)
+        return part
+
+    def _merge(self, part: Part, merger, total) -> None:
+        report = self.report
+        merger.add(part)
+        report.records += part.records
+        rendered = part.records - len({r.record for r in part.rejected})
+        report.documents += rendered
+        report.pages = merger.pages
+        report.sheets = merger.job_sheets
+        report.rejected.extend(part.rejected)
+        report.messages.extend(part.messages)
+        report.warnings.extend(Warning_(r, e, m) for r, e, m in part.warnings)
+        report.parts_reused += part.reused
+        for c, (a, b) in part.totals.items():
+            sums = report.control_totals.setdefault(c, {"rendered": 0, "rejected": 0})
+            sums["rendered"] += a
+            sums["rejected"] += b
+        self.rejected_records += len({r.record for r in part.rejected})
+        if self.max_rejected is not None and self.rejected_records > self.max_rejected:
+            raise RejectionLimitError(_too_many(report, self.max_rejected, report.rejected[-1].record), report)
+        if self.progress is not None:
+            self.progress(report.records, report.pages, total)
+
+
+def _kept(parts: list, work_dir: Path) -> str:
+    n = len(parts)
+    return f"{n} finished part{'s' if n != 1 else ''} kept in {work_dir}: run again with --resume to go on"
+
+
+def _cut(source, part_size: int):
+    """The source's batches cut into parts of ``part_size`` records: (batches, records)."""
+    held: list[pa.RecordBatch] = []
+    n = 0
+    for batch in source:
+        while batch.num_rows:
+            take = min(part_size - n, batch.num_rows)
+            held.append(batch.slice(0, take) if take < batch.num_rows else batch)
+            n += take
+            batch = batch.slice(take)
+            if n == part_size:
+                yield held, n
+                held, n = [], 0
+    if n:
+        yield held, n

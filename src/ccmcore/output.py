@@ -35,6 +35,7 @@ __all__ = [
     "remove_stale_parts",
     "output_error",
     "write_text_atomically",
+    "write_parquet_atomically",
 ]
 
 FORMATS = ("pdf", "afp")
@@ -234,6 +235,27 @@ def write_text_atomically(path: str | os.PathLike, text: str, what: str = "") ->
     try:
         with open(tmp, "w", encoding="utf-8") as fh:
             fh.write(text)
+        os.replace(tmp, out)
+    except BaseException as exc:
+        remove_part(tmp)
+        if isinstance(exc, OSError) and not isinstance(exc, OutputError):
+            raise output_error(out, exc, what) from exc
+        raise
+
+
+def write_parquet_atomically(table, path: str | os.PathLike, what: str = "the manifest ") -> None:
+    """Write an Arrow table as Parquet through a part file and a rename: whole or not at all.
+
+    Raises:
+        OutputError: the file cannot be written (the message names it and the cause).
+    """
+    import pyarrow.parquet as pq
+
+    out = check_output(path, what)
+    remove_stale_parts(out)
+    tmp = part_path(out)
+    try:
+        pq.write_table(table, tmp, compression="zstd")
         os.replace(tmp, out)
     except BaseException as exc:
         remove_part(tmp)

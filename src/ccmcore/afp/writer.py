@@ -550,10 +550,33 @@ class AfpWriter:
             uses = np.unique(uses, axis=0)
         return out._replace(uses=uses)
 
-    def add(self, part: AfpPages) -> list[Extent]:
+    def stamp(self, items: np.ndarray) -> bytes:
+        """A presentation text object drawing rectangle items (a barcode the merge adds to
+        a page once its place in the job is known): :meth:`add` takes it as ``stamps[page]``.
+
+        Raises:
+            ValueError: an item is not a rule or rectangle.
+        """
+        items = np.ascontiguousarray(items, dtype=np.int32).reshape(-1, 13)
+        if len(items) and not np.isin(items[:, _KIND], (2, 3)).all():
+            raise ValueError("a stamp draws rules and rectangles only")
+        builder = self._builder
+        if builder is None:
+            self._rebuild_builder()
+            builder = self._builder
+        assert builder is not None  # made just now
+        none = np.zeros(0, np.int32)
+        builder.bind(items, np.zeros(0, np.uint16), none, np.zeros(0, np.uint8), none)
+        res = builder.page(0, len(items))
+        assert res is not None  # rules and rectangles always encode
+        ptx = res[0]
+        return b"".join((_BPT, ptx, _EPT)) if ptx else b""
+
+    def add(self, part: AfpPages, stamps: dict | None = None) -> list[Extent]:
         """Spool page groups :meth:`encode` made (here or in another process, with the same
         job resources): page names are numbered in the file's order, images and overlays
-        stored on first use.
+        stored on first use; ``stamps`` (page row -> :meth:`stamp`) go at the end of
+        their pages.
 
         Returns:
             Per document its :class:`~ccmcore.display.Extent` (offset counted as
@@ -570,6 +593,8 @@ class AfpWriter:
                     self._image(self._job.images[idx], store=True)
                 else:
                     self._overlay(self._job.overlays[idx], store=True)
+        if stamps:
+            part = _spliced(part, stamps, len(_SF_HEAD[S.EPG]))
         buf = bytearray(part.content)
         npages = self._pages
         names = np.asarray(part.names, dtype=np.int64).tolist()
@@ -1104,6 +1129,33 @@ class AfpWriter:
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+def _spliced(part: AfpPages, stamps: dict, lb: int) -> AfpPages:
+    """The page groups with each stamp inserted before its page's EPG, offsets moved."""
+    names = np.asarray(part.names, dtype=np.int64)
+    cuts = sorted((int(names[2 * k + 1]) - lb, k, data) for k, data in stamps.items() if data)
+    if not cuts:
+        return part
+    content = memoryview(part.content)
+    pieces = []
+    last = 0
+    for at, _, data in cuts:
+        pieces += (content[last:at], data)
+        last = at
+    pieces.append(content[last:])
+    ats = np.array([c[0] for c in cuts], dtype=np.int64)
+    grow = np.concatenate([[0], np.cumsum([len(c[2]) for c in cuts])]).astype(np.int64)
+
+    def moved(offsets: np.ndarray) -> np.ndarray:
+        return offsets + grow[np.searchsorted(ats, offsets, side="right")]
+
+    oids = np.asarray(part.oids, dtype=np.int64).reshape(-1, 2).copy()
+    oids[:, 0] = moved(oids[:, 0])
+    doc_of_page = np.repeat(np.arange(len(part.doc_pages)), np.asarray(part.doc_pages))
+    doc_bytes = np.asarray(part.doc_bytes, dtype=np.int64).copy()
+    np.add.at(doc_bytes, doc_of_page[[c[1] for c in cuts]], [len(c[2]) for c in cuts])
+    return part._replace(content=b"".join(pieces), names=moved(names), oids=oids, doc_bytes=doc_bytes)
 
 
 def _rdiv(mpt: int) -> int:

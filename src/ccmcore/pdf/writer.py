@@ -39,6 +39,7 @@ from ..display import HEIGHT as _HEIGHT
 from ..display import I0 as _I0
 from ..display import IMAGE, OVERLAY, DisplayList, Extent, JobResources, Overlay, resource_uses
 from ..display import IN as _IN
+from ..display import ITEM_FIELDS
 from ..display import KIND as _KIND
 from ..display import P0 as _P0
 from ..display import PN as _PN
@@ -356,10 +357,24 @@ class PdfWriter:
         sizes, streams = _encode_pages(builder, pages, self._level)
         return self._write_docs(docs[:, _RECORD].tolist(), docs[:, _PN].tolist(), sizes, streams, None, None)
 
-    def add(self, part: PdfPages) -> list[Extent]:
+    def stamp(self, items: np.ndarray, height: int) -> bytes:
+        """A content stream drawing rectangle items (a barcode the merge adds to a page
+        once its place in the job is known), to follow the page's own: :meth:`add` takes
+        it as ``stamps[page]``."""
+        builder = self._builder if self._builder is not None else self._rebuild_builder()
+        items = np.ascontiguousarray(items, dtype=np.int32).reshape(-1, ITEM_FIELDS)
+        none = np.zeros(0, np.int32)
+        builder.bind(items, np.zeros(0, np.uint16), none, none)
+        return builder.page(0, len(items), height, False)
+
+    def add(self, part: PdfPages, stamps: dict | None = None) -> list[Extent]:
         """Write pages a :class:`PdfEncoder` made with this writer's job resources.
 
         Images and overlays are stored just before the first document that draws them.
+
+        Args:
+            part: the encoded pages.
+            stamps: page row -> a content stream (:meth:`stamp`) drawn after the page's.
 
         Returns:
             Per document its :class:`~ccmcore.display.Extent`.
@@ -383,7 +398,7 @@ class PdfWriter:
         for d, kind, idx in np.asarray(part.uses, dtype=np.int64).reshape(-1, 3).tolist():
             uses.setdefault(d, []).append((kind, idx))
         extents = self._write_docs(
-            np.asarray(part.records).tolist(), np.asarray(part.doc_pages).tolist(), sizes, streams, uses, None
+            np.asarray(part.records).tolist(), np.asarray(part.doc_pages).tolist(), sizes, streams, uses, stamps
         )
         used = self._builder_used()
         np.bitwise_or(used, part.used, out=used)
@@ -403,19 +418,19 @@ class PdfWriter:
         if self._broken:
             raise ValueError("an earlier write() failed part-way; this PDF cannot be finished")
 
-    def _write_docs(self, records: list, doc_pages: list, sizes: np.ndarray, streams: list, uses, _) -> list[Extent]:
+    def _write_docs(self, records: list, doc_pages: list, sizes: np.ndarray, streams: list, uses, stamps) -> list[Extent]:
         """Each document's marker line, page and content stream objects; their extents."""
         if sum(doc_pages) != len(sizes):
             raise ValueError("a document's page slice lies outside the pages")
         try:
-            return self._put_docs(records, doc_pages, sizes, streams, uses)
+            return self._put_docs(records, doc_pages, sizes, streams, uses, stamps or {})
         except BaseException:
             # object numbers and offsets of pages not on disk are recorded: this file
             # can no longer be finished correctly
             self._broken = True
             raise
 
-    def _put_docs(self, records: list, doc_pages: list, sizes: np.ndarray, streams: list, uses) -> list[Extent]:
+    def _put_docs(self, records: list, doc_pages: list, sizes: np.ndarray, streams: list, uses, stamps) -> list[Extent]:
         parts: list = []
         pending = 0
         offsets = self._offsets
@@ -464,18 +479,34 @@ class PdfWriter:
                     head = b"<</Length %d>>" % len(data)
                 else:
                     head = b"<</Length %d/Filter/FlateDecode>>" % len(data)
-                page = b"%d 0 obj\n<</Type/Page/Parent %d 0 R/MediaBox%s/Resources %d 0 R/Contents %d 0 R>>\nendobj\n" % (
+                extra = stamps.get(k) if stamps else None
+                if extra is None:
+                    contents = b"%d 0 R" % (pnum + 1)
+                else:
+                    offsets.append(0)
+                    contents = b"[%d 0 R %d 0 R]" % (pnum + 1, pnum + 2)
+                page = b"%d 0 obj\n<</Type/Page/Parent %d 0 R/MediaBox%s/Resources %d 0 R/Contents %s>>\nendobj\n" % (
                     pnum,
                     leaf,
                     box,
                     resources,
-                    pnum + 1,
+                    contents,
                 )
                 pos += len(page)
                 offsets[pnum + 1] = pos
                 head = b"%d 0 obj\n%s\nstream\n" % (pnum + 1, head)
                 parts += (page, head, data, b"\nendstream\nendobj\n")
                 pos += len(head) + len(data) + 18
+                if extra is not None:
+                    if level is not None:
+                        extra = isal_zlib.compress(extra, level)
+                        ehead = b"<</Length %d/Filter/FlateDecode>>" % len(extra)
+                    else:
+                        ehead = b"<</Length %d>>" % len(extra)
+                    offsets[pnum + 2] = pos
+                    ehead = b"%d 0 obj\n%s\nstream\n" % (pnum + 2, ehead)
+                    parts += (ehead, extra, b"\nendstream\nendobj\n")
+                    pos += len(ehead) + len(extra) + 18
             p += pn
             extents.append(Extent(record, first, pn, start, pos - start))
             pending = pos - self._pos

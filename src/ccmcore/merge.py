@@ -1,0 +1,166 @@
+"""Join the parts of a job into one print file, in record order, and finish its manifest.
+
+The merge is the only place that knows where each document lands: it numbers the PDF
+objects and the AFP pages, stores each image and overlay once (before the first document
+that draws it; in AFP's resource group, which comes first), subsets each font once over
+the whole job (glyph ids never change, so no page needs rewriting), and draws the stamps
+parts left to it (barcodes showing the sheet's number in the job). Its output depends
+only on the documents and their order, never on how many parts or processes made them.
+
+When the file is complete, :func:`document_checksums` reads it back and hashes every
+document's byte range: the manifest records what is on the disk, not what was meant to be.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+
+import numpy as np
+import pyarrow as pa
+
+from .barcode_layout import stamp_items
+from .parts import Part, PartJob
+
+__all__ = ["Merger", "MANIFEST_SCHEMA", "document_checksums"]
+
+#: the manifest of a job: one row per input record
+MANIFEST_SCHEMA = pa.schema(
+    [
+        ("record", pa.int64()),
+        ("key", pa.string()),
+        ("status", pa.string()),
+        ("field", pa.string()),
+        ("reason", pa.string()),
+        ("part", pa.int32()),
+        ("part_reused", pa.bool_()),
+        ("first_page", pa.int64()),
+        ("pages", pa.int32()),
+        ("sheets", pa.int32()),
+        ("offset", pa.int64()),
+        ("length", pa.int64()),
+        ("checksum", pa.string()),
+        ("messages", pa.list_(pa.string())),
+        ("warnings", pa.list_(pa.string())),
+    ]
+)
+
+
+class Merger:
+    """Writes parts, in order, into one print file.
+
+    Args:
+        job: the job the parts belong to.
+        fileobj: the binary file to write (the job's temporary output).
+        title: the PDF's title.
+    """
+
+    def __init__(self, job: PartJob, fileobj, *, title: str | None = None):
+        self.job = job
+        if job.format == "afp":
+            from .afp.writer import AfpWriter
+
+            self.writer = AfpWriter(fileobj, options=job.afp, resources=job.resources)
+        else:
+            from .pdf import PdfWriter
+
+            self.writer = PdfWriter(fileobj, title=title, resources=job.resources)
+        self.job_sheets = 0
+        self.pages = 0
+        self._rows: list[pa.Table] = []
+        self._extents: list[np.ndarray] = []
+
+    def add(self, part: Part) -> None:
+        """Write one part's documents after those before it."""
+        pages = part.pages
+        facts = self._count_sheets(np.asarray(pages.doc_pages))
+        stamps = self._stamps(part, facts) if part.stamps else None
+        extents = self.writer.add(pages, stamps)
+        ext = np.array([e[1:] for e in extents], dtype=np.int64).reshape(-1, 4)  # first page, pages, offset, length
+        self._extents.append(ext)
+        self.pages += int(ext[:, 1].sum()) if len(ext) else 0
+        m = part.manifest
+        m = m.append_column("part_reused", pa.array(np.full(m.num_rows, part.reused)))
+        self._rows.append(m)
+
+    def _count_sheets(self, doc_pages: np.ndarray) -> np.ndarray:
+        """The job sheet number of each page of the part's documents (and count them)."""
+        total = int(doc_pages.sum())
+        starts = np.repeat(np.cumsum(doc_pages) - doc_pages, doc_pages)
+        number = np.arange(total) - starts + 1  # page number in its document
+        front = np.ones(total, dtype=bool) if not self.job.program.duplex else (number % 2 == 1)
+        sheet = self.job_sheets + np.cumsum(front)
+        if total:
+            self.job_sheets = int(sheet[-1])
+        return np.stack([number, np.repeat(doc_pages, doc_pages), sheet], axis=1) if total else np.zeros((0, 3), int)
+
+    def _stamps(self, part: Part, facts: np.ndarray) -> dict:
+        """page row -> the backend's bytes of the stamps on that page."""
+        program = self.job.program
+        heights = None
+        if self.job.format == "pdf":
+            heights = np.asarray(part.pages.sizes)[:, 1]
+        by_page: dict[int, list] = {}
+        for page, barcode, text in part.stamps:
+            number, count, sheet = facts[page].tolist()
+            by_page.setdefault(page, []).append(stamp_items(program, barcode, text, number, count, sheet))
+        out = {}
+        for page, items in by_page.items():
+            rows = np.concatenate(items)
+            if heights is not None:
+                out[page] = self.writer.stamp(rows, int(heights[page]))
+            else:
+                out[page] = self.writer.stamp(rows)
+        return out
+
+    def close(self) -> pa.Table:
+        """Finish the file; the manifest with every rendered document's place (no checksums yet)."""
+        self.writer.close()
+        base = getattr(self.writer, "document_offset", 0)
+        table = pa.concat_tables(self._rows) if self._rows else None
+        ext = np.concatenate(self._extents) if self._extents else np.zeros((0, 4), np.int64)
+        if table is None:
+            return MANIFEST_SCHEMA.empty_table()
+        rendered = np.asarray(table.column("status").to_numpy(zero_copy_only=False) == "rendered")
+        if int(rendered.sum()) != len(ext):
+            raise AssertionError("the merge wrote another number of documents than the parts rendered")
+        n = table.num_rows
+
+        def col(values, fill, dtype):
+            out = np.full(n, fill, dtype=dtype)
+            out[rendered] = values
+            return pa.array(out, mask=~rendered)
+
+        first_page = col(ext[:, 0], 0, np.int64)
+        offset = col(ext[:, 2] + base, 0, np.int64)
+        length = col(ext[:, 3], 0, np.int64)
+        columns = {
+            "first_page": first_page,
+            "offset": offset,
+            "length": length,
+            "checksum": pa.nulls(n, pa.string()),
+        }
+        arrays = [columns[f.name] if f.name in columns else table.column(f.name) for f in MANIFEST_SCHEMA]
+        return pa.Table.from_arrays(arrays, schema=MANIFEST_SCHEMA)
+
+    def abort(self) -> None:
+        self.writer.abort()
+
+
+def document_checksums(path: str | os.PathLike, manifest: pa.Table) -> pa.Table:
+    """The manifest with each rendered document's SHA-256, read back from the finished file."""
+    offsets = manifest.column("offset").to_numpy(zero_copy_only=False)
+    lengths = manifest.column("length").to_numpy(zero_copy_only=False)
+    valid = np.asarray(manifest.column("offset").is_valid())
+    sums: list = [None] * manifest.num_rows
+    sha256 = hashlib.sha256
+    with open(path, "rb", buffering=1 << 20) as fh:
+        at = 0
+        for i in np.flatnonzero(valid).tolist():
+            o, n = int(offsets[i]), int(lengths[i])
+            if o != at:  # resources (images, overlays, the AFP resource group) lie between
+                fh.seek(o)
+            sums[i] = sha256(fh.read(n)).hexdigest()
+            at = o + n
+    idx = manifest.schema.get_field_index("checksum")
+    return manifest.set_column(idx, "checksum", pa.array(sums, pa.string()))

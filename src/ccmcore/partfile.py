@@ -1,0 +1,119 @@
+"""Internal: the file one part of a job is kept in between composing and merging.
+
+A part file holds named numpy arrays and byte strings and a small JSON header, followed
+by an index and a SHA-256 of everything before it::
+
+    b"CCMPART1"  section bytes ...  index (JSON)  index length (8 bytes)  sha256 (32)  b"CCMPART1"
+
+It is written under a temporary name and renamed when complete, so a part file either
+is whole or is not there; the checksum catches what a power cut or a full disk can still
+do to a renamed file (blocks never written, a truncated tail), and such a part is made
+again. Nothing in it is executable: arrays are raw little-endian buffers with their dtype
+and shape in the index, never pickles.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["write_part_file", "read_part_file", "PartFileError", "MAGIC"]
+
+MAGIC = b"CCMPART1"
+_TAIL = 8 + 32 + len(MAGIC)
+
+
+class PartFileError(ValueError):
+    """A part file is incomplete, damaged or not a part file (it is made again)."""
+
+
+def write_part_file(path: str | os.PathLike, header: dict, arrays: dict, blobs: dict) -> str:
+    """Write a part file whole: under a temporary name, renamed when complete.
+
+    Args:
+        path: where the part goes.
+        header: JSON-serialisable facts about the part.
+        arrays: name -> numpy array (any shape; stored little-endian, C order).
+        blobs: name -> bytes.
+
+    Returns:
+        the SHA-256 (hex) of the file's content, as its tail records it.
+
+    Raises:
+        OSError: the file cannot be written (nothing is left at ``path``).
+    """
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    digest = hashlib.sha256()
+    sections = []
+    pos = len(MAGIC)
+    try:
+        with open(tmp, "wb") as fh:
+
+            def put(data) -> None:
+                fh.write(data)
+                digest.update(data)
+
+            put(MAGIC)
+            for name, arr in arrays.items():
+                a = np.ascontiguousarray(arr)
+                if a.dtype.byteorder == ">":
+                    a = a.astype(a.dtype.newbyteorder("<"))
+                data = a.tobytes()
+                sections.append({"name": name, "kind": "array", "dtype": a.dtype.str, "shape": list(a.shape),
+                                 "offset": pos, "length": len(data)})
+                put(data)
+                pos += len(data)
+            for name, blob in blobs.items():
+                sections.append({"name": name, "kind": "bytes", "offset": pos, "length": len(blob)})
+                put(blob)
+                pos += len(blob)
+            index = json.dumps({"header": header, "sections": sections}, separators=(",", ":")).encode()
+            put(index)
+            put(len(index).to_bytes(8, "little"))
+            fh.write(digest.digest() + MAGIC)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    return digest.hexdigest()
+
+
+def read_part_file(path: str | os.PathLike) -> tuple[dict, dict, dict, str]:
+    """Read and verify a part file.
+
+    Returns:
+        (header, arrays, blobs, sha256 hex).
+
+    Raises:
+        PartFileError: the file is not a complete part file or its checksum does not match.
+        OSError: it cannot be read.
+    """
+    data = Path(path).read_bytes()
+    if len(data) < len(MAGIC) + _TAIL or not data.startswith(MAGIC) or not data.endswith(MAGIC):
+        raise PartFileError(f"{path}: not a complete part file")
+    body_end = len(data) - 32 - len(MAGIC)
+    digest = hashlib.sha256(memoryview(data)[:body_end]).digest()
+    if digest != data[body_end : body_end + 32]:
+        raise PartFileError(f"{path}: checksum mismatch (damaged)")
+    n = int.from_bytes(data[body_end - 8 : body_end], "little")
+    try:
+        index = json.loads(data[body_end - 8 - n : body_end - 8])
+    except ValueError as exc:
+        raise PartFileError(f"{path}: unreadable index ({exc})") from None
+    arrays, blobs = {}, {}
+    view = memoryview(data)
+    for sec in index["sections"]:
+        chunk = view[sec["offset"] : sec["offset"] + sec["length"]]
+        if sec["kind"] == "array":
+            arrays[sec["name"]] = np.frombuffer(chunk, dtype=np.dtype(sec["dtype"])).reshape(sec["shape"])
+        else:
+            blobs[sec["name"]] = chunk
+    return index["header"], arrays, blobs, digest.hex()

@@ -1,0 +1,401 @@
+"""Compose one part of a job: its records in, a part file and its manifest rows out.
+
+This is the one function every way of running a job goes through: the local job (one
+process or ``workers=N``), and the batch-framework bindings, which call it per partition.
+A part is composed whole by one process; its output does not depend on which process,
+nor on how many run, nor on what the other parts hold:
+
+- pages are encoded with the job's resources (:class:`~ccmcore.display.JobResources`),
+  so fonts, images and overlays have the same numbers in every part;
+- what depends on the documents before it (a PDF object number, an AFP page name, the
+  running sheet number of an OMR sequence or a ``{job_sheet}`` barcode) is left to the
+  merge, which knows the order: a part records where those go.
+
+The part's manifest rows say, per record, whether it was rendered or rejected (with the
+fields and reasons), its key, pages, sheets and messages; the merge adds where each
+document landed in the print file and its checksum.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+
+from .barcode_layout import JobSheets, add_barcodes
+from .display import DisplayList, JobResources, rebuild
+from .partfile import read_part_file, write_part_file
+from .program import (
+    R_TEXT_OVERFLOW,
+    W_OVERLONG_WORD,
+    W_ROW_SPLIT,
+    W_TEXT_CUT,
+    W_TEXT_SHRUNK,
+    Program,
+    Rejection,
+)
+
+__all__ = ["PartJob", "Part", "compose_part", "save_part", "load_part", "lay_out", "MANIFEST_PART_SCHEMA"]
+
+#: the manifest columns a part knows (the merge adds where each document landed)
+MANIFEST_PART_SCHEMA = pa.schema(
+    [
+        ("record", pa.int64()),
+        ("key", pa.string()),
+        ("status", pa.string()),
+        ("field", pa.string()),
+        ("reason", pa.string()),
+        ("part", pa.int32()),
+        ("pages", pa.int32()),
+        ("sheets", pa.int32()),
+        ("messages", pa.list_(pa.string())),
+        ("warnings", pa.list_(pa.string())),
+    ]
+)
+
+
+@dataclass
+class PartJob:
+    """What every part of a job shares: the compiled template and how to write it.
+
+    Attributes:
+        program: the template compiled against the data's schema.
+        format: "pdf" or "afp".
+        afp: :class:`ccmcore.afp.AfpOptions` or None.
+        key: the key column naming records (None: none).
+        control_totals: money or number columns summed over rendered and rejected records.
+        resources: the job's resources (made from the program).
+    """
+
+    program: Program
+    format: str
+    afp: object = None
+    key: str | None = None
+    control_totals: tuple = ()
+    resources: JobResources = field(init=False)
+
+    def __post_init__(self):
+        p = self.program
+        self.resources = JobResources.of(p.fonts, p.images, p.overlays)
+        self._encoder = None
+
+    def encoder(self):
+        """The encoder of this process (made once: its font tables are per job)."""
+        if self._encoder is None:
+            if self.format == "afp":
+                from .afp.writer import AfpWriter
+
+                self._encoder = AfpWriter(None, options=self.afp, resources=self.resources)
+            else:
+                from .pdf.writer import PdfEncoder
+
+                self._encoder = PdfEncoder(self.resources)
+        return self._encoder
+
+
+@dataclass
+class Part:
+    """One composed part: its encoded pages, manifest rows and what the report needs."""
+
+    index: int
+    record0: int
+    records: int
+    pages: object  # PdfPages or AfpPages
+    manifest: pa.Table
+    rejected: list = field(default_factory=list)  # Rejection
+    warnings: list = field(default_factory=list)  # (record, element, message)
+    messages: list = field(default_factory=list)  # (record, message name)
+    totals: dict = field(default_factory=dict)  # column -> [rendered sum, rejected sum]
+    stamps: list = field(default_factory=list)  # [page in part, barcode, text or None]
+    checksum: str = ""
+    reused: bool = False
+
+
+def _warning_text(code: int, detail: int) -> str:
+    if code == W_OVERLONG_WORD:
+        return "a word wider than its line was broken between characters"
+    if code == W_ROW_SPLIT:
+        return "a table row taller than a page was split across pages"
+    if code == W_TEXT_SHRUNK:
+        return f"the text was set at {detail / 1000:g}pt to fit its box"
+    if code == W_TEXT_CUT:
+        return f"the text needed {detail} lines; it was cut to fit its box (ending in '…')"
+    return f"layout warning {code} ({detail})"
+
+
+def _rejection_text(program: Program, element: int, code: int, detail: int) -> str:
+    if code == R_TEXT_OVERFLOW:
+        fields = program.text_fields.get(element)
+        shown = f" (fields: {fields})" if fields else ""
+        return (
+            f"the text{shown} needs {detail} lines, more than its box holds; give the Text a larger box "
+            "or overflow='cut' or 'shrink'"
+        )
+    return f"layout rejection {code} ({detail})"
+
+
+def lay_out(program: Program, batch: pa.RecordBatch, record0: int, sheets: JobSheets | None = None):
+    """Bind and lay out one batch: (display list, bound batch, stamps).
+
+    ``sheets`` given: every barcode is drawn, the job's running sheet number counted in
+    it (one process composing the whole job in order, as :func:`ccmcore.job.layout`
+    does). None: barcodes that need the running sheet number are left as stamps
+    ([page row, barcode, text]) for the merge.
+    """
+    bound = program.bind(batch, record0)
+    res = program.kernel.layout(bound.sources, bound.lists, bound.masks, bound.pool, bound.reject, record0, bound.sums)
+    rows = (res["docs"][:, 0] - record0).tolist()
+    warnings = res["warnings"]
+    if len(warnings) > 1:  # a fixed text repeated on every page warns once per document
+        _, first = np.unique(warnings, axis=0, return_index=True)
+        warnings = warnings[np.sort(first)]
+    rejects = warnings[:, 2] >= R_TEXT_OVERFLOW
+    if rejects.any():  # documents the kernel left out while writing their pages
+        bound.rejections.extend(
+            Rejection(record0 + int(doc), program.labels[element], _rejection_text(program, element, code, detail))
+            for doc, element, code, detail in warnings[rejects].tolist()
+        )
+        warnings = warnings[~rejects]
+    dl = DisplayList.from_layout(
+        res,
+        fonts=program.fonts,
+        templates=program.template_names,
+        medium_maps=program.medium_maps,
+        warnings=warnings,
+        tags={tag: [values[r] for r in rows] for tag, values in bound.tags.items()},
+        images=program.images,
+        overlays=program.overlays,
+    )
+    dl.messages = [(record0 + int(d), program.message_names[int(m)]) for d, m in res["messages"]]
+    dl, rejected, stamps = add_barcodes(dl, program, bound, record0, sheets)
+    bound.rejections.extend(rejected)
+    return dl, bound, stamps
+
+
+def compose_part(job: PartJob, index: int, record0: int, batches: Iterable[pa.RecordBatch]) -> Part:
+    """Compose the records of one part (record numbers from ``record0``).
+
+    Returns:
+        the :class:`Part`: encoded pages, manifest rows, rejections, warnings, messages,
+        control totals and the stamps the merge draws.
+    """
+    program = job.program
+    enc = job.encoder()
+    encoded = []
+    rejected: list[Rejection] = []
+    warnings: list = []
+    messages: list = []
+    stamps: list = []
+    manifests = []
+    totals = {c: [0, 0] for c in job.control_totals}
+    r0 = record0
+    page0 = 0
+    for batch in batches:
+        n = batch.num_rows
+        dl, bound, st = lay_out(program, batch, r0, None)
+        if job.format == "afp":
+            # a character a printer-resident coded font cannot show rejects its record
+            bad = enc.unencodable(dl)
+            if bad:
+                bound.rejections.extend(Rejection(int(dl.docs[d][0]), "text", msg) for d, msg in sorted(bad.items()))
+                keep_pages = np.flatnonzero(~np.isin(dl.pages[:, 0], list(bad)))
+                st = [s for s in st if s[0] in set(keep_pages.tolist())]
+                remap = {int(p): k for k, p in enumerate(keep_pages.tolist())}
+                st = [[remap[s[0]], s[1], s[2]] for s in st]
+                dl = rebuild(dl, None, set(bad))
+        pages = enc.encode(dl)
+        encoded.append(pages)
+        stamps.extend([page0 + p, b, t] for p, b, t in st)
+        page0 += dl.page_count
+        named = _name_rejections(bound.rejections, batch, r0, job.key)
+        rejected.extend(named)
+        messages.extend(dl.messages)
+        for doc, element, code, detail in dl.warnings.tolist():
+            # the kernel numbers documents by their row in the batch
+            warnings.append((r0 + doc, program.labels[element], _warning_text(code, detail)))
+        manifests.append(_manifest_rows(job, index, batch, r0, dl, named, dl.messages, warnings, totals))
+        r0 += n
+    pages = _concat(encoded, job.format)
+    manifest = pa.Table.from_batches(manifests, MANIFEST_PART_SCHEMA)
+    return Part(index, record0, r0 - record0, pages, manifest, rejected, warnings, messages, totals, stamps)
+
+
+def _name_rejections(rejections: list[Rejection], batch: pa.RecordBatch, record0: int, key: str | None) -> list:
+    """The batch's rejections in record order, each named by its key (only rejected rows are read)."""
+    rejections = sorted(rejections, key=lambda r: r.record)
+    if key is not None and rejections:
+        column = batch.column(key)
+        for r in rejections:
+            value = column[r.record - record0].as_py()
+            r.key = None if value is None else str(value)
+    return rejections
+
+
+def _manifest_rows(job: PartJob, index, batch, record0, dl, rejected, messages, warnings, totals) -> pa.RecordBatch:
+    """One manifest row per record of the batch (rendered or rejected)."""
+    n = batch.num_rows
+    duplex = job.program.duplex
+    pages = np.zeros(n, dtype=np.int32)
+    docs = np.asarray(dl.docs, dtype=np.int64).reshape(-1, 3)
+    rendered = np.zeros(n, dtype=bool)
+    if len(docs):
+        rows = docs[:, 0] - record0
+        pages[rows] = docs[:, 2]
+        rendered[rows] = True
+    sheets = (pages + 1) // 2 if duplex else pages.copy()
+    fields: dict[int, list] = {}
+    for r in rejected:
+        fields.setdefault(r.record - record0, []).append(r)
+    status = np.where(rendered, "rendered", "rejected").astype(object)
+    field_col: list = [None] * n
+    reason_col: list = [None] * n
+    for row, rs in fields.items():
+        status[row] = "rejected"
+        rendered[row] = False
+        pages[row] = 0
+        sheets[row] = 0
+        names = list(dict.fromkeys(r.field for r in rs if r.field))
+        field_col[row] = ", ".join(names) if names else ""
+        reason_col[row] = "; ".join(dict.fromkeys(r.reason for r in rs))
+    msg_col: list = [[] for _ in range(n)]
+    for rec, name in messages:
+        msg_col[rec - record0].append(name)
+    warn_col: list = [[] for _ in range(n)]
+    for rec, element, text in warnings:
+        if record0 <= rec < record0 + n:
+            warn_col[rec - record0].append(f"{element}: {text}")
+    if job.key is not None:
+        key = batch.column(job.key).cast(pa.string())
+    else:
+        key = pa.nulls(n, pa.string())
+    for c, sums in totals.items():
+        col = batch.column(c)
+        sums[0] += _sum(col, rendered)
+        sums[1] += _sum(col, ~rendered)
+    return pa.RecordBatch.from_arrays(
+        [
+            pa.array(np.arange(record0, record0 + n, dtype=np.int64)),
+            key,
+            pa.array(status.tolist(), pa.string()),
+            pa.array(field_col, pa.string()),
+            pa.array(reason_col, pa.string()),
+            pa.array(np.full(n, index, dtype=np.int32)),
+            pa.array(pages),
+            pa.array(sheets.astype(np.int32)),
+            pa.array(msg_col, pa.list_(pa.string())),
+            pa.array(warn_col, pa.list_(pa.string())),
+        ],
+        schema=MANIFEST_PART_SCHEMA,
+    )
+
+
+def _sum(col: pa.Array, mask: np.ndarray):
+    """Exact sum of the column over the rows of mask (ints as int, decimals as Decimal)."""
+    import pyarrow.compute as pc
+
+    picked = col.filter(pa.array(mask))
+    total = pc.sum(picked).as_py()
+    return 0 if total is None else total
+
+
+def _concat(encoded: list, format: str):
+    """One encoded-pages value of a part's batches, in order."""
+    if format == "afp":
+        from .afp.writer import AfpPages as T
+    else:
+        from .pdf.writer import PdfPages as T  # type: ignore[assignment]
+    if len(encoded) == 1:
+        return encoded[0]
+    out = {}
+    doc_base = np.cumsum([0] + [len(e.records) for e in encoded[:-1]])
+    content_base = np.cumsum([0] + [len(e.content) for e in encoded[:-1]])
+    for name in T._fields:
+        vals = [getattr(e, name) for e in encoded]
+        if name == "content":
+            out[name] = b"".join(vals)
+        elif name == "used":
+            used = np.zeros_like(vals[0]) if vals else np.zeros(0, np.uint8)
+            for v in vals:
+                np.bitwise_or(used, v, out=used)
+            out[name] = used
+        elif name == "uses":
+            out[name] = np.concatenate(
+                [np.asarray(v).reshape(-1, 3) + np.array([b, 0, 0]) for v, b in zip(vals, doc_base)]
+            ).astype(np.int64)
+        elif name == "names":
+            out[name] = np.concatenate([np.asarray(v) + b for v, b in zip(vals, content_base)]).astype(np.int64)
+        elif name == "oids":
+            out[name] = np.concatenate(
+                [np.asarray(v).reshape(-1, 2) + np.array([b, 0]) for v, b in zip(vals, content_base)]
+            ).astype(np.int64)
+        else:
+            out[name] = np.concatenate([np.asarray(v) for v in vals])
+    return T(**out)
+
+
+# ---------------------------------------------------------------------- the part file
+
+
+def save_part(part: Part, path, fingerprint: str) -> str:
+    """Write the part to its file (whole or not at all); returns the file's checksum."""
+    pages = part.pages
+    arrays = {f"pages.{k}": v for k, v in pages._asdict().items() if k != "content"}
+    sink = io.BytesIO()
+    with pa.ipc.new_stream(sink, part.manifest.schema) as w:
+        w.write_table(part.manifest)
+    header = {
+        "fingerprint": fingerprint,
+        "index": part.index,
+        "record0": part.record0,
+        "records": part.records,
+        "kind": type(pages).__name__,
+        "rejected": [[r.record, r.field, r.reason, r.key] for r in part.rejected],
+        "warnings": part.warnings,
+        "messages": part.messages,
+        "totals": {c: [str(a), str(b)] for c, (a, b) in part.totals.items()},
+        "stamps": part.stamps,
+    }
+    return write_part_file(path, header, arrays, {"pages.content": pages.content, "manifest": sink.getvalue()})
+
+
+def load_part(path, format: str) -> tuple[Part, str]:
+    """Read a part file back: (the part, the job fingerprint it was made for).
+
+    Raises:
+        PartFileError: the file is incomplete or damaged.
+    """
+    from decimal import Decimal
+
+    header, arrays, blobs, digest = read_part_file(path)
+    if format == "afp":
+        from .afp.writer import AfpPages as T
+    else:
+        from .pdf.writer import PdfPages as T  # type: ignore[assignment]
+    if header["kind"] != T.__name__:
+        from .partfile import PartFileError
+
+        raise PartFileError(f"{path}: a part of another format")
+    fields = {k: arrays[f"pages.{k}"] for k in T._fields if k != "content"}
+    pages = T(content=blobs["pages.content"], **fields)
+    manifest = pa.ipc.open_stream(bytes(blobs["manifest"])).read_all()
+
+    def number(s: str):
+        return int(s) if s.lstrip("-").isdigit() else Decimal(s)
+
+    part = Part(
+        header["index"],
+        header["record0"],
+        header["records"],
+        pages,
+        manifest,
+        [Rejection(rec, f, reason, key) for rec, f, reason, key in header["rejected"]],
+        [tuple(w) for w in header["warnings"]],
+        [tuple(m) for m in header["messages"]],
+        {c: [number(a), number(b)] for c, (a, b) in header["totals"].items()},
+        header["stamps"],
+        digest,
+    )
+    return part, header["fingerprint"]
