@@ -72,7 +72,7 @@ from .report import JobReport, Warning_
 from .resources import home_of, relative_to, remember_home
 from .sources import check_declared, open_source
 from .template import Document, columns_read_as_values
-from .workers import WorkerError, WorkerPool, batches_to_bytes, bytes_to_batches, can_fork
+from .workers import WorkerError, WorkerPool, can_fork, read_batches, write_batches
 
 __all__ = ["compose", "layout", "JobReport", "Warning_", "FORMATS", "DEFAULT_PART_SIZE"]
 
@@ -485,6 +485,8 @@ class _Run:
         if d.exists() and not resume:
             for f in d.glob("part-*.ccmpart*"):
                 f.unlink()
+        for f in d.glob("input-*.arrow"):  # records handed to workers of a run that stopped
+            f.unlink()
         try:
             d.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -492,8 +494,8 @@ class _Run:
 
     def _compose_task(self, task):
         """In a worker: compose one part into its file."""
-        index, record0, data = task
-        part = compose_part(self.job, index, record0, bytes_to_batches(data))
+        index, record0, path = task
+        part = compose_part(self.job, index, record0, read_batches(path))
         save_part(part, self.part_path(index), self.fingerprint)
         return index
 
@@ -534,16 +536,18 @@ class _Run:
                     raise output_error(self.part_path(index), exc) from exc
                 done[index] = part
             else:
-                while not pool.idle:
-                    label, finished = pool.next_result()
+                while not pool.room:
+                    _, finished = pool.next_result()
                     done[finished] = self._load(finished)
                     merge_ready()
-                pool.submit(f"part {index} (records {record0}-{record0 + n - 1})", (index, record0, batches_to_bytes(batches)))
+                data = self.work_dir / f"input-{index:06d}.arrow"
+                write_batches(data, batches)
+                pool.submit(f"part {index} (records {record0}-{record0 + n - 1})", (index, record0, data))
             merge_ready()
             index += 1
             record0 += n
-        while pool is not None and pool.idle < len(pool._procs):
-            label, finished = pool.next_result()
+        while pool is not None and pool.in_flight:
+            _, finished = pool.next_result()
             done[finished] = self._load(finished)
             merge_ready()
         merge_ready()

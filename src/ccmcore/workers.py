@@ -2,9 +2,11 @@
 
 Workers are forked once the template is compiled, so each starts with the compiled
 template, its fonts and caches already in memory (nothing is pickled or compiled again).
-The job's process reads the data, hands each worker one part at a time (its records as
-Arrow IPC bytes), and merges the parts in order as they come back; at most one part per
-worker is in flight, so memory stays bounded by the part size.
+The job's process reads the data, hands each worker its parts (their records in an
+Arrow IPC file in the work directory, so handing over never waits for a busy worker),
+and merges the parts in order as they come back. Each worker has at most two parts
+queued (the one it composes and the next, so it never waits for the job's process), so
+memory stays bounded by the part size.
 
 A worker that dies (killed, out of memory) fails the job with a :class:`WorkerError`
 naming the part and the signal; the parts finished before stay in the work directory,
@@ -43,16 +45,20 @@ def can_fork() -> bool:
     return "fork" in mp.get_all_start_methods()
 
 
-def batches_to_bytes(batches: list[pa.RecordBatch]) -> bytes:
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, batches[0].schema) as w:
+def write_batches(path, batches: list[pa.RecordBatch]) -> None:
+    """A part's records, for the worker that composes it."""
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, batches[0].schema) as w:
         for b in batches:
             w.write_batch(b)
-    return sink.getvalue().to_pybytes()
 
 
-def bytes_to_batches(data: bytes) -> list[pa.RecordBatch]:
-    return list(pa.ipc.open_stream(pa.py_buffer(data)))
+def read_batches(path) -> list[pa.RecordBatch]:
+    """A part's records (the file is removed: its memory map keeps them readable)."""
+    source = pa.memory_map(str(path), "r")
+    reader = pa.ipc.open_file(source)
+    batches = [reader.get_batch(i) for i in range(reader.num_record_batches)]
+    os.unlink(path)
+    return batches
 
 
 def _serve(conn, run) -> None:
@@ -76,18 +82,22 @@ def _serve(conn, run) -> None:
 
 
 class WorkerPool:
-    """N forked processes running ``run(task)``, one task each at a time.
+    """N forked processes running ``run(task)``, each with up to ``depth`` tasks queued.
 
     Args:
         n: processes.
-        run: what a worker does with a task (inherited through fork, never pickled).
+        run: what a worker does with a task (inherited through fork, never pickled); tasks
+            should be small (they go through a pipe).
+        depth: tasks a worker holds at once.
     """
 
-    def __init__(self, n: int, run):
+    def __init__(self, n: int, run, depth: int = 2):
         ctx = mp.get_context("fork")
+        self.size = n
+        self._depth = depth
         self._procs = []
         self._conns = []
-        self._busy: dict[int, object] = {}  # worker -> its task's label
+        self._busy: dict[int, list] = {}  # worker -> labels of its tasks, oldest first
         for _ in range(n):
             parent, child = ctx.Pipe()
             p = ctx.Process(target=_serve, args=(child, run), daemon=True)
@@ -97,17 +107,21 @@ class WorkerPool:
             self._conns.append(parent)
 
     @property
-    def idle(self) -> int:
-        return len(self._procs) - len(self._busy)
+    def room(self) -> int:
+        """Tasks that can be submitted now."""
+        return sum(self._depth - len(self._busy.get(w, ())) for w in range(self.size))
+
+    @property
+    def in_flight(self) -> int:
+        return sum(len(v) for v in self._busy.values())
 
     def submit(self, label, task) -> None:
-        """Give a task to an idle worker (the caller checks :attr:`idle`)."""
-        for w in range(len(self._procs)):
-            if w not in self._busy:
-                self._busy[w] = label
-                self._conns[w].send(task)
-                return
-        raise RuntimeError("no idle worker")
+        """Give a task to the least busy worker (the caller checks :attr:`room`)."""
+        w = min(range(self.size), key=lambda k: len(self._busy.get(k, ())))
+        if len(self._busy.get(w, ())) >= self._depth:
+            raise RuntimeError("every worker is full")
+        self._busy.setdefault(w, []).append(label)
+        self._conns[w].send(task)
 
     def next_result(self):
         """(label, result) of the next task to finish.
@@ -116,6 +130,7 @@ class WorkerPool:
             WorkerError: a worker died (named with its signal or exit status and the part).
             the task's own exception, when it raised one.
         """
+        self._busy = {w: v for w, v in self._busy.items() if v}
         if not self._busy:
             raise RuntimeError("no task in flight")
         conns = {self._conns[w]: w for w in self._busy}
@@ -128,7 +143,7 @@ class WorkerPool:
                     status, *rest = r.recv()
                 except (EOFError, OSError):
                     break  # it died: its sentinel says how
-                label = self._busy.pop(w)
+                label = self._busy[w].pop(0)
                 if status == "ok":
                     return label, rest[0]
                 raise rest[0]
@@ -136,7 +151,7 @@ class WorkerPool:
         if w is None:  # a pipe closed before the process was seen to end
             w = next(conns[r] for r in ready if r in conns)
             self._procs[w].join(5)
-        label = self._busy.pop(w)
+        label = self._busy.pop(w)[0]
         code = self._procs[w].exitcode
         how = f"was killed by signal {-code}" if code is not None and code < 0 else f"exited with status {code}"
         if code == -signal.SIGKILL:
@@ -146,7 +161,7 @@ class WorkerPool:
     def close(self) -> None:
         """Stop the workers (those still busy are terminated)."""
         for w, (p, c) in enumerate(zip(self._procs, self._conns)):
-            if w in self._busy and p.is_alive():
+            if self._busy.get(w) and p.is_alive():
                 p.terminate()
             else:
                 try:

@@ -230,7 +230,7 @@ class PdfWriter:
         self._level = compress_level
         self._info = {"Title": title, "Author": author, "Producer": producer}
         self._creation_date = creation_date
-        self._md5 = hashlib.md5()
+        self._digest = hashlib.sha256()  # the file ID: of every byte before it
         self._pos = 0
         self._closed = False
         self._broken = False
@@ -271,7 +271,7 @@ class PdfWriter:
 
     def _emit(self, data) -> None:
         self._f.write(data)
-        self._md5.update(data)
+        self._digest.update(data)
         self._pos += len(data)
 
     def _object(self, num: int, body: bytes) -> None:
@@ -682,7 +682,7 @@ class PdfWriter:
         xref = [b"xref\n0 %d\n0000000000 65535 f \n" % size]
         xref.extend(b"%010d 00000 n \n" % o for o in self._offsets[1:])
         self._emit(b"".join(xref))
-        doc_id = self._md5.hexdigest().upper().encode()
+        doc_id = self._digest.hexdigest()[:32].upper().encode()
         trailer = b"trailer\n<</Size %d/Root %d 0 R%s/ID[<%s><%s>]>>\nstartxref\n%d\n%%%%EOF\n" % (
             size,
             catalog,
