@@ -3,6 +3,9 @@
     ccm compose TEMPLATE DATA -o OUT [--format pdf|afp] [--key COLUMN] [--max-rejected N]
                 [--batch-size N] [--report report.json] [-q] [--schema types.json]
                 [--details ITEMS.csv --join KEY [--items COLUMN]]
+                [-j N] [--part-size N] [--manifest PATH] [--work-dir DIR] [--resume]
+                [--control-total COLUMN ...]
+    ccm reconcile PRINTFILE MANIFEST  check a print file against its manifest, document by document
     ccm afp inspect FILE         structured fields, triplets and PTOCA as readable text
     ccm afp validate FILE        strict MO:DCA/PTOCA checks; exit 1 with offsets and rules
     ccm --version
@@ -26,8 +29,19 @@ path. Exit status of ``ccm compose`` (distinct, so a scheduler can tell them apa
       records matched no record (listed on stderr and in ``--report``)
 5     more records were rejected than ``--max-rejected`` allows (no file)
 6     input/output error: the output or the report cannot be written
+7     a worker process died (killed, out of memory); the finished parts are kept
+      for ``--resume``
 130   interrupted by SIGINT (Ctrl-C); 143 for SIGTERM, handled the same way (no file)
 ====  ==========================================================================
+
+The job runs on ``-j N`` processes (default: every core this process may use) and writes
+the same bytes for every N. Beside the output it writes the manifest (``OUT.manifest.parquet``,
+one row per record: status, key, part, pages, sheets, byte range and SHA-256 of each
+document). Parts live in ``--work-dir`` (default ``.OUT.parts`` beside the output) until the
+job succeeds, when they are removed; an interrupted, killed or failed run keeps the parts
+it finished, and ``--resume`` goes on from them (``ccm compose`` without ``--resume``
+starts afresh and removes them). ``ccm reconcile`` exits 0 when every document of the
+manifest is in the print file as written, 1 naming the first mismatches when not.
 """
 
 from __future__ import annotations
@@ -48,6 +62,7 @@ from .errors import CcmError, EmptyJobError, OutputError, RejectionLimitError
 from .output import check_not_an_input, check_output, output_format
 from .resources import relative_to, remember_home
 from .template import Document
+from .workers import DEFAULT_PART_SIZE, WorkerError, available_cores
 
 __all__ = [
     "main",
@@ -58,6 +73,7 @@ __all__ = [
     "EXIT_REJECTED",
     "EXIT_TOO_MANY_REJECTED",
     "EXIT_IO",
+    "EXIT_WORKER",
     "EXIT_INTERRUPTED",
 ]
 
@@ -74,6 +90,8 @@ EXIT_REJECTED = 4
 EXIT_TOO_MANY_REJECTED = 5
 #: The output or the report cannot be written (missing directory, read-only, disk full ...).
 EXIT_IO = 6
+#: A worker process died (killed, out of memory): no output; the finished parts are kept.
+EXIT_WORKER = 7
 #: Interrupted by SIGINT (128 + 2); SIGTERM gives 128 + 15.
 EXIT_INTERRUPTED = 130
 
@@ -288,6 +306,12 @@ def _compose(args) -> int:
             details=args.details,
             join=args.join,
             items=args.items,
+            workers=args.jobs,
+            part_size=args.part_size,
+            manifest=args.manifest,
+            work_dir=args.work_dir,
+            resume=args.resume,
+            control_totals=tuple(args.control_total or ()),
         )
     except (EmptyJobError, RejectionLimitError) as exc:
         report, failed = exc.report, exc
@@ -302,7 +326,20 @@ def _compose(args) -> int:
         return EXIT_TOO_MANY_REJECTED
     _tell_unmatched(report, args)
     _say(report.summary())
+    if args.control_total:
+        _say(_control_line(report))
     return EXIT_REJECTED if report.rejected or report.unmatched_details else EXIT_OK
+
+
+def _control_line(report) -> str:
+    """The job's control totals in one line."""
+    line = (
+        f"control totals: {report.records:,} records = {report.documents:,} rendered + "
+        f"{report.rejected_records:,} rejected; {report.pages:,} pages on {report.sheets:,} sheets"
+    )
+    for column, sums in report.control_totals.items():
+        line += f"; {column}: {sums['rendered']:,} rendered, {sums['rejected']:,} rejected"
+    return line
 
 
 def _tell_unmatched(report, args) -> None:
@@ -400,6 +437,18 @@ def _sigterm_as_interrupt():
         signal.signal(signal.SIGTERM, previous)
 
 
+def _reconcile(args) -> int:
+    from .reconcile import reconcile
+
+    result = reconcile(args.printfile, args.manifest)
+    for line in result.problems[: args.show]:
+        print(f"ccm reconcile: {line}", file=sys.stderr)
+    if len(result.problems) > args.show:
+        print(f"ccm reconcile: ... and {len(result.problems) - args.show:,} more", file=sys.stderr)
+    _say(result.summary())
+    return EXIT_OK if result.ok else 1
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="ccm", description="ccmcore document composition")
     parser.add_argument("--version", action="version", version=f"ccm (ccmcore) {__version__}")
@@ -449,9 +498,51 @@ def _parser() -> argparse.ArgumentParser:
         "--items", metavar="COLUMN", default="items", help="the list column the details go into (default: items)"
     )
     p.add_argument("--batch-size", type=_positive_int, default=1024, help="records per batch (default 1024)")
+    p.add_argument(
+        "-j",
+        "--jobs",
+        type=_positive_int,
+        default=available_cores(),
+        metavar="N",
+        help=f"processes composing at once (default: the {available_cores()} cores here); the output is the same "
+        "for any N",
+    )
+    p.add_argument(
+        "--part-size",
+        type=_positive_int,
+        default=DEFAULT_PART_SIZE,
+        metavar="N",
+        help=f"records per part, the unit of work and of restart (default {DEFAULT_PART_SIZE})",
+    )
+    p.add_argument("--manifest", metavar="PATH", help="where to write the manifest (default: OUT.manifest.parquet)")
+    p.add_argument(
+        "--work-dir", metavar="DIR", help="where parts live until the job succeeds (default: .OUT.parts beside OUT)"
+    )
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="go on from the parts an interrupted run of the same job left (each checked; damaged ones redone)",
+    )
+    p.add_argument(
+        "--control-total",
+        action="append",
+        metavar="COLUMN",
+        help="sum this number or money column over rendered and rejected records in the report (repeatable)",
+    )
     p.add_argument("--report", help="write the job report (rejections, warnings) as JSON here")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=_compose)
+    r = sub.add_parser(
+        "reconcile",
+        help="check a print file against its manifest, document by document",
+        description="Read a PDF or AFP print file back and check every document of its manifest: offset, length, "
+        "checksum, page count and index values. Exit status: 0 all match; 1 mismatches (the first are named); "
+        "2 usage error.",
+    )
+    r.add_argument("printfile", help="the print file (PDF or AFP)")
+    r.add_argument("manifest", help="its manifest (Parquet)")
+    r.add_argument("--show", type=_positive_int, default=10, metavar="N", help="name at most N mismatches")
+    r.set_defaults(run=_reconcile)
     from .afp.cli import add_commands
 
     add_commands(sub)
@@ -470,6 +561,9 @@ def main(argv: list[str] | None = None) -> int:
         except OutputError as exc:
             print(f"ccm: error: {exc}", file=sys.stderr)
             return EXIT_IO
+        except WorkerError as exc:
+            print(f"ccm: error: {exc}", file=sys.stderr)
+            return EXIT_WORKER
         except CcmError as exc:
             print(f"ccm: error: {exc}", file=sys.stderr)
             return EXIT_USAGE

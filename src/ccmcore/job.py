@@ -72,13 +72,9 @@ from .report import JobReport, Warning_
 from .resources import home_of, relative_to, remember_home
 from .sources import check_declared, open_source
 from .template import Document, columns_read_as_values
-from .workers import WorkerError, WorkerPool, can_fork, read_batches, write_batches
+from .workers import DEFAULT_PART_SIZE, WorkerError, WorkerPool, can_fork, read_batches, write_batches
 
 __all__ = ["compose", "layout", "JobReport", "Warning_", "FORMATS", "DEFAULT_PART_SIZE"]
-
-#: records per part: enough to keep a worker busy for about a tenth of a second on invoices,
-#: few enough that a resumed job redoes little and memory per worker stays small
-DEFAULT_PART_SIZE = 500
 
 
 def layout(

@@ -42,6 +42,7 @@ MANIFEST_SCHEMA = pa.schema(
         ("checksum", pa.string()),
         ("messages", pa.list_(pa.string())),
         ("warnings", pa.list_(pa.string())),
+        ("index", pa.map_(pa.string(), pa.string())),
     ]
 )
 

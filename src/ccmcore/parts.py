@@ -53,6 +53,7 @@ MANIFEST_PART_SCHEMA = pa.schema(
         ("sheets", pa.int32()),
         ("messages", pa.list_(pa.string())),
         ("warnings", pa.list_(pa.string())),
+        ("index", pa.map_(pa.string(), pa.string())),
     ]
 )
 
@@ -267,6 +268,12 @@ def _manifest_rows(job: PartJob, index, batch, record0, dl, rejected, messages, 
     for rec, element, text in warnings:
         if record0 <= rec < record0 + n:
             warn_col[rec - record0].append(f"{element}: {text}")
+    index_col: list = [None] * n
+    if dl.tags and len(docs):
+        names = list(dl.tags)
+        for d, row in enumerate((docs[:, 0] - record0).tolist()):
+            if rendered[row]:
+                index_col[row] = [(k, dl.tags[k][d]) for k in names]
     if job.key is not None:
         key = batch.column(job.key).cast(pa.string())
     else:
@@ -287,6 +294,7 @@ def _manifest_rows(job: PartJob, index, batch, record0, dl, rejected, messages, 
             pa.array(sheets.astype(np.int32)),
             pa.array(msg_col, pa.list_(pa.string())),
             pa.array(warn_col, pa.list_(pa.string())),
+            pa.array(index_col, pa.map_(pa.string(), pa.string())),
         ],
         schema=MANIFEST_PART_SCHEMA,
     )

@@ -22,11 +22,13 @@ import signal
 import traceback
 from multiprocessing.connection import wait
 
-import pyarrow as pa
-
 from .errors import CcmError
 
-__all__ = ["WorkerPool", "WorkerError", "available_cores", "can_fork"]
+__all__ = ["WorkerPool", "WorkerError", "available_cores", "can_fork", "DEFAULT_PART_SIZE"]
+
+#: records per part: enough to keep a worker busy for about a tenth of a second on invoices,
+#: few enough that a resumed job redoes little and memory per worker stays small
+DEFAULT_PART_SIZE = 500
 
 
 class WorkerError(CcmError, RuntimeError):
@@ -45,15 +47,19 @@ def can_fork() -> bool:
     return "fork" in mp.get_all_start_methods()
 
 
-def write_batches(path, batches: list[pa.RecordBatch]) -> None:
+def write_batches(path, batches: list) -> None:
     """A part's records, for the worker that composes it."""
+    import pyarrow as pa
+
     with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, batches[0].schema) as w:
         for b in batches:
             w.write_batch(b)
 
 
-def read_batches(path) -> list[pa.RecordBatch]:
+def read_batches(path) -> list:
     """A part's records (the file is removed: its memory map keeps them readable)."""
+    import pyarrow as pa
+
     source = pa.memory_map(str(path), "r")
     reader = pa.ipc.open_file(source)
     batches = [reader.get_batch(i) for i in range(reader.num_record_batches)]
