@@ -43,6 +43,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -66,7 +67,8 @@ from .output import (
     write_parquet_atomically,
 )
 from .partfile import PartFileError
-from .parts import Part, PartJob, compose_part, lay_out, load_part, save_part
+from . import parts
+from .parts import Part, PartJob, lay_out, load_part, save_part
 from .program import Program
 from .report import JobReport, Warning_
 from .resources import home_of, relative_to, remember_home
@@ -378,6 +380,25 @@ def _control_columns(columns, schema: pa.Schema) -> tuple:
     return tuple(out)
 
 
+def _template_identity(document) -> str:
+    """The template's source: the Python files beside the file that defines the document
+    (a template loaded by ``ccm``, or a module the caller imported it from). A document
+    made elsewhere (in a notebook) has none: its parts are never reused."""
+    home = home_of(document)
+    if home is None:
+        for module in list(sys.modules.values()):
+            file = getattr(module, "__file__", None)
+            if file and any(v is document for v in list(vars(module).values())):
+                home = Path(file).parent
+                break
+    if home is None:
+        return f"object {id(document)} {time.time_ns()}"
+    out = ""
+    for f in sorted(Path(home).glob("*.py")):
+        out += f"{f.name}:{hashlib.sha256(f.read_bytes()).hexdigest()}|"
+    return out
+
+
 def _fingerprint(document, data, details, format, afp, title, key, totals, part_size) -> str:
     """What a part must have been made for to be reused: the same program, template,
     data files and options (data that is not a file cannot be recognised: its parts are
@@ -392,13 +413,7 @@ def _fingerprint(document, data, details, format, afp, title, key, totals, part_
             return f"{os.path.abspath(x)}|{st.st_size}|{st.st_mtime_ns}"
         return f"object {id(x)} {time.time_ns()}" if x is not None else "none"
 
-    home = home_of(document)
-    template = ""
-    if home is not None:
-        for f in sorted(Path(home).glob("*.py")):
-            template += f"{f.name}:{hashlib.sha256(f.read_bytes()).hexdigest()}|"
-    else:
-        template = f"object {id(document)} {time.time_ns()}"
+    template = _template_identity(document)
     for part in (__version__, format, repr(afp), title, key, totals, part_size, document.duplex, template,
                  file_id(data), file_id(details)):
         h.update(repr(part).encode() + b"\0")
@@ -491,7 +506,7 @@ class _Run:
     def _compose_task(self, task):
         """In a worker: compose one part into its file."""
         index, record0, path = task
-        part = compose_part(self.job, index, record0, read_batches(path))
+        part = parts.compose_part(self.job, index, record0, read_batches(path))
         save_part(part, self.part_path(index), self.fingerprint)
         return index
 
@@ -525,7 +540,7 @@ class _Run:
             if part is not None:
                 done[index] = part
             elif pool is None:
-                part = compose_part(self.job, index, record0, batches)
+                part = parts.compose_part(self.job, index, record0, batches)
                 try:
                     save_part(part, self.part_path(index), self.fingerprint)
                 except OSError as exc:

@@ -127,7 +127,11 @@ class WorkerPool:
         if len(self._busy.get(w, ())) >= self._depth:
             raise RuntimeError("every worker is full")
         self._busy.setdefault(w, []).append(label)
-        self._conns[w].send(task)
+        try:
+            self._conns[w].send(task)
+        except OSError:  # its pipe is closed: it died, and says how below
+            self._procs[w].join(5)
+            raise self._died(w) from None
 
     def next_result(self):
         """(label, result) of the next task to finish.
@@ -157,12 +161,16 @@ class WorkerPool:
         if w is None:  # a pipe closed before the process was seen to end
             w = next(conns[r] for r in ready if r in conns)
             self._procs[w].join(5)
+        raise self._died(w)
+
+    def _died(self, w: int) -> WorkerError:
         label = self._busy.pop(w)[0]
+        self._procs[w].join(5)  # its pipe may close before the exit status can be read
         code = self._procs[w].exitcode
         how = f"was killed by signal {-code}" if code is not None and code < 0 else f"exited with status {code}"
         if code == -signal.SIGKILL:
             how += " (out of memory, or killed)"
-        raise WorkerError(f"a worker process {how} while composing {label}")
+        return WorkerError(f"a worker process {how} while composing {label}")
 
     def close(self) -> None:
         """Stop the workers (those still busy are terminated)."""
