@@ -309,7 +309,7 @@ def test_medium_maps_invoked_by_each_document_and_when_they_change(noto):
     # template 0: first pages, 1: continuation pages, 2: no medium map
     dl.pages[:, D.TEMPLATE] = [0, 1, 2, 0, 0, 1]
     dl.templates = ["first", "next", "plain"]
-    dl.medium_maps = ["INVFRST", "INVNEXT", None]
+    dl.media = ["INVFRST", "INVNEXT", None]
     sfs = read_sfs(write(dl)[0])
     seq = []
     for s in sfs:
@@ -336,7 +336,7 @@ def test_medium_maps_invoked_by_each_document_and_when_they_change(noto):
         "page",
     ]
     bad = build([[t("x")]])
-    bad.medium_maps = ["TOO-LONG-NAME"]
+    bad.media = ["TOO-LONG-NAME"]
     with pytest.raises(ValueError, match="medium map name"):
         write(bad)
 
@@ -752,5 +752,20 @@ def test_unencodable_character_in_a_coded_font_rejects_only_its_record(tmp_path)
     )
     assert report.documents == 2
     (rej,) = report.rejected
-    assert rej.record == 1 and "U+0141" in rej.reason and "T1V10500" in rej.reason
+    # found when the batch is bound, before layout: an ordinary rejection naming the field
+    assert rej.record == 1 and rej.field == "name" and "U+0141" in rej.reason and "cp500" in rej.reason
     assert validate(out) == []
+    # in a template's own text it is a mistake named before anything is composed
+    from ccmcore.errors import TemplateError
+
+    literal = Document(flow=[Paragraph("Łódź office: {name}", Style(size=10))], first=doc.first)
+    with pytest.raises(TemplateError, match="U\\+0141.*code page"):
+        compose(literal, pa.table({"name": ["Chloé"]}), tmp_path / "l.afp", afp=AfpOptions(coded_fonts=coded))
+
+
+def test_a_pages_medium_is_mapped_to_a_medium_map_by_the_options(noto):
+    """The display list names a medium; which medium map prints it is the AFP backend's business."""
+    dl = build([[[Text("a", mm(20), mm(30), noto, pt(10))]]])
+    dl.media = ["letterhead"]
+    sfs = read_sfs(write(dl, medium_maps={"letterhead": "LETTERHD"})[0])
+    assert [s.data[:8].decode("cp500") for s in sfs if s.name == "IMM"] == ["LETTERHD"]

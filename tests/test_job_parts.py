@@ -447,3 +447,21 @@ def test_reconcile_fails_on_a_truncated_file(printed, tmp_path):
     result = reconcile(bad, manifest)
     assert not result.ok and any("truncated" in p for p in result.problems)
     assert any("missing" in p for p in result.problems)
+
+
+# ----------------------------------------------------------------- 5: what the device had to degrade
+
+
+def test_a_diagonal_line_afp_cannot_draw_is_a_warning_on_each_record(tmp_path):
+    from ccmcore import Document, Frame, Line, PageTemplate, Paragraph, Style
+
+    doc = Document(
+        flow=[Paragraph("Dear {name},", Style(size=10))],
+        first=PageTemplate("p", Frame(50, 50, 300, 500), [Line(60, 40, 200, 45, name="stroke")]),
+    )
+    data = pa.table({"name": ["Ann", "Cem"]})
+    report = compose(doc, data, tmp_path / "x.afp")
+    assert [(w.record, w.element) for w in report.warnings] == [(0, "line"), (1, "line")]
+    assert "1 diagonal line left out" in report.warnings[0].message
+    assert report.manifest.column("warnings").to_pylist()[1] == [f"line: {report.warnings[1].message}"]
+    assert compose(doc, data, tmp_path / "x.pdf").warnings == []  # PDF draws it

@@ -135,7 +135,10 @@ class DisplayList:
         docs: int64 array (n_docs, DOC_FIELDS).
         fonts: the job's fonts (:class:`ccmcore.fonts.Font`), indexed by FONT.
         templates: page template names, indexed by TEMPLATE.
-        medium_maps: per template, the medium map its pages invoke (None: default).
+        media: per template, the name of the medium its pages are printed on (a paper,
+            a tray, a finishing: ``PageTemplate(medium_map=...)``), None for the default.
+            A neutral page attribute: each device maps it to its own setting (the AFP
+            backend invokes the medium map of that name; PDF has no such setting).
         tags: index attributes per document: name -> list of str (one per row of docs);
             each value fits ``TAG_VALUE_BYTES`` and holds no control character.
         warnings: int32 (n, 4) layout warnings (doc row in batch, element, code, detail).
@@ -152,7 +155,7 @@ class DisplayList:
     docs: np.ndarray
     fonts: list = field(default_factory=list)
     templates: list = field(default_factory=list)
-    medium_maps: list = field(default_factory=list)
+    media: list = field(default_factory=list)
     tags: dict = field(default_factory=dict)
     warnings: np.ndarray = field(default_factory=lambda: np.zeros((0, 4), np.int32))
     images: list = field(default_factory=list)

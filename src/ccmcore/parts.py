@@ -82,6 +82,9 @@ class PartJob:
         p = self.program
         self.resources = JobResources.of(p.fonts, p.images, p.overlays)
         self._encoder = None
+        coded = getattr(self.afp, "coded_fonts", None) if self.format == "afp" else None
+        if coded:  # what a printer font cannot show is a rejection when binding, before layout
+            p.use_device({name: cf.encoding for name, cf in coded.items()})
 
     def encoder(self):
         """The encoder of this process (made once: its font tables are per job)."""
@@ -164,7 +167,7 @@ def lay_out(program: Program, batch: pa.RecordBatch, record0: int, sheets: JobSh
         res,
         fonts=program.fonts,
         templates=program.template_names,
-        medium_maps=program.medium_maps,
+        media=program.media,
         warnings=warnings,
         tags={tag: [values[r] for r in rows] for tag, values in bound.tags.items()},
         images=program.images,
@@ -209,6 +212,12 @@ def compose_part(job: PartJob, index: int, record0: int, batches: Iterable[pa.Re
                 dl = rebuild(dl, None, set(bad))
         pages = enc.encode(dl)
         encoded.append(pages)
+        for record, n_items in getattr(pages, "degraded", np.zeros((0, 2), np.int64)).tolist():
+            # what the device had to leave out is said on the record, not dropped unseen
+            warnings.append(
+                (record, "line", f"{n_items} diagonal line{'s' if n_items != 1 else ''} left out: AFP draws "
+                 "horizontal and vertical rules only")
+            )
         stamps.extend([page0 + p, b, t] for p, b, t in st)
         page0 += dl.page_count
         named = _name_rejections(bound.rejections, batch, r0, job.key)
@@ -329,6 +338,8 @@ def _concat(encoded: list, format: str):
             for v in vals:
                 np.bitwise_or(used, v, out=used)
             out[name] = used
+        elif name == "degraded":
+            out[name] = np.concatenate([np.asarray(v).reshape(-1, 2) for v in vals]).astype(np.int64)
         elif name == "uses":
             out[name] = np.concatenate(
                 [np.asarray(v).reshape(-1, 3) + np.array([b, 0, 0]) for v, b in zip(vals, doc_base)]

@@ -309,6 +309,15 @@ def _check_values(values, policy: int, on_bad, limit: int = 0, f=None) -> None:
         on_bad(row, _text_reason(code, where, policy == fmt.TEXT_INDEX))
 
 
+def _outside(text: str, codec: str) -> str | None:
+    """The first character of text the single-byte codec cannot encode, or None."""
+    try:
+        text.encode(codec)
+        return None
+    except UnicodeEncodeError as exc:
+        return text[exc.start]
+
+
 def _literal_problem(text: str, policy: int, limit: int = 0) -> str | None:
     """Why a template's literal text cannot go out (a control character), or None."""
     faults = fmt.text_faults(pa.array([text], pa.string()), policy, limit)
@@ -348,7 +357,7 @@ class Program:
         self._templates: list[list[int]] = []
         self.template_names: list[str] = []
         self._page_text_fonts: set[int] = set()
-        self.medium_maps: list[str | None] = []
+        self.media: list[str | None] = []  # per template: the medium its pages are printed on
         self.images: list[Image] = []
         self._image_ids: dict[str, int] = {}
         self.overlays: list = []
@@ -362,6 +371,7 @@ class Program:
         self._flow_widths: list[tuple[str, int, str]] = []
         self._flow_target = "flow"
         self.text_fields: dict[int, str] = {}  # fixed text element id -> the fields it shows
+        self.device_encodings: dict[int, str] = {}  # font id -> codec of the device's font (see use_device)
 
         for c in doc.required:
             self._column(c, "Document.required")
@@ -828,7 +838,7 @@ class Program:
         self._fixed(tpl.content, w, h, (bx, by, bw, bh))
         self._templates.append([w, h, bx, by, bw, bh, f0, len(self._els) - f0])
         self.template_names.append(tpl.name)
-        self.medium_maps.append(tpl.medium_map)
+        self.media.append(tpl.medium_map)
         return len(self._templates) - 1
 
     def _picture(self, el: Picture, where: str) -> tuple[int, int, int]:
@@ -1233,6 +1243,8 @@ class Program:
                 off, data = _string_buffers(formatted[key])
                 stride = 1
                 owner = offsets
+            if self.device_encodings and s.kind != "static":
+                self._check_device(s, off, data, owner, reject_docs)
             pre = self._preshape(s, off, data, unknown, pool_parts, pool_count, owner, reject_docs, formatted)
             sources.append((off, data, pre, stride))
 
@@ -1280,6 +1292,66 @@ class Program:
                     )
                     fields[(column, id(f))] = pc.fill_null(values, "").to_pylist()
         return Bound(sources, lists, masks, (g, a, c, starts, lens, lv), reject, rejections, tags, fields, sums)
+
+    def use_device(self, encodings: dict) -> None:
+        """Check text against what the output device can show, when a batch is bound.
+
+        Args:
+            encodings: font PostScript name -> the single-byte codec its text is printed
+                in (an AFP coded font's code page). A record with a character outside it
+                is rejected before layout, naming the field and the character; a template
+                literal with one is a TemplateError now.
+
+        Raises:
+            TemplateError: a literal text of the template has a character the device lacks.
+        """
+        self.device_encodings = {i: encodings[f.name] for i, f in enumerate(self.fonts) if f.name in encodings}
+        for s in self._sources:
+            codec = self.device_encodings.get(s.font)
+            if codec is None:
+                continue
+            literals = [s.text] if s.kind == "static" else [p[0] for p in s.parts if p[0] is not None]
+            for literal in literals:
+                bad = _outside(literal, codec)
+                if bad:
+                    raise TemplateError(
+                        f"{s.label}: character {bad!r} (U+{ord(bad):04X}) of the text {literal!r} is not in the "
+                        f"code page ({codec}) of the printer font its text is printed with"
+                    )
+
+    def _check_device(self, s, off, data, owner, reject_docs) -> None:
+        """Reject the documents whose text the device cannot show (see :meth:`use_device`)."""
+        codec = self.device_encodings.get(s.font)
+        if codec is None or not len(data):
+            return
+        raw = np.frombuffer(data, dtype=np.uint8)
+        if raw.max() < 0x80 and _outside("".join(map(chr, np.unique(raw).tolist())), codec) is None:
+            return
+        text = bytes(data).decode("utf-8", "replace")
+        bad_chars = {c for c in set(text) if _outside(c, codec)}
+        if not bad_chars:
+            return
+        starts = np.asarray(off)
+        if s.kind == "doc":
+            columns = list(dict.fromkeys(c for _, c, _ in s.parts if c is not None))
+            where = columns[0] if len(columns) == 1 else s.label
+        else:
+            where = f"{s.list_column}.{s.item_field}" if s.item_field else s.label
+        for i in range(len(starts) - 1):
+            value = bytes(data[starts[i] : starts[i + 1]]).decode("utf-8", "replace")
+            hit = sorted(set(value) & bad_chars)
+            if not hit:
+                continue
+            doc = i if owner is None else int(np.searchsorted(owner, i, side="right") - 1)
+            ch = hit[0]
+            reject_docs(
+                [doc],
+                where,
+                lambda d, ch=ch, value=value: (
+                    f"character {ch!r} (U+{ord(ch):04X}) in {value!r} is not in the code page ({codec}) of the "
+                    "printer font its text is printed with"
+                ),
+            )
 
     def _sums(self, list_parts, list_column: str, fld: str, reject_docs) -> np.ndarray:
         """The int64 values a table sums (nulls count 0). A document whose sums could

@@ -152,6 +152,8 @@ class AfpPages(NamedTuple):
         uses: int64 (k, 3): (document row, IMAGE or OVERLAY, job index) of what each
             document draws, sorted.
         used: uint8 flags of the glyphs drawn, per job font, one after another.
+        degraded: int64 (k, 2): (record, items) for documents with items AFP cannot draw
+            (diagonal lines: PTOCA rules are horizontal or vertical), left out.
     """
 
     records: np.ndarray
@@ -162,6 +164,7 @@ class AfpPages(NamedTuple):
     oids: np.ndarray
     uses: np.ndarray
     used: np.ndarray
+    degraded: np.ndarray
 
 
 @dataclass
@@ -177,11 +180,15 @@ class AfpOptions:
             printed with; recorded in a NOP (the print request names the formdef).
         coded_fonts: layout font PostScript name -> :class:`CodedFont`: print that font's
             text with a printer-resident FOCA coded font instead of embedding it.
+        medium_maps: medium name (a page template's ``medium_map``) -> the name of the
+            medium map of the form definition that prints it; a medium not listed is
+            invoked by its own name.
     """
 
     duplex: bool = False
     form_definition: str | None = None
     coded_fonts: dict | None = None
+    medium_maps: dict | None = None
 
     def __post_init__(self):
         if self.duplex:
@@ -426,9 +433,11 @@ class AfpWriter:
         return out
 
     def _medium_maps(self, dl: DisplayList) -> list:
-        """Per template: its medium map name (validated) or None."""
+        """Per template, the medium map its medium is printed with (validated), or None."""
         out = []
-        for name in dl.medium_maps or []:
+        mapped = self.options.medium_maps or {}
+        for medium in dl.media or []:
+            name = mapped.get(medium, medium)
             if name is not None and name not in self._mm_names:
                 self._mm_names[name] = S.name8(name, "medium map name")
             out.append(name)
@@ -715,8 +724,10 @@ class AfpWriter:
         blank = b"\x40" * 8
         lb = len(bpg)  # a BPG, EPG, ENG or IMM introducer: its name follows
         pos = 0
+        degraded = array("q")
         for d, (record, p0, pn) in enumerate(doc_rows):
             start = pos
+            skipped = builder.skipped
             gname = (b"%08d" % record).translate(_CP500) if 0 <= record < 100_000_000 else _seq_name("", record)
             # every document invokes its own medium map: it reads the same wherever it goes
             last_mm = None
@@ -789,6 +800,9 @@ class AfpWriter:
             parts += dp  # joined once per batch, not per document
             pos += size
             doc_bytes.append(pos - start)
+            if builder.skipped != skipped:
+                degraded.append(record)
+                degraded.append(builder.skipped - skipped)
         content = b"".join(parts)
         if len(content) != pos:
             raise AssertionError("AFP writer offset bookkeeping is off")
@@ -802,6 +816,7 @@ class AfpWriter:
             np.frombuffer(oids, dtype=np.int64).reshape(-1, 2).copy(),
             np.zeros((0, 3), np.int64),
             used,
+            np.frombuffer(degraded, dtype=np.int64).reshape(-1, 2).copy(),
         )
 
     def _encoding_error(self, builder: PtxBuilder, dl: DisplayList, record: int) -> Exception:
