@@ -465,3 +465,36 @@ def test_a_diagonal_line_afp_cannot_draw_is_a_warning_on_each_record(tmp_path):
     assert "1 diagonal line left out" in report.warnings[0].message
     assert report.manifest.column("warnings").to_pylist()[1] == [f"line: {report.warnings[1].message}"]
     assert compose(doc, data, tmp_path / "x.pdf").warnings == []  # PDF draws it
+
+
+# ----------------------------------------------------------------- 5: the compiled template travels
+
+
+def test_a_compiled_job_is_a_small_picklable_value_that_composes_the_same_part(invoices):
+    import pickle
+
+    from ccmcore.parts import PartJob, compose_part
+    from template import document
+
+    path, table = invoices
+    job = PartJob.compile(document, table.schema, "pdf", key="customer_id", duplex=True)
+    blob = pickle.dumps(job)
+    assert len(blob) < 4096  # where the template is and the schema, not the compiled tables
+    other = pickle.loads(blob)
+    assert other is not job and other.program.duplex is True
+    assert pickle.loads(blob) is other  # compiled once per process
+    batch = table.slice(0, 10).to_batches()
+    a, b = compose_part(job, 0, 0, batch), compose_part(other, 0, 0, batch)
+    assert a.pages.content == b.pages.content and a.manifest.equals(b.manifest)
+
+
+def test_a_document_no_file_defines_cannot_be_sent(invoices):
+    import pickle
+
+    from ccmcore import Document, Frame, PageTemplate, Paragraph
+    from ccmcore.parts import PartJob
+
+    _, table = invoices
+    made_here = Document(flow=[Paragraph("{name}")], first=PageTemplate("p", Frame(50, 50, 300, 500)))
+    with pytest.raises(TypeError, match="define it at the top level of a template file"):
+        pickle.dumps(PartJob.compile(made_here, table.schema, "pdf"))

@@ -305,6 +305,7 @@ def compose(
         raise OutputError(f"the output {out} is {overwritten}: write the output elsewhere")
     manifest_path = _manifest_path(out, manifest)
     t0 = time.perf_counter()
+    given = document
     document = with_duplex(document, duplex)
     with relative_to(home_of(document)):  # pictures and fonts beside the template file it came from
         source = open_data(
@@ -312,10 +313,9 @@ def compose(
             items=items,
         )
         try:
-            program = Program(document, source.schema)  # every binding check happens here
-            key = _key_column(key, source.schema)
-            totals = _control_columns(control_totals, source.schema)
-            job = PartJob(program, format, afp=afp, key=key, control_totals=totals)
+            job = PartJob.compile(given, source.schema, format, afp=afp, duplex=duplex)
+            job.key = key = _key_column(key, source.schema)
+            job.control_totals = totals = _control_columns(control_totals, source.schema)
             if format == "afp":
                 job.encoder()  # AFP options are checked before anything is composed
             elif afp is not None:
@@ -323,7 +323,7 @@ def compose(
             report = JobReport(output=str(out), format=format, key=key, workers=workers)
             run = _Run(
                 job, report, out, manifest_path, _work_dir(out, work_dir), title, max_rejected, progress,
-                fingerprint=_fingerprint(document, data, details, format, afp, title, key, totals, part_size),
+                fingerprint=_fingerprint(given, data, details, format, afp, title, key, totals, part_size, duplex),
             )
             try:
                 run.go(source, part_size, workers, resume)
@@ -399,7 +399,7 @@ def _template_identity(document) -> str:
     return out
 
 
-def _fingerprint(document, data, details, format, afp, title, key, totals, part_size) -> str:
+def _fingerprint(document, data, details, format, afp, title, key, totals, part_size, duplex) -> str:
     """What a part must have been made for to be reused: the same program, template,
     data files and options (data that is not a file cannot be recognised: its parts are
     always made again)."""
@@ -414,7 +414,7 @@ def _fingerprint(document, data, details, format, afp, title, key, totals, part_
         return f"object {id(x)} {time.time_ns()}" if x is not None else "none"
 
     template = _template_identity(document)
-    for part in (__version__, format, repr(afp), title, key, totals, part_size, document.duplex, template,
+    for part in (__version__, format, repr(afp), title, key, totals, part_size, duplex, template,
                  file_id(data), file_id(details)):
         h.update(repr(part).encode() + b"\0")
     return h.hexdigest()

@@ -62,12 +62,18 @@ MANIFEST_PART_SCHEMA = pa.schema(
 class PartJob:
     """What every part of a job shares: the compiled template and how to write it.
 
+    A picklable value: what is sent is where the template is defined (its file and name),
+    the data's schema and the options, a few hundred bytes; a process that receives it
+    compiles the template once and keeps it for every later part. A document made where
+    no file defines it (in a notebook) cannot be sent; :meth:`__reduce__` says so.
+
     Attributes:
         program: the template compiled against the data's schema.
         format: "pdf" or "afp".
         afp: :class:`ccmcore.afp.AfpOptions` or None.
         key: the key column naming records (None: none).
         control_totals: money or number columns summed over rendered and rejected records.
+        duplex: the duplex setting the job overrode the document's with (None: as it is).
         resources: the job's resources (made from the program).
     """
 
@@ -76,7 +82,35 @@ class PartJob:
     afp: object = None
     key: str | None = None
     control_totals: tuple = ()
+    duplex: bool | None = None
     resources: JobResources = field(init=False)
+
+    @classmethod
+    def compile(cls, document, schema, format: str, *, afp=None, key=None, control_totals=(), duplex=None) -> PartJob:
+        """Compile a document against the data's schema (every binding check happens here).
+
+        Raises:
+            BindingError, TemplateError: as :func:`ccmcore.compose` says.
+        """
+        from .job import with_duplex
+        from .resources import home_of, relative_to
+
+        given = document
+        document = with_duplex(document, duplex)
+        with relative_to(home_of(document)):  # pictures and fonts beside the template file it came from
+            program = Program(document, schema)
+        program.doc_given = given
+        return cls(program, format, afp, key, tuple(control_totals), duplex)
+
+    def __reduce__(self):
+        ref = document_ref(self.program.doc_given)
+        if ref is None:
+            raise TypeError(
+                "this document cannot be sent to another process: define it at the top level of a template "
+                "file or module (ccm loads 'template.py:document'), so the process can load it from there"
+            )
+        args = (ref, self.program.source_schema, self.format, self.afp, self.key, self.control_totals, self.duplex)
+        return (compiled_job, args)
 
     def __post_init__(self):
         p = self.program
@@ -116,6 +150,38 @@ class Part:
     stamps: list = field(default_factory=list)  # [page in part, barcode, text or None]
     checksum: str = ""
     reused: bool = False
+
+
+def document_ref(document) -> tuple[str, str] | None:
+    """(file, attribute) of the module that defines ``document`` at its top level, or None."""
+    import sys
+
+    for name, module in list(sys.modules.items()):
+        file = getattr(module, "__file__", None)
+        if not file or not file.endswith(".py"):
+            continue
+        for attr, value in list(vars(module).items()):
+            if value is document:
+                return file, attr
+    return None
+
+
+_COMPILED: dict = {}
+
+
+def compiled_job(ref, schema, format, afp, key, control_totals, duplex) -> PartJob:
+    """The job a pickled :class:`PartJob` stands for, compiled once per process."""
+    cache_key = (ref, schema.serialize().to_pybytes(), format, repr(afp), key, control_totals, duplex)
+    job = _COMPILED.get(cache_key)
+    if job is None:
+        from .cli import load_document
+
+        document = load_document(f"{ref[0]}:{ref[1]}")
+        job = PartJob.compile(
+            document, schema, format, afp=afp, key=key, control_totals=control_totals, duplex=duplex
+        )
+        _COMPILED[cache_key] = job
+    return job
 
 
 def _warning_text(code: int, detail: int) -> str:

@@ -337,6 +337,7 @@ class Program:
 
     def __init__(self, doc: Document, schema: pa.Schema):
         self.doc = doc
+        self.doc_given = doc  # as the caller gave it, before the job overrode a setting (duplex)
         self.source_schema = schema
         self.schema = _plain_schema(schema)
         self._needs_cast = not self.schema.equals(schema)
