@@ -5,6 +5,9 @@ sheet's number in the whole job, which exist only after pagination. So after the
 has laid out a batch, each page template's barcodes are encoded (cached per data: repeated
 symbols cost nothing) and appended to their pages as RECT items: vector fills that every
 backend draws as it draws any rectangle.
+
+The encoders (``ccmcore.barcodes``) are imported when a template has a barcode: a job
+without one never loads them.
 """
 
 from __future__ import annotations
@@ -13,15 +16,15 @@ from dataclasses import replace
 
 import numpy as np
 
-from . import barcodes as bc
 from .display import COUNT, DOC, NUMBER, RECORD, TEMPLATE, DisplayList, rebuild
 from .template import _color
 
-_ENCODERS = {
-    "code128": bc.encode_code128,
-    "qr": bc.encode_qr,
-    "datamatrix": bc.encode_datamatrix,
-}
+
+def _encoders():
+    """The barcode package, imported on first use."""
+    from . import barcodes
+
+    return barcodes
 
 
 class JobSheets:
@@ -36,14 +39,11 @@ def _omr_spec(defn, duplex: bool, cache: dict):
     """The barcode's OmrSpec (made once per job); a duplex document reads its marks per sheet."""
     spec = cache.get(id(defn))
     if spec is None:
-        spec = defn.element.options.get("spec") or _DEFAULT_OMR
+        spec = defn.element.options.get("spec") or _encoders().OmrSpec()
         if duplex and not spec.duplex:
             spec = replace(spec, duplex=True)
         cache[id(defn)] = spec
     return spec
-
-
-_DEFAULT_OMR = bc.OmrSpec()
 
 
 _SAMPLES = {"code128": "0", "qr": "0", "datamatrix": "0", "imb": "00040123456200800001"}
@@ -59,6 +59,7 @@ def check_options(el, where: str) -> None:
     """
     from .errors import TemplateError
 
+    bc = _encoders()
     if el.kind == "omr":
         extra = set(el.options) - {"spec"}
         spec = el.options.get("spec")
@@ -81,6 +82,7 @@ class _Sample:
 
 
 def _symbol(defn, text: str):
+    bc = _encoders()
     el = defn.element
     kw = dict(el.options)
     if el.module is not None:
@@ -89,8 +91,10 @@ def _symbol(defn, text: str):
         if el.height is not None:
             kw["height"] = el.height
         return bc.encode_code128(text, **kw)
-    if el.kind in _ENCODERS:
-        return _ENCODERS[el.kind](text, **kw)
+    if el.kind == "qr":
+        return bc.encode_qr(text, **kw)
+    if el.kind == "datamatrix":
+        return bc.encode_datamatrix(text, **kw)
     if el.kind == "imb":
         tracking, _, routing = text.partition(" ")
         return bc.encode_imb(tracking, routing, **kw)
@@ -108,6 +112,7 @@ def add_barcodes(dl: DisplayList, program, bound, record0: int, sheets: JobSheet
 
     if not program.barcodes:
         return dl, []
+    bc = _encoders()
     by_template: dict[int, list] = {}
     for defn in program.barcodes:
         by_template.setdefault(defn.template, []).append(defn)
