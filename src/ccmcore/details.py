@@ -23,7 +23,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .arrow_values import from_numpy
+from .arrow_values import from_numpy, to_numpy
 from .errors import BindingError, SourceError
 from .sources import Source
 
@@ -109,7 +109,7 @@ class _Ordered:
         before, after = previous[:-1], previous[1:]
         bad = pc.greater_equal(before, after) if self.strict else pc.greater(before, after)
         if pc.any(bad).as_py():
-            i = int(np.flatnonzero(bad.to_numpy(zero_copy_only=False))[0])
+            i = int(np.flatnonzero(to_numpy(bad))[0])
             a, b = before[i].as_py(), after[i].as_py()
             how = "twice" if a == b else f"after {a!r}"
             hint = ""
@@ -163,7 +163,7 @@ def _join(
         if unmatched:
             _unmatched(joined, now.column(key).filter(pc.invert(matched)))
             now, where = now.filter(matched), where.filter(matched)
-        counts = np.bincount(where.to_numpy(zero_copy_only=False).astype(np.int64), minlength=len(keys))
+        counts = np.bincount(to_numpy(where).astype(np.int64), minlength=len(keys))
         offsets = np.zeros(len(keys) + 1, np.int32)
         np.cumsum(counts, out=offsets[1:])
         struct = pa.StructArray.from_arrays([now.column(n).combine_chunks() for n in names], fields=fields)

@@ -59,7 +59,7 @@ import pyarrow.compute as pc
 
 from . import _format
 from . import locales as _locales
-from .arrow_values import FALSE, from_numpy, scalar
+from .arrow_values import FALSE, from_numpy, scalar, to_numpy
 from .errors import BindingError, DataError, TemplateError
 from .rules import Rule, _Col
 
@@ -141,7 +141,7 @@ def _locale_codes(loc: pa.Array | pa.ChunkedArray, n: int) -> tuple[list, np.nda
         if not _string_like(t.value_type):
             raise BindingError(f"locale ids must be strings, got {t}")
         names = decoded(loc.dictionary)
-        codes = pc.fill_null(pc.cast(loc.indices, pa.int32()), scalar(len(names), pa.int32())).to_numpy().copy()
+        codes = to_numpy(pc.fill_null(pc.cast(loc.indices, pa.int32()), scalar(len(names), pa.int32()))).copy()
         return names, codes
     if not _string_like(t):
         raise BindingError(f"locale ids must be strings, got {t}")
@@ -153,7 +153,7 @@ def _locale_codes(loc: pa.Array | pa.ChunkedArray, n: int) -> tuple[list, np.nda
     if keys is None:  # many distinct ids: let Arrow hash them
         enc = pc.dictionary_encode(loc)
         names = decoded(enc.dictionary)
-        return names, pc.fill_null(pc.cast(enc.indices, pa.int32()), scalar(len(names), pa.int32())).to_numpy().copy()
+        return names, to_numpy(pc.fill_null(pc.cast(enc.indices, pa.int32()), scalar(len(names), pa.int32()))).copy()
     names = [k.decode("utf-8", "replace") for k in keys]
     codes[codes < 0] = len(names)
     return names, codes
@@ -322,7 +322,7 @@ class Format:
                     raise
                 entries = np.asarray(getattr(e, "records", [e.record]))
                 if indices is None:
-                    indices = pc.fill_null(a.indices, scalar(-1, a.indices.type)).to_numpy(zero_copy_only=False)
+                    indices = to_numpy(pc.fill_null(a.indices, scalar(-1, a.indices.type)))
                 rows = np.flatnonzero(np.isin(indices, entries))
                 if len(rows):
                     why = dict(zip(entries.tolist(), getattr(e, "reasons", [str(e)] * len(entries))))
@@ -356,7 +356,7 @@ class Format:
         if n == 0 or a.null_count == n:
             return pa.nulls(n, pa.string())
         null_code = len(names)
-        valid = None if a.null_count == 0 else pc.is_valid(a).to_numpy(zero_copy_only=False)
+        valid = None if a.null_count == 0 else to_numpy(pc.is_valid(a))
         used = np.bincount(codes if valid is None else codes[valid], minlength=null_code + 1)
         group_of = np.full(null_code + 1, -1, dtype=np.int32)
         groups: dict[str, int] = {}
@@ -486,7 +486,7 @@ def _beyond_int128(arr: pa.Array) -> np.ndarray:
     extension = np.where(limbs[:, 1] >> np.uint64(63), np.uint64(0xFFFFFFFFFFFFFFFF), np.uint64(0))
     bad = (limbs[:, 2] != extension) | (limbs[:, 3] != extension)
     if arr.null_count:
-        bad &= pc.is_valid(arr).to_numpy(zero_copy_only=False)
+        bad &= to_numpy(pc.is_valid(arr))
     return np.flatnonzero(bad)
 
 
@@ -1228,7 +1228,7 @@ def _check_zone_shift(f: Format, utc: pa.Array, local: pa.Array) -> None:
     wrapped = pc.not_equal(pc.greater(offset, scalar(0)), pc.greater(w, u))
     if not pc.any(wrapped).as_py():
         return
-    rows = np.flatnonzero(pc.fill_null(wrapped, FALSE).to_numpy(zero_copy_only=False))
+    rows = np.flatnonzero(to_numpy(pc.fill_null(wrapped, FALSE)))
     raise _fault_error(
         f,
         rows.tolist(),
@@ -1431,7 +1431,7 @@ class TextFormat(Format):
                 arr = pc.if_else(pc.is_nan(arr), scalar(None, t), arr)
             infinite = pc.is_inf(arr)
             if pc.any(infinite).as_py():
-                rows = np.flatnonzero(pc.fill_null(infinite, FALSE).to_numpy(zero_copy_only=False))
+                rows = np.flatnonzero(to_numpy(pc.fill_null(infinite, FALSE)))
                 raise _fault_error(self, rows.tolist(), [f"value {arr[int(r)].as_py()} is infinite" for r in rows])
         return pc.cast(arr, pa.string())
 
@@ -1517,7 +1517,7 @@ def _check_text_range(f: Format, arr: pa.Array) -> None:
     out = pc.or_(pc.less(values, scalar(lo)), pc.greater_equal(values, scalar(hi)))
     if not pc.any(out).as_py():
         return
-    rows = np.flatnonzero(pc.fill_null(out, FALSE).to_numpy(zero_copy_only=False))
+    rows = np.flatnonzero(to_numpy(pc.fill_null(out, FALSE)))
     raise _fault_error(f, rows.tolist(), [f"value {values[int(r)].as_py()} of {t} is not {what}" for r in rows])
 
 
