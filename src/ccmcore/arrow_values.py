@@ -24,13 +24,13 @@ import pyarrow as pa
 __all__ = ["from_numpy", "to_numpy", "strings", "scalar", "FALSE", "EMPTY_STRING"]
 
 # each Arrow integer type's numpy dtype, and the range it holds
-_INTS = {
+_INTS: dict[pa.DataType, tuple[np.dtype, int, int]] = {
     pa.from_numpy_dtype(dt): (np.dtype(dt), int(np.iinfo(dt).min), int(np.iinfo(dt).max))
     for dt in (np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64)
 }
 
 # the numpy dtype of each Arrow type whose values buffer numpy reads as it is
-_PLAIN = {t: dt for t, (dt, _, _) in _INTS.items()} | {
+_PLAIN: dict[pa.DataType, np.dtype] = {t: dt for t, (dt, _, _) in _INTS.items()} | {
     pa.float32(): np.dtype(np.float32),
     pa.float64(): np.dtype(np.float64),
 }
