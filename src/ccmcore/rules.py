@@ -46,8 +46,8 @@ class Rule:
         """The rule as a boolean array with nulls as false."""
         out = self.evaluate(batch)
         if isinstance(out, pa.Scalar):
-            if out.type == pa.bool_():  # a constant rule: the same value (null: false) for every document
-                return from_numpy(np.full(batch.num_rows, bool(out.as_py())))
+            if out.type == pa.bool_() or not out.is_valid:  # a constant: the same for every document, null is false
+                return from_numpy(np.full(batch.num_rows, bool(out.is_valid and out.as_py())))
             out = pa.array([out.as_py()] * batch.num_rows, type=pa.bool_())
         if out.type != pa.bool_():
             raise TypeError(f"rule {self!r} gives {out.type}, not booleans")
