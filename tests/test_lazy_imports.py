@@ -132,7 +132,8 @@ def test_a_template_with_a_barcode_or_hyphenation_loads_what_it_uses(tmp_path):
         import sys
         import ccmcore
         from ccmcore import Barcode, Document, Frame, PageTemplate, Paragraph, Style, mm
-        page = PageTemplate("p", Frame(mm(20), mm(20), mm(170), mm(200)), [Barcode("code128", "{id}", x=mm(20), y=mm(250))])
+        code = Barcode("code128", "{id}", x=mm(20), y=mm(250))
+        page = PageTemplate("p", Frame(mm(20), mm(20), mm(170), mm(200)), [code])
         doc = Document(flow=[Paragraph("{id} Silbentrennungsregeln", Style(hyphenate="de"))], first=page)
         report = ccmcore.compose(doc, sys.argv[1], sys.argv[2])
         out = {"documents": report.documents}
@@ -168,12 +169,13 @@ def test_ccmcores_own_arrow_conversions_do_not_import_pandas(invoices):
         masks = [to_numpy(r.mask(batch)).tolist() for r in (rule, lit(True), lit(None), col("customer_id") != "x")]
         items = batch.column("items").flatten()
         amounts = items.field("amount_cents")
+        locales = strings([("de", "en")[i % 2] for i in range(len(amounts))])
         texts = [
             money(currency=" EUR", currency_after=True).apply(amounts).to_pylist()[:2],
             money(unit="major", decimals=2).apply(from_numpy(np.array([1.5, np.nan]))).to_pylist(),
             date("%d.%m.%Y").apply(items.field("date")).to_pylist()[:1],
             number(decimals=1).apply(from_numpy(np.array([1234.56, 7.0]))).to_pylist(),
-            money(locale="de").apply(amounts, locale=strings(["de", "en"] * (len(amounts) // 2) + ["de"] * (len(amounts) % 2))).to_pylist()[:2],
+            money(locale="de").apply(amounts, locale=locales).to_pylist()[:2],
         ]
         made = [scalar(None, pa.float64()).is_valid, scalar(7).as_py(), strings(["ä"]).to_pylist()]
         out = {"pandas": "pandas" in sys.modules, "masks": masks, "texts": texts, "made": made}
