@@ -313,9 +313,9 @@ class Font:
             return True
         slots = self.slot_of[np.fromiter(map(ord, probe), dtype=np.intp, count=n)].astype(np.intp)
         keys = slots[:-1] * MAX_SLOTS + slots[1:]
-        kern = np.asarray(xadv[:-1], dtype=np.int64) - self.advances[np.asarray(gids[:-1], dtype=np.intp)]
+        kerns = np.asarray(xadv[:-1], dtype=np.int64) - self.advances[np.asarray(gids[:-1], dtype=np.intp)]
         # a pair met twice keeps its last kerning, as storing them in probe order would
-        last = dict(zip(keys.tolist(), np.clip(kern, -32767, 32767).tolist()))
+        last = dict(zip(keys.tolist(), np.clip(kerns, -32767, 32767).tolist()))
         self.pair[np.fromiter(last.keys(), dtype=np.intp, count=len(last))] = list(last.values())
         return True
 
