@@ -5,50 +5,134 @@ compiled layout kernel, and print files out::
 
     from ccmcore import Document, Paragraph, compose
     report = compose(Document(flow=[Paragraph("Dear {name},")]), "customers.parquet", "letters.pdf")
+
+Every name below is imported from its module the first time it is used, so ``import
+ccmcore`` costs a few milliseconds and a job loads only what it needs (a PDF job never
+loads the AFP backend, a template without barcodes never loads the encoders).
 """
 
-from .din5008 import din5008_address, din5008_info_block, din5008_letter, din5008_marks, din5008_return_line
-from .display import DisplayList
-from .errors import (
-    BindingError,
-    CcmError,
-    DataError,
-    EmptyJobError,
-    FontError,
-    OutputError,
-    RejectionLimitError,
-    SourceError,
-    TemplateError,
-)
-from .fonts import Font, FontFamily, default_family
-from .formats import date, money, number, text
-from .images import Image, ImageError
-from .job import JobReport, compose, layout
-from .rules import Rule, col, lit
-from .sources import open_source
-from .template import (
-    Barcode,
-    Column,
-    Document,
-    Frame,
-    Line,
-    Message,
-    Overlay,
-    PageTemplate,
-    Paragraph,
-    Picture,
-    Rect,
-    Slot,
-    Spacer,
-    Span,
-    Style,
-    Table,
-    Text,
-    When,
-)
-from .units import A4, LETTER, cm, inch, mm, pt
+from __future__ import annotations
+
+import importlib
+
+# ``typing`` itself costs a few milliseconds to import; type checkers read this name as theirs
+TYPE_CHECKING = False
 
 __version__ = "0.1.0"
+
+# the public name -> the module (relative to this package) that defines it
+_HOMES: dict[str, str] = {
+    **dict.fromkeys(
+        ["din5008_address", "din5008_info_block", "din5008_letter", "din5008_marks", "din5008_return_line"],
+        ".din5008",
+    ),
+    "DisplayList": ".display",
+    **dict.fromkeys(
+        [
+            "BindingError",
+            "CcmError",
+            "DataError",
+            "EmptyJobError",
+            "FontError",
+            "OutputError",
+            "RejectionLimitError",
+            "SourceError",
+            "TemplateError",
+        ],
+        ".errors",
+    ),
+    **dict.fromkeys(["Font", "FontFamily", "default_family"], ".fonts"),
+    **dict.fromkeys(["date", "money", "number", "text"], ".formats"),
+    **dict.fromkeys(["Image", "ImageError"], ".images"),
+    **dict.fromkeys(["JobReport", "compose", "layout"], ".job"),
+    **dict.fromkeys(["Rule", "col", "lit"], ".rules"),
+    "open_source": ".sources",
+    **dict.fromkeys(
+        [
+            "Barcode",
+            "Column",
+            "Document",
+            "Frame",
+            "Line",
+            "Message",
+            "Overlay",
+            "PageTemplate",
+            "Paragraph",
+            "Picture",
+            "Rect",
+            "Slot",
+            "Spacer",
+            "Span",
+            "Style",
+            "Table",
+            "Text",
+            "When",
+        ],
+        ".template",
+    ),
+    **dict.fromkeys(["A4", "LETTER", "cm", "inch", "mm", "pt"], ".units"),
+}
+
+if TYPE_CHECKING:  # what type checkers (and readers) see; at run time __getattr__ imports
+    from typing import Any
+
+    from .din5008 import din5008_address, din5008_info_block, din5008_letter, din5008_marks, din5008_return_line
+    from .display import DisplayList
+    from .errors import (
+        BindingError,
+        CcmError,
+        DataError,
+        EmptyJobError,
+        FontError,
+        OutputError,
+        RejectionLimitError,
+        SourceError,
+        TemplateError,
+    )
+    from .fonts import Font, FontFamily, default_family
+    from .formats import date, money, number, text
+    from .images import Image, ImageError
+    from .job import JobReport, compose, layout
+    from .rules import Rule, col, lit
+    from .sources import open_source
+    from .template import (
+        Barcode,
+        Column,
+        Document,
+        Frame,
+        Line,
+        Message,
+        Overlay,
+        PageTemplate,
+        Paragraph,
+        Picture,
+        Rect,
+        Slot,
+        Spacer,
+        Span,
+        Style,
+        Table,
+        Text,
+        When,
+    )
+    from .units import A4, LETTER, cm, inch, mm, pt
+
+
+if not TYPE_CHECKING:  # hidden from type checkers, so that ``ccmcore.misspelt`` stays an error there
+
+    def __getattr__(name: str) -> Any:
+        """Import a public name's module on first use (PEP 562) and keep the name here."""
+        home = _HOMES.get(name)
+        if home is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(home, __name__), name)
+        globals()[name] = value  # later lookups are ordinary attribute reads
+        return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
 
 __all__ = [
     "A4",

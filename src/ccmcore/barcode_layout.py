@@ -5,6 +5,9 @@ sheet's number in the whole job, which exist only after pagination. So after the
 has laid out a batch, each page template's barcodes are encoded (cached per data: repeated
 symbols cost nothing) and appended to their pages as RECT items: vector fills that every
 backend draws as it draws any rectangle.
+
+The encoders (``ccmcore.barcodes``) are imported when a template has a barcode: a job
+without one never loads them.
 """
 
 from __future__ import annotations
@@ -13,15 +16,15 @@ from dataclasses import replace
 
 import numpy as np
 
-from . import barcodes as bc
 from .display import COUNT, DOC, NUMBER, RECORD, TEMPLATE, DisplayList, rebuild
 from .template import _color
 
-_ENCODERS = {
-    "code128": bc.encode_code128,
-    "qr": bc.encode_qr,
-    "datamatrix": bc.encode_datamatrix,
-}
+
+def _encoders():
+    """The barcode package, imported on first use."""
+    from . import barcodes
+
+    return barcodes
 
 
 class JobSheets:
@@ -36,14 +39,11 @@ def _omr_spec(defn, duplex: bool, cache: dict):
     """The barcode's OmrSpec (made once per job); a duplex document reads its marks per sheet."""
     spec = cache.get(id(defn))
     if spec is None:
-        spec = defn.element.options.get("spec") or _DEFAULT_OMR
+        spec = defn.element.options.get("spec") or _encoders().OmrSpec()
         if duplex and not spec.duplex:
             spec = replace(spec, duplex=True)
         cache[id(defn)] = spec
     return spec
-
-
-_DEFAULT_OMR = bc.OmrSpec()
 
 
 _SAMPLES = {"code128": "0", "qr": "0", "datamatrix": "0", "imb": "00040123456200800001"}
@@ -59,6 +59,7 @@ def check_options(el, where: str) -> None:
     """
     from .errors import TemplateError
 
+    bc = _encoders()
     if el.kind == "omr":
         extra = set(el.options) - {"spec"}
         spec = el.options.get("spec")
@@ -81,6 +82,7 @@ class _Sample:
 
 
 def _symbol(defn, text: str):
+    bc = _encoders()
     el = defn.element
     kw = dict(el.options)
     if el.module is not None:
@@ -89,8 +91,10 @@ def _symbol(defn, text: str):
         if el.height is not None:
             kw["height"] = el.height
         return bc.encode_code128(text, **kw)
-    if el.kind in _ENCODERS:
-        return _ENCODERS[el.kind](text, **kw)
+    if el.kind == "qr":
+        return bc.encode_qr(text, **kw)
+    if el.kind == "datamatrix":
+        return bc.encode_datamatrix(text, **kw)
     if el.kind == "imb":
         tracking, _, routing = text.partition(" ")
         return bc.encode_imb(tracking, routing, **kw)
@@ -124,12 +128,13 @@ def add_barcodes(dl: DisplayList, program, bound, record0: int, sheets: JobSheet
 
     if not program.barcodes:
         return dl, [], []
+    bc = _encoders()
     by_template: dict[int, list] = {}
     for defn in program.barcodes:
         by_template.setdefault(defn.template, []).append(defn)
     numbers = {id(defn): k for k, defn in enumerate(program.barcodes)}
     duplex = program.duplex
-    omr_specs = sheets.omr_specs if sheets is not None else program.__dict__.setdefault("_omr_specs", {})
+    omr_specs = sheets.omr_specs if sheets is not None else program.omr_specs
     stamped = {id(d) for d in program.barcodes if sheets is None and needs_job_sheet(d, duplex, omr_specs)}
     stamps: list[list] = []
     per_page: list[list[np.ndarray]] = []
@@ -200,8 +205,8 @@ def stamp_items(program, barcode: int, text: str | None, number: int, count: int
     """
     defn = program.barcodes[barcode]
     if text is None:
-        spec = _omr_spec(defn, program.duplex, program.__dict__.setdefault("_omr_specs", {}))
-        sym = bc.omr_marks(page=number, pages=count, sheet=job_sheet, spec=spec)
+        spec = _omr_spec(defn, program.duplex, program.omr_specs)
+        sym = _encoders().omr_marks(page=number, pages=count, sheet=job_sheet, spec=spec)
     else:
         sym = _symbol(defn, text.replace(JOB_SHEET, str(job_sheet)))
     return sym.items(defn.x, defn.y, _color(defn.element.color))

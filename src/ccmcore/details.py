@@ -23,6 +23,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .arrow_values import from_numpy, to_numpy
 from .errors import BindingError, SourceError
 from .sources import Source
 
@@ -97,18 +98,18 @@ class _Ordered:
 
     def __init__(self, name: str, key: str, strict: bool):
         self.name, self.key, self.strict = name, key, strict
-        self.last: pa.Scalar | None = None
+        self.last: pa.Array | None = None  # the last key read, as a one-value array
 
     def check(self, keys: pa.Array) -> None:
         if keys.null_count:
             raise SourceError(f"{self.name}: a record has no {self.key!r} (a null join key)")
         if len(keys) == 0:
             return
-        previous = keys if self.last is None else pa.concat_arrays([pa.array([self.last], keys.type), keys])
+        previous = keys if self.last is None else pa.concat_arrays([self.last, keys])
         before, after = previous[:-1], previous[1:]
         bad = pc.greater_equal(before, after) if self.strict else pc.greater(before, after)
         if pc.any(bad).as_py():
-            i = int(np.flatnonzero(bad.to_numpy(zero_copy_only=False))[0])
+            i = int(np.flatnonzero(to_numpy(bad))[0])
             a, b = before[i].as_py(), after[i].as_py()
             how = "twice" if a == b else f"after {a!r}"
             hint = ""
@@ -122,7 +123,7 @@ class _Ordered:
                 f"{self.name}: {self.key} {b!r} comes {how}: header and detail records must be sorted by "
                 f"{self.key!r} (ascending{', each header once' if self.strict else ''}){hint}"
             )
-        self.last = keys[-1]
+        self.last = keys[-1:]
 
 
 def _join(
@@ -162,11 +163,11 @@ def _join(
         if unmatched:
             _unmatched(joined, now.column(key).filter(pc.invert(matched)))
             now, where = now.filter(matched), where.filter(matched)
-        counts = np.bincount(where.to_numpy(zero_copy_only=False).astype(np.int64), minlength=len(keys))
+        counts = np.bincount(to_numpy(where).astype(np.int64), minlength=len(keys))
         offsets = np.zeros(len(keys) + 1, np.int32)
         np.cumsum(counts, out=offsets[1:])
         struct = pa.StructArray.from_arrays([now.column(n).combine_chunks() for n in names], fields=fields)
-        nested = pa.ListArray.from_arrays(pa.array(offsets), struct, type=item_type)
+        nested = pa.ListArray.from_arrays(from_numpy(offsets), struct, type=item_type)
         yield pa.RecordBatch.from_arrays([*batch.columns, nested], schema=joined.schema)
     # details beyond the last header have none
     for more in [*pending, *detail_batches]:

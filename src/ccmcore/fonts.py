@@ -293,17 +293,30 @@ class Font:
                         self.pair[sa * MAX_SLOTS + sb] = PAIR_COMPLEX
 
     def _record_pairs(self, probe: str) -> bool:
-        """Store the kerning of every adjacent pair in probe; False if HarfBuzz did more."""
+        """Store the kerning of every adjacent pair in probe; False if HarfBuzz did more.
+
+        A font's first pages probe every character they use against every other (some
+        thousands of glyphs per font), so the checks compare whole lists and the pairs are
+        stored with numpy rather than glyph by glyph."""
         gids, xadv, offsets, clusters = self._hb(probe, with_clusters=True)
         n = len(probe)
-        if len(gids) != n or offsets or any(clusters[i] != i for i in range(n)):
+        if len(gids) != n or offsets or clusters != list(range(n)):
             return False
-        if any(gids[i] != self.cmap[ord(probe[i])] for i in range(n)):
+        cmap = self.cmap
+        if gids != [cmap[ord(ch)] for ch in probe]:
             return False
-        for i in range(n - 1):
-            sa, sb = int(self.slot_of[ord(probe[i])]), int(self.slot_of[ord(probe[i + 1])])
-            kern = int(xadv[i]) - int(self.advances[gids[i]])
-            self.pair[sa * MAX_SLOTS + sb] = max(-32767, min(32767, kern))
+        if n < 16:  # a pair or two: numpy's set-up would cost more than it saves
+            for i in range(n - 1):
+                sa, sb = int(self.slot_of[ord(probe[i])]), int(self.slot_of[ord(probe[i + 1])])
+                kern = int(xadv[i]) - int(self.advances[gids[i]])
+                self.pair[sa * MAX_SLOTS + sb] = max(-32767, min(32767, kern))
+            return True
+        slots = self.slot_of[np.fromiter(map(ord, probe), dtype=np.intp, count=n)].astype(np.intp)
+        keys = slots[:-1] * MAX_SLOTS + slots[1:]
+        kerns = np.asarray(xadv[:-1], dtype=np.int64) - self.advances[np.asarray(gids[:-1], dtype=np.intp)]
+        # a pair met twice keeps its last kerning, as storing them in probe order would
+        last = dict(zip(keys.tolist(), np.clip(kerns, -32767, 32767).tolist()))
+        self.pair[np.fromiter(last.keys(), dtype=np.intp, count=len(last))] = list(last.values())
         return True
 
     def _hb(self, text: str, with_clusters: bool = False):

@@ -59,6 +59,7 @@ import pyarrow.compute as pc
 
 from . import _format
 from . import locales as _locales
+from .arrow_values import FALSE, from_numpy, scalar, to_numpy
 from .errors import BindingError, DataError, TemplateError
 from .rules import Rule, _Col
 
@@ -88,7 +89,7 @@ def _as_array(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
         if arr.num_chunks == 1:
             return arr.chunk(0)
         if arr.num_chunks == 0:
-            return pa.array([], type=arr.type)
+            return pa.nulls(0, arr.type)  # no values: the same as pa.array([], arr.type)
         return arr.combine_chunks()
     if isinstance(arr, pa.Array):
         return arr
@@ -140,7 +141,7 @@ def _locale_codes(loc: pa.Array | pa.ChunkedArray, n: int) -> tuple[list, np.nda
         if not _string_like(t.value_type):
             raise BindingError(f"locale ids must be strings, got {t}")
         names = decoded(loc.dictionary)
-        codes = pc.fill_null(pc.cast(loc.indices, pa.int32()), len(names)).to_numpy().copy()
+        codes = to_numpy(pc.fill_null(pc.cast(loc.indices, pa.int32()), scalar(len(names), pa.int32()))).copy()
         return names, codes
     if not _string_like(t):
         raise BindingError(f"locale ids must be strings, got {t}")
@@ -152,7 +153,7 @@ def _locale_codes(loc: pa.Array | pa.ChunkedArray, n: int) -> tuple[list, np.nda
     if keys is None:  # many distinct ids: let Arrow hash them
         enc = pc.dictionary_encode(loc)
         names = decoded(enc.dictionary)
-        return names, pc.fill_null(pc.cast(enc.indices, pa.int32()), len(names)).to_numpy().copy()
+        return names, to_numpy(pc.fill_null(pc.cast(enc.indices, pa.int32()), scalar(len(names), pa.int32()))).copy()
     names = [k.decode("utf-8", "replace") for k in keys]
     codes[codes < 0] = len(names)
     return names, codes
@@ -321,14 +322,14 @@ class Format:
                     raise
                 entries = np.asarray(getattr(e, "records", [e.record]))
                 if indices is None:
-                    indices = pc.fill_null(a.indices, -1).to_numpy(zero_copy_only=False)
+                    indices = to_numpy(pc.fill_null(a.indices, scalar(-1, a.indices.type)))
                 rows = np.flatnonzero(np.isin(indices, entries))
                 if len(rows):
                     why = dict(zip(entries.tolist(), getattr(e, "reasons", [str(e)] * len(entries))))
                     raise _rows_error(str(e), rows, [why[int(indices[r])] for r in rows]) from None
                 unused = np.zeros(len(dictionary), dtype=bool)
                 unused[entries] = True
-                dictionary = pc.if_else(pa.array(unused), pa.nulls(len(dictionary), dictionary.type), dictionary)
+                dictionary = pc.if_else(from_numpy(unused), pa.nulls(len(dictionary), dictionary.type), dictionary)
         raise AssertionError("unreachable: each retry nulls one more entry")
 
     # -------------------------------------------------------------- per-row locales
@@ -355,7 +356,7 @@ class Format:
         if n == 0 or a.null_count == n:
             return pa.nulls(n, pa.string())
         null_code = len(names)
-        valid = None if a.null_count == 0 else pc.is_valid(a).to_numpy(zero_copy_only=False)
+        valid = None if a.null_count == 0 else to_numpy(pc.is_valid(a))
         used = np.bincount(codes if valid is None else codes[valid], minlength=null_code + 1)
         group_of = np.full(null_code + 1, -1, dtype=np.int32)
         groups: dict[str, int] = {}
@@ -394,7 +395,7 @@ class Format:
         pieces = []
         for g, kernel in enumerate(kernels):
             rows = np.flatnonzero(gid == g)
-            out = self._sub_apply(a.take(pa.array(rows)), kernel, rows)
+            out = self._sub_apply(a.take(from_numpy(rows)), kernel, rows)
             if out.offset:  # pragma: no cover - the kernels build arrays at offset 0
                 out = pa.concat_arrays([out])
             pieces.append(tuple(out.buffers()))
@@ -485,7 +486,7 @@ def _beyond_int128(arr: pa.Array) -> np.ndarray:
     extension = np.where(limbs[:, 1] >> np.uint64(63), np.uint64(0xFFFFFFFFFFFFFFFF), np.uint64(0))
     bad = (limbs[:, 2] != extension) | (limbs[:, 3] != extension)
     if arr.null_count:
-        bad &= pc.is_valid(arr).to_numpy(zero_copy_only=False)
+        bad &= to_numpy(pc.is_valid(arr))
     return np.flatnonzero(bad)
 
 
@@ -677,7 +678,7 @@ class NumberFormat(Format):
         if arr.type != pa.float64():
             arr = pc.cast(arr, pa.float64())
         if pc.any(pc.is_nan(arr)).as_py():  # NaN is "no value": make it null
-            arr = pc.if_else(pc.is_nan(arr), pa.scalar(None, pa.float64()), arr)
+            arr = pc.if_else(pc.is_nan(arr), scalar(None, pa.float64()), arr)
             if arr.null_count == len(arr):
                 return pa.nulls(len(arr), pa.string())
         bufs = arr.buffers()
@@ -1224,10 +1225,10 @@ def _check_zone_shift(f: Format, utc: pa.Array, local: pa.Array) -> None:
     shifting it wraps around (year 292277026596 becomes -292277022657), so it is rejected."""
     u, w = utc.cast(pa.int64()), local.cast(pa.int64())
     offset = pc.subtract(w, u)  # the zone's offset, right even when w wrapped around
-    wrapped = pc.not_equal(pc.greater(offset, 0), pc.greater(w, u))
+    wrapped = pc.not_equal(pc.greater(offset, scalar(0)), pc.greater(w, u))
     if not pc.any(wrapped).as_py():
         return
-    rows = np.flatnonzero(pc.fill_null(wrapped, False).to_numpy(zero_copy_only=False))
+    rows = np.flatnonzero(to_numpy(pc.fill_null(wrapped, FALSE)))
     raise _fault_error(
         f,
         rows.tolist(),
@@ -1427,10 +1428,10 @@ class TextFormat(Format):
         if pa.types.is_floating(t):
             # as number() does: NaN is no value; an infinity is no amount and is not shown as "inf"
             if pc.any(pc.is_nan(arr)).as_py():
-                arr = pc.if_else(pc.is_nan(arr), pa.scalar(None, t), arr)
+                arr = pc.if_else(pc.is_nan(arr), scalar(None, t), arr)
             infinite = pc.is_inf(arr)
             if pc.any(infinite).as_py():
-                rows = np.flatnonzero(pc.fill_null(infinite, False).to_numpy(zero_copy_only=False))
+                rows = np.flatnonzero(to_numpy(pc.fill_null(infinite, FALSE)))
                 raise _fault_error(self, rows.tolist(), [f"value {arr[int(r)].as_py()} is infinite" for r in rows])
         return pc.cast(arr, pa.string())
 
@@ -1474,7 +1475,7 @@ class TextFormat(Format):
         if bad:
             hide = np.zeros(len(arr), dtype=bool)
             hide[bad] = True
-            arr = pc.if_else(pa.array(hide), pa.nulls(len(arr), pa.string()), arr)
+            arr = pc.if_else(from_numpy(hide), pa.nulls(len(arr), pa.string()), arr)
         return arr, faults
 
     def __repr__(self) -> str:
@@ -1513,10 +1514,10 @@ def _check_text_range(f: Format, arr: pa.Array) -> None:
         hi = min((_END_DAY - margin) * per_day, 2**63 - 1)
         what = "a date in the years 1 to 9999 (use date() for others)"
         values = arr.cast(pa.int32() if pa.types.is_date32(t) else pa.int64())
-    out = pc.or_(pc.less(values, lo), pc.greater_equal(values, hi))
+    out = pc.or_(pc.less(values, scalar(lo)), pc.greater_equal(values, scalar(hi)))
     if not pc.any(out).as_py():
         return
-    rows = np.flatnonzero(pc.fill_null(out, False).to_numpy(zero_copy_only=False))
+    rows = np.flatnonzero(to_numpy(pc.fill_null(out, FALSE)))
     raise _fault_error(f, rows.tolist(), [f"value {values[int(r)].as_py()} of {t} is not {what}" for r in rows])
 
 

@@ -2,15 +2,15 @@
 
 Patterns come from the pyphen package (LibreOffice's dictionaries, many languages). The
 layout kernel treats a soft hyphen as a place to break a word, shown as "-" only where a
-line breaks there. Words are looked up once each per process (cached).
+line breaks there. Words are looked up once each per process (cached). pyphen, and a
+language's patterns, are loaded the first time a template asks for hyphenation, once per
+process.
 """
 
 from __future__ import annotations
 
 import re
 from functools import cache, lru_cache
-
-import pyphen
 
 from .errors import TemplateError
 
@@ -21,7 +21,9 @@ _WORD = re.compile(r"\w{5,}")
 
 
 @cache
-def _dictionary(lang: str) -> pyphen.Pyphen:
+def _dictionary(lang: str):
+    import pyphen  # with its dictionary index: only for templates that hyphenate
+
     return pyphen.Pyphen(lang=lang, left=2, right=3)
 
 
@@ -31,6 +33,8 @@ def check_language(lang: str) -> str:
     Raises:
         TemplateError: no hyphenation patterns for that language.
     """
+    import pyphen
+
     found = pyphen.language_fallback(lang.replace("-", "_"))
     if found is None:
         raise TemplateError(f"no hyphenation patterns for language {lang!r}")

@@ -373,6 +373,7 @@ class Program:
         self._flow_target = "flow"
         self.text_fields: dict[int, str] = {}  # fixed text element id -> the fields it shows
         self.device_encodings: dict[int, str] = {}  # font id -> codec of the device's font (see use_device)
+        self.omr_specs: dict[int, object] = {}  # the OMR barcodes' specs, made once (barcode_layout)
 
         for c in doc.required:
             self._column(c, "Document.required")

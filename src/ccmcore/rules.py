@@ -11,8 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from .arrow_values import FALSE, from_numpy, scalar, strings
 
 __all__ = ["Rule", "col", "lit"]
 
@@ -43,10 +46,12 @@ class Rule:
         """The rule as a boolean array with nulls as false."""
         out = self.evaluate(batch)
         if isinstance(out, pa.Scalar):
+            if out.type == pa.bool_() or not out.is_valid:  # a constant: the same for every document, null is false
+                return from_numpy(np.full(batch.num_rows, bool(out.is_valid and out.as_py())))
             out = pa.array([out.as_py()] * batch.num_rows, type=pa.bool_())
         if out.type != pa.bool_():
             raise TypeError(f"rule {self!r} gives {out.type}, not booleans")
-        return pc.fill_null(out, False)
+        return pc.fill_null(out, FALSE)
 
     # comparisons build new rules
     def _cmp(self, fn: str, other: Any) -> Rule:
@@ -115,7 +120,7 @@ class _Lit(Rule):
         self.value = value
 
     def evaluate(self, batch):
-        return pa.scalar(self.value)
+        return scalar(self.value)
 
     def columns(self):
         return set()
@@ -175,7 +180,7 @@ class _IsIn(Rule):
         self.values = values
 
     def evaluate(self, batch):
-        return pc.is_in(self.arg.evaluate(batch), value_set=pa.array(self.values))
+        return pc.is_in(self.arg.evaluate(batch), value_set=_value_set(self.values))
 
     def columns(self):
         return self.arg.columns()
@@ -192,6 +197,13 @@ class _IsIn(Rule):
 def _columns(rule: Rule) -> set[str]:
     """The column a rule is, if it is one."""
     return {rule.name} if isinstance(rule, _Col) else set()
+
+
+def _value_set(values: list) -> pa.Array:
+    """``pa.array(values)``; a list of texts (the usual ``isin(["DE", "AT"])``) without pyarrow's pandas probe."""
+    if values and all(type(v) is str for v in values):
+        return strings(values)
+    return pa.array(values)
 
 
 def _wrap(v) -> Rule:
