@@ -189,11 +189,6 @@ def test_ccmcores_own_arrow_conversions_do_not_import_pandas(invoices):
     assert all(t for t in out["texts"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the job's binding (program.py) still converts Python and numpy values with pa.array, pa.scalar "
-    "and to_numpy; when it uses ccmcore.arrow_values this passes: remove this mark",
-)
 def test_a_job_does_not_import_pandas(invoices, tmp_path):
     out = _modules_after(_JOB.format(invoice=str(INVOICE)), str(invoices), str(tmp_path / "invoices.pdf"))
     assert out["documents"] == 3

@@ -21,7 +21,16 @@ from collections.abc import Sequence
 import numpy as np
 import pyarrow as pa
 
-__all__ = ["from_numpy", "to_numpy", "strings", "scalar", "FALSE", "EMPTY_STRING"]
+__all__ = [
+    "from_numpy",
+    "to_numpy",
+    "strings",
+    "optional_strings",
+    "string_lists",
+    "scalar",
+    "FALSE",
+    "EMPTY_STRING",
+]
 
 # each Arrow integer type's numpy dtype, and the range it holds
 _INTS: dict[pa.DataType, tuple[np.dtype, int, int]] = {
@@ -91,6 +100,25 @@ def strings(texts: Sequence[str]) -> pa.StringArray:
     np.cumsum(lengths, out=offsets[1:])
     data = pa.py_buffer(b"".join(encoded))
     return pa.Array.from_buffers(pa.string(), len(encoded), [None, pa.py_buffer(offsets), data])
+
+
+def optional_strings(texts: Sequence[str | None]) -> pa.StringArray:
+    """``pa.array(texts, pa.string())`` for a list of ``str`` and ``None`` (null)."""
+    valid = np.fromiter((t is not None for t in texts), dtype=np.bool_, count=len(texts))
+    arr = strings([t if t is not None else "" for t in texts])
+    if valid.all():
+        return arr
+    bits = pa.py_buffer(np.packbits(valid, bitorder="little"))
+    return pa.Array.from_buffers(pa.string(), len(texts), [bits, *arr.buffers()[1:]], null_count=int((~valid).sum()))
+
+
+def string_lists(lists: Sequence[Sequence[str]]) -> pa.ListArray:
+    """``pa.array(lists, pa.list_(pa.string()))`` for lists of ``str`` (no nulls)."""
+    lengths = np.fromiter((len(x) for x in lists), dtype=np.int32, count=len(lists))
+    offsets = np.zeros(len(lists) + 1, dtype=np.int32)
+    np.cumsum(lengths, out=offsets[1:])
+    flat = [t for x in lists for t in x]
+    return pa.ListArray.from_arrays(from_numpy(offsets), strings(flat))
 
 
 def scalar(value, type: pa.DataType | None = None) -> pa.Scalar:

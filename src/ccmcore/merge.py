@@ -18,6 +18,9 @@ import os
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
+
+from .arrow_values import from_numpy, optional_strings, scalar, to_numpy
 
 from .barcode_layout import stamp_items
 from .parts import Part, PartJob
@@ -81,7 +84,7 @@ class Merger:
         self._extents.append(ext)
         self.pages += int(ext[:, 1].sum()) if len(ext) else 0
         m = part.manifest
-        m = m.append_column("part_reused", pa.array(np.full(m.num_rows, part.reused)))
+        m = m.append_column("part_reused", from_numpy(np.full(m.num_rows, part.reused)))
         self._rows.append(m)
 
     def _count_sheets(self, doc_pages: np.ndarray) -> np.ndarray:
@@ -122,15 +125,17 @@ class Merger:
         ext = np.concatenate(self._extents) if self._extents else np.zeros((0, 4), np.int64)
         if table is None:
             return MANIFEST_SCHEMA.empty_table()
-        rendered = np.asarray(table.column("status").to_numpy(zero_copy_only=False) == "rendered")
+        rendered = to_numpy(pc.equal(table.column("status"), scalar("rendered")))
         if int(rendered.sum()) != len(ext):
             raise AssertionError("the merge wrote another number of documents than the parts rendered")
         n = table.num_rows
 
+        nulls = pa.py_buffer(np.packbits(rendered, bitorder="little"))
+
         def col(values, fill, dtype):
             out = np.full(n, fill, dtype=dtype)
             out[rendered] = values
-            return pa.array(out, mask=~rendered)
+            return pa.Array.from_buffers(pa.int64(), n, [nulls, pa.py_buffer(out)], null_count=int((~rendered).sum()))
 
         first_page = col(ext[:, 0], 0, np.int64)
         offset = col(ext[:, 2] + base, 0, np.int64)
@@ -150,9 +155,10 @@ class Merger:
 
 def document_checksums(path: str | os.PathLike, manifest: pa.Table) -> pa.Table:
     """The manifest with each rendered document's SHA-256, read back from the finished file."""
-    offsets = manifest.column("offset").to_numpy(zero_copy_only=False)
-    lengths = manifest.column("length").to_numpy(zero_copy_only=False)
-    valid = np.asarray(manifest.column("offset").is_valid())
+    zero = scalar(0, pa.int64())
+    offsets = to_numpy(pc.fill_null(manifest.column("offset"), zero))
+    lengths = to_numpy(pc.fill_null(manifest.column("length"), zero))
+    valid = to_numpy(pc.is_valid(manifest.column("offset")))
     sums: list = [None] * manifest.num_rows
     sha256 = hashlib.sha256
     with open(path, "rb", buffering=1 << 20) as fh:
@@ -164,4 +170,4 @@ def document_checksums(path: str | os.PathLike, manifest: pa.Table) -> pa.Table:
             sums[i] = sha256(fh.read(n)).hexdigest()
             at = o + n
     idx = manifest.schema.get_field_index("checksum")
-    return manifest.set_column(idx, "checksum", pa.array(sums, pa.string()))
+    return manifest.set_column(idx, "checksum", optional_strings(sums))

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyarrow as pa
 
+from .arrow_values import from_numpy, optional_strings, string_lists, strings
 from .barcode_layout import JobSheets, add_barcodes
 from .display import DisplayList, JobResources, rebuild
 from .partfile import read_part_file, write_part_file
@@ -325,11 +326,9 @@ def _manifest_rows(job: PartJob, index, batch, record0, dl, rejected, messages, 
     fields: dict[int, list] = {}
     for r in rejected:
         fields.setdefault(r.record - record0, []).append(r)
-    status = np.where(rendered, "rendered", "rejected").astype(object)
     field_col: list = [None] * n
     reason_col: list = [None] * n
     for row, rs in fields.items():
-        status[row] = "rejected"
         rendered[row] = False
         pages[row] = 0
         sheets[row] = 0
@@ -343,12 +342,13 @@ def _manifest_rows(job: PartJob, index, batch, record0, dl, rejected, messages, 
     for rec, element, text in warnings:
         if record0 <= rec < record0 + n:
             warn_col[rec - record0].append(f"{element}: {text}")
-    index_col: list = [None] * n
-    if dl.tags and len(docs):
-        names = list(dl.tags)
-        for d, row in enumerate((docs[:, 0] - record0).tolist()):
-            if rendered[row]:
-                index_col[row] = [(k, dl.tags[k][d]) for k in names]
+    tag_names = list(dl.tags) if len(docs) else []
+    index_keys: list = [[] for _ in range(n)]
+    index_values: list = [[] for _ in range(n)]
+    for d, row in enumerate((docs[:, 0] - record0).tolist()):
+        if rendered[row] and tag_names:
+            index_keys[row] = tag_names
+            index_values[row] = [str(dl.tags[k][d]) for k in tag_names]
     if job.key is not None:
         key = batch.column(job.key).cast(pa.string())
     else:
@@ -357,19 +357,24 @@ def _manifest_rows(job: PartJob, index, batch, record0, dl, rejected, messages, 
         col = batch.column(c)
         sums[0] += _sum(col, rendered)
         sums[1] += _sum(col, ~rendered)
+    # built from buffers: pyarrow's converters of Python lists would import pandas in every worker
+    map_offsets = from_numpy(np.concatenate([[0], np.cumsum([len(k) for k in index_keys])]).astype(np.int32))
+    index_map = pa.MapArray.from_arrays(
+        map_offsets, strings([k for ks in index_keys for k in ks]), strings([v for vs in index_values for v in vs])
+    )
     return pa.RecordBatch.from_arrays(
         [
-            pa.array(np.arange(record0, record0 + n, dtype=np.int64)),
+            from_numpy(np.arange(record0, record0 + n, dtype=np.int64)),
             key,
-            pa.array(status.tolist(), pa.string()),
-            pa.array(field_col, pa.string()),
-            pa.array(reason_col, pa.string()),
-            pa.array(np.full(n, index, dtype=np.int32)),
-            pa.array(pages),
-            pa.array(sheets.astype(np.int32)),
-            pa.array(msg_col, pa.list_(pa.string())),
-            pa.array(warn_col, pa.list_(pa.string())),
-            pa.array(index_col, pa.map_(pa.string(), pa.string())),
+            strings(["rendered" if r else "rejected" for r in rendered.tolist()]),
+            optional_strings(field_col),
+            optional_strings(reason_col),
+            from_numpy(np.full(n, index, dtype=np.int32)),
+            from_numpy(pages),
+            from_numpy(sheets.astype(np.int32)),
+            string_lists(msg_col),
+            string_lists(warn_col),
+            index_map,
         ],
         schema=MANIFEST_PART_SCHEMA,
     )
@@ -379,7 +384,7 @@ def _sum(col: pa.Array, mask: np.ndarray):
     """Exact sum of the column over the rows of mask (ints as int, decimals as Decimal)."""
     import pyarrow.compute as pc
 
-    picked = col.filter(pa.array(mask))
+    picked = col.filter(from_numpy(mask))
     total = pc.sum(picked).as_py()
     return 0 if total is None else total
 

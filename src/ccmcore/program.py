@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 
 from . import _layout
 from . import formats as fmt
+from .arrow_values import EMPTY_STRING, FALSE, from_numpy, scalar, strings, to_numpy
 from .barcode_layout import check_options
 from .display import TAG_VALUE_BYTES
 from .errors import BindingError, DataError, TemplateError, did_you_mean
@@ -176,7 +177,7 @@ def _bools(arr) -> np.ndarray:
     """A boolean array (nulls false) as uint8 numpy, converted without a copy."""
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
-    return pc.cast(pc.fill_null(arr, False), pa.uint8()).to_numpy()
+    return to_numpy(pc.cast(pc.fill_null(arr, FALSE), pa.uint8()))
 
 
 def _apply_format(f, arr, on_bad, locale=None):
@@ -197,7 +198,7 @@ def _apply_format(f, arr, on_bad, locale=None):
                 on_bad(r, reason)
             hide = np.zeros(len(arr), dtype=bool)
             hide[records] = True
-            arr = pc.if_else(pa.array(hide), pa.nulls(len(arr), arr.type), arr)
+            arr = pc.if_else(from_numpy(hide), pa.nulls(len(arr), arr.type), arr)
     raise AssertionError("unreachable: each retry nulls one more value")
 
 
@@ -228,8 +229,8 @@ def _locale_symbols(column, which: str):
         # the kernel writes sums with the fast shaping path: a narrow no-break space
         # (French grouping) becomes a no-break space, which every Latin font has
         symbols.append(symbol.replace("\u202f", "\u00a0"))
-    out = pa.array(symbols, pa.string()).take(enc.indices)
-    return pc.fill_null(out, "," if which == "group" else ".")
+    out = strings(symbols).take(enc.indices)
+    return pc.fill_null(out, scalar("," if which == "group" else "."))
 
 
 def _list_parts(lst):
@@ -240,18 +241,18 @@ def _list_parts(lst):
     """
     if isinstance(lst, pa.ChunkedArray):
         lst = lst.combine_chunks()
-    lengths = pc.fill_null(pc.list_value_length(lst), 0).to_numpy()
+    lengths = to_numpy(pc.fill_null(pc.list_value_length(lst), scalar(0, pa.int32())))
     offsets = np.zeros(len(lst) + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
     if offsets[-1] >= 2**31:
         raise BindingError("a batch holds more than 2**31 list items: use a smaller batch_size")
     items = lst.flatten()
     if items.null_count:
-        keep = pc.is_valid(items).to_numpy(zero_copy_only=False)
+        keep = to_numpy(pc.is_valid(items))
         kept = np.zeros(len(keep) + 1, dtype=np.int64)
         np.cumsum(keep, out=kept[1:])
         offsets = kept[offsets]  # items kept before each document's first
-        items = items.filter(pa.array(keep))
+        items = items.filter(from_numpy(keep))
     return offsets.astype(np.int32), items
 
 
@@ -320,7 +321,7 @@ def _outside(text: str, codec: str) -> str | None:
 
 def _literal_problem(text: str, policy: int, limit: int = 0) -> str | None:
     """Why a template's literal text cannot go out (a control character), or None."""
-    faults = fmt.text_faults(pa.array([text], pa.string()), policy, limit)
+    faults = fmt.text_faults(strings([text]), policy, limit)
     if not faults:
         return None
     _, code, where = faults[0]
@@ -888,7 +889,7 @@ class Program:
             sub = Program(sub_doc, schema)
         except BindingError as exc:
             raise TemplateError(f"overlay {ov.name!r} must be static (no fields): {exc}") from exc
-        batch = pa.RecordBatch.from_arrays([pa.array([0], pa.int8())], schema=schema)
+        batch = pa.RecordBatch.from_arrays([from_numpy(np.zeros(1, np.int8))], schema=schema)
         b = sub.bind(batch, 0)
         res = sub.kernel.layout(b.sources, b.lists, b.masks, b.pool, b.reject, 0)
         content = DisplayList.from_layout(
@@ -1211,7 +1212,7 @@ class Program:
                 arr = self._join(batch, s, formatted, reject_docs)
                 if s.hyphen:
                     # per document in Python, but each distinct word is hyphenated once (cached)
-                    arr = pa.array([hyphenate_text(t, s.hyphen) for t in arr.to_pylist()], pa.string())
+                    arr = strings([hyphenate_text(t, s.hyphen) for t in arr.to_pylist()])
                 off, data = _string_buffers(arr)
                 stride = 1
                 owner = None
@@ -1239,9 +1240,11 @@ class Program:
                             f"{s.list_column}.{s.item_field}",
                             lambda d: msg,
                         ),
-                        None if lc is None else batch.column(lc).take(np.repeat(np.arange(n), np.diff(offsets))),
+                        None
+                        if lc is None
+                        else batch.column(lc).take(from_numpy(np.repeat(np.arange(n), np.diff(offsets)))),
                     )
-                    formatted[key] = pc.fill_null(values, "") if values.null_count else values
+                    formatted[key] = pc.fill_null(values, EMPTY_STRING) if values.null_count else values
                 off, data = _string_buffers(formatted[key])
                 stride = 1
                 owner = offsets
@@ -1292,7 +1295,7 @@ class Program:
                     values = _apply_format(
                         f, batch.column(column), lambda i, msg, column=column: reject_docs([i], column, lambda d: msg)
                     )
-                    fields[(column, id(f))] = pc.fill_null(values, "").to_pylist()
+                    fields[(column, id(f))] = pc.fill_null(values, EMPTY_STRING).to_pylist()
         return Bound(sources, lists, masks, (g, a, c, starts, lens, lv), reject, rejections, tags, fields, sums)
 
     def use_device(self, encodings: dict) -> None:
@@ -1363,12 +1366,12 @@ class Program:
         values = items.field(fld)
         name = f"{list_column}.{fld}"
         if pa.types.is_uint64(values.type):
-            huge = _bools(pc.greater(values, pa.scalar(2**63 - 1, pa.uint64())))
+            huge = _bools(pc.greater(values, scalar(2**63 - 1, pa.uint64())))
             if huge.any():
                 docs = np.searchsorted(offsets, np.flatnonzero(huge), side="right") - 1
                 reject_docs(np.unique(docs), name, lambda d: "a value is beyond what a 64-bit sum can hold")
-                values = pc.if_else(pa.array(huge.astype(bool)), pa.nulls(len(values), values.type), values)
-        out = pc.fill_null(values.cast(pa.int64(), safe=False), 0).to_numpy(zero_copy_only=False)
+                values = pc.if_else(from_numpy(huge.astype(bool)), pa.nulls(len(values), values.type), values)
+        out = to_numpy(pc.fill_null(values.cast(pa.int64(), safe=False), scalar(0)))
         out = np.ascontiguousarray(out, dtype=np.int64)
         reject_docs(
             _layout.sum_overflows(out, offsets),
@@ -1393,11 +1396,13 @@ class Program:
                     reject_docs([doc], f"{s.list_column}.{column}", lambda d: msg)
 
                 values = _formatted(f, items.field(column), on_bad)
-                formatted[key] = pc.fill_null(values, "") if values.null_count else values
+                formatted[key] = pc.fill_null(values, EMPTY_STRING) if values.null_count else values
             pieces.append(formatted[key])
         if not any(not isinstance(p, str) for p in pieces):
-            return pa.array(["".join(pieces)] * len(items), pa.string())
-        return pieces[0] if len(pieces) == 1 else pc.binary_join_element_wise(*pieces, "")
+            return pa.repeat(scalar("".join(pieces)), len(items))
+        if len(pieces) == 1:
+            return pieces[0]
+        return pc.binary_join_element_wise(*(scalar(p) if isinstance(p, str) else p for p in pieces), EMPTY_STRING)
 
     def _missing_by_field(self, s: _Source, doc: int, missing: list[int], formatted: dict):
         """Which field of a text holds each missing character (literals are checked at compile)."""
@@ -1430,12 +1435,12 @@ class Program:
 
                 values = _formatted(f, batch.column(column), on_bad, None if lc is None else batch.column(lc))
                 if values.null_count:
-                    values = pc.fill_null(values, self.doc.null_text.get(column, ""))
+                    values = pc.fill_null(values, scalar(self.doc.null_text.get(column, "")))
                 formatted[key] = values
             pieces.append(formatted[key])
         if len(pieces) == 1:
             return pieces[0]
-        return pc.binary_join_element_wise(*pieces, "")
+        return pc.binary_join_element_wise(*(scalar(p) if isinstance(p, str) else p for p in pieces), EMPTY_STRING)
 
     def _preshape(self, s, off, data, unknown, pool_parts, pool_count, owner, reject_docs, formatted):
         """HarfBuzz-shape the strings the font tables cannot; returns the pool index array."""
