@@ -137,8 +137,7 @@ def test_job_sheet_barcodes_run_on_across_parts_and_workers(statements, tmp_path
     assert len({sha(o) for o in outs[0::2]}) == 1 and len({sha(o) for o in outs[1::2]}) == 1
     marks = _front_page_marks(outs[2])
     with pikepdf.open(outs[2]) as pdf:
-        labels = [p for p in pdf.pages]
-        assert len(labels) == len(marks)
+        assert len(pdf.pages) == len(marks)
     manifest = pq.read_table(str(outs[2]) + ".manifest.parquet").to_pylist()
     job_sheet, page = 0, 0
     for row in manifest:
@@ -198,8 +197,9 @@ def test_the_manifest_has_a_row_per_record_and_cuts_the_file_at_documents(invoic
 
 
 def test_control_totals_take_numbers_only(invoices, tmp_path):
-    from ccmcore.errors import BindingError
     from template import document
+
+    from ccmcore.errors import BindingError
 
     path, _ = invoices
     with pytest.raises(BindingError, match="control total column 'name' holds string"):
@@ -280,8 +280,9 @@ def test_without_resume_leftover_parts_are_removed(invoices, tmp_path):
 def test_a_full_disk_keeps_the_finished_parts_and_resume_finishes(invoices, tmp_path, monkeypatch):
     import errno
 
-    import ccmcore.partfile as partfile
     from template import document
+
+    import ccmcore.partfile as partfile
 
     path, _ = invoices
     ref = tmp_path / "ref.afp"
@@ -473,8 +474,9 @@ def test_a_diagonal_line_afp_cannot_draw_is_a_warning_on_each_record(tmp_path):
 def test_a_compiled_job_is_a_small_picklable_value_that_composes_the_same_part(invoices):
     import pickle
 
-    from ccmcore.parts import PartJob, compose_part
     from template import document
+
+    from ccmcore.parts import PartJob, compose_part
 
     path, table = invoices
     job = PartJob.compile(document, table.schema, "pdf", key="customer_id", duplex=True)

@@ -51,6 +51,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from . import parts
 from .barcode_layout import JobSheets
 from .details import nest_details
 from .errors import BindingError, CcmError, EmptyJobError, OutputError, RejectionLimitError
@@ -67,7 +68,6 @@ from .output import (
     write_parquet_atomically,
 )
 from .partfile import PartFileError
-from . import parts
 from .parts import Part, PartJob, lay_out, load_part, save_part
 from .program import Program
 from .report import JobReport, Warning_
@@ -156,7 +156,6 @@ def with_duplex(document: Document, duplex: bool | None) -> Document:
     return changed
 
 
-
 def _key_column(key: str | None, schema: pa.Schema) -> str | None:
     """Check the key column naming rejected records: one value per record, in the data."""
     if key is None:
@@ -176,7 +175,6 @@ def _key_column(key: str | None, schema: pa.Schema) -> str | None:
     return key
 
 
-
 def _too_many(report: JobReport, most: int, last: int) -> str:
     n = report.rejected_records
     return (
@@ -185,12 +183,10 @@ def _too_many(report: JobReport, most: int, last: int) -> str:
     )
 
 
-
 def _nothing_to_write(report: JobReport) -> str:
     if report.records == 0:
         return "no documents to write: the data has no records; no print file was written"
     return f"no documents to write: all {report.records:,} records were rejected; no print file was written"
-
 
 
 def compose(
@@ -309,7 +305,12 @@ def compose(
     document = with_duplex(document, duplex)
     with relative_to(home_of(document)):  # pictures and fonts beside the template file it came from
         source = open_data(
-            document, data, batch_size=min(batch_size, part_size), schema=schema, details=details, join=join,
+            document,
+            data,
+            batch_size=min(batch_size, part_size),
+            schema=schema,
+            details=details,
+            join=join,
             items=items,
         )
         try:
@@ -322,7 +323,14 @@ def compose(
                 raise ValueError("afp options were given for a PDF job")
             report = JobReport(output=str(out), format=format, key=key, workers=workers)
             run = _Run(
-                job, report, out, manifest_path, _work_dir(out, work_dir), title, max_rejected, progress,
+                job,
+                report,
+                out,
+                manifest_path,
+                _work_dir(out, work_dir),
+                title,
+                max_rejected,
+                progress,
                 fingerprint=_fingerprint(given, data, details, format, afp, title, key, totals, part_size, duplex),
             )
             try:
@@ -414,8 +422,19 @@ def _fingerprint(document, data, details, format, afp, title, key, totals, part_
         return f"object {id(x)} {time.time_ns()}" if x is not None else "none"
 
     template = _template_identity(document)
-    for part in (__version__, format, repr(afp), title, key, totals, part_size, duplex, template,
-                 file_id(data), file_id(details)):
+    for part in (
+        __version__,
+        format,
+        repr(afp),
+        title,
+        key,
+        totals,
+        part_size,
+        duplex,
+        template,
+        file_id(data),
+        file_id(details),
+    ):
         h.update(repr(part).encode() + b"\0")
     return h.hexdigest()
 

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from .arrow_values import from_numpy, optional_strings, scalar, to_numpy
-
 from .barcode_layout import stamp_items
 from .parts import Part, PartJob
 
@@ -61,6 +61,7 @@ class Merger:
 
     def __init__(self, job: PartJob, fileobj, *, title: str | None = None):
         self.job = job
+        self.writer: Any
         if job.format == "afp":
             from .afp.writer import AfpWriter
 

@@ -66,8 +66,16 @@ def write_part_file(path: str | os.PathLike, header: dict, arrays: dict, blobs: 
                 if a.dtype.byteorder == ">":
                     a = a.astype(a.dtype.newbyteorder("<"))
                 data = a.tobytes()
-                sections.append({"name": name, "kind": "array", "dtype": a.dtype.str, "shape": list(a.shape),
-                                 "offset": pos, "length": len(data)})
+                sections.append(
+                    {
+                        "name": name,
+                        "kind": "array",
+                        "dtype": a.dtype.str,
+                        "shape": list(a.shape),
+                        "offset": pos,
+                        "length": len(data),
+                    }
+                )
                 put(data)
                 pos += len(data)
             for name, blob in blobs.items():

@@ -21,6 +21,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -80,7 +81,7 @@ class PartJob:
 
     program: Program
     format: str
-    afp: object = None
+    afp: Any = None
     key: str | None = None
     control_totals: tuple = ()
     duplex: bool | None = None
@@ -142,7 +143,7 @@ class Part:
     index: int
     record0: int
     records: int
-    pages: object  # PdfPages or AfpPages
+    pages: Any  # PdfPages or AfpPages
     manifest: pa.Table
     rejected: list = field(default_factory=list)  # Rejection
     warnings: list = field(default_factory=list)  # (record, element, message)
@@ -157,7 +158,7 @@ def document_ref(document) -> tuple[str, str] | None:
     """(file, attribute) of the module that defines ``document`` at its top level, or None."""
     import sys
 
-    for name, module in list(sys.modules.items()):
+    for module in list(sys.modules.values()):
         file = getattr(module, "__file__", None)
         if not file or not file.endswith(".py"):
             continue
@@ -178,9 +179,7 @@ def compiled_job(ref, schema, format, afp, key, control_totals, duplex) -> PartJ
         from .cli import load_document
 
         document = load_document(f"{ref[0]}:{ref[1]}")
-        job = PartJob.compile(
-            document, schema, format, afp=afp, key=key, control_totals=control_totals, duplex=duplex
-        )
+        job = PartJob.compile(document, schema, format, afp=afp, key=key, control_totals=control_totals, duplex=duplex)
         _COMPILED[cache_key] = job
     return job
 
@@ -282,8 +281,12 @@ def compose_part(job: PartJob, index: int, record0: int, batches: Iterable[pa.Re
         for record, n_items in getattr(pages, "degraded", np.zeros((0, 2), np.int64)).tolist():
             # what the device had to leave out is said on the record, not dropped unseen
             warnings.append(
-                (record, "line", f"{n_items} diagonal line{'s' if n_items != 1 else ''} left out: AFP draws "
-                 "horizontal and vertical rules only")
+                (
+                    record,
+                    "line",
+                    f"{n_items} diagonal line{'s' if n_items != 1 else ''} left out: AFP draws "
+                    "horizontal and vertical rules only",
+                )
             )
         stamps.extend([page0 + p, b, t] for p, b, t in st)
         page0 += dl.page_count
@@ -397,7 +400,7 @@ def _concat(encoded: list, format: str):
         from .pdf.writer import PdfPages as T  # type: ignore[assignment]
     if len(encoded) == 1:
         return encoded[0]
-    out = {}
+    out: dict[str, Any] = {}
     doc_base = np.cumsum([0] + [len(e.records) for e in encoded[:-1]])
     content_base = np.cumsum([0] + [len(e.content) for e in encoded[:-1]])
     for name in T._fields:

@@ -62,7 +62,9 @@ class Reconciliation:
 
     def summary(self) -> str:
         state = "ok" if self.ok else f"{len(self.problems):,} problem{'s' if len(self.problems) != 1 else ''}"
-        return f"{self.matched:,} of {self.documents:,} documents match the manifest ({self.found:,} in the file): {state}"
+        return (
+            f"{self.matched:,} of {self.documents:,} documents match the manifest ({self.found:,} in the file): {state}"
+        )
 
 
 # ---------------------------------------------------------------------- PDF

@@ -157,11 +157,8 @@ class WorkerPool:
                 if status == "ok":
                     return label, rest[0]
                 raise rest[0]
-        w = next(sentinels[r] for r in ready if r in sentinels) if any(r in sentinels for r in ready) else None
-        if w is None:  # a pipe closed before the process was seen to end
-            w = next(conns[r] for r in ready if r in conns)
-            self._procs[w].join(5)
-        raise self._died(w)
+        dead = [sentinels[r] for r in ready if r in sentinels] or [conns[r] for r in ready if r in conns]
+        raise self._died(dead[0])  # a pipe may close before the process is seen to end: _died waits
 
     def _died(self, w: int) -> WorkerError:
         label = self._busy.pop(w)[0]

@@ -646,8 +646,7 @@ class AfpWriter:
         return extents
 
     def _builder_used(self) -> np.ndarray:
-        builder = self._builder
-        assert builder is not None  # the job's fonts are registered when the writer is made
+        assert self._used_all is not None  # the job's fonts are registered when the writer is made
         return self._used_all
 
     def unencodable(self, dl: DisplayList) -> dict[int, str]:
@@ -1153,7 +1152,7 @@ def _spliced(part: AfpPages, stamps: dict, lb: int) -> AfpPages:
     if not cuts:
         return part
     content = memoryview(part.content)
-    pieces = []
+    pieces: list = []
     last = 0
     for at, _, data in cuts:
         pieces += (content[last:at], data)

@@ -37,11 +37,9 @@ from isal import isal_zlib
 from ..display import FONT as _FONT
 from ..display import HEIGHT as _HEIGHT
 from ..display import I0 as _I0
-from ..display import IMAGE, OVERLAY, DisplayList, Extent, JobResources, Overlay, resource_uses
+from ..display import IMAGE, ITEM_FIELDS, OVERLAY, DisplayList, Extent, JobResources, Overlay, resource_uses
 from ..display import IN as _IN
-from ..display import ITEM_FIELDS
 from ..display import KIND as _KIND
-from ..display import P0 as _P0
 from ..display import PN as _PN
 from ..display import RECORD as _RECORD
 from ..display import WIDTH as _WIDTH
@@ -418,7 +416,9 @@ class PdfWriter:
         if self._broken:
             raise ValueError("an earlier write() failed part-way; this PDF cannot be finished")
 
-    def _write_docs(self, records: list, doc_pages: list, sizes: np.ndarray, streams: list, uses, stamps) -> list[Extent]:
+    def _write_docs(
+        self, records: list, doc_pages: list, sizes: np.ndarray, streams: list, uses, stamps
+    ) -> list[Extent]:
         """Each document's marker line, page and content stream objects; their extents."""
         if sum(doc_pages) != len(sizes):
             raise ValueError("a document's page slice lies outside the pages")
