@@ -207,8 +207,11 @@ def test_names_are_ebcdic_padded(noto, noto_bold):
     assert (0x01, b"\x00\x00\x01\xf4") in triplets(bdt.data[10:])  # CCSID 500
     bng = [s for s in sfs if s.name == "BNG"]
     assert [b.data[:8].decode("cp500") for b in bng] == ["00000007", "00000008", "00000009"]
+    # a page is named by its record (base 36) and its number in its document: unique in the
+    # file, and the same wherever its document goes
     pages = [s.data[:8].decode("cp500") for s in sfs if s.name == "BPG"]
-    assert pages == ["P0000001", "P0000002", "P0000003", "P0000004"]
+    assert pages == ["P0000701", "P0000801", "P0000802", "P0000901"]
+    assert [s.data[:8].decode("cp500") for s in sfs if s.name == "EPG"] == pages
     nop = next(s for s in sfs if s.name == "NOP")
     assert nop.data.decode("cp500") == "FORMDEF=F1INV"
     assert [s.name for s in sfs].index("NOP") == [s.name for s in sfs].index("BDT") + 1

@@ -105,6 +105,8 @@ def strings(texts: Sequence[str]) -> pa.StringArray:
 def optional_strings(texts: Sequence[str | None]) -> pa.StringArray:
     """``pa.array(texts, pa.string())`` for a list of ``str`` and ``None`` (null)."""
     valid = np.fromiter((t is not None for t in texts), dtype=np.bool_, count=len(texts))
+    if not valid.any():
+        return pa.nulls(len(texts), pa.string())
     arr = strings([t if t is not None else "" for t in texts])
     if valid.all():
         return arr

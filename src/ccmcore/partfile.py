@@ -5,10 +5,9 @@ by an index and a SHA-256 of everything before it::
 
     b"CCMPART1"  section bytes ...  index (JSON)  index length (8 bytes)  CRC-32 (4)  b"CCMPART1"
 
-It is written under a temporary name and renamed when complete, so a part file either
-is whole or is not there; the checksum catches what a power cut or a full disk can still
-do to a renamed file (blocks never written, a truncated tail), and such a part is made
-again. (A CRC-32 is enough against damage, and costs the job's process next to nothing
+Its last bytes are a checksum of all before it and the magic again, so a part file
+that was not written to its end (a kill, a power cut, a full disk), or whose blocks never
+reached the disk, does not read back as a part: it is made again. (A CRC-32 is enough against damage, and costs the job's process next to nothing
 when it takes a part from a worker.) Nothing in it is executable: arrays are raw little-endian buffers with their dtype
 and shape in the index, never pickles.
 """
@@ -33,7 +32,7 @@ class PartFileError(ValueError):
 
 
 def write_part_file(path: str | os.PathLike, header: dict, arrays: dict, blobs: dict) -> str:
-    """Write a part file whole: under a temporary name, renamed when complete.
+    """Write a part file (it reads back only when written to its end).
 
     Args:
         path: where the part goes.
@@ -45,15 +44,14 @@ def write_part_file(path: str | os.PathLike, header: dict, arrays: dict, blobs: 
         the CRC-32 (hex) of the file's content, as its tail records it.
 
     Raises:
-        OSError: the file cannot be written (nothing is left at ``path``).
+        OSError: the file cannot be written (what was written is removed).
     """
     path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
     crc = 0
     sections = []
     pos = len(MAGIC)
     try:
-        with open(tmp, "wb") as fh:
+        with open(path, "wb") as fh:
 
             def put(data) -> None:
                 nonlocal crc
@@ -86,10 +84,9 @@ def write_part_file(path: str | os.PathLike, header: dict, arrays: dict, blobs: 
             put(index)
             put(len(index).to_bytes(8, "little"))
             fh.write(crc.to_bytes(4, "little") + MAGIC)
-        os.replace(tmp, path)
     except BaseException:
         try:
-            os.unlink(tmp)
+            os.unlink(path)
         except OSError:
             pass
         raise

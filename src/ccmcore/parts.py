@@ -296,7 +296,7 @@ def compose_part(job: PartJob, index: int, record0: int, batches: Iterable[pa.Re
         for doc, element, code, detail in dl.warnings.tolist():
             # the kernel numbers documents by their row in the batch
             warnings.append((r0 + doc, program.labels[element], _warning_text(code, detail)))
-        manifests.append(_manifest_rows(job, index, batch, r0, dl, named, dl.messages, warnings, totals))
+        manifests.append(_manifest_rows(job, index, batch, bound, r0, dl, named, dl.messages, warnings, totals))
         r0 += n
     pages = _concat(encoded, job.format)
     manifest = pa.Table.from_batches(manifests, MANIFEST_PART_SCHEMA)
@@ -314,7 +314,7 @@ def _name_rejections(rejections: list[Rejection], batch: pa.RecordBatch, record0
     return rejections
 
 
-def _manifest_rows(job: PartJob, index, batch, record0, dl, rejected, messages, warnings, totals) -> pa.RecordBatch:
+def _manifest_rows(job: PartJob, index, batch, bound, record0, dl, rejected, messages, warnings, totals):
     """One manifest row per record of the batch (rendered or rejected)."""
     n = batch.num_rows
     duplex = job.program.duplex
@@ -345,13 +345,7 @@ def _manifest_rows(job: PartJob, index, batch, record0, dl, rejected, messages, 
     for rec, element, text in warnings:
         if record0 <= rec < record0 + n:
             warn_col[rec - record0].append(f"{element}: {text}")
-    tag_names = list(dl.tags) if len(docs) else []
-    index_keys: list = [[] for _ in range(n)]
-    index_values: list = [[] for _ in range(n)]
-    for d, row in enumerate((docs[:, 0] - record0).tolist()):
-        if rendered[row] and tag_names:
-            index_keys[row] = tag_names
-            index_values[row] = [str(dl.tags[k][d]) for k in tag_names]
+    index_map = _index_map(bound.tag_columns, n, rendered)
     if job.key is not None:
         key = batch.column(job.key).cast(pa.string())
     else:
@@ -360,11 +354,6 @@ def _manifest_rows(job: PartJob, index, batch, record0, dl, rejected, messages, 
         col = batch.column(c)
         sums[0] += _sum(col, rendered)
         sums[1] += _sum(col, ~rendered)
-    # built from buffers: pyarrow's converters of Python lists would import pandas in every worker
-    map_offsets = from_numpy(np.concatenate([[0], np.cumsum([len(k) for k in index_keys])]).astype(np.int32))
-    index_map = pa.MapArray.from_arrays(
-        map_offsets, strings([k for ks in index_keys for k in ks]), strings([v for vs in index_values for v in vs])
-    )
     return pa.RecordBatch.from_arrays(
         [
             from_numpy(np.arange(record0, record0 + n, dtype=np.int64)),
@@ -381,6 +370,29 @@ def _manifest_rows(job: PartJob, index, batch, record0, dl, rejected, messages, 
         ],
         schema=MANIFEST_PART_SCHEMA,
     )
+
+
+def _index_map(tag_columns: dict, n: int, rendered: np.ndarray) -> pa.MapArray:
+    """Per record its index values (the template's tags), empty for a rejected one; built
+    with array operations from the bound batch's tag columns."""
+    names = list(tag_columns)
+    k = len(names)
+    rows = np.flatnonzero(rendered) if k else np.zeros(0, np.int64)
+    counts = np.zeros(n, dtype=np.int32)
+    counts[rows] = k
+    offsets = np.zeros(n + 1, dtype=np.int32)
+    np.cumsum(counts, out=offsets[1:])
+    if not len(rows):
+        empty = strings([])
+        return pa.MapArray.from_arrays(from_numpy(offsets), empty, empty)
+    m = len(rows)
+    picked = from_numpy(rows)
+    columns = [tag_columns[name].take(picked) for name in names]
+    # record by record, tag by tag: value j of record i is entry j * m + i of the columns joined
+    order = (np.arange(k)[None, :] * m + np.arange(m)[:, None]).reshape(-1)
+    values = pa.concat_arrays(columns).take(from_numpy(order))
+    keys = strings(names).take(from_numpy(np.tile(np.arange(k), m)))
+    return pa.MapArray.from_arrays(from_numpy(offsets), keys, values)
 
 
 def _sum(col: pa.Array, mask: np.ndarray):
@@ -418,7 +430,7 @@ def _concat(encoded: list, format: str):
             out[name] = np.concatenate(
                 [np.asarray(v).reshape(-1, 3) + np.array([b, 0, 0]) for v, b in zip(vals, doc_base)]
             ).astype(np.int64)
-        elif name == "names":
+        elif name == "ends":
             out[name] = np.concatenate([np.asarray(v) + b for v, b in zip(vals, content_base)]).astype(np.int64)
         elif name == "oids":
             out[name] = np.concatenate(

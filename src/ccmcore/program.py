@@ -130,6 +130,7 @@ class Bound:
     tags: dict
     barcode_fields: dict
     sums: list
+    tag_columns: dict = field(default_factory=dict)  # the tags as Arrow string arrays, one value per record
 
 
 def _plain_type(t: pa.DataType) -> pa.DataType:
@@ -1273,9 +1274,11 @@ class Program:
             a = c = starts = lens = np.zeros(1, np.int32)
             lv = np.zeros(1, np.uint8)
         tags = {}
+        tag_columns = {}
         for tag, s in self.tags.items():
             if s.kind == "static":
                 tags[tag] = [s.text] * n
+                tag_columns[tag] = strings([s.text]).take(from_numpy(np.zeros(n, dtype=np.int64)))
                 continue
             values = self._join(batch, s, formatted, reject_docs)
             columns = [c for _, c, _ in s.parts if c is not None]
@@ -1287,6 +1290,7 @@ class Program:
                 TAG_VALUE_BYTES,
             )
             tags[tag] = values.to_pylist()
+            tag_columns[tag] = values
         sums = [self._sums(list_items[c], c, fld, reject_docs) for c, fld in self.sum_fields]
         fields = {}
         for bc in self.barcodes:
@@ -1296,7 +1300,9 @@ class Program:
                         f, batch.column(column), lambda i, msg, column=column: reject_docs([i], column, lambda d: msg)
                     )
                     fields[(column, id(f))] = pc.fill_null(values, EMPTY_STRING).to_pylist()
-        return Bound(sources, lists, masks, (g, a, c, starts, lens, lv), reject, rejections, tags, fields, sums)
+        return Bound(
+            sources, lists, masks, (g, a, c, starts, lens, lv), reject, rejections, tags, fields, sums, tag_columns
+        )
 
     def use_device(self, encodings: dict) -> None:
         """Check text against what the output device can show, when a batch is bound.

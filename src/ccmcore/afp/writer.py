@@ -13,7 +13,9 @@ The print file it writes::
       BNG                                 one named page group per customer document
         TLE...                            its index attributes (dl.tags)
         IMM                               when the page's medium map differs from the last one
-        BPG                               a page
+        BPG                               a page, named by its document's record and its
+                                          number in it (unique in the file, the same
+                                          wherever the document goes)
           BAG [MCF] [MDR] [MPO] PGD PTD EAG  fonts (and overlays) of the page by local ID,
                                           size 1440/inch
           BPT PTX... EPT                  its text, rules and boxes (PTOCA)
@@ -145,8 +147,7 @@ class AfpPages(NamedTuple):
         doc_pages: int64 (n_docs,) pages per document.
         doc_bytes: int64 (n_docs,) bytes per document (BNG to ENG, one after another).
         content: the page groups.
-        names: int64 offsets of the page names (8 bytes, in BPG and EPG: two a page), which
-            the writer fills in with the pages' numbers in the file.
+        ends: int64 offset of each page's EPG (where a stamp goes, see :meth:`AfpWriter.add`).
         oids: int64 (k, 2): offset of a GLC font OID and its job font (patched at close,
             when the font's subset is known).
         uses: int64 (k, 3): (document row, IMAGE or OVERLAY, job index) of what each
@@ -160,7 +161,7 @@ class AfpPages(NamedTuple):
     doc_pages: np.ndarray
     doc_bytes: np.ndarray
     content: bytes
-    names: np.ndarray
+    ends: np.ndarray
     oids: np.ndarray
     uses: np.ndarray
     used: np.ndarray
@@ -583,9 +584,8 @@ class AfpWriter:
 
     def add(self, part: AfpPages, stamps: dict | None = None) -> list[Extent]:
         """Spool page groups :meth:`encode` made (here or in another process, with the same
-        job resources): page names are numbered in the file's order, images and overlays
-        stored on first use; ``stamps`` (page row -> :meth:`stamp`) go at the end of
-        their pages.
+        job resources): images and overlays are stored on first use; ``stamps`` (page row
+        -> :meth:`stamp`) go at the end of their pages.
 
         Returns:
             Per document its :class:`~ccmcore.display.Extent` (offset counted as
@@ -603,16 +603,9 @@ class AfpWriter:
                 else:
                     self._overlay(self._job.overlays[idx], store=True)
         if stamps:
-            part = _spliced(part, stamps, len(_SF_HEAD[S.EPG]))
-        buf = bytearray(part.content)
+            part = _spliced(part, stamps)
+        buf = part.content
         npages = self._pages
-        names = np.asarray(part.names, dtype=np.int64).tolist()
-        for k in range(0, len(names), 2):
-            n = npages + 1 + k // 2
-            pname = (b"P%07d" % n).translate(_CP500) if n < 10_000_000 else _seq_name("P", n)
-            a, b = names[k], names[k + 1]
-            buf[a : a + 8] = pname
-            buf[b : b + 8] = pname
         base = self._spool_pos
         extents = []
         pos = base
@@ -635,7 +628,7 @@ class AfpWriter:
             np.bitwise_or(used, part.used, out=used)
         self._pages = first
         self._spool_pos = pos
-        self._parts.append(bytes(buf))
+        self._parts.append(buf)
         self._pending += len(buf)
         if self._pending >= _FLUSH:
             try:
@@ -696,7 +689,8 @@ class AfpWriter:
         return out
 
     def _encode_docs(self, dl, builder, pages, docs, items, special, image_map, overlay_map) -> AfpPages:
-        """The page groups of a batch's documents; page names left blank (see :meth:`add`)."""
+        """The page groups of a batch's documents (whatever their place in the file: a page is
+        named by its document's record and its number in it)."""
         page_rows = pages[:, [_TEMPLATE, _WIDTH, _HEIGHT, _I0, _IN]].tolist()
         # per page: its image and overlay items are special[lo:hi]
         if len(special):
@@ -717,10 +711,10 @@ class AfpWriter:
         aeg_cache = self._aeg_cache
         page_fn = builder.page
         parts: list[bytes] = []
-        names = array("q")  # offsets of the page names in BPG and EPG, two per page
+        ends = array("q")  # offset of each page's EPG
         oids = array("q")  # (offset, font slot) of each GLC font OID
         doc_bytes = array("q")
-        blank = b"\x40" * 8
+        suffixes = _PAGE_SUFFIXES
         lb = len(bpg)  # a BPG, EPG, ENG or IMM introducer: its name follows
         pos = 0
         degraded = array("q")
@@ -728,6 +722,7 @@ class AfpWriter:
             start = pos
             skipped = builder.skipped
             gname = (b"%08d" % record).translate(_CP500) if 0 <= record < 100_000_000 else _seq_name("", record)
+            pprefix = _page_prefix(record)
             # every document invokes its own medium map: it reads the same wherever it goes
             last_mm = None
             first_mm = mms[page_rows[p0][0]] if pn and page_rows[p0][0] < n_mm else None
@@ -754,7 +749,7 @@ class AfpWriter:
                         size += lb + 8
                         last_mm = mm
                 at = pos + size  # the page's BPG
-                names.append(at + lb)
+                pname = pprefix + suffixes[(p - p0 + 1) % 1296]
                 lo = s_lo[p]
                 if lo != s_hi[p]:
                     # images or overlays: text objects between them, in drawing order
@@ -770,8 +765,8 @@ class AfpWriter:
                     for off, slot in o:
                         oids.append(body_at + off)
                         oids.append(slot)
-                    names.append(body_at + len(body) + lb)
-                    dp += (bpg, blank, aeg, body, epg, blank)
+                    ends.append(body_at + len(body))
+                    dp += (bpg, pname, aeg, body, epg, pname)
                     size += 2 * (lb + 8) + len(aeg) + len(body)
                     continue
                 res = page_fn(i0, n)
@@ -782,8 +777,8 @@ class AfpWriter:
                 aeg = cached if cached is not None else self._aeg(lids, w, h)
                 body_at = at + lb + 8 + len(aeg)
                 if not ptx:
-                    names.append(body_at + lb)
-                    dp += (bpg, blank, aeg, epg, blank)
+                    ends.append(body_at)
+                    dp += (bpg, pname, aeg, epg, pname)
                     size += 2 * (lb + 8) + len(aeg)
                     continue
                 if o is not None:
@@ -791,8 +786,8 @@ class AfpWriter:
                         oids.append(body_at + len(_BPT) + off)
                         oids.append(slot)
                 body_len = len(_BPT) + len(ptx) + len(_EPT)
-                names.append(body_at + body_len + lb)
-                dp += (bpg, blank, aeg, _BPT, ptx, _EPT, epg, blank)
+                ends.append(body_at + body_len)
+                dp += (bpg, pname, aeg, _BPT, ptx, _EPT, epg, pname)
                 size += 2 * (lb + 8) + len(aeg) + body_len
             dp += (eng, gname)
             size += lb + 8
@@ -811,7 +806,7 @@ class AfpWriter:
             docs[:, _PN].astype(np.int64),
             np.frombuffer(doc_bytes, dtype=np.int64).copy(),
             content,
-            np.frombuffer(names, dtype=np.int64).copy(),
+            np.frombuffer(ends, dtype=np.int64).copy(),
             np.frombuffer(oids, dtype=np.int64).reshape(-1, 2).copy(),
             np.zeros((0, 3), np.int64),
             used,
@@ -1145,10 +1140,10 @@ class AfpWriter:
 # ---------------------------------------------------------------------- helpers
 
 
-def _spliced(part: AfpPages, stamps: dict, lb: int) -> AfpPages:
+def _spliced(part: AfpPages, stamps: dict) -> AfpPages:
     """The page groups with each stamp inserted before its page's EPG, offsets moved."""
-    names = np.asarray(part.names, dtype=np.int64)
-    cuts = sorted((int(names[2 * k + 1]) - lb, k, data) for k, data in stamps.items() if data)
+    ends = np.asarray(part.ends, dtype=np.int64)
+    cuts = sorted((int(ends[k]), k, data) for k, data in stamps.items() if data)
     if not cuts:
         return part
     content = memoryview(part.content)
@@ -1162,6 +1157,7 @@ def _spliced(part: AfpPages, stamps: dict, lb: int) -> AfpPages:
     grow = np.concatenate([[0], np.cumsum([len(c[2]) for c in cuts])]).astype(np.int64)
 
     def moved(offsets: np.ndarray) -> np.ndarray:
+        # an offset at a cut (that page's EPG) moves behind the stamp put there
         return offsets + grow[np.searchsorted(ats, offsets, side="right")]
 
     oids = np.asarray(part.oids, dtype=np.int64).reshape(-1, 2).copy()
@@ -1169,7 +1165,7 @@ def _spliced(part: AfpPages, stamps: dict, lb: int) -> AfpPages:
     doc_of_page = np.repeat(np.arange(len(part.doc_pages)), np.asarray(part.doc_pages))
     doc_bytes = np.asarray(part.doc_bytes, dtype=np.int64).copy()
     np.add.at(doc_bytes, doc_of_page[[c[1] for c in cuts]], [len(c[2]) for c in cuts])
-    return part._replace(content=b"".join(pieces), names=moved(names), oids=oids, doc_bytes=doc_bytes)
+    return part._replace(content=b"".join(pieces), ends=moved(ends), oids=oids, doc_bytes=doc_bytes)
 
 
 def _rdiv(mpt: int) -> int:
@@ -1193,6 +1189,23 @@ def _lunits(mpt: int, what: str) -> int:
     if not 1 <= v <= 32767:
         raise ValueError(f"page {what} of {mpt} mpt is outside 1..32,767 L-units (1/1440 inch)")
     return v
+
+
+_B36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+#: page number in its document (mod 36**2) -> the last two characters of a page name
+_PAGE_SUFFIXES = [(_B36[k // 36] + _B36[k % 36]).encode("cp500") for k in range(36 * 36)]
+
+
+def _page_prefix(record: int) -> bytes:
+    """The first six characters of the names of a document's pages: a letter and the
+    record number in base 36, so that every page of a file has its own name wherever its
+    document goes (the letter counts the 60,466,176 records five digits hold, from P)."""
+    high, n = divmod(max(record, 0), 36**5)
+    digits = ""
+    for _ in range(5):
+        n, r = divmod(n, 36)
+        digits = _B36[r] + digits
+    return ("PQRSTUVWXYZ"[high % 11] + digits).encode("cp500")
 
 
 def _seq_name(prefix: str, n: int) -> bytes:
