@@ -63,6 +63,7 @@ from .output import (
     output_error,
     output_format,
     part_path,
+    publish,
     remove_part,
     remove_stale_parts,
     write_parquet_atomically,
@@ -473,21 +474,23 @@ class _Run:
                     else:
                         report.workers = 1
                     self._parts(source, part_size, pool, merger, total, resume)
+                    if pool is not None:
+                        pool.stop()  # the workers exit while the file is finished
                     if report.documents == 0:
                         raise EmptyJobError(_nothing_to_write(report), report)
                     table = merger.close()
                 except BaseException:
                     merger.abort()
                     raise
-            if pool is not None:
-                pool.close()
-                pool = None
-            table = document_checksums(tmp, table)
+            table = document_checksums(tmp, table, threads=workers)
             report.manifest = table
             if self.manifest_path is not None:
                 write_parquet_atomically(table, self.manifest_path)
                 report.manifest_path = str(self.manifest_path)
-            os.replace(tmp, out)
+            publish(tmp, out)
+            if pool is not None:
+                pool.close()
+                pool = None
         except BaseException as exc:
             if pool is not None:
                 pool.close()

@@ -32,6 +32,7 @@ __all__ = [
     "check_output",
     "check_not_an_input",
     "part_path",
+    "publish",
     "remove_stale_parts",
     "output_error",
     "write_text_atomically",
@@ -192,7 +193,9 @@ def remove_stale_parts(output: Path) -> list[Path]:
         name = entry.name
         if not (name.startswith(prefix) and name.endswith(suffix)):
             continue
-        their_host, _, pid = name[len(prefix) : -len(suffix)].rpartition(".")
+        middle = name[len(prefix) : -len(suffix)]
+        middle = middle[: -len(".old")] if middle.endswith(".old") else middle  # a replaced output (publish)
+        their_host, _, pid = middle.rpartition(".")
         if their_host != host or not pid.isdigit() or int(pid) == os.getpid() or _alive(int(pid)):
             continue
         try:
@@ -213,6 +216,27 @@ def output_error(path: str | os.PathLike, exc: OSError, what: str = "") -> Outpu
     elif exc.errno == errno.ENAMETOOLONG:
         reason = "the path is too long for the file system"
     return OutputError(f"cannot write {what}{path}: {reason}")
+
+
+def publish(part: Path, output: Path) -> None:
+    """Rename a finished part to the output, in one step for whoever reads the output.
+
+    A file the output replaces is first renamed aside and removed in the background:
+    renaming over a large file makes some file systems write the new one out at once (and
+    freeing the old one's blocks takes time too), which a job need not wait for.
+    """
+    old = None
+    if output.is_file():
+        old = output.with_name(f".{_part_stem(output)}.{_host()}.{os.getpid()}.old.part")
+        try:
+            os.replace(output, old)
+        except OSError:
+            old = None
+    os.replace(part, output)
+    if old is not None:
+        import threading
+
+        threading.Thread(target=remove_part, args=(old,), name="ccmcore-remove-old-output").start()
 
 
 def remove_part(part: Path) -> None:

@@ -28,7 +28,7 @@ __all__ = ["WorkerPool", "WorkerError", "available_cores", "can_fork", "DEFAULT_
 
 #: records per part: enough to keep a worker busy for about a tenth of a second on invoices,
 #: few enough that a resumed job redoes little and memory per worker stays small
-DEFAULT_PART_SIZE = 500
+DEFAULT_PART_SIZE = 1000
 
 
 class WorkerError(CcmError, RuntimeError):
@@ -168,6 +168,15 @@ class WorkerPool:
         if code == -signal.SIGKILL:
             how += " (out of memory, or killed)"
         return WorkerError(f"a worker process {how} while composing {label}")
+
+    def stop(self) -> None:
+        """Tell idle workers to exit (without waiting for them: :meth:`close` does)."""
+        for w, c in enumerate(self._conns):
+            if not self._busy.get(w):
+                try:
+                    c.send(None)
+                except OSError:
+                    pass
 
     def close(self) -> None:
         """Stop the workers (those still busy are terminated)."""

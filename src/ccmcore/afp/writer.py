@@ -1200,12 +1200,21 @@ def _page_prefix(record: int) -> bytes:
     """The first six characters of the names of a document's pages: a letter and the
     record number in base 36, so that every page of a file has its own name wherever its
     document goes (the letter counts the 60,466,176 records five digits hold, from P)."""
-    high, n = divmod(max(record, 0), 36**5)
-    digits = ""
-    for _ in range(5):
-        n, r = divmod(n, 36)
-        digits = _B36[r] + digits
-    return ("PQRSTUVWXYZ"[high % 11] + digits).encode("cp500")
+    high, low = divmod(max(record, 0), 1296)
+    head = _PAGE_HEADS.get(high)
+    if head is None:  # once per 1,296 records
+        letter, n = divmod(high, 36**3)
+        digits = ""
+        for _ in range(3):
+            n, r = divmod(n, 36)
+            digits = _B36[r] + digits
+        if len(_PAGE_HEADS) > 4096:
+            _PAGE_HEADS.clear()
+        head = _PAGE_HEADS[high] = ("PQRSTUVWXYZ"[letter % 11] + digits).encode("cp500")
+    return head + _PAGE_SUFFIXES[low]
+
+
+_PAGE_HEADS: dict[int, bytes] = {}
 
 
 def _seq_name(prefix: str, n: int) -> bytes:
