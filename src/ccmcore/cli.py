@@ -36,7 +36,7 @@ path. Exit status of ``ccm compose`` (distinct, so a scheduler can tell them apa
 
 The job runs on ``-j N`` processes (default: every core this process may use) and writes
 the same bytes for every N. Beside the output it writes the manifest (``OUT.manifest.parquet``,
-one row per record: status, key, part, pages, sheets, byte range and SHA-256 of each
+one row per record: status, key, part, pages, sheets, byte range and CRC-32 of each
 document). Parts live in ``--work-dir`` (default ``.OUT.parts`` beside the output) until the
 job succeeds, when they are removed; an interrupted, killed or failed run keeps the parts
 it finished, and ``--resume`` goes on from them (``ccm compose`` without ``--resume``

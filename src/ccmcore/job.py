@@ -16,7 +16,7 @@ parts it finished stay in the work directory, and ``resume=True`` (``ccm compose
 Every input record ends up either rendered or rejected, with its record number, field and
 reason (and its value in a key column the caller names: ``compose(..., key="customer_id")``)
 in ``report.rejected`` and in the manifest: one row per record with its status, part,
-first page, pages, sheets, byte range in the print file and the SHA-256 of its bytes, read
+first page, pages, sheets, byte range in the print file and the CRC-32 of its bytes, read
 back from the finished file. The manifest is written as Parquet beside the output
 (``OUTPUT.manifest.parquet``) and returned as ``report.manifest``; ``ccm reconcile``
 checks a print file against it.

@@ -358,7 +358,7 @@ def _manifest_rows(job: PartJob, index, batch, bound, record0, dl, rejected, mes
         [
             from_numpy(np.arange(record0, record0 + n, dtype=np.int64)),
             key,
-            strings(["rendered" if r else "rejected" for r in rendered.tolist()]),
+            _STATUS.take(from_numpy(rendered.astype(np.int8))),
             optional_strings(field_col),
             optional_strings(reason_col),
             from_numpy(np.full(n, index, dtype=np.int32)),
@@ -370,6 +370,10 @@ def _manifest_rows(job: PartJob, index, batch, bound, record0, dl, rejected, mes
         ],
         schema=MANIFEST_PART_SCHEMA,
     )
+
+
+#: status by whether the record was rendered
+_STATUS = strings(["rejected", "rendered"])
 
 
 def _index_map(tag_columns: dict, n: int, rendered: np.ndarray) -> pa.MapArray:

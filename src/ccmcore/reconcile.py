@@ -9,7 +9,7 @@ every page object checked against the cross-reference table; for AFP the structu
 fields are walked, each page group (BNG ... ENG, named by its record number) taken as a
 document, its pages counted and its index attributes (TLEs) read. Then every rendered
 record of the manifest must be found exactly once, at its offset, with its length, its
-SHA-256, its first page and page count, and (AFP) its index values; and the file must
+checksum, its first page and page count, and (AFP) its index values; and the file must
 hold no document the manifest does not list, and end as a finished file does.
 
 What is reported names the record (and its key), so a missing, duplicated, truncated or
@@ -18,12 +18,13 @@ changed document can be found and reprinted.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from .merge import checksum
 
 __all__ = ["reconcile", "Reconciliation", "FoundDocument", "pdf_documents", "afp_documents"]
 
@@ -262,8 +263,7 @@ def reconcile(printfile: str | os.PathLike, manifest) -> Reconciliation:
             expected = dict(row["index"])
             if d.index != expected:
                 wrong.append(f"index values {d.index} in the file, {expected} in the manifest")
-        digest = hashlib.sha256(view[d.offset : d.offset + d.length]).hexdigest()
-        if digest != row["checksum"]:
+        if checksum(view[d.offset : d.offset + d.length]) != row["checksum"]:
             wrong.append("changed: its bytes do not have the manifest's checksum")
         if wrong:
             result.problems.append(f"{who}: " + "; ".join(wrong))
