@@ -16,10 +16,9 @@ parts it finished stay in the work directory, and ``resume=True`` (``ccm compose
 Every input record ends up either rendered or rejected, with its record number, field and
 reason (and its value in a key column the caller names: ``compose(..., key="customer_id")``)
 in ``report.rejected`` and in the manifest: one row per record with its status, part,
-first page, pages, sheets, byte range in the print file and the CRC-32 of its bytes, read
-back from the finished file. The manifest is written as Parquet beside the output
-(``OUTPUT.manifest.parquet``) and returned as ``report.manifest``; ``ccm reconcile``
-checks a print file against it.
+first page, pages, sheets, byte range in the print file and the CRC-32 of its bytes. The
+manifest is written as Parquet beside the output (``OUTPUT.manifest.parquet``) and
+returned as ``report.manifest``; ``ccm reconcile`` checks a print file against it.
 
 The output format follows the file's extension (``.pdf``, ``.afp``); ``format=`` names it
 for other names, and a format that contradicts the extension is an error. The output is
@@ -55,7 +54,7 @@ from . import parts
 from .barcode_layout import JobSheets
 from .details import nest_details
 from .errors import BindingError, CcmError, EmptyJobError, OutputError, RejectionLimitError
-from .merge import Merger, document_checksums
+from .merge import Merger
 from .output import (
     FORMATS,
     check_not_an_input,
@@ -470,7 +469,8 @@ class _Run:
                 merger = Merger(self.job, fh, title=self.title)
                 try:
                     if workers > 1 and can_fork():
-                        pool = WorkerPool(workers, self._compose_task)
+                        # this process composes too, so N workers are this one and N - 1 forked
+                        pool = WorkerPool(workers - 1, self._compose_task, depth=2)
                     else:
                         report.workers = 1
                     self._parts(source, part_size, pool, merger, total, resume)
@@ -482,7 +482,6 @@ class _Run:
                 except BaseException:
                     merger.abort()
                     raise
-            table = document_checksums(tmp, table, threads=workers)
             report.manifest = table
             if self.manifest_path is not None:
                 write_parquet_atomically(table, self.manifest_path)
@@ -557,31 +556,38 @@ class _Run:
                 self._merge(done.pop(next_merge), merger, total)
                 next_merge += 1
 
+        def collect(block: bool) -> None:
+            while pool is not None and pool.in_flight:
+                got = pool.next_result(block=block)
+                if got is None:
+                    return
+                done[got[1]] = self._load(got[1])
+                block = False
+
         for batches, n in _cut(source, part_size):
             part = self._reusable(index, record0, n) if resume else None
             if part is not None:
                 done[index] = part
-            elif pool is None:
+            elif pool is not None and (
+                collect(False) or pool.room_within(_depth(total, record0, part_size, pool.size))
+            ):
+                data = self.work_dir / f"input-{index:06d}.arrow"
+                write_batches(data, batches)
+                pool.submit(f"part {index} (records {record0}-{record0 + n - 1})", (index, record0, data))
+            else:
+                # this process composes too: the parts no worker is free for, and every part
+                # of a job on one process
                 part = parts.compose_part(self.job, index, record0, batches)
                 try:
                     save_part(part, self.part_path(index), self.fingerprint)
                 except OSError as exc:
                     raise output_error(self.part_path(index), exc) from exc
                 done[index] = part
-            else:
-                while not pool.room:
-                    _, finished = pool.next_result()
-                    done[finished] = self._load(finished)
-                    merge_ready()
-                data = self.work_dir / f"input-{index:06d}.arrow"
-                write_batches(data, batches)
-                pool.submit(f"part {index} (records {record0}-{record0 + n - 1})", (index, record0, data))
             merge_ready()
             index += 1
             record0 += n
         while pool is not None and pool.in_flight:
-            _, finished = pool.next_result()
-            done[finished] = self._load(finished)
+            collect(True)
             merge_ready()
         merge_ready()
         self.report.parts = index
@@ -611,6 +617,15 @@ class _Run:
             raise RejectionLimitError(_too_many(report, self.max_rejected, report.rejected[-1].record), report)
         if self.progress is not None:
             self.progress(report.records, report.pages, total)
+
+
+def _depth(total: int | None, record0: int, part_size: int, forked: int) -> int:
+    """How many parts a worker may hold: two (the one it composes and the next, so it never
+    waits for this process) until the last parts, which go to whoever is free, so that no
+    process still has two parts to compose when the others have none."""
+    if total is not None and total - record0 <= part_size * (forked + 1) * 2:
+        return 1
+    return 2
 
 
 def _kept(parts: list, work_dir: Path) -> str:

@@ -7,17 +7,15 @@ the whole job (glyph ids never change, so no page needs rewriting), and draws th
 parts left to it (barcodes showing the sheet's number in the job). Its output depends
 only on the documents and their order, never on how many parts or processes made them.
 
-When the file is complete, :func:`document_checksums` reads it back and takes the CRC-32
-of every document's byte range: the manifest records what is on the disk, not what was
-meant to be. (A CRC-32, the checksum of zip and PNG, catches every change of a few bytes
+Each document's checksum is the CRC-32 of its bytes, taken by the writer as they go to the
+file (after the AFP font OIDs are filled in), so the manifest holds what the file holds.
+(A CRC-32, the checksum of zip and PNG, catches every change of a few bytes
 and all but one in four billion others; it costs a job next to nothing, where a
 cryptographic hash of every byte would cost it several percent.)
 """
 
 from __future__ import annotations
 
-import mmap
-import os
 from typing import Any
 
 import numpy as np
@@ -29,7 +27,7 @@ from .arrow_values import from_numpy, optional_strings, scalar, to_numpy
 from .barcode_layout import stamp_items
 from .parts import Part, PartJob
 
-__all__ = ["Merger", "MANIFEST_SCHEMA", "document_checksums", "checksum"]
+__all__ = ["Merger", "MANIFEST_SCHEMA", "checksum"]
 
 #: the manifest of a job: one row per input record
 MANIFEST_SCHEMA = pa.schema(
@@ -123,7 +121,7 @@ class Merger:
         return out
 
     def close(self) -> pa.Table:
-        """Finish the file; the manifest with every rendered document's place (no checksums yet)."""
+        """Finish the file; the manifest with every rendered document's place and checksum."""
         self.writer.close()
         base = getattr(self.writer, "document_offset", 0)
         table = pa.concat_tables(self._rows) if self._rows else None
@@ -142,6 +140,12 @@ class Merger:
             out[rendered] = values
             return pa.Array.from_buffers(pa.int64(), n, [nulls, pa.py_buffer(out)], null_count=int((~rendered).sum()))
 
+        sums = [f"{c:08x}" for c in self.writer.checksums]
+        if len(sums) != len(ext):
+            raise AssertionError("the writer took another number of checksums than it wrote documents")
+        checksums: list = [None] * n
+        for i, c in zip(np.flatnonzero(rendered).tolist(), sums):
+            checksums[i] = c
         first_page = col(ext[:, 0], 0, np.int64)
         offset = col(ext[:, 2] + base, 0, np.int64)
         length = col(ext[:, 3], 0, np.int64)
@@ -149,7 +153,7 @@ class Merger:
             "first_page": first_page,
             "offset": offset,
             "length": length,
-            "checksum": pa.nulls(n, pa.string()),
+            "checksum": optional_strings(checksums),
         }
         arrays = [columns[f.name] if f.name in columns else table.column(f.name) for f in MANIFEST_SCHEMA]
         return pa.Table.from_arrays(arrays, schema=MANIFEST_SCHEMA)
@@ -162,51 +166,3 @@ def checksum(data) -> str:
     """A document's checksum as the manifest has it: the CRC-32 of its bytes (zlib's, as
     ``zlib.crc32`` computes it), 8 lower-case hex digits."""
     return f"{crc32(data):08x}"
-
-
-class _Empty(bytes):
-    """An empty file's contents (mmap refuses a file of no bytes)."""
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> None:
-        return None
-
-
-def document_checksums(path: str | os.PathLike, manifest: pa.Table, *, threads: int = 1) -> pa.Table:
-    """The manifest with each rendered document's checksum (:func:`checksum`), read back
-    from the finished file.
-
-    Args:
-        threads: threads at once (the checksum releases the interpreter lock).
-    """
-    zero = scalar(0, pa.int64())
-    offsets = to_numpy(pc.fill_null(manifest.column("offset"), zero))
-    lengths = to_numpy(pc.fill_null(manifest.column("length"), zero))
-    rows = np.flatnonzero(to_numpy(pc.is_valid(manifest.column("offset"))))
-    sums: list = [None] * manifest.num_rows
-    with open(path, "rb") as fh:
-        size = os.fstat(fh.fileno()).st_size
-        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if size else _Empty() as mm:
-            view = memoryview(mm)
-
-            def hash_rows(chunk: np.ndarray) -> None:
-                for i, o, n in zip(chunk.tolist(), offsets[chunk].tolist(), lengths[chunk].tolist()):
-                    sums[i] = checksum(view[o : o + n])
-
-            try:
-                if threads > 1 and len(rows) > 1000:
-                    from concurrent.futures import ThreadPoolExecutor
-
-                    # chunks of about equal bytes
-                    cum = np.cumsum(lengths[rows])
-                    cuts = np.searchsorted(cum, cum[-1] * np.arange(1, threads) / threads)
-                    with ThreadPoolExecutor(threads) as ex:
-                        list(ex.map(hash_rows, np.split(rows, cuts)))
-                else:
-                    hash_rows(rows)
-            finally:
-                view.release()
-    idx = manifest.schema.get_field_index("checksum")
-    return manifest.set_column(idx, "checksum", optional_strings(sums))

@@ -1,15 +1,16 @@
 """Internal: the file one part of a job is kept in between composing and merging.
 
 A part file holds named numpy arrays and byte strings and a small JSON header, followed
-by an index and a SHA-256 of everything before it::
+by an index and a CRC-32 of everything before it::
 
     b"CCMPART1"  section bytes ...  index (JSON)  index length (8 bytes)  CRC-32 (4)  b"CCMPART1"
 
-Its last bytes are a checksum of all before it and the magic again, so a part file
+Its last bytes are the checksum of all before it and the magic again, so a part file
 that was not written to its end (a kill, a power cut, a full disk), or whose blocks never
-reached the disk, does not read back as a part: it is made again. (A CRC-32 is enough against damage, and costs the job's process next to nothing
-when it takes a part from a worker.) Nothing in it is executable: arrays are raw little-endian buffers with their dtype
-and shape in the index, never pickles.
+reached the disk, does not read back as a part: it is made again. (A CRC-32 is enough
+against damage, and costs the job's process next to nothing when it takes a part from a
+worker.) Nothing in it is executable: arrays are raw little-endian buffers with their
+dtype and shape in the index, never pickles.
 """
 
 from __future__ import annotations

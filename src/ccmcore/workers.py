@@ -2,11 +2,11 @@
 
 Workers are forked once the template is compiled, so each starts with the compiled
 template, its fonts and caches already in memory (nothing is pickled or compiled again).
-The job's process reads the data, hands each worker its parts (their records in an
-Arrow IPC file in the work directory, so handing over never waits for a busy worker),
-and merges the parts in order as they come back. Each worker has at most two parts
-queued (the one it composes and the next, so it never waits for the job's process), so
-memory stays bounded by the part size.
+The job's process reads the data, hands a part to a worker that is free (its records in
+an Arrow IPC file in the work directory, so handing over never waits), composes the part
+itself when none is, and merges the parts in order as they come back: ``workers=N`` is
+this process and N - 1 forked ones, so N cores are busy and none waits for another.
+Each process holds at most one part (``depth``), so memory stays bounded by the part size.
 
 A worker that dies (killed, out of memory) fails the job with a :class:`WorkerError`
 naming the part and the signal; the parts finished before stay in the work directory,
@@ -117,13 +117,17 @@ class WorkerPool:
         """Tasks that can be submitted now."""
         return sum(self._depth - len(self._busy.get(w, ())) for w in range(self.size))
 
+    def room_within(self, depth: int) -> int:
+        """Tasks that can be submitted now if a worker may hold at most ``depth``."""
+        return sum(max(0, min(depth, self._depth) - len(self._busy.get(w, ()))) for w in range(self.size))
+
     @property
     def in_flight(self) -> int:
         return sum(len(v) for v in self._busy.values())
 
     def submit(self, label, task) -> None:
         """Give a task to the least busy worker (the caller checks :attr:`room`)."""
-        w = min(range(self.size), key=lambda k: len(self._busy.get(k, ())))
+        w = min(range(self.size), key=lambda k: len(self._busy.get(k, ())))  # the first of the least busy
         if len(self._busy.get(w, ())) >= self._depth:
             raise RuntimeError("every worker is full")
         self._busy.setdefault(w, []).append(label)
@@ -133,8 +137,8 @@ class WorkerPool:
             self._procs[w].join(5)
             raise self._died(w) from None
 
-    def next_result(self):
-        """(label, result) of the next task to finish.
+    def next_result(self, block: bool = True):
+        """(label, result) of the next task to finish; None when none has and not ``block``.
 
         Raises:
             WorkerError: a worker died (named with its signal or exit status and the part).
@@ -145,7 +149,9 @@ class WorkerPool:
             raise RuntimeError("no task in flight")
         conns = {self._conns[w]: w for w in self._busy}
         sentinels = {self._procs[w].sentinel: w for w in self._busy}
-        ready = wait(list(conns) + list(sentinels))
+        ready = wait(list(conns) + list(sentinels), None if block else 0)
+        if not ready:
+            return None
         for r in ready:
             if r in conns:
                 w = conns[r]

@@ -61,6 +61,7 @@ from dataclasses import dataclass
 from typing import IO, NamedTuple
 
 import numpy as np
+from isal.isal_zlib import crc32
 
 from ..display import DOC as _DOC
 from ..display import FONT as _FONT
@@ -280,6 +281,9 @@ class AfpWriter:
         self._ov_open: set[int] = set()  # overlays being laid out (a cycle is an error)
         self._ov_data: list[tuple[bytes, list]] = []  # (resource bytes, [(offset, font slot)])
         self.document_offset = 0  # where the document part starts in the file (after close)
+        #: the CRC-32 of each document's bytes as in the file, in the order written (at close)
+        self.checksums = array("L")
+        self._doc_ends = array("q")  # where each document ends in the spool
         self._job = resources
         self._job_image_names: dict[str, str] = {}
         self._job_overlay_names: dict[int, str] = {}
@@ -616,6 +620,7 @@ class AfpWriter:
             extents.append(Extent(record, first, pn, pos, length))
             pos += length
             first += pn
+            self._doc_ends.append(pos)
         if pos - base != len(buf):
             raise ValueError("encoded page groups: the documents' lengths do not add up to the content")
         oid_patches = self._oid_patches
@@ -1088,13 +1093,14 @@ class AfpWriter:
                 self._res_spool.close()
 
     def _copy_spool(self, out, oids: dict[int, bytes]) -> None:
+        """Copy the spooled documents behind the resources, font OIDs filled in, taking
+        each document's CRC-32 on the way (the bytes pass through memory anyway)."""
         patches = sorted((at, slot) for slot, arr in enumerate(self._oid_patches) for at in arr)
         spool = self._spool
         assert spool is not None  # close() checked it
         spool.seek(0)
-        if not patches:
-            shutil.copyfileobj(spool, out, _FLUSH)
-            return
+        ends = self._doc_ends.tolist()
+        d, crc = 0, 0
         k = 0
         pos = 0
         while True:
@@ -1114,7 +1120,18 @@ class AfpWriter:
                         buf = bytearray(chunk)
                     buf[lo - pos : hi - pos] = oids[slot][lo - at : hi - at]
                 k += 1
-            out.write(buf if buf is not None else chunk)
+            data = buf if buf is not None else chunk
+            view = memoryview(data)
+            a = pos
+            while d < len(ends) and a < end:
+                b = min(ends[d], end)
+                crc = crc32(view[a - pos : b - pos], crc)
+                a = b
+                if b == ends[d]:
+                    self.checksums.append(crc)
+                    d, crc = d + 1, 0
+            view.release()
+            out.write(data)
             pos = end
 
     # ------------------------------------------------------------------ context manager

@@ -33,6 +33,7 @@ from typing import NamedTuple
 
 import numpy as np
 from isal import isal_zlib
+from isal.isal_zlib import crc32
 
 from ..display import FONT as _FONT
 from ..display import HEIGHT as _HEIGHT
@@ -247,6 +248,8 @@ class PdfWriter:
         self._overlay_num: dict[int, int] = {}  # id(Overlay) -> N
         self._overlays_held: list[Overlay] = []  # so an id cannot be reused by another object
         self._overlays_open: set[int] = set()  # overlays being built (a cycle is an error)
+        #: the CRC-32 of each document's bytes as written, in the order written
+        self.checksums = array("L")
         self._job = resources
         self._job_image: dict[str, int] = {}
         self._job_overlay: dict[int, int] = {}
@@ -457,7 +460,7 @@ class PdfWriter:
             start = pos
             first = len(page_objs)
             mark = b"%%ccmcore-document %d\n" % record
-            parts.append(mark)
+            doc = [mark]
             pos += len(mark)
             for k in range(p, p + pn):
                 w, h = size_rows[k]
@@ -495,7 +498,7 @@ class PdfWriter:
                 pos += len(page)
                 offsets[pnum + 1] = pos
                 head = b"%d 0 obj\n%s\nstream\n" % (pnum + 1, head)
-                parts += (page, head, data, b"\nendstream\nendobj\n")
+                doc += (page, head, data, b"\nendstream\nendobj\n")
                 pos += len(head) + len(data) + 18
                 if extra is not None:
                     if level is not None:
@@ -505,9 +508,12 @@ class PdfWriter:
                         ehead = b"<</Length %d>>" % len(extra)
                     offsets[pnum + 2] = pos
                     ehead = b"%d 0 obj\n%s\nstream\n" % (pnum + 2, ehead)
-                    parts += (ehead, extra, b"\nendstream\nendobj\n")
+                    doc += (ehead, extra, b"\nendstream\nendobj\n")
                     pos += len(ehead) + len(extra) + 18
             p += pn
+            joined = b"".join(doc)
+            parts.append(joined)
+            self.checksums.append(crc32(joined))
             extents.append(Extent(record, first, pn, start, pos - start))
             pending = pos - self._pos
             # one write per megabyte: few system calls, bounded buffering
