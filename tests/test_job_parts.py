@@ -501,3 +501,25 @@ def test_a_document_no_file_defines_cannot_be_sent(invoices):
     made_here = Document(flow=[Paragraph("{name}")], first=PageTemplate("p", Frame(50, 50, 300, 500)))
     with pytest.raises(TypeError, match="define it at the top level of a template file"):
         pickle.dumps(PartJob.compile(made_here, table.schema, "pdf"))
+
+
+def test_checksums_hold_where_font_oids_are_filled_in_at_the_end(tmp_path):
+    """Composed characters go out as glyph runs naming the font's OID, known only when the
+    job's subset is made: the documents' checksums are those of the finished bytes."""
+    from ccmcore import Document, Frame, PageTemplate, Paragraph, Style
+
+    doc = Document(
+        flow=[Paragraph("Dear {name},", Style(size=10))],
+        first=PageTemplate("p", Frame(50, 50, 300, 500)),
+        tags={"Name": "{name}"},
+    )
+    names = ["Cafe\u0301 Ann", "Ce\u0301m", "plain"] * 20
+    out = tmp_path / "x.afp"
+    report = compose(doc, pa.table({"name": names}), out, workers=2, part_size=7)
+    assert validate(out.read_bytes()) == []
+    result = reconcile(out, report.manifest)
+    assert result.ok, result.problems[:3]
+    data = out.read_bytes()
+    for row in report.manifest.to_pylist():
+        assert f"{zlib.crc32(data[row['offset'] : row['offset'] + row['length']]):08x}" == row["checksum"]
+    assert dict(report.manifest.column("index")[1].as_py()) == {"Name": "Ce\u0301m"}

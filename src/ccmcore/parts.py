@@ -428,6 +428,8 @@ def _concat(encoded: list, format: str):
             for v in vals:
                 np.bitwise_or(used, v, out=used)
             out[name] = used
+        elif name == "crcs":
+            out[name] = np.concatenate([np.asarray(v, dtype=np.uint32) for v in vals])
         elif name == "degraded":
             out[name] = np.concatenate([np.asarray(v).reshape(-1, 2) for v in vals]).astype(np.int64)
         elif name == "uses":

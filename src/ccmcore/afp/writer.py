@@ -156,6 +156,8 @@ class AfpPages(NamedTuple):
         used: uint8 flags of the glyphs drawn, per job font, one after another.
         degraded: int64 (k, 2): (record, items) for documents with items AFP cannot draw
             (diagonal lines: PTOCA rules are horizontal or vertical), left out.
+        crcs: uint32 (n_docs,) the CRC-32 of each document's bytes (final unless font OIDs
+            are filled in later or a stamp is added).
     """
 
     records: np.ndarray
@@ -167,6 +169,7 @@ class AfpPages(NamedTuple):
     uses: np.ndarray
     used: np.ndarray
     degraded: np.ndarray
+    crcs: np.ndarray
 
 
 @dataclass
@@ -284,6 +287,7 @@ class AfpWriter:
         #: the CRC-32 of each document's bytes as in the file, in the order written (at close)
         self.checksums = array("L")
         self._doc_ends = array("q")  # where each document ends in the spool
+        self._crcs = array("L")  # each document's CRC-32 as encoded (without OIDs filled in)
         self._job = resources
         self._job_image_names: dict[str, str] = {}
         self._job_overlay_names: dict[int, str] = {}
@@ -608,6 +612,7 @@ class AfpWriter:
                     self._overlay(self._job.overlays[idx], store=True)
         if stamps:
             part = _spliced(part, stamps)
+        self._crcs.extend(np.asarray(part.crcs, dtype=np.uint32).tolist())
         buf = part.content
         npages = self._pages
         base = self._spool_pos
@@ -805,6 +810,13 @@ class AfpWriter:
         content = b"".join(parts)
         if len(content) != pos:
             raise AssertionError("AFP writer offset bookkeeping is off")
+        view = memoryview(content)
+        crcs = np.zeros(len(doc_bytes), dtype=np.uint32)
+        a = 0
+        for d, n_bytes in enumerate(doc_bytes):
+            crcs[d] = crc32(view[a : a + n_bytes])
+            a += n_bytes
+        view.release()
         used = self._used_all.copy() if self._used_all is not None else np.zeros(0, np.uint8)
         return AfpPages(
             docs[:, _RECORD].astype(np.int64),
@@ -816,6 +828,7 @@ class AfpWriter:
             np.zeros((0, 3), np.int64),
             used,
             np.frombuffer(degraded, dtype=np.int64).reshape(-1, 2).copy(),
+            crcs,
         )
 
     def _encoding_error(self, builder: PtxBuilder, dl: DisplayList, record: int) -> Exception:
@@ -1099,6 +1112,10 @@ class AfpWriter:
         spool = self._spool
         assert spool is not None  # close() checked it
         spool.seek(0)
+        if not patches:  # the documents are as encoded: so are their checksums
+            self.checksums = self._crcs
+            shutil.copyfileobj(spool, out, _FLUSH)
+            return
         ends = self._doc_ends.tolist()
         d, crc = 0, 0
         k = 0
@@ -1182,7 +1199,12 @@ def _spliced(part: AfpPages, stamps: dict) -> AfpPages:
     doc_of_page = np.repeat(np.arange(len(part.doc_pages)), np.asarray(part.doc_pages))
     doc_bytes = np.asarray(part.doc_bytes, dtype=np.int64).copy()
     np.add.at(doc_bytes, doc_of_page[[c[1] for c in cuts]], [len(c[2]) for c in cuts])
-    return part._replace(content=b"".join(pieces), ends=moved(ends), oids=oids, doc_bytes=doc_bytes)
+    content = b"".join(pieces)
+    crcs = np.asarray(part.crcs, dtype=np.uint32).copy()
+    starts = np.concatenate([[0], np.cumsum(doc_bytes)])
+    for d in sorted({int(doc_of_page[c[1]]) for c in cuts}):
+        crcs[d] = crc32(content[starts[d] : starts[d + 1]])
+    return part._replace(content=content, ends=moved(ends), oids=oids, doc_bytes=doc_bytes, crcs=crcs)
 
 
 def _rdiv(mpt: int) -> int:
