@@ -94,6 +94,30 @@ def _generate(path: Path, docs: int, seed: int, row_group: int) -> float:
     return time.perf_counter() - t0
 
 
+def _children_hwm_mb() -> list[float]:
+    """The peak resident set (VmHWM) of each child process running now (Linux)."""
+    out = []
+    try:
+        tasks = os.listdir("/proc/self/task")
+    except OSError:
+        return out
+    for tid in tasks:
+        try:
+            with open(f"/proc/self/task/{tid}/children") as fh:
+                pids = fh.read().split()
+        except OSError:
+            continue
+        for pid in pids:
+            try:
+                with open(f"/proc/{pid}/status") as fh:
+                    for line in fh:
+                        if line.startswith("VmHWM:"):
+                            out.append(int(line.split()[1]) / 1024)
+            except OSError:
+                pass
+    return out
+
+
 def probe(
     docs: int,
     seed: int = 42,
@@ -102,6 +126,7 @@ def probe(
     row_group: int = 65_536,
     workdir: Path | None = None,
     trace: int = 0,
+    workers: int = 1,
 ) -> dict:
     """Generate (in a child), compose (here) and measure; returns the JSON-able result."""
     own_tmp = None
@@ -130,7 +155,10 @@ def probe(
 
         snaps: list = []  # tracemalloc snapshots: after the first batch, after the last
 
+        worker_peaks: list[float] = []
+
         def progress(records: int, pages: int, total) -> None:
+            worker_peaks.extend(_children_hwm_mb())
             last = total is not None and records >= total
             if trace and (not snaps or last):
                 snaps.append(tracemalloc.take_snapshot())
@@ -146,7 +174,9 @@ def probe(
         baseline = _current_rss_mb()
         c0 = time.process_time()
         w0 = time.perf_counter()
-        report = ccmcore.compose(document, str(data), str(pdf), batch_size=batch_size, progress=progress)
+        report = ccmcore.compose(
+            document, str(data), str(pdf), batch_size=batch_size, progress=progress, workers=workers
+        )
         wall = time.perf_counter() - w0
         cpu = time.process_time() - c0
         maxrss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -167,6 +197,9 @@ def probe(
             "cpu_seconds": round(cpu, 3),
             "pages_per_cpu_s": round(report.pages / cpu, 1) if cpu > 0 else 0.0,
             "maxrss_mb": round(maxrss_mb, 1),
+            # the largest peak (VmHWM) of the forked workers, read while they run: memory per worker
+            "worker_peak_mb": round(max(worker_peaks), 1) if worker_peaks else None,
+            "workers": workers,
             "vmhwm_mb": None if hwm is None else round(hwm, 1),
             "baseline_rss_mb": round(baseline, 1),
             "end_rss_mb": round(_current_rss_mb(), 1),
@@ -221,6 +254,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--docs", type=int, default=1000, help="invoices to generate and compose")
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--batch-size", type=int, default=1024, help="compose batch size")
+    ap.add_argument("--workers", type=int, default=1, help="processes composing (compose(workers=N))")
     ap.add_argument(
         "--row-group",
         type=int,
@@ -247,6 +281,7 @@ def main(argv: list[str] | None = None) -> int:
         row_group=args.row_group,
         workdir=Path(args.keep) if args.keep else None,
         trace=args.tracemalloc,
+        workers=args.workers,
     )
     print(json.dumps(result))
     return 0
