@@ -175,6 +175,22 @@ class DisplayList:
     def doc_count(self) -> int:
         return int(self.docs.shape[0])
 
+    def arrays(self) -> DisplayArrays:
+        """The arrays as :meth:`check` gives them, without checking: for display lists the
+        layout kernel made (a job's encoders take thousands a second)."""
+        items = np.ascontiguousarray(self.items, dtype=np.int32).reshape(-1, ITEM_FIELDS)
+        glyph_rows = np.flatnonzero(items[:, KIND] == GLYPHS)
+        return DisplayArrays(
+            items,
+            np.ascontiguousarray(self.gids, dtype=np.uint16).reshape(-1),
+            np.ascontiguousarray(self.advances, dtype=np.int32).reshape(-1),
+            np.frombuffer(bytes(self.text), dtype=np.uint8),
+            np.ascontiguousarray(self.pages, dtype=np.int64).reshape(-1, PAGE_FIELDS),
+            np.asarray(self.docs, dtype=np.int64).reshape(-1, DOC_FIELDS),
+            glyph_rows,
+            items[glyph_rows, FONT],
+        )
+
     def check(self, *, text: bool = True, image_size: bool = True) -> DisplayArrays:
         """Check the display list's structure, as a backend needs before it writes a byte.
 

@@ -276,7 +276,7 @@ def compose_part(job: PartJob, index: int, record0: int, batches: Iterable[pa.Re
                 remap = {int(p): k for k, p in enumerate(keep_pages.tolist())}
                 st = [[remap[s[0]], s[1], s[2]] for s in st]
                 dl = rebuild(dl, None, set(bad))
-        pages = enc.encode(dl)
+        pages = enc.encode(dl, trusted=True)
         encoded.append(pages)
         for record, n_items in getattr(pages, "degraded", np.zeros((0, 2), np.int64)).tolist():
             # what the device had to leave out is said on the record, not dropped unseen

@@ -536,16 +536,17 @@ class AfpWriter:
         if self._broken:
             raise ValueError("an earlier write() failed part-way; this AFP file cannot be finished")
 
-    def encode(self, dl: DisplayList) -> AfpPages:
+    def encode(self, dl: DisplayList, *, trusted: bool = False) -> AfpPages:
         """The documents of a display list as AFP page groups, not yet in any file.
 
         A writer made with the job's resources (and ``fileobj=None`` in a job's worker
         processes) names images and overlays without storing them: :meth:`add` stores
-        them when it takes the pages. Raises what :meth:`write` raises.
+        them when it takes the pages. ``trusted``: the display list was made by the layout
+        kernel, so its structure is not checked again. Raises what :meth:`write` raises.
         """
         if self._closed:
             raise ValueError("encode() on a closed AfpWriter")
-        items, gids, advances, text, pages, docs, _, glyph_fonts = dl.check()
+        items, gids, advances, text, pages, docs, _, glyph_fonts = dl.arrays() if trusted else dl.check()
         for attr, values in dl.tags.items():
             if len(values) < len(docs):
                 raise ValueError(f"tag {attr!r} has {len(values)} values for {len(docs)} documents")

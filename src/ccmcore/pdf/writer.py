@@ -146,14 +146,15 @@ class PdfEncoder:
             hit = self._maps[key] = (objs, self._res.indices(objs, what))
         return hit[1]
 
-    def encode(self, dl: DisplayList) -> PdfPages:
-        """The pages of a display list laid out with the job's resources.
+    def encode(self, dl: DisplayList, *, trusted: bool = False) -> PdfPages:
+        """The pages of a display list laid out with the job's resources (``trusted``: made
+        by the layout kernel, so its structure is not checked again).
 
         Raises:
             ValueError: the display list is inconsistent, or uses a font, image or overlay
                 that is not one of the job's.
         """
-        items, gids, advances, _, pages, docs, _, _ = dl.check(text=False, image_size=False)
+        items, gids, advances, _, pages, docs, _, _ = dl.arrays() if trusted else dl.check(text=False, image_size=False)
         font_map = self._map(dl.fonts, "font")
         image_map = self._map(dl.images, "image")
         overlay_map = self._map(dl.overlays, "overlay")
