@@ -184,7 +184,7 @@ def test_the_manifest_has_a_row_per_record_and_cuts_the_file_at_documents(invoic
         assert b["first_page"] == a["first_page"] + a["pages"]
     for r in rendered:
         doc = data[r["offset"] : r["offset"] + r["length"]]
-        assert f"{zlib.crc32(doc):08x}" == r["checksum"]
+        assert zlib.crc32(doc) == r["checksum"]
         assert doc.startswith(b"%%ccmcore-document %d\n" % r["record"])
         assert doc.count(b"/Type/Page/") == r["pages"] == r["sheets"]
     # control totals: records in = rendered + rejected, and the money adds up
@@ -521,5 +521,5 @@ def test_checksums_hold_where_font_oids_are_filled_in_at_the_end(tmp_path):
     assert result.ok, result.problems[:3]
     data = out.read_bytes()
     for row in report.manifest.to_pylist():
-        assert f"{zlib.crc32(data[row['offset'] : row['offset'] + row['length']]):08x}" == row["checksum"]
+        assert zlib.crc32(data[row["offset"] : row["offset"] + row["length"]]) == row["checksum"]
     assert dict(report.manifest.column("index")[1].as_py()) == {"Name": "Ce\u0301m"}

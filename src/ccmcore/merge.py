@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from isal.isal_zlib import crc32
 
-from .arrow_values import from_numpy, optional_strings, scalar, to_numpy
+from .arrow_values import from_numpy, scalar, to_numpy
 from .barcode_layout import stamp_items
 from .parts import Part, PartJob
 
@@ -44,7 +44,7 @@ MANIFEST_SCHEMA = pa.schema(
         ("sheets", pa.int32()),
         ("offset", pa.int64()),
         ("length", pa.int64()),
-        ("checksum", pa.string()),
+        ("checksum", pa.uint32()),
         ("messages", pa.list_(pa.string())),
         ("warnings", pa.list_(pa.string())),
         ("index", pa.map_(pa.string(), pa.string())),
@@ -140,12 +140,12 @@ class Merger:
             out[rendered] = values
             return pa.Array.from_buffers(pa.int64(), n, [nulls, pa.py_buffer(out)], null_count=int((~rendered).sum()))
 
-        sums = [f"{c:08x}" for c in self.writer.checksums]
-        if len(sums) != len(ext):
+        sums = np.frombuffer(self.writer.checksums, dtype=np.uint32) if len(self.writer.checksums) else None
+        if (0 if sums is None else len(sums)) != len(ext):
             raise AssertionError("the writer took another number of checksums than it wrote documents")
-        checksums: list = [None] * n
-        for i, c in zip(np.flatnonzero(rendered).tolist(), sums):
-            checksums[i] = c
+        checksums = np.zeros(n, dtype=np.uint32)
+        if sums is not None:
+            checksums[rendered] = sums
         first_page = col(ext[:, 0], 0, np.int64)
         offset = col(ext[:, 2] + base, 0, np.int64)
         length = col(ext[:, 3], 0, np.int64)
@@ -153,7 +153,9 @@ class Merger:
             "first_page": first_page,
             "offset": offset,
             "length": length,
-            "checksum": optional_strings(checksums),
+            "checksum": pa.Array.from_buffers(
+                pa.uint32(), n, [nulls, pa.py_buffer(checksums)], null_count=int((~rendered).sum())
+            ),
         }
         arrays = [columns[f.name] if f.name in columns else table.column(f.name) for f in MANIFEST_SCHEMA]
         return pa.Table.from_arrays(arrays, schema=MANIFEST_SCHEMA)
@@ -162,7 +164,7 @@ class Merger:
         self.writer.abort()
 
 
-def checksum(data) -> str:
-    """A document's checksum as the manifest has it: the CRC-32 of its bytes (zlib's, as
-    ``zlib.crc32`` computes it), 8 lower-case hex digits."""
-    return f"{crc32(data):08x}"
+def checksum(data) -> int:
+    """A document's checksum as the manifest has it: the CRC-32 of its bytes, as
+    ``zlib.crc32`` computes it."""
+    return crc32(data)

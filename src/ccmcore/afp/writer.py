@@ -285,9 +285,9 @@ class AfpWriter:
         self._ov_data: list[tuple[bytes, list]] = []  # (resource bytes, [(offset, font slot)])
         self.document_offset = 0  # where the document part starts in the file (after close)
         #: the CRC-32 of each document's bytes as in the file, in the order written (at close)
-        self.checksums = array("L")
+        self.checksums = array("I")
         self._doc_ends = array("q")  # where each document ends in the spool
-        self._crcs = array("L")  # each document's CRC-32 as encoded (without OIDs filled in)
+        self._crcs = array("I")  # each document's CRC-32 as encoded (without OIDs filled in)
         self._job = resources
         self._job_image_names: dict[str, str] = {}
         self._job_overlay_names: dict[int, str] = {}

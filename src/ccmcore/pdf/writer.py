@@ -250,7 +250,7 @@ class PdfWriter:
         self._overlays_held: list[Overlay] = []  # so an id cannot be reused by another object
         self._overlays_open: set[int] = set()  # overlays being built (a cycle is an error)
         #: the CRC-32 of each document's bytes as written, in the order written
-        self.checksums = array("L")
+        self.checksums = array("I")
         self._job = resources
         self._job_image: dict[str, int] = {}
         self._job_overlay: dict[int, int] = {}
