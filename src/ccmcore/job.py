@@ -557,6 +557,7 @@ class _Run:
                 next_merge += 1
 
         def collect(block: bool) -> None:
+            """Take the parts workers finished (waiting for one with ``block``)."""
             while pool is not None and pool.in_flight:
                 got = pool.next_result(block=block)
                 if got is None:
@@ -566,11 +567,11 @@ class _Run:
 
         for batches, n in _cut(source, part_size):
             part = self._reusable(index, record0, n) if resume else None
+            if part is None and pool is not None:
+                collect(block=False)
             if part is not None:
                 done[index] = part
-            elif pool is not None and (
-                collect(False) or pool.room_within(_depth(total, record0, part_size, pool.size))
-            ):
+            elif pool is not None and pool.room_within(_depth(total, record0, part_size, pool.size)):
                 data = self.work_dir / f"input-{index:06d}.arrow"
                 write_batches(data, batches)
                 pool.submit(f"part {index} (records {record0}-{record0 + n - 1})", (index, record0, data))

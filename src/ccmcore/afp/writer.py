@@ -1181,13 +1181,13 @@ def _spliced(part: AfpPages, stamps: dict) -> AfpPages:
     cuts = sorted((int(ends[k]), k, data) for k, data in stamps.items() if data)
     if not cuts:
         return part
-    content = memoryview(part.content)
+    source = memoryview(part.content)
     pieces: list = []
     last = 0
     for at, _, data in cuts:
-        pieces += (content[last:at], data)
+        pieces += (source[last:at], data)
         last = at
-    pieces.append(content[last:])
+    pieces.append(source[last:])
     ats = np.array([c[0] for c in cuts], dtype=np.int64)
     grow = np.concatenate([[0], np.cumsum([len(c[2]) for c in cuts])]).astype(np.int64)
 
