@@ -579,10 +579,13 @@ class _Run:
                 # this process composes too: the parts no worker is free for, and every part
                 # of a job on one process
                 part = parts.compose_part(self.job, index, record0, batches)
-                try:
-                    save_part(part, self.part_path(index), self.fingerprint)
-                except OSError as exc:
-                    raise output_error(self.part_path(index), exc) from exc
+                if total is None or record0 + n < total:
+                    # kept for a resumed run; the last part is merged at once and the job
+                    # ends, so a run killed after it would have little to reuse
+                    try:
+                        save_part(part, self.part_path(index), self.fingerprint)
+                    except OSError as exc:
+                        raise output_error(self.part_path(index), exc) from exc
                 done[index] = part
             merge_ready()
             index += 1

@@ -20,6 +20,7 @@ import multiprocessing as mp
 import os
 import signal
 import traceback
+import warnings
 from multiprocessing.connection import wait
 
 from .errors import CcmError
@@ -79,12 +80,19 @@ def _serve(conn, run) -> None:
         if task is None:
             return
         try:
-            conn.send(("ok", run(task)))
-        except BaseException as exc:  # reported to the job's process, which raises it
             try:
-                conn.send(("error", exc, traceback.format_exc()))
-            except Exception:
-                conn.send(("error", WorkerError(f"{type(exc).__name__}: {exc}"), traceback.format_exc()))
+                result = ("ok", run(task))
+            except BaseException as exc:  # reported to the job's process, which raises it
+                result = ("error", exc, traceback.format_exc())
+            try:
+                conn.send(result)
+            except OSError:
+                raise
+            except Exception:  # an exception that does not pickle: its text does
+                exc = result[1]
+                conn.send(("error", WorkerError(f"{type(exc).__name__}: {exc}"), result[2]))
+        except OSError:  # the job's process is gone: nobody to tell
+            return
 
 
 class WorkerPool:
@@ -107,7 +115,11 @@ class WorkerPool:
         for _ in range(n):
             parent, child = ctx.Pipe()
             p = ctx.Process(target=_serve, args=(child, run), daemon=True)
-            p.start()
+            with warnings.catch_warnings():
+                # Python 3.12+ warns when a process with threads forks (pyarrow keeps a pool);
+                # a worker only composes, and pyarrow re-creates its pools in a forked child
+                warnings.filterwarnings("ignore", message=r".*multi-threaded.*fork", category=DeprecationWarning)
+                p.start()
             child.close()
             self._procs.append(p)
             self._conns.append(parent)

@@ -371,11 +371,7 @@ class AfpWriter:
             advs.append(adv)
             if f.job is not None:
                 used.append(f.job.used)
-                tab = np.zeros(0x10000, dtype=np.uint16)
-                cps = np.fromiter((cp for cp in f.font.cmap if cp <= 0xFFFF), dtype=np.int64)
-                if len(cps):
-                    tab[cps] = np.fromiter((f.font.cmap[cp] for cp in cps.tolist()), dtype=np.int64)
-                codetabs.append(tab)
+                codetabs.append(_glyph_code_table(f.font))
                 widths.append(np.full(256, -1, dtype=np.int32))
             else:
                 assert f.coded is not None  # a font is inline (job) or a coded font
@@ -1206,6 +1202,26 @@ def _spliced(part: AfpPages, stamps: dict) -> AfpPages:
     for d in sorted({int(doc_of_page[c[1]]) for c in cuts}):
         crcs[d] = crc32(content[starts[d] : starts[d + 1]])
     return part._replace(content=content, ends=moved(ends), oids=oids, doc_bytes=doc_bytes, crcs=crcs)
+
+
+_CODE_TABLES: dict[int, tuple] = {}
+
+
+def _glyph_code_table(font) -> np.ndarray:
+    """uint16 per BMP code point: its glyph in the font (made once per font and process:
+    a job's encoder and its merge, and every job after, share it)."""
+    hit = _CODE_TABLES.get(id(font))
+    if hit is not None and hit[0] is font:
+        return hit[1]
+    tab = np.zeros(0x10000, dtype=np.uint16)
+    cps = np.fromiter((cp for cp in font.cmap if cp <= 0xFFFF), dtype=np.int64)
+    if len(cps):
+        tab[cps] = np.fromiter((font.cmap[cp] for cp in cps.tolist()), dtype=np.int64)
+    tab.flags.writeable = False
+    if len(_CODE_TABLES) > 64:
+        _CODE_TABLES.clear()
+    _CODE_TABLES[id(font)] = (font, tab)  # the font is held, so its id stays its own
+    return tab
 
 
 def _rdiv(mpt: int) -> int:
