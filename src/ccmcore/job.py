@@ -388,17 +388,27 @@ def _control_columns(columns, schema: pa.Schema) -> tuple:
     return tuple(out)
 
 
+_HOMES_FOUND: dict[int, tuple] = {}
+
+
 def _template_identity(document) -> str:
     """The template's source: the Python files beside the file that defines the document
     (a template loaded by ``ccm``, or a module the caller imported it from). A document
     made elsewhere (in a notebook) has none: its parts are never reused."""
     home = home_of(document)
     if home is None:
-        for module in list(sys.modules.values()):
-            file = getattr(module, "__file__", None)
-            if file and any(v is document for v in list(vars(module).values())):
-                home = Path(file).parent
-                break
+        found = _HOMES_FOUND.get(id(document))
+        if found is not None and found[0] is document:
+            home = found[1]
+        else:
+            for module in list(sys.modules.values()):
+                file = getattr(module, "__file__", None)
+                if file and any(v is document for v in list(vars(module).values())):
+                    home = Path(file).parent
+                    break
+            if len(_HOMES_FOUND) > 64:
+                _HOMES_FOUND.clear()
+            _HOMES_FOUND[id(document)] = (document, home)  # held, so the id stays its own
     if home is None:
         return f"object {id(document)} {time.time_ns()}"
     out = ""
