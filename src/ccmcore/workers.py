@@ -68,8 +68,10 @@ def read_batches(path) -> list:
     return batches
 
 
-def _serve(conn, run) -> None:
+def _serve(conn, run, theirs) -> None:
     """A worker's loop: a task in, ``run(task)``'s result out, until the pipe closes."""
+    for c in theirs:  # the job process's ends, inherited: held here, no pipe would ever close
+        c.close()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the job's process decides what an interrupt stops
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     while True:
@@ -114,7 +116,7 @@ class WorkerPool:
         self._busy: dict[int, list] = {}  # worker -> labels of its tasks, oldest first
         for _ in range(n):
             parent, child = ctx.Pipe()
-            p = ctx.Process(target=_serve, args=(child, run), daemon=True)
+            p = ctx.Process(target=_serve, args=(child, run, [parent, *self._conns]), daemon=True)
             with warnings.catch_warnings():
                 # Python 3.12+ warns when a process with threads forks (pyarrow keeps a pool);
                 # a worker only composes, and pyarrow re-creates its pools in a forked child
