@@ -31,7 +31,7 @@ from ccmcore.barcodes import omr_bits
 from ccmcore.cli import EXIT_OK, EXIT_WORKER
 from ccmcore.cli import main as ccm
 from ccmcore.errors import OutputError
-from ccmcore.reconcile import reconcile
+from ccmcore.reconciliation import reconcile
 from ccmcore.units import to_mpt
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -45,6 +45,9 @@ _HOMES: dict[str, str] = {
     **dict.fromkeys(["date", "money", "number", "text"], ".formats"),
     **dict.fromkeys(["Image", "ImageError"], ".images"),
     **dict.fromkeys(["JobReport", "compose", "layout"], ".job"),
+    **dict.fromkeys(["PartJob", "compose_part"], ".parts"),
+    **dict.fromkeys(["reconcile", "Reconciliation"], ".reconciliation"),
+    "WorkerError": ".workers",
     **dict.fromkeys(["Rule", "col", "lit"], ".rules"),
     "open_source": ".sources",
     **dict.fromkeys(
@@ -93,6 +96,8 @@ if TYPE_CHECKING:  # what type checkers (and readers) see; at run time __getattr
     from .formats import date, money, number, text
     from .images import Image, ImageError
     from .job import JobReport, compose, layout
+    from .parts import PartJob, compose_part
+    from .reconciliation import Reconciliation, reconcile
     from .rules import Rule, col, lit
     from .sources import open_source
     from .template import (
@@ -116,6 +121,7 @@ if TYPE_CHECKING:  # what type checkers (and readers) see; at run time __getattr
         When,
     )
     from .units import A4, LETTER, cm, inch, mm, pt
+    from .workers import WorkerError
 
 
 if not TYPE_CHECKING:  # hidden from type checkers, so that ``ccmcore.misspelt`` stays an error there
@@ -135,6 +141,11 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "PartJob",
+    "compose_part",
+    "reconcile",
+    "Reconciliation",
+    "WorkerError",
     "A4",
     "LETTER",
     "Barcode",

@@ -438,7 +438,7 @@ def _sigterm_as_interrupt():
 
 
 def _reconcile(args) -> int:
-    from .reconcile import reconcile
+    from .reconciliation import reconcile
 
     result = reconcile(args.printfile, args.manifest)
     for line in result.problems[: args.show]:
