@@ -81,6 +81,7 @@ def _serve(conn, run, theirs) -> None:
             return
         if task is None:
             return
+        result: tuple
         try:
             try:
                 result = ("ok", run(task))
@@ -91,8 +92,8 @@ def _serve(conn, run, theirs) -> None:
             except OSError:
                 raise
             except Exception:  # an exception that does not pickle: its text does
-                exc = result[1]
-                conn.send(("error", WorkerError(f"{type(exc).__name__}: {exc}"), result[2]))
+                failed = result[1]
+                conn.send(("error", WorkerError(f"{type(failed).__name__}: {failed}"), result[-1]))
         except OSError:  # the job's process is gone: nobody to tell
             return
 
@@ -111,8 +112,8 @@ class WorkerPool:
         ctx = mp.get_context("fork")
         self.size = n
         self._depth = depth
-        self._procs = []
-        self._conns = []
+        self._procs: list = []
+        self._conns: list = []
         self._busy: dict[int, list] = {}  # worker -> labels of its tasks, oldest first
         for _ in range(n):
             parent, child = ctx.Pipe()
