@@ -171,13 +171,15 @@ class WorkerPool:
             if r in conns:
                 w = conns[r]
                 try:
-                    status, *rest = r.recv()
+                    status, *rest = self._conns[w].recv()
                 except (EOFError, OSError):
                     break  # it died: its sentinel says how
                 label = self._busy[w].pop(0)
                 if status == "ok":
                     return label, rest[0]
-                raise rest[0]
+                failed = rest[0]
+                assert isinstance(failed, BaseException)  # what _serve sends with "error"
+                raise failed
         dead = [sentinels[r] for r in ready if r in sentinels] or [conns[r] for r in ready if r in conns]
         raise self._died(dead[0])  # a pipe may close before the process is seen to end: _died waits
 
