@@ -7,7 +7,6 @@ every claim about bytes is a comparison of whole files.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import os
 import re
 import signal
@@ -24,6 +23,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
+from statement_example import gen as st_gen
+from statement_example import tpl as st_tpl
 
 from ccmcore import compose
 from ccmcore.afp.validate import validate
@@ -36,21 +37,6 @@ from ccmcore.units import to_mpt
 
 ROOT = Path(__file__).resolve().parent.parent
 INVOICE = ROOT / "examples" / "invoice" / "template.py"
-STATEMENT = ROOT / "examples" / "statement"
-
-
-def _load(name: str, path: Path):
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-st_gen = _load("ccm_examples_statement_generate", STATEMENT / "generate.py")
-st_tpl = _load("ccm_examples_statement_template", STATEMENT / "template.py")
 
 
 def sha(path: Path) -> str:

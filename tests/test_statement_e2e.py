@@ -4,7 +4,6 @@ values formatted independently with Babel."""
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
 import subprocess
@@ -19,6 +18,7 @@ import pytest
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
 from pdf_read import text_box_mm
+from statement_example import EXAMPLE, gen, tpl
 
 from ccmcore import compose, layout, mm
 from ccmcore.afp.reader import iter_fields, parse_triplets
@@ -28,23 +28,7 @@ from ccmcore.display import COUNT, GLYPHS, KIND, NUMBER, RECT, TEMPLATE, H, W, X
 from ccmcore.units import to_mpt
 
 ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE = ROOT / "examples" / "statement"
 
-
-def _load(name: str, path: Path):
-    """Import a module from a file path (examples/ is not a package; the invoice example's
-    ``generate`` and ``template`` already own those plain names in this session)."""
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-gen = _load("ccm_examples_statement_generate", EXAMPLE / "generate.py")
-tpl = _load("ccm_examples_statement_template", EXAMPLE / "template.py")
 
 DOCS, SEED = 30, 5
 PAD_X = to_mpt(mm(1.5))  # the transactions table's cell padding (template), in millipoints

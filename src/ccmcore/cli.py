@@ -458,7 +458,7 @@ def _parser() -> argparse.ArgumentParser:
         help="compose documents from data with a template",
         description="Compose documents from data with a template. Exit status: 0 done; 2 usage, template or "
         "data error; 3 no document to write; 4 done with rejected records; 5 more rejected than --max-rejected; "
-        "6 output or report cannot be written; 130/143 interrupted (SIGINT/SIGTERM).",
+        "6 output or report cannot be written; 7 a worker process died; 130/143 interrupted (SIGINT/SIGTERM).",
     )
     p.add_argument("template", help="template .py file (or module:attribute)")
     p.add_argument("data", help="data file: Parquet, Arrow IPC/Feather or CSV")

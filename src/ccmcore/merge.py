@@ -25,31 +25,25 @@ from isal.isal_zlib import crc32
 
 from .arrow_values import from_numpy, scalar, to_numpy
 from .barcode_layout import stamp_items
-from .parts import Part, PartJob
+from .parts import MANIFEST_PART_SCHEMA, Part, PartJob
 
 __all__ = ["Merger", "MANIFEST_SCHEMA", "checksum"]
 
+
+def _manifest_schema() -> pa.Schema:
+    """The part's columns with where each document landed: after ``part``, whether it
+    was reused; after ``pages``/``sheets``, its first page, byte range and checksum."""
+    fields = list(MANIFEST_PART_SCHEMA)
+    names = [f.name for f in fields]
+    fields.insert(names.index("part") + 1, pa.field("part_reused", pa.bool_()))
+    fields.insert(names.index("pages") + 1, pa.field("first_page", pa.int64()))
+    at = [f.name for f in fields].index("sheets") + 1
+    fields[at:at] = [pa.field("offset", pa.int64()), pa.field("length", pa.int64()), pa.field("checksum", pa.uint32())]
+    return pa.schema(fields)
+
+
 #: the manifest of a job: one row per input record
-MANIFEST_SCHEMA = pa.schema(
-    [
-        ("record", pa.int64()),
-        ("key", pa.string()),
-        ("status", pa.string()),
-        ("field", pa.string()),
-        ("reason", pa.string()),
-        ("part", pa.int32()),
-        ("part_reused", pa.bool_()),
-        ("first_page", pa.int64()),
-        ("pages", pa.int32()),
-        ("sheets", pa.int32()),
-        ("offset", pa.int64()),
-        ("length", pa.int64()),
-        ("checksum", pa.uint32()),
-        ("messages", pa.list_(pa.string())),
-        ("warnings", pa.list_(pa.string())),
-        ("index", pa.map_(pa.string(), pa.string())),
-    ]
-)
+MANIFEST_SCHEMA = _manifest_schema()
 
 
 class Merger:

@@ -253,18 +253,12 @@ def write_text_atomically(path: str | os.PathLike, text: str, what: str = "") ->
     Raises:
         OutputError: the file cannot be written (the message names it and the cause).
     """
-    out = check_output(path, what)
-    remove_stale_parts(out)
-    tmp = part_path(out)
-    try:
+
+    def write(tmp: Path) -> None:
         with open(tmp, "w", encoding="utf-8") as fh:
             fh.write(text)
-        os.replace(tmp, out)
-    except BaseException as exc:
-        remove_part(tmp)
-        if isinstance(exc, OSError) and not isinstance(exc, OutputError):
-            raise output_error(out, exc, what) from exc
-        raise
+
+    _write_atomically(path, write, what)
 
 
 def write_parquet_atomically(table, path: str | os.PathLike, what: str = "the manifest ") -> None:
@@ -275,11 +269,15 @@ def write_parquet_atomically(table, path: str | os.PathLike, what: str = "the ma
     """
     import pyarrow.parquet as pq
 
+    _write_atomically(path, lambda tmp: pq.write_table(table, tmp, compression="zstd"), what)
+
+
+def _write_atomically(path: str | os.PathLike, write, what: str) -> None:
     out = check_output(path, what)
     remove_stale_parts(out)
     tmp = part_path(out)
     try:
-        pq.write_table(table, tmp, compression="zstd")
+        write(tmp)
         os.replace(tmp, out)
     except BaseException as exc:
         remove_part(tmp)
