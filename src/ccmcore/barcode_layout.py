@@ -195,6 +195,11 @@ def add_barcodes(dl: DisplayList, program, bound, record0: int, sheets: JobSheet
     return rebuild(dl, per_page, set(bad)), list(bad.values()), stamps
 
 
+def omr_spec_of(program, barcode: int):
+    """The OmrSpec an OMR barcode of the program prints with."""
+    return _omr_spec(program.barcodes[barcode], program.duplex, program.omr_specs)
+
+
 def stamp_items(program, barcode: int, text: str | None, number: int, count: int, job_sheet: int) -> np.ndarray:
     """The RECT items of a stamp, now that the page's job sheet number is known.
 

@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 from isal.isal_zlib import crc32
 
 from .arrow_values import from_numpy, scalar, to_numpy
-from .barcode_layout import stamp_items
+from .barcode_layout import omr_spec_of, stamp_items
 from .parts import MANIFEST_PART_SCHEMA, Part, PartJob
 
 __all__ = ["Merger", "MANIFEST_SCHEMA", "checksum"]
@@ -68,6 +68,8 @@ class Merger:
             self.writer = PdfWriter(fileobj, title=title, resources=job.resources)
         self.job_sheets = 0
         self.pages = 0
+        self._stamp_cache: dict = {}
+        self._periods: dict[int, int] = {}
         self._rows: list[pa.Table] = []
         self._extents: list[np.ndarray] = []
 
@@ -98,21 +100,35 @@ class Merger:
     def _stamps(self, part: Part, facts: np.ndarray) -> dict:
         """page row -> the backend's bytes of the stamps on that page."""
         program = self.job.program
-        heights = None
-        if self.job.format == "pdf":
-            heights = np.asarray(part.pages.sizes)[:, 1]
+        cache = self._stamp_cache
         by_page: dict[int, list] = {}
         for page, barcode, text in part.stamps:
             number, count, sheet = facts[page].tolist()
-            by_page.setdefault(page, []).append(stamp_items(program, barcode, text, number, count, sheet))
-        out = {}
-        for page, items in by_page.items():
-            rows = np.concatenate(items)
-            if heights is not None:
-                out[page] = self.writer.stamp(rows, int(heights[page]))
-            else:
-                out[page] = self.writer.stamp(rows)
-        return out
+            # OMR marks show the sheet number only modulo their sequence: a few patterns repeat
+            key = (barcode, text, number, count, sheet if text is not None else sheet % self._omr_period(barcode))
+            items = cache.get(key)
+            if items is None:
+                if len(cache) > 4096:
+                    cache.clear()
+                items = cache[key] = stamp_items(program, barcode, text, number, count, sheet)
+            by_page.setdefault(page, []).append(items)
+        pages = sorted(by_page)
+        rows = [np.concatenate(by_page[p]) if len(by_page[p]) > 1 else by_page[p][0] for p in pages]
+        if self.job.format == "pdf":
+            heights = np.asarray(part.pages.sizes)[:, 1]
+            made = self.writer.stamps(rows, [int(heights[p]) for p in pages])
+        else:
+            made = self.writer.stamps(rows)
+        return dict(zip(pages, made))
+
+    def _omr_period(self, barcode: int) -> int:
+        """After how many sheets an OMR barcode's marks repeat (its sequence bits' range)."""
+        period = self._periods.get(barcode)
+        if period is None:
+            spec = omr_spec_of(self.job.program, barcode)
+            seq = [int(m[3:]) for m in spec.marks if m.startswith("seq")]
+            period = self._periods[barcode] = 2 * max(seq) if seq else 1
+        return period
 
     def close(self) -> pa.Table:
         """Finish the file; the manifest with every rendered document's place and checksum."""

@@ -565,15 +565,23 @@ class AfpWriter:
             uses = np.unique(uses, axis=0)
         return out._replace(uses=uses)
 
-    def stamp(self, items: np.ndarray) -> bytes:
-        """A presentation text object drawing rectangle items (a barcode the merge adds to
-        a page once its place in the job is known): :meth:`add` takes it as ``stamps[page]``.
+    def stamps(self, items: list) -> list[bytes]:
+        """Presentation text objects drawing rectangle items (barcodes the merge adds to
+        pages once their place in the job is known), one per page: :meth:`add` takes them
+        as ``stamps[page]``.
+
+        Args:
+            items: per page an int32 array of RECT (or RULE) item rows.
 
         Raises:
             ValueError: an item is not a rule or rectangle.
         """
-        items = np.ascontiguousarray(items, dtype=np.int32).reshape(-1, 13)
-        if len(items) and not np.isin(items[:, _KIND], (2, 3)).all():
+        arrays = [np.ascontiguousarray(a, dtype=np.int32).reshape(-1, 13) for a in items]
+        if not arrays:
+            return []
+        rows = np.concatenate(arrays)
+        kinds = rows[:, _KIND]
+        if ((kinds != 2) & (kinds != 3)).any():
             raise ValueError("a stamp draws rules and rectangles only")
         builder = self._builder
         if builder is None:
@@ -581,16 +589,19 @@ class AfpWriter:
             builder = self._builder
         assert builder is not None  # made just now
         none = np.zeros(0, np.int32)
-        builder.bind(items, np.zeros(0, np.uint16), none, np.zeros(0, np.uint8), none)
-        res = builder.page(0, len(items))
-        assert res is not None  # rules and rectangles always encode
-        ptx = res[0]
-        return b"".join((_BPT, ptx, _EPT)) if ptx else b""
+        builder.bind(rows, np.zeros(0, np.uint16), none, np.zeros(0, np.uint8), none)
+        out, i0 = [], 0
+        for a in arrays:
+            res = builder.page(i0, len(a))
+            assert res is not None  # rules and rectangles always encode
+            out.append(b"".join((_BPT, res[0], _EPT)) if res[0] else b"")
+            i0 += len(a)
+        return out
 
     def add(self, part: AfpPages, stamps: dict | None = None) -> list[Extent]:
         """Spool page groups :meth:`encode` made (here or in another process, with the same
         job resources): images and overlays are stored on first use; ``stamps`` (page row
-        -> :meth:`stamp`) go at the end of their pages.
+        -> one of :meth:`stamps`) go at the end of their pages.
 
         Returns:
             Per document its :class:`~ccmcore.display.Extent` (offset counted as

@@ -359,15 +359,26 @@ class PdfWriter:
         sizes, streams = _encode_pages(builder, pages, self._level)
         return self._write_docs(docs[:, _RECORD].tolist(), docs[:, _PN].tolist(), sizes, streams, None, None)
 
-    def stamp(self, items: np.ndarray, height: int) -> bytes:
-        """A content stream drawing rectangle items (a barcode the merge adds to a page
-        once its place in the job is known), to follow the page's own: :meth:`add` takes
-        it as ``stamps[page]``."""
+    def stamps(self, items: list, heights: list) -> list[bytes]:
+        """Content streams drawing rectangle items (barcodes the merge adds to pages once
+        their place in the job is known), one per page, to follow the page's own:
+        :meth:`add` takes them as ``stamps[page]``.
+
+        Args:
+            items: per page an int32 array of RECT (or RULE) item rows.
+            heights: per page its height (mpt).
+        """
         builder = self._builder if self._builder is not None else self._rebuild_builder()
-        items = np.ascontiguousarray(items, dtype=np.int32).reshape(-1, ITEM_FIELDS)
+        arrays = [np.ascontiguousarray(a, dtype=np.int32).reshape(-1, ITEM_FIELDS) for a in items]
+        if not arrays:
+            return []
         none = np.zeros(0, np.int32)
-        builder.bind(items, np.zeros(0, np.uint16), none, none)
-        return builder.page(0, len(items), height, False)
+        builder.bind(np.concatenate(arrays), np.zeros(0, np.uint16), none, none)
+        out, i0 = [], 0
+        for a, h in zip(arrays, heights):
+            out.append(builder.page(i0, len(a), h, False))
+            i0 += len(a)
+        return out
 
     def add(self, part: PdfPages, stamps: dict | None = None) -> list[Extent]:
         """Write pages a :class:`PdfEncoder` made with this writer's job resources.
@@ -376,7 +387,7 @@ class PdfWriter:
 
         Args:
             part: the encoded pages.
-            stamps: page row -> a content stream (:meth:`stamp`) drawn after the page's.
+            stamps: page row -> a content stream (:meth:`stamps`) drawn after the page's.
 
         Returns:
             Per document its :class:`~ccmcore.display.Extent`.
