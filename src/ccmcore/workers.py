@@ -127,11 +127,6 @@ class WorkerPool:
             self._procs.append(p)
             self._conns.append(parent)
 
-    @property
-    def room(self) -> int:
-        """Tasks that can be submitted now."""
-        return sum(self._depth - len(self._busy.get(w, ())) for w in range(self.size))
-
     def room_within(self, depth: int) -> int:
         """Tasks that can be submitted now if a worker may hold at most ``depth``."""
         return sum(max(0, min(depth, self._depth) - len(self._busy.get(w, ()))) for w in range(self.size))
@@ -141,7 +136,7 @@ class WorkerPool:
         return sum(len(v) for v in self._busy.values())
 
     def submit(self, label, task) -> None:
-        """Give a task to the least busy worker (the caller checks :attr:`room`)."""
+        """Give a task to the least busy worker (the caller checks :meth:`room_within`)."""
         w = min(range(self.size), key=lambda k: len(self._busy.get(k, ())))  # the first of the least busy
         if len(self._busy.get(w, ())) >= self._depth:
             raise RuntimeError("every worker is full")
