@@ -513,3 +513,15 @@ def test_checksums_hold_where_font_oids_are_filled_in_at_the_end(tmp_path):
     for row in report.manifest.to_pylist():
         assert zlib.crc32(data[row["offset"] : row["offset"] + row["length"]]) == row["checksum"]
     assert dict(report.manifest.column("index")[1].as_py()) == {"Name": "Ce\u0301m"}
+
+
+def test_the_readmes_invoice_job_writes_a_manifest_that_reconciles(tmp_path):
+    out = tmp_path / "inv.pdf"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    run = [sys.executable, str(ROOT / "examples" / "invoice" / "run.py"), "--docs", "30", "-o", str(out)]
+    done = subprocess.run(run, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    manifest = Path(str(out) + ".manifest.parquet")
+    assert f"manifest:  {manifest}" in done.stdout
+    assert ccm(["reconcile", str(out), str(manifest)]) == 0
+    assert pq.read_table(manifest).num_rows == 30

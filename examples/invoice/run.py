@@ -4,7 +4,8 @@
 
 Writes the generated data as Parquet next to the output, then composes from that file
 (so the timing covers Arrow on disk to finished PDF) and prints documents, pages,
-pages per second and where the PDF is.
+pages per second and where the PDF and its manifest are (``ccm reconcile PDF MANIFEST``
+checks one against the other).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ def main(argv=None) -> int:
     if report.rejected:
         print(f"rejected:  {len(report.rejected)} (first: {report.rejected[0]})")
     print(f"pdf:       {out.resolve()}")
+    print(f"manifest:  {report.manifest_path}  (one row per invoice: pages, byte range, checksum)")
     return 0
 
 
