@@ -39,10 +39,8 @@ the rejections), and ``ccm compose`` says so in one line and exits with status 3
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -72,6 +70,7 @@ from .parts import Part, PartJob, lay_out, load_part, save_part
 from .program import Program
 from .report import JobReport, Warning_
 from .resources import home_of, relative_to, remember_home
+from .restart import fingerprint, kept_message, work_dir_of
 from .sources import check_declared, open_source
 from .template import Document, columns_read_as_values
 from .workers import DEFAULT_PART_SIZE, WorkerError, WorkerPool, can_fork, read_batches, write_batches
@@ -327,11 +326,11 @@ def compose(
                 report,
                 out,
                 manifest_path,
-                _work_dir(out, work_dir),
+                work_dir_of(out, work_dir),
                 title,
                 max_rejected,
                 progress,
-                fingerprint=_fingerprint(given, data, details, format, afp, title, key, totals, part_size, duplex),
+                fingerprint=fingerprint(given, data, details, format, afp, title, key, totals, part_size, duplex),
             )
             try:
                 run.go(source, part_size, workers, resume)
@@ -358,15 +357,6 @@ def _manifest_path(out: Path, manifest) -> Path | None:
     return path
 
 
-def _work_dir(out: Path, work_dir) -> Path:
-    if work_dir is not None:
-        return Path(work_dir)
-    name = f".{out.name}.parts"
-    if len(name.encode()) > 255:  # a long output name that fits: its work directory must fit too
-        name = f".{hashlib.sha256(out.name.encode()).hexdigest()[:24]}.parts"
-    return out.with_name(name)
-
-
 def _control_columns(columns, schema: pa.Schema) -> tuple:
     if isinstance(columns, str):
         columns = (columns,)
@@ -386,67 +376,6 @@ def _control_columns(columns, schema: pa.Schema) -> tuple:
             )
         out.append(c)
     return tuple(out)
-
-
-_HOMES_FOUND: dict[int, tuple] = {}
-
-
-def _template_identity(document) -> str:
-    """The template's source: the Python files beside the file that defines the document
-    (a template loaded by ``ccm``, or a module the caller imported it from). A document
-    made elsewhere (in a notebook) has none: its parts are never reused."""
-    home = home_of(document)
-    if home is None:
-        found = _HOMES_FOUND.get(id(document))
-        if found is not None and found[0] is document:
-            home = found[1]
-        else:
-            for module in list(sys.modules.values()):
-                file = getattr(module, "__file__", None)
-                if file and any(v is document for v in list(vars(module).values())):
-                    home = Path(file).parent
-                    break
-            if len(_HOMES_FOUND) > 64:
-                _HOMES_FOUND.clear()
-            _HOMES_FOUND[id(document)] = (document, home)  # held, so the id stays its own
-    if home is None:
-        return f"object {id(document)} {time.time_ns()}"
-    out = ""
-    for f in sorted(Path(home).glob("*.py")):
-        out += f"{f.name}:{hashlib.sha256(f.read_bytes()).hexdigest()}|"
-    return out
-
-
-def _fingerprint(document, data, details, format, afp, title, key, totals, part_size, duplex) -> str:
-    """What a part must have been made for to be reused: the same program, template,
-    data files and options (data that is not a file cannot be recognised: its parts are
-    always made again)."""
-    from . import __version__
-
-    h = hashlib.sha256()
-
-    def file_id(x) -> str:
-        if isinstance(x, (str, os.PathLike)) and os.path.isfile(x):
-            st = os.stat(x)
-            return f"{os.path.abspath(x)}|{st.st_size}|{st.st_mtime_ns}"
-        return f"object {id(x)} {time.time_ns()}" if x is not None else "none"
-
-    template = _template_identity(document)
-    for part in (
-        __version__,
-        format,
-        repr(afp),
-        title,
-        key,
-        totals,
-        part_size,
-        duplex,
-        template,
-        file_id(data),
-        file_id(details),
-    ):
-        h.update(repr(part).encode() + b"\0")
-    return h.hexdigest()
 
 
 class _Run:
@@ -515,10 +444,10 @@ class _Run:
                 # operating-system error left here is the output's (full disk, quota, ...)
                 exc = output_error(out, exc)
                 if kept:
-                    exc = OutputError(f"{exc}; {_kept(kept, self.work_dir)}")
+                    exc = OutputError(f"{exc}; {kept_message(kept, self.work_dir)}")
                 raise exc from None
             if kept and isinstance(exc, (OutputError, WorkerError)):
-                raise type(exc)(f"{exc}; {_kept(kept, self.work_dir)}") from None
+                raise type(exc)(f"{exc}; {kept_message(kept, self.work_dir)}") from None
             raise
         shutil.rmtree(self.work_dir, ignore_errors=True)
 
@@ -640,11 +569,6 @@ def _depth(total: int | None, record0: int, part_size: int, forked: int) -> int:
     if total is not None and total - record0 <= part_size * (forked + 1) * 2:
         return 1
     return 2
-
-
-def _kept(parts: list, work_dir: Path) -> str:
-    n = len(parts)
-    return f"{n} finished part{'s' if n != 1 else ''} kept in {work_dir}: run again with --resume to go on"
 
 
 def _cut(source, part_size: int):
