@@ -525,3 +525,16 @@ def test_the_readmes_invoice_job_writes_a_manifest_that_reconciles(tmp_path):
     assert f"manifest:  {manifest}" in done.stdout
     assert ccm(["reconcile", str(out), str(manifest)]) == 0
     assert pq.read_table(manifest).num_rows == 30
+
+
+def test_work_dir_and_manifest_options_put_the_files_where_asked(invoices, tmp_path):
+    path, _ = invoices
+    out, work, manifest = tmp_path / "x.afp", tmp_path / "spool" / "job", tmp_path / "m" / "x.parquet"
+    manifest.parent.mkdir()
+    argv = ["compose", str(INVOICE), str(path), "-o", str(out), "-q", "-j", "2", "--part-size", "30"]
+    argv += ["--work-dir", str(work), "--manifest", str(manifest)]
+    assert ccm(argv) == EXIT_OK
+    assert pq.read_table(manifest).num_rows == 120 and not (tmp_path / "x.afp.manifest.parquet").exists()
+    assert not work.exists()  # removed with the job's success
+    assert not (tmp_path / ".x.afp.parts").exists()  # the default was not used
+    assert reconcile(out, manifest).ok
