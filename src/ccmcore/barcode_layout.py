@@ -16,7 +16,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from .display import COUNT, DOC, NUMBER, RECORD, TEMPLATE, DisplayList, rebuild
+from .display import COUNT, DOC, NUMBER, RECORD, TEMPLATE, DisplayList, pages_kept, rebuild
 from .template import _color
 
 
@@ -189,8 +189,7 @@ def add_barcodes(dl: DisplayList, program, bound, record0: int, sheets: JobSheet
                 break
             extra.append(sym.items(defn.x, defn.y, _color(defn.element.color)))
     if bad:
-        kept = np.flatnonzero(~np.isin(dl.pages[:, DOC], list(bad)))
-        new_row = {int(old): k for k, old in enumerate(kept.tolist())}
+        new_row = pages_kept(dl, bad)
         stamps = [[new_row[p], b, t] for p, b, t in stamps if p in new_row]
     return rebuild(dl, per_page, set(bad)), list(bad.values()), stamps
 

@@ -429,6 +429,12 @@ class Overlay:
     content: DisplayList
 
 
+def pages_kept(dl: DisplayList, bad_docs) -> dict[int, int]:
+    """Page row -> its row once :func:`rebuild` has left out the documents ``bad_docs``."""
+    kept = np.flatnonzero(~np.isin(dl.pages[:, DOC], list(bad_docs)))
+    return {int(old): new for new, old in enumerate(kept.tolist())}
+
+
 def rebuild(dl: DisplayList, per_page: list | None, bad_docs: set) -> DisplayList:
     """dl with extra items appended to pages (per_page[p]: arrays of item rows, or None)
     and the documents in bad_docs (rows of dl.docs) left out."""

@@ -28,7 +28,7 @@ import pyarrow as pa
 
 from .arrow_values import from_numpy, optional_strings, string_lists, strings
 from .barcode_layout import JobSheets, add_barcodes
-from .display import DisplayList, JobResources, rebuild
+from .display import DisplayList, JobResources, pages_kept, rebuild
 from .partfile import read_part_file, write_part_file
 from .program import (
     R_TEXT_OVERFLOW,
@@ -271,10 +271,8 @@ def compose_part(job: PartJob, index: int, record0: int, batches: Iterable[pa.Re
             bad = enc.unencodable(dl)
             if bad:
                 bound.rejections.extend(Rejection(int(dl.docs[d][0]), "text", msg) for d, msg in sorted(bad.items()))
-                keep_pages = np.flatnonzero(~np.isin(dl.pages[:, 0], list(bad)))
-                st = [s for s in st if s[0] in set(keep_pages.tolist())]
-                remap = {int(p): k for k, p in enumerate(keep_pages.tolist())}
-                st = [[remap[s[0]], s[1], s[2]] for s in st]
+                new_row = pages_kept(dl, bad)
+                st = [[new_row[p], b, t] for p, b, t in st if p in new_row]
                 dl = rebuild(dl, None, set(bad))
         pages = enc.encode(dl, trusted=True)
         encoded.append(pages)
