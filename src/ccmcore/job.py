@@ -408,8 +408,9 @@ class _Run:
                 merger = Merger(self.job, fh, title=self.title)
                 try:
                     if workers > 1 and can_fork():
-                        # this process composes too, so N workers are this one and N - 1 forked
-                        pool = WorkerPool(workers - 1, self._compose_task, depth=2)
+                        # this process only hands parts out and merges them, so it answers a
+                        # worker at once: composing too, it kept a worker waiting a whole part
+                        pool = WorkerPool(workers, self._compose_task, depth=2)
                     else:
                         report.workers = 1
                     self._parts(source, part_size, pool, merger, total, resume)
@@ -484,16 +485,18 @@ class _Run:
         return part
 
     def _parts(self, source, part_size: int, pool, merger, total, resume: bool) -> None:
-        done: dict[int, Part] = {}
+        done: dict[int, Part | None] = {}  # None: a worker's part, read from its file when merged
         next_merge = 0
         index = 0
         record0 = 0
 
-        def merge_ready():
+        def merge_ready(most: int | None = None) -> None:
             nonlocal next_merge
-            while next_merge in done:
-                self._merge(done.pop(next_merge), merger, total)
+            while next_merge in done and most != 0:
+                part = done.pop(next_merge)
+                self._merge(part if part is not None else self._load(next_merge), merger, total)
                 next_merge += 1
+                most = None if most is None else most - 1
 
         def collect(block: bool) -> None:
             """Take the parts workers finished (waiting for one with ``block``)."""
@@ -501,22 +504,32 @@ class _Run:
                 got = pool.next_result(block=block)
                 if got is None:
                     return
-                done[got[1]] = self._load(got[1])
+                done[got[1]] = None
                 block = False
+
+        def wait() -> None:
+            """Wait for a worker, merging the parts that are ready meanwhile: one at a time,
+            so a worker that finishes gets its next part at once."""
+            if next_merge in done:
+                merge_ready(most=1)
+                collect(block=False)
+            else:
+                collect(block=True)
 
         for batches, n in _cut(source, part_size):
             part = self._reusable(index, record0, n) if resume else None
-            if part is None and pool is not None:
-                collect(block=False)
             if part is not None:
                 done[index] = part
-            elif pool is not None and pool.room_within(_depth(total, record0, part_size, pool.size)):
+                merge_ready()
+            elif pool is not None:
+                collect(block=False)
+                depth = _depth(total, record0, part_size, pool.size)
+                while not pool.room_within(depth):
+                    wait()
                 data = self.work_dir / f"input-{index:06d}.arrow"
                 write_batches(data, batches)
                 pool.submit(f"part {index} (records {record0}-{record0 + n - 1})", (index, record0, data))
             else:
-                # this process composes too: the parts no worker is free for, and every part
-                # of a job on one process
                 part = parts.compose_part(self.job, index, record0, batches)
                 if total is None or record0 + n < total:
                     # kept for a resumed run; the last part is merged at once and the job
@@ -526,12 +539,11 @@ class _Run:
                     except OSError as exc:
                         raise output_error(self.part_path(index), exc) from exc
                 done[index] = part
-            merge_ready()
+                merge_ready()
             index += 1
             record0 += n
         while pool is not None and pool.in_flight:
-            collect(True)
-            merge_ready()
+            wait()
         merge_ready()
         self.report.parts = index
 
@@ -562,11 +574,11 @@ class _Run:
             self.progress(report.records, report.pages, total)
 
 
-def _depth(total: int | None, record0: int, part_size: int, forked: int) -> int:
+def _depth(total: int | None, record0: int, part_size: int, workers: int) -> int:
     """How many parts a worker may hold: two (the one it composes and the next, so it never
     waits for this process) until the last parts, which go to whoever is free, so that no
-    process still has two parts to compose when the others have none."""
-    if total is not None and total - record0 <= part_size * (forked + 1) * 2:
+    worker still has two parts to compose when the others have none."""
+    if total is not None and total - record0 <= part_size * workers * 2:
         return 1
     return 2
 

@@ -2,11 +2,12 @@
 
 Workers are forked once the template is compiled, so each starts with the compiled
 template, its fonts and caches already in memory (nothing is pickled or compiled again).
-The job's process reads the data, hands a part to a worker that is free (its records in
-an Arrow IPC file in the work directory, so handing over never waits), composes the part
-itself when none is, and merges the parts in order as they come back: ``workers=N`` is
-this process and N - 1 forked ones, so N cores are busy and none waits for another.
-Each process holds at most one part (``depth``), so memory stays bounded by the part size.
+The job's process reads the data, hands each part to a worker with room (its records in
+an Arrow IPC file in the work directory, so handing over never waits) and merges the
+parts in order as they come back. It composes nothing itself when there are workers: a
+process busy composing a part would keep a worker that finishes waiting for its next one.
+Each worker holds at most ``depth`` parts (the one it composes and the next), so memory
+stays bounded by the part size.
 
 A worker that dies (killed, out of memory) fails the job with a :class:`WorkerError`
 naming the part and the signal; the parts finished before stay in the work directory,

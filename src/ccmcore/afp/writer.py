@@ -53,7 +53,6 @@ continuation pages start new sheets.
 from __future__ import annotations
 
 import os
-import shutil
 import struct
 import tempfile
 from array import array
@@ -82,6 +81,7 @@ from ..display import X as _X
 from ..display import Y as _Y
 from ..errors import CcmError, EmptyJobError
 from ..images import Image
+from ..output import copy_rest
 from . import overlays as OV
 from . import sf as S
 from ._ptx import PtxBuilder
@@ -1097,7 +1097,7 @@ class AfpWriter:
                 out.write(prefix)
                 if self._res_spool is not None:
                     self._res_spool.seek(0)
-                    shutil.copyfileobj(self._res_spool, out, _FLUSH)
+                    copy_rest(self._res_spool, out)
                 out.write(doc_head)
                 self._copy_spool(out, oids)
                 out.write(S.sf(S.EDT, S.name8("CCMDOC")))
@@ -1122,7 +1122,7 @@ class AfpWriter:
         spool.seek(0)
         if not patches:  # the documents are as encoded: so are their checksums
             self.checksums = self._crcs
-            shutil.copyfileobj(spool, out, _FLUSH)
+            copy_rest(spool, out)
             return
         ends = self._doc_ends.tolist()
         d, crc = 0, 0
