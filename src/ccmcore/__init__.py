@@ -46,6 +46,8 @@ _HOMES: dict[str, str] = {
     **dict.fromkeys(["Image", "ImageError"], ".images"),
     **dict.fromkeys(["JobReport", "compose", "layout"], ".job"),
     **dict.fromkeys(["PartJob", "compose_part"], ".parts"),
+    "compose_partition": ".partitions",
+    **dict.fromkeys(["merge_parts", "MergeError"], ".merge_parts"),
     **dict.fromkeys(["reconcile", "Reconciliation"], ".reconciliation"),
     "WorkerError": ".workers",
     **dict.fromkeys(["Rule", "col", "lit"], ".rules"),
@@ -96,6 +98,8 @@ if TYPE_CHECKING:  # what type checkers (and readers) see; at run time __getattr
     from .formats import date, money, number, text
     from .images import Image, ImageError
     from .job import JobReport, compose, layout
+    from .merge_parts import MergeError, merge_parts
+    from .partitions import compose_partition
     from .parts import PartJob, compose_part
     from .reconciliation import Reconciliation, reconcile
     from .rules import Rule, col, lit
@@ -143,6 +147,9 @@ def __dir__() -> list[str]:
 __all__ = [
     "PartJob",
     "compose_part",
+    "compose_partition",
+    "merge_parts",
+    "MergeError",
     "reconcile",
     "Reconciliation",
     "WorkerError",

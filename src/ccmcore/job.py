@@ -554,19 +554,7 @@ class _Run:
     def _merge(self, part: Part, merger, total) -> None:
         report = self.report
         merger.add(part)
-        report.records += part.records
-        rendered = part.records - len({r.record for r in part.rejected})
-        report.documents += rendered
-        report.pages = merger.pages
-        report.sheets = merger.job_sheets
-        report.rejected.extend(part.rejected)
-        report.messages.extend(part.messages)
-        report.warnings.extend(Warning_(r, e, m) for r, e, m in part.warnings)
-        report.parts_reused += part.reused
-        for c, (a, b) in part.totals.items():
-            sums = report.control_totals.setdefault(c, {"rendered": 0, "rejected": 0})
-            sums["rendered"] += a
-            sums["rejected"] += b
+        report.account(part, merger.pages, merger.job_sheets)
         self.rejected_records += len({r.record for r in part.rejected})
         if self.max_rejected is not None and self.rejected_records > self.max_rejected:
             raise RejectionLimitError(_too_many(report, self.max_rejected, report.rejected[-1].record), report)

@@ -60,6 +60,12 @@ MANIFEST_PART_SCHEMA = pa.schema(
 )
 
 
+_NOT_SENDABLE = (
+    "this document cannot be sent to another process: define it at the top level of a template "
+    "file or module (ccm loads 'template.py:document'), so the process can load it from there"
+)
+
+
 @dataclass
 class PartJob:
     """What every part of a job shares: the compiled template and how to write it.
@@ -107,12 +113,57 @@ class PartJob:
     def __reduce__(self):
         ref = document_ref(self.program.doc_given)
         if ref is None:
-            raise TypeError(
-                "this document cannot be sent to another process: define it at the top level of a template "
-                "file or module (ccm loads 'template.py:document'), so the process can load it from there"
-            )
+            raise TypeError(_NOT_SENDABLE)
         args = (ref, self.program.source_schema, self.format, self.afp, self.key, self.control_totals, self.duplex)
         return (compiled_job, args)
+
+    def description(self) -> dict:
+        """The job as plain data (JSON): where its template is defined, the data's schema and
+        the options. A part file of a distributed run carries it, so the merge compiles the
+        same job (see :meth:`from_description`).
+
+        Raises:
+            TypeError: the document is not defined at the top level of a file or module.
+        """
+        import base64
+        import dataclasses
+
+        ref = document_ref(self.program.doc_given)
+        if ref is None:
+            raise TypeError(_NOT_SENDABLE)
+        return {
+            "template": ref[0],
+            "document": ref[1],
+            "schema": base64.b64encode(self.program.source_schema.serialize().to_pybytes()).decode("ascii"),
+            "format": self.format,
+            "afp": None if self.afp is None else dataclasses.asdict(self.afp),
+            "key": self.key,
+            "control_totals": list(self.control_totals),
+            "duplex": self.duplex,
+        }
+
+    @staticmethod
+    def from_description(d: dict, document=None) -> PartJob:
+        """The job a :meth:`description` stands for, compiled once per process (``document``
+        given: that one instead of the one its template file defines)."""
+        import base64
+
+        schema = pa.ipc.read_schema(pa.py_buffer(base64.b64decode(d["schema"])))
+        afp = None
+        if d.get("afp") is not None:
+            from .afp import AfpOptions
+            from .afp.fonts import CodedFont
+
+            opts = dict(d["afp"])
+            if opts.get("coded_fonts"):
+                opts["coded_fonts"] = {k: CodedFont(**v) for k, v in opts["coded_fonts"].items()}
+            afp = AfpOptions(**opts)
+        args = (d["format"], afp, d["key"], tuple(d["control_totals"]), d["duplex"])
+        if document is not None:
+            return PartJob.compile(
+                document, schema, args[0], afp=afp, key=args[2], control_totals=args[3], duplex=args[4]
+            )
+        return compiled_job((d["template"], d["document"]), schema, *args)
 
     def __post_init__(self):
         p = self.program
@@ -152,20 +203,34 @@ class Part:
     stamps: list = field(default_factory=list)  # [page in part, barcode, text or None]
     checksum: str = ""
     reused: bool = False
+    job: dict | None = None  # the job's description, in the part file of a distributed run
 
 
 def document_ref(document) -> tuple[str, str] | None:
-    """(file, attribute) of the module that defines ``document`` at its top level, or None."""
-    import sys
+    """(file, attribute) of the module that defines ``document`` at its top level, or None.
 
-    for module in list(sys.modules.values()):
+    A script run as ``__main__`` is never named, even when it imported the document: loading
+    it elsewhere would run the whole script again. Where several modules hold the document
+    (one imported it from another), the one in the template's own folder is named.
+    """
+    import sys
+    from pathlib import Path
+
+    from .resources import home_of
+
+    home = home_of(document)
+    found = []
+    for name, module in list(sys.modules.items()):
         file = getattr(module, "__file__", None)
-        if not file or not file.endswith(".py"):
+        if name == "__main__" or not file or not file.endswith(".py"):
             continue
         for attr, value in list(vars(module).items()):
             if value is document:
-                return file, attr
-    return None
+                found.append((file, attr))
+    if not found:
+        return None
+    at_home = [f for f in found if home is not None and Path(f[0]).resolve().parent == Path(home).resolve()]
+    return (at_home or found)[0]
 
 
 _COMPILED: dict = {}
@@ -448,8 +513,11 @@ def _concat(encoded: list, format: str):
 # ---------------------------------------------------------------------- the part file
 
 
-def save_part(part: Part, path, fingerprint: str) -> str:
-    """Write the part to its file (whole or not at all); returns the file's checksum."""
+def save_part(part: Part, path, fingerprint: str, job: dict | None = None) -> str:
+    """Write the part to its file (whole or not at all); returns the file's checksum.
+
+    ``job``: the job's :meth:`PartJob.description`, kept in the file for a merge that
+    starts from the part files alone."""
     pages = part.pages
     arrays = {f"pages.{k}": v for k, v in pages._asdict().items() if k != "content"}
     sink = io.BytesIO()
@@ -467,11 +535,14 @@ def save_part(part: Part, path, fingerprint: str) -> str:
         "totals": {c: [str(a), str(b)] for c, (a, b) in part.totals.items()},
         "stamps": part.stamps,
     }
+    if job is not None:
+        header["job"] = job
     return write_part_file(path, header, arrays, {"pages.content": pages.content, "manifest": sink.getvalue()})
 
 
-def load_part(path, format: str) -> tuple[Part, str]:
-    """Read a part file back: (the part, the job fingerprint it was made for).
+def load_part(path, format: str | None) -> tuple[Part, str]:
+    """Read a part file back: (the part, the job fingerprint it was made for); ``format``
+    None: whichever the file holds.
 
     Raises:
         PartFileError: the file is incomplete or damaged.
@@ -479,6 +550,8 @@ def load_part(path, format: str) -> tuple[Part, str]:
     from decimal import Decimal
 
     header, arrays, blobs, digest = read_part_file(path)
+    if format is None:
+        format = "afp" if header["kind"] == "AfpPages" else "pdf"
     if format == "afp":
         from .afp.writer import AfpPages as T
     else:
@@ -506,5 +579,6 @@ def load_part(path, format: str) -> tuple[Part, str]:
         {c: [number(a), number(b)] for c, (a, b) in header["totals"].items()},
         header["stamps"],
         digest,
+        job=header.get("job"),
     )
     return part, header["fingerprint"]

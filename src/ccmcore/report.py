@@ -82,6 +82,21 @@ class JobReport:
     parts_reused: int = 0
     workers: int = 1
 
+    def account(self, part, pages: int, sheets: int) -> None:
+        """Count a part merged into the file (``pages``, ``sheets``: the file's so far)."""
+        self.records += part.records
+        self.documents += part.records - len({r.record for r in part.rejected})
+        self.pages = pages
+        self.sheets = sheets
+        self.rejected.extend(part.rejected)
+        self.messages.extend(part.messages)
+        self.warnings.extend(Warning_(r, e, m) for r, e, m in part.warnings)
+        self.parts_reused += part.reused
+        for c, (a, b) in part.totals.items():
+            sums = self.control_totals.setdefault(c, {"rendered": 0, "rejected": 0})
+            sums["rendered"] += a
+            sums["rejected"] += b
+
     @property
     def rejected_records(self) -> int:
         """How many records were rejected (a record with several reasons counts once)."""
