@@ -127,7 +127,8 @@ def merge_parts(
                 report.parts = len(files)
                 if report.documents == 0:
                     raise EmptyJobError(
-                        f"no documents to write: all {report.records:,} records were rejected; no print file was written",
+                        f"no documents to write: all {report.records:,} records were rejected; "
+                        "no print file was written",
                         report,
                     )
                 table = merger.close()
@@ -208,15 +209,12 @@ def _part_files(rows: pa.Table) -> list[tuple[str, int, int]]:
     if len(dup):
         i = int(dup[0])
         raise MergeError(
-            f"record {rec[i]} is in the manifests twice ({files[i]}, {files[i + 1]}): "
-            "give each partition's rows once"
+            f"record {rec[i]} is in the manifests twice ({files[i]}, {files[i + 1]}): give each partition's rows once"
         )
     gap = np.flatnonzero(step > 1)
     if len(gap):
         i = int(gap[0])
-        raise MergeError(
-            f"records {rec[i] + 1}-{rec[i + 1] - 1} are in no manifest: a partition's rows are missing"
-        )
+        raise MergeError(f"records {rec[i] + 1}-{rec[i + 1] - 1} are in no manifest: a partition's rows are missing")
     out: list[tuple[str, int, int]] = []
     starts = np.r_[0, np.flatnonzero(files[1:] != files[:-1]) + 1]
     ends = np.r_[starts[1:], len(files)]
@@ -228,4 +226,3 @@ def _part_files(rows: pa.Table) -> list[tuple[str, int, int]]:
         seen.add(name)
         out.append((name, int(rec[a]), b - a))
     return out
-

@@ -91,9 +91,7 @@ def compose_partition(
         name = f"part-{first:012d}"
         where = store.write(part, name + ".ccmpart", description)
         if print_files and part.records > len({r.record for r in part.rejected}):
-            made: list[pa.Table] = []
-            store.write_with(f"{name}.{job.format}", lambda path: made.append(_print_file(job, part, path)))
-            store.write_with(f"{name}.{job.format}.manifest.parquet", lambda path: _write_parquet(made[0], path))
+            _store_print_file(store, job, part, f"{name}.{job.format}")
         m = part.manifest
         rows.append(m.append_column("part_file", strings([where]).take(pa.array(np.zeros(m.num_rows, np.int64)))))
     if not rows:
@@ -101,10 +99,13 @@ def compose_partition(
     return pa.concat_tables(rows)
 
 
-def _write_parquet(table: pa.Table, path) -> None:
+def _store_print_file(store: PartStore, job: PartJob, part, name: str) -> None:
+    """One part as a complete print file ``name``, its manifest beside it."""
     import pyarrow.parquet as pq
 
-    pq.write_table(table, str(path), compression="zstd")
+    made: list[pa.Table] = []
+    store.write_with(name, lambda path: made.append(_print_file(job, part, path)))
+    store.write_with(name + ".manifest.parquet", lambda path: pq.write_table(made[0], str(path), compression="zstd"))
 
 
 def _print_file(job: PartJob, part, path) -> pa.Table:

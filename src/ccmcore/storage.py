@@ -53,7 +53,8 @@ class PartStore:
             try:
                 Path(self.location).mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise OutputError(f"cannot make the part storage folder {self.location}: {exc.strerror or exc}") from None
+                why = exc.strerror or exc
+                raise OutputError(f"cannot make the part storage folder {self.location}: {why}") from None
 
     def where(self, name: str) -> str:
         """The full location of a part file named ``name``."""
