@@ -6,6 +6,8 @@
                 [-j N] [--part-size N] [--manifest PATH] [--work-dir DIR] [--resume]
                 [--control-total COLUMN ...]
     ccm reconcile PRINTFILE MANIFEST  check a print file against its manifest, document by document
+    ccm merge MANIFEST... -o OUT [--template T] [--manifest PATH] [--report report.json]
+                                 join the part files of a distributed run into one print file
     ccm afp inspect FILE         structured fields, triplets and PTOCA as readable text
     ccm afp validate FILE        strict MO:DCA/PTOCA checks; exit 1 with offsets and rules
     ccm --version
@@ -449,6 +451,22 @@ def _reconcile(args) -> int:
     return EXIT_OK if result.ok else 1
 
 
+def _merge(args) -> int:
+    from .merge_parts import merge_parts
+
+    document = load_document(args.template) if args.template else None
+    try:
+        report = merge_parts(args.manifests, args.output, format=args.format, document=document, manifest=args.manifest)
+    except EmptyJobError as exc:
+        _tell_rejections(exc.report, args.report)
+        print(f"ccm: {exc}", file=sys.stderr)
+        return EXIT_NO_DOCUMENTS
+    _tell_rejections(report, args.report)
+    _say(report.summary())
+    _say(_control_line(report))
+    return EXIT_REJECTED if report.rejected else EXIT_OK
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="ccm", description="ccmcore document composition")
     parser.add_argument("--version", action="version", version=f"ccm (ccmcore) {__version__}")
@@ -543,6 +561,24 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("manifest", help="its manifest (Parquet)")
     r.add_argument("--show", type=_positive_int, default=10, metavar="N", help="name at most N mismatches")
     r.set_defaults(run=_reconcile)
+    m = sub.add_parser(
+        "merge",
+        help="join the part files of a distributed run (Ray, Spark, Dask) into one print file",
+        description="Join the part files a distributed run left, in record order, into one print file, byte-identical "
+        "to a local ccm compose of the same data, with its manifest. Every record must be in the manifests "
+        "exactly once. Exit status: 0 done; 2 a record missing or twice, a damaged part, a usage error; 3 no "
+        "document to write; 4 done with rejected records; 6 the output cannot be written.",
+    )
+    m.add_argument(
+        "manifests", nargs="+", metavar="MANIFEST", help="the rows the partitions returned (Parquet files or folders)"
+    )
+    m.add_argument("-o", "--output", required=True, help="the print file to write (.pdf or .afp, as the parts)")
+    m.add_argument("--format", choices=("pdf", "afp"), help="for an output name without .pdf or .afp")
+    m.add_argument("--template", help="compile this template instead of the one the part files name")
+    m.add_argument("--manifest", help="where to write the merged manifest (default: OUT.manifest.parquet)")
+    m.add_argument("--records", type=_count, help="the job's number of records (checked: none may be missing)")
+    m.add_argument("--report", help="write the job report as JSON here")
+    m.set_defaults(run=_merge)
     from .afp.cli import add_commands
 
     add_commands(sub)

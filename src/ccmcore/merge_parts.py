@@ -60,6 +60,7 @@ def merge_parts(
     manifest: str | os.PathLike | bool | None = None,
     title: str | None = None,
     storage_options: dict | None = None,
+    records: int | None = None,
 ) -> JobReport:
     """Merge the part files a distributed run's manifest rows name into one print file.
 
@@ -73,6 +74,8 @@ def merge_parts(
             False: nowhere; it is in ``report.manifest`` either way).
         title: the PDF's title.
         storage_options: fsspec options for URLs.
+        records: how many records the job has (checked: rows missing at the end are
+            otherwise invisible); the adapters pass the count they made.
 
     Returns:
         the :class:`JobReport` of the merged job, with its manifest.
@@ -84,7 +87,7 @@ def merge_parts(
     """
     t0 = time.perf_counter()
     rows = _read_manifests(manifests, storage_options)
-    files = _part_files(rows)
+    files = _part_files(rows, records)
     out = check_output(output)
     from .job import _manifest_path
 
@@ -193,7 +196,7 @@ def _read_manifests(manifests, storage_options) -> pa.Table:
     return pa.concat_tables(tables)
 
 
-def _part_files(rows: pa.Table) -> list[tuple[str, int, int]]:
+def _part_files(rows: pa.Table, records: int | None) -> list[tuple[str, int, int]]:
     """(part file, first record, records) in record order, once every record of the job
     is found exactly once."""
     if rows.num_rows == 0:
@@ -210,6 +213,11 @@ def _part_files(rows: pa.Table) -> list[tuple[str, int, int]]:
         i = int(dup[0])
         raise MergeError(
             f"record {rec[i]} is in the manifests twice ({files[i]}, {files[i + 1]}): give each partition's rows once"
+        )
+    if records is not None and rec[-1] != records - 1:
+        raise MergeError(
+            f"the manifests hold records up to {rec[-1]}, the job has {records:,}: "
+            + ("a partition's rows are missing" if rec[-1] < records - 1 else "they are of another job")
         )
     gap = np.flatnonzero(step > 1)
     if len(gap):
