@@ -456,7 +456,14 @@ def _merge(args) -> int:
 
     document = load_document(args.template) if args.template else None
     try:
-        report = merge_parts(args.manifests, args.output, format=args.format, document=document, manifest=args.manifest)
+        report = merge_parts(
+            args.manifests,
+            args.output,
+            format=args.format,
+            document=document,
+            manifest=args.manifest,
+            records=args.records,
+        )
     except EmptyJobError as exc:
         _tell_rejections(exc.report, args.report)
         print(f"ccm: {exc}", file=sys.stderr)
