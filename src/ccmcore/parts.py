@@ -19,6 +19,7 @@ document landed in the print file and its checksum.
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -169,6 +170,7 @@ class PartJob:
         p = self.program
         self.resources = JobResources.of(p.fonts, p.images, p.overlays)
         self._encoder = None
+        self.lock = threading.Lock()
         coded = getattr(self.afp, "coded_fonts", None) if self.format == "afp" else None
         if coded:  # what a printer font cannot show is a rejection when binding, before layout
             p.use_device({name: cf.encoding for name, cf in coded.items()})
@@ -233,19 +235,22 @@ def document_ref(document) -> tuple[str, str] | None:
     return (at_home or found)[0]
 
 
-_COMPILED: dict = {}
+# one compiled job per thread: a job's kernel and encoder keep their working buffers in
+# themselves, so two threads (Dask's threaded scheduler) each need their own
+_COMPILED = threading.local()
 
 
 def compiled_job(ref, schema, format, afp, key, control_totals, duplex) -> PartJob:
     """The job a pickled :class:`PartJob` stands for, compiled once per process."""
     cache_key = (ref, schema.serialize().to_pybytes(), format, repr(afp), key, control_totals, duplex)
-    job = _COMPILED.get(cache_key)
+    compiled = _COMPILED.__dict__.setdefault("jobs", {})
+    job = compiled.get(cache_key)
     if job is None:
         from .cli import load_document
 
         document = load_document(f"{ref[0]}:{ref[1]}")
         job = PartJob.compile(document, schema, format, afp=afp, key=key, control_totals=control_totals, duplex=duplex)
-        _COMPILED[cache_key] = job
+        compiled[cache_key] = job
     return job
 
 
@@ -317,6 +322,11 @@ def compose_part(job: PartJob, index: int, record0: int, batches: Iterable[pa.Re
         the :class:`Part`: encoded pages, manifest rows, rejections, warnings, messages,
         control totals and the stamps the merge draws.
     """
+    with job.lock:  # a job's kernel and encoder hold one part's work at a time
+        return _compose_part(job, index, record0, batches)
+
+
+def _compose_part(job: PartJob, index: int, record0: int, batches: Iterable[pa.RecordBatch]) -> Part:
     program = job.program
     enc = job.encoder()
     encoded = []
