@@ -105,7 +105,7 @@ def compose(
         the merged job's :class:`~ccmcore.JobReport` (``output`` given), or the manifest
         rows as an Arrow table (``output=None``: merge later with ``ccm merge``).
     """
-    from ..merge_parts import merge_parts
+    from ..merge_distributed import merge_parts
     from ..output import output_format
 
     fmt = format or (output_format(output, None) if output is not None else "pdf")

@@ -47,7 +47,7 @@ _HOMES: dict[str, str] = {
     **dict.fromkeys(["JobReport", "compose", "layout"], ".job"),
     **dict.fromkeys(["PartJob", "compose_part"], ".parts"),
     "compose_partition": ".partitions",
-    **dict.fromkeys(["merge_parts", "MergeError"], ".merge_parts"),
+    **dict.fromkeys(["merge_parts", "MergeError"], ".merge_distributed"),
     **dict.fromkeys(["reconcile", "Reconciliation"], ".reconciliation"),
     "WorkerError": ".workers",
     **dict.fromkeys(["Rule", "col", "lit"], ".rules"),
@@ -98,7 +98,7 @@ if TYPE_CHECKING:  # what type checkers (and readers) see; at run time __getattr
     from .formats import date, money, number, text
     from .images import Image, ImageError
     from .job import JobReport, compose, layout
-    from .merge_parts import MergeError, merge_parts
+    from .merge_distributed import MergeError, merge_parts
     from .partitions import compose_partition
     from .parts import PartJob, compose_part
     from .reconciliation import Reconciliation, reconcile

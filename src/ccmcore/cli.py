@@ -452,7 +452,7 @@ def _reconcile(args) -> int:
 
 
 def _merge(args) -> int:
-    from .merge_parts import merge_parts
+    from .merge_distributed import merge_parts
 
     document = load_document(args.template) if args.template else None
     try:

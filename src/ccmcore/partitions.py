@@ -5,7 +5,7 @@
 This is the contract every batch-framework adapter stands on (``ccmcore.bindings``: Ray
 Data, Spark, Dask): an engine hands a task some of the job's records, the task calls
 :func:`compose_partition`, and gets back a small Arrow table, one row per record, to return
-to the engine. :func:`ccmcore.merge_parts` (``ccm merge``) then joins the part files in
+to the engine. :func:`ccmcore.merge_distributed` (``ccm merge``) then joins the part files in
 record order into one print file, or each partition's files are kept as print files of
 their own (``print_files=True``).
 
