@@ -112,11 +112,16 @@ class PartJob:
         return cls(program, format, afp, key, tuple(control_totals), duplex)
 
     def __reduce__(self):
-        ref = document_ref(self.program.doc_given)
-        if ref is None:
-            raise TypeError(_NOT_SENDABLE)
+        ref = self._ref()
         args = (ref, self.program.source_schema, self.format, self.afp, self.key, self.control_totals, self.duplex)
         return (compiled_job, args)
+
+    def _ref(self) -> tuple[str, str]:
+        """(file, attribute) the document is loaded from in another process."""
+        ref = self.ref or document_ref(self.program.doc_given)
+        if ref is None:
+            raise TypeError(_NOT_SENDABLE)
+        return ref
 
     def description(self) -> dict:
         """The job as plain data (JSON): where its template is defined, the data's schema and
@@ -129,9 +134,7 @@ class PartJob:
         import base64
         import dataclasses
 
-        ref = document_ref(self.program.doc_given)
-        if ref is None:
-            raise TypeError(_NOT_SENDABLE)
+        ref = self._ref()
         return {
             "template": ref[0],
             "document": ref[1],
@@ -171,6 +174,7 @@ class PartJob:
         self.resources = JobResources.of(p.fonts, p.images, p.overlays)
         self._encoder = None
         self.lock = threading.Lock()
+        self.ref: tuple[str, str] | None = None  # where it was loaded from, when it came from another process
         coded = getattr(self.afp, "coded_fonts", None) if self.format == "afp" else None
         if coded:  # what a printer font cannot show is a rejection when binding, before layout
             p.use_device({name: cf.encoding for name, cf in coded.items()})
@@ -250,6 +254,7 @@ def compiled_job(ref, schema, format, afp, key, control_totals, duplex) -> PartJ
 
         document = load_document(f"{ref[0]}:{ref[1]}")
         job = PartJob.compile(document, schema, format, afp=afp, key=key, control_totals=control_totals, duplex=duplex)
+        job.ref = tuple(ref)
         compiled[cache_key] = job
     return job
 
