@@ -6,7 +6,6 @@ LocalCluster of two worker processes, one of which is killed in the middle of a 
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import generate  # examples/invoice, put on sys.path by conftest
@@ -71,53 +70,25 @@ def test_numpy_backed_columns_are_refused_naming_the_fix(invoices, tmp_path):
     assert not (tmp_path / "x.pdf").exists()
 
 
-_KILL_ONCE = """
-import os
-from pathlib import Path
-import ccmcore.partitions as P
-
-real = P.compose_part
-
-
-def dying(job, index, record0, batches):
-    marker = Path(os.environ["CCM_TEST_MARKER"])
-    if record0 >= 100 and not marker.exists():
-        marker.write_text("died")
-        os._exit(1)  # the worker process dies in the middle of a partition
-    return real(job, index, record0, batches)
-
-
-P.compose_part = dying
-"""
-
-
 def test_a_worker_killed_mid_partition_is_retried_and_every_record_is_there_once(invoices, tmp_path):
     distributed = pytest.importorskip("distributed")
-    from template import document
+    import dying_invoice
 
     from ccmcore.bindings.dask import compose as dask_compose
 
     marker = tmp_path / "died"
-    os.environ["CCM_TEST_MARKER"] = str(marker)
+    dying_invoice.ARM.write_text(str(marker))
+    out = tmp_path / "dist.pdf"
     try:
         with (
             distributed.LocalCluster(
                 n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
             ) as cluster,
-            distributed.Client(cluster) as client,
+            distributed.Client(cluster),
         ):
-
-            class Arm(distributed.WorkerPlugin):
-                """Makes one partition kill its worker (on every worker, a restarted one too)."""
-
-                def setup(self, worker):
-                    exec(_KILL_ONCE, {})
-
-            client.register_plugin(Arm(), name="ccm-kill-once")
-            out = tmp_path / "dist.pdf"
-            report = dask_compose(document, _frame(invoices, 5), out, storage=tmp_path / "store")
+            report = dask_compose(dying_invoice.document, _frame(invoices, 5), out, storage=tmp_path / "store")
     finally:
-        os.environ.pop("CCM_TEST_MARKER", None)
+        dying_invoice.ARM.unlink()
     assert marker.read_text() == "died"  # a worker did die
     assert report.documents == 300
     assert out.read_bytes() == (invoices / "local.pdf").read_bytes()

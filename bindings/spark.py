@@ -1,0 +1,159 @@
+"""Compose a Spark DataFrame inside ``mapInArrow``, one set of part files per partition.
+
+    from ccmcore.bindings.spark import compose
+
+    df = spark.read.parquet("invoices.parquet")
+    report = compose(document, df, "invoices.pdf", storage="/shared/run-7")
+
+Each Spark task composes its partition with :func:`ccmcore.compose_partition`, writes the
+part files to ``storage`` (a folder every executor and the driver see, or an fsspec URL)
+and yields one manifest row per record back to Spark; :func:`compose` collects the rows
+and merges the part files into one print file, byte-identical to a local
+:func:`ccmcore.compose` of the same data in the same order.
+
+Records are numbered in the DataFrame's order: partition by partition (Spark's partition
+ids), row by row within each. A first Spark job counts each partition's rows; the plan
+must give the same partitions twice, as a scan of files does. For a presorted run (by
+postcode, by customer), order the DataFrame first::
+
+    df = df.repartitionByRange(64, "postcode").sortWithinPartitions("postcode", "customer_id")
+
+A task Spark runs again (a lost executor, ``spark.task.maxFailures``) writes the same part
+files again, and only the rows of the attempt that succeeded reach the driver, so every
+record is in the print file exactly once.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pyarrow as pa
+
+from ..partitions import PARTITION_SCHEMA, compose_partition
+from ..parts import PartJob
+from ..workers import DEFAULT_PART_SIZE
+from ._common import driver_job
+
+__all__ = ["compose", "compose_partitions", "ROWS_DDL"]
+
+#: the rows each task yields, as Spark reads them (``PARTITION_SCHEMA`` in Spark's words)
+ROWS_DDL = (
+    "record BIGINT, key STRING, status STRING, field STRING, reason STRING, part INT, pages INT, sheets INT, "
+    "messages ARRAY<STRING>, warnings ARRAY<STRING>, index MAP<STRING, STRING>, part_file STRING"
+)
+
+
+def _arrow_schema(df) -> pa.Schema:
+    from pyspark.sql.pandas.types import to_arrow_schema
+
+    return to_arrow_schema(df.schema)
+
+
+def compose_partitions(
+    document,
+    df,
+    storage: str | os.PathLike,
+    *,
+    format: str = "pdf",
+    part_size: int = DEFAULT_PART_SIZE,
+    key: str | None = None,
+    control_totals=(),
+    afp=None,
+    duplex: bool | None = None,
+    print_files: bool = False,
+    storage_options: dict | None = None,
+):
+    """The manifest rows of every partition, as a (lazy) Spark DataFrame, and the job's records.
+
+    Counting each partition's rows runs at once (one Spark job); composing runs when the
+    returned DataFrame is collected or written.
+
+    Returns:
+        (the rows' DataFrame in :data:`ROWS_DDL`, the number of records).
+    """
+    from pyspark.sql import functions as F
+
+    description = driver_job(
+        document, _arrow_schema(df), format, afp=afp, key=key, control_totals=control_totals, duplex=duplex
+    )
+    counts = dict(df.groupBy(F.spark_partition_id().alias("p")).count().collect())
+    offsets, total = {}, 0
+    for p in range(df.rdd.getNumPartitions()):
+        offsets[p] = total
+        total += int(counts.get(p, 0))
+    storage = os.fspath(storage)
+
+    def compose_task(batches):
+        from pyspark import TaskContext
+
+        job = PartJob.from_description(description)
+        schema = job.program.source_schema
+        pid = TaskContext.get().partitionId()
+        converted = (pa.Table.from_batches([b]).select(schema.names).cast(schema) for b in batches)
+        rows = compose_partition(
+            job,
+            (b for t in converted for b in t.to_batches()),
+            storage,
+            record0=offsets[pid],
+            part_size=part_size,
+            print_files=print_files,
+            storage_options=storage_options,
+        )
+        yield from rows.to_batches()
+
+    return df.mapInArrow(compose_task, ROWS_DDL), total
+
+
+def compose(
+    document,
+    df,
+    output: str | os.PathLike | None,
+    *,
+    storage: str | os.PathLike,
+    format: str | None = None,
+    part_size: int = DEFAULT_PART_SIZE,
+    key: str | None = None,
+    control_totals=(),
+    afp=None,
+    duplex: bool | None = None,
+    manifest=None,
+    title: str | None = None,
+    print_files: bool = False,
+    storage_options: dict | None = None,
+):
+    """Compose every record of a Spark DataFrame; merge into ``output`` (None: no merge).
+
+    Returns:
+        the merged job's :class:`~ccmcore.JobReport` (``output`` given), or the manifest
+        rows as an Arrow table (``output=None``: merge later with ``ccm merge``).
+    """
+    from ..merge_distributed import merge_parts
+    from ..output import output_format
+
+    fmt = format or (output_format(output, None) if output is not None else "pdf")
+    rows, records = compose_partitions(
+        document,
+        df,
+        storage,
+        format=fmt,
+        part_size=part_size,
+        key=key,
+        control_totals=control_totals,
+        afp=afp,
+        duplex=duplex,
+        print_files=print_files,
+        storage_options=storage_options,
+    )
+    table = _collect(rows)
+    if output is None:
+        return table
+    return merge_parts(
+        table, output, format=fmt, manifest=manifest, title=title, storage_options=storage_options, records=records
+    )
+
+
+def _collect(rows) -> pa.Table:
+    """The rows on the driver, as Arrow (without a detour through Python objects where Spark can)."""
+    to_arrow = getattr(rows, "toArrow", None)  # Spark 4
+    table = to_arrow() if to_arrow is not None else pa.Table.from_pandas(rows.toPandas(), preserve_index=False)
+    return table.select(PARTITION_SCHEMA.names).cast(PARTITION_SCHEMA)
