@@ -12,8 +12,10 @@ and merges the part files into one print file, byte-identical to a local
 :func:`ccmcore.compose` of the same data in the same order.
 
 Records are numbered in the DataFrame's order: partition by partition (Spark's partition
-ids), row by row within each. A first Spark job counts each partition's rows; the plan
-must give the same partitions twice, as a scan of files does. For a presorted run (by
+ids), row by row within each. A first Spark job counts each partition's rows; so that the
+composing sees the very partitions counted (a range partitioning samples the data, and
+samples differ between two runs of a plan), the DataFrame is persisted (memory and disk)
+for the run, and :func:`compose` unpersists it at the end. For a presorted run (by
 postcode, by customer), order the DataFrame first::
 
     df = df.repartitionByRange(64, "postcode").sortWithinPartitions("postcode", "customer_id")
@@ -66,16 +68,19 @@ def compose_partitions(
     """The manifest rows of every partition, as a (lazy) Spark DataFrame, and the job's records.
 
     Counting each partition's rows runs at once (one Spark job); composing runs when the
-    returned DataFrame is collected or written.
+    returned DataFrame is collected or written. ``df`` is persisted (memory and disk) so
+    both see the same partitions: ``df.unpersist()`` once the rows are written.
 
     Returns:
         (the rows' DataFrame in :data:`ROWS_DDL`, the number of records).
     """
+    from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
     description = driver_job(
         document, _arrow_schema(df), format, afp=afp, key=key, control_totals=control_totals, duplex=duplex
     )
+    df.persist(StorageLevel.MEMORY_AND_DISK)
     counts = dict(df.groupBy(F.spark_partition_id().alias("p")).count().collect())
     offsets, total = {}, 0
     for p in range(df.rdd.getNumPartitions()):
@@ -144,7 +149,10 @@ def compose(
         print_files=print_files,
         storage_options=storage_options,
     )
-    table = _collect(rows)
+    try:
+        table = _collect(rows)
+    finally:
+        df.unpersist()
     if output is None:
         return table
     return merge_parts(
