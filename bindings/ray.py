@@ -148,7 +148,8 @@ def compose_partitions(
         document, ds.schema().base_schema, format, afp=afp, key=key, control_totals=control_totals, duplex=duplex
     )
     blocks, work, records = work_of(ds, part_size)
-    rows = ray.data.from_arrow(work, override_num_blocks=max(1, work.num_rows)).map_batches(
+    pieces = [work.slice(i, 1) for i in range(work.num_rows)] or [work]  # a block per piece of work
+    rows = ray.data.from_arrow(pieces).map_batches(
         Composer,
         fn_constructor_kwargs={
             "description": description,

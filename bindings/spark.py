@@ -163,5 +163,8 @@ def compose(
 def _collect(rows) -> pa.Table:
     """The rows on the driver, as Arrow (without a detour through Python objects where Spark can)."""
     to_arrow = getattr(rows, "toArrow", None)  # Spark 4
-    table = to_arrow() if to_arrow is not None else pa.Table.from_pandas(rows.toPandas(), preserve_index=False)
+    if to_arrow is not None:
+        table = to_arrow()
+    else:  # Spark 3.5: the batches its toPandas collects, before pandas
+        table = pa.Table.from_batches(rows._collect_as_arrow(), schema=_arrow_schema(rows))
     return table.select(PARTITION_SCHEMA.names).cast(PARTITION_SCHEMA)

@@ -17,6 +17,13 @@ from ccmcore.reconciliation import reconcile
 
 ray = pytest.importorskip("ray", reason="the test extra installs ray[data]")
 
+# Ray's runtime (2.44) leaves log files and processes to the garbage collector while it
+# starts and stops; what it leaks is its own, in this module only
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::ResourceWarning"),
+    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
+]
+
 
 @pytest.fixture(scope="module")
 def cluster():

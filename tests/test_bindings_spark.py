@@ -24,11 +24,21 @@ if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
 
 HERE = Path(__file__).resolve().parent
 
+# the JVM's sockets and py4j's connections are closed by the garbage collector (Spark 3.5)
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::ResourceWarning"),
+    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
+]
+
 
 @pytest.fixture(scope="module")
 def spark():
+    import sys
+
     from pyspark.sql import SparkSession
 
+    # Spark's Python workers run this interpreter (Spark 3.5 would take the first python3 on PATH)
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     session = (
         SparkSession.builder.master("local[2,4]")  # two cores, a failed task tried up to four times
         .appName("ccmcore-tests")
