@@ -8,7 +8,8 @@ processes), composed and merged into one PDF. Figures per engine: wall seconds o
 whole run (the engine reading the data, composing in its workers, the merge), pages per
 second, the engine's own overhead (the same pipeline with a function that composes
 nothing: the engine's start of tasks, its data movement and its collect), and whether
-the merged file is byte-identical to the local one (asserted). The engine's session
+the merged file is byte-identical to the local one and passes ``ccm reconcile`` (both
+asserted). The engine's session
 (Ray's runtime, Spark's JVM, Dask's cluster) is started before the clock starts, as a
 cluster is up before a job comes; each run is timed twice and the second is kept (the
 first loads the template and fonts in the workers).
@@ -59,6 +60,9 @@ def _figures(benchmark, name: str, local: dict, run, noop) -> None:
     noop()
     overhead = _time(noop)
     same = (d / f"{name}.pdf").read_bytes() == local["bytes"]
+    from ccmcore.reconciliation import reconcile
+
+    reconciled = reconcile(d / f"{name}.pdf", d / f"{name}.pdf.manifest.parquet").ok
     fig = {
         "engine": name,
         "pages": local["pages"],
@@ -68,10 +72,12 @@ def _figures(benchmark, name: str, local: dict, run, noop) -> None:
         "local_j2_pages_per_s": round(local["pages"] / local["seconds"]),
         "engine_overhead_s": round(overhead, 2),
         "byte_identical": same,
+        "reconciles": reconciled,
     }
     benchmark.extra_info.update(fig)
     print(f"\n[{name}] " + ", ".join(f"{k}={v}" for k, v in fig.items()))
     assert same, f"{name}: the merged file differs from the local one"
+    assert reconciled, f"{name}: ccm reconcile fails on the merged file"
 
 
 @pytest.mark.slow
