@@ -170,3 +170,105 @@ def test_a_document_only_a_script_holds_cannot_be_sent(data, tmp_path):
             compose_partition(job, data.slice(0, 3), tmp_path / "s", record0=0)
     finally:
         sys.modules["__main__"] = saved
+
+
+# ----------------------------------------------------------------- merged in a sort key's order
+
+
+def _docs(path: Path, manifest: pa.Table) -> dict:
+    """record -> the bytes of its document in the file, cut at the manifest's offsets."""
+    data = path.read_bytes()
+    rows = manifest.filter(pa.compute.equal(manifest.column("status"), "rendered")).to_pylist()
+    return {r["record"]: data[r["offset"] : r["offset"] + r["length"]] for r in rows}
+
+
+def test_merge_in_a_sort_keys_order_moves_whole_documents(data, local, tmp_path):
+    import pyarrow.compute as pc
+    import pypdfium2
+
+    for fmt in ("pdf", "afp"):
+        job = _job(data, fmt)
+        rows = [compose_partition(job, data.slice(a, 45), tmp_path / fmt, record0=a, part_size=20) for a in (0, 45, 90)]
+        out = tmp_path / f"sorted.{fmt}"
+        report = merge_parts(rows, out, order_by=["Postcode"], records=130)
+        manifest = report.manifest
+        postcodes = [dict(i)["Postcode"] for i in manifest.column("index").to_pylist()]
+        assert postcodes == sorted(postcodes) and len(set(postcodes)) > 20
+        offsets = manifest.column("offset").to_pylist()
+        assert offsets == sorted(offsets)  # the file holds them in that order
+        assert reconcile(out, Path(f"{out}.manifest.parquet")).ok
+        local_path, local_manifest = local[fmt]
+        if fmt == "afp":  # an AFP document's bytes do not depend on its place: the same bytes, moved
+            assert _docs(out, manifest) == _docs(local_path, local_manifest)
+            assert validate(out.read_bytes()) == []
+        else:  # a PDF's object numbers do: the same text on every page, moved
+            first = dict(
+                zip(local_manifest.column("record").to_pylist(), local_manifest.column("first_page").to_pylist())
+            )
+            here, there = pypdfium2.PdfDocument(out), pypdfium2.PdfDocument(local_path)
+            try:
+                for row in manifest.to_pylist():
+                    for k in range(row["pages"]):
+                        a = here[row["first_page"] + k].get_textpage().get_text_range()
+                        b = there[first[row["record"]] + k].get_textpage().get_text_range()
+                        assert a == b, (row["record"], k)
+            finally:
+                here.close()
+                there.close()
+            with pikepdf.open(out) as pdf:
+                assert len(pdf.pages) == report.pages == int(pc.sum(manifest.column("pages")).as_py())
+
+
+def test_a_sorted_statement_run_numbers_its_sheets_in_the_new_order(tmp_path):
+    """The OMR sheet sequence follows the file's order, not the records'."""
+    from statement_example import gen as st_gen
+    from statement_example import tpl as st_tpl
+    from test_job_parts import _front_page_marks
+
+    from ccmcore.barcodes import omr_bits
+
+    table = st_gen.generate(30, seed=4)
+    job = PartJob.compile(st_tpl.document, table.schema, "pdf")
+    rows = [compose_partition(job, table.slice(a, 10), tmp_path / "s", record0=a, part_size=4) for a in (0, 10, 20)]
+    out = tmp_path / "st.pdf"
+    report = merge_parts(rows, out, order_by="pages")  # thickest last: a production order
+    manifest = report.manifest.to_pylist()
+    assert [r["pages"] for r in manifest] == sorted(r["pages"] for r in manifest)
+    marks = _front_page_marks(out)
+    job_sheet, page = 0, 0
+    for row in manifest:
+        for number in range(1, row["pages"] + 1):
+            if number % 2 == 1:
+                job_sheet += 1
+                bits = omr_bits((number + 1) // 2, (row["pages"] + 1) // 2, job_sheet, spec=st_tpl.OMR)
+                assert marks[page] == [i for i, b in enumerate(bits) if b], (row["record"], number)
+            page += 1
+
+
+def test_rejected_records_come_last_and_an_unknown_key_is_named(data, tmp_path):
+    from template import document
+
+    names = data.column("name").to_pylist()
+    names[3] = "bad\x07"  # a control character cannot be shown: rejected
+    bad = data.set_column(data.schema.get_field_index("name"), "name", pa.array(names))
+    job = PartJob.compile(document, bad.schema, "pdf")
+    rows = [compose_partition(job, bad.slice(0, 130), tmp_path / "s", record0=0)]
+    report = merge_parts(rows, tmp_path / "x.pdf", order_by="key")
+    status = report.manifest.column("status").to_pylist()
+    assert status[-1] == "rejected" and status.count("rejected") == 1 and report.documents == 129
+    assert reconcile(tmp_path / "x.pdf", tmp_path / "x.pdf.manifest.parquet").ok
+    with pytest.raises(MergeError, match="cannot order by 'zip': .* index values: Customer ID, Invoice Number"):
+        merge_parts(rows, tmp_path / "y.pdf", order_by="zip")
+
+
+def test_ccm_merge_orders_by_a_key(data, tmp_path, capsys):
+    job = _job(data, "afp")
+    pq.write_table(compose_partition(job, data, tmp_path / "s", record0=0), tmp_path / "rows.parquet")
+    out = tmp_path / "m.afp"
+    assert ccm(["merge", str(tmp_path / "rows.parquet"), "-o", str(out), "--order-by", "Postcode"]) == 0
+    manifest = pq.read_table(f"{out}.manifest.parquet")
+    postcodes = [dict(i)["Postcode"] for i in manifest.column("index").to_pylist()]
+    assert postcodes == sorted(postcodes)
+    assert ccm(["reconcile", str(out), f"{out}.manifest.parquet"]) == 0
+    assert ccm(["merge", str(tmp_path / "rows.parquet"), "-o", str(out), "--order-by", "nope"]) == 2
+    assert "cannot order by 'nope'" in capsys.readouterr().err

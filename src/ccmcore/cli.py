@@ -6,7 +6,7 @@
                 [-j N] [--part-size N] [--manifest PATH] [--work-dir DIR] [--resume]
                 [--control-total COLUMN ...]
     ccm reconcile PRINTFILE MANIFEST  check a print file against its manifest, document by document
-    ccm merge MANIFEST... -o OUT [--template T] [--manifest PATH] [--report report.json]
+    ccm merge MANIFEST... -o OUT [--order-by KEY ...] [--records N] [--template T] [--manifest PATH]
                                  join the part files of a distributed run into one print file
     ccm afp inspect FILE         structured fields, triplets and PTOCA as readable text
     ccm afp validate FILE        strict MO:DCA/PTOCA checks; exit 1 with offsets and rules
@@ -463,6 +463,7 @@ def _merge(args) -> int:
             document=document,
             manifest=args.manifest,
             records=args.records,
+            order_by=args.order_by,
         )
     except EmptyJobError as exc:
         _tell_rejections(exc.report, args.report)
@@ -583,6 +584,13 @@ def _parser() -> argparse.ArgumentParser:
     m.add_argument("--format", choices=("pdf", "afp"), help="for an output name without .pdf or .afp")
     m.add_argument("--template", help="compile this template instead of the one the part files name")
     m.add_argument("--manifest", help="where to write the merged manifest (default: OUT.manifest.parquet)")
+    m.add_argument(
+        "--order-by",
+        action="append",
+        metavar="KEY",
+        help="write the documents in this key's order, not record order: a manifest column (key, pages, sheets) "
+        "or an index value of the documents, such as a postcode (repeatable: the first decides first)",
+    )
     m.add_argument("--records", type=_count, help="the job's number of records (checked: none may be missing)")
     m.add_argument("--report", help="write the job report as JSON here")
     m.set_defaults(run=_merge)

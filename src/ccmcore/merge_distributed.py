@@ -19,6 +19,7 @@ on a machine where the template lives elsewhere.
 from __future__ import annotations
 
 import os
+import tempfile
 import time
 from pathlib import Path
 
@@ -40,7 +41,7 @@ from .output import (
 )
 from .partfile import PartFileError
 from .partitions import PARTITION_SCHEMA
-from .parts import PartJob
+from .parts import Part, PartJob
 from .report import JobReport
 from .storage import read_part
 
@@ -61,6 +62,7 @@ def merge_parts(
     title: str | None = None,
     storage_options: dict | None = None,
     records: int | None = None,
+    order_by: str | list[str] | None = None,
 ) -> JobReport:
     """Merge the part files a distributed run's manifest rows name into one print file.
 
@@ -76,6 +78,10 @@ def merge_parts(
         storage_options: fsspec options for URLs.
         records: how many records the job has (checked: rows missing at the end are
             otherwise invisible); the adapters pass the count they made.
+        order_by: write the documents in the order of these keys instead of record order
+            (ties in record order): a manifest column (``key``, ``pages``, ``sheets``) or an
+            index value the template tags documents with (a postcode for a presorted mailing).
+            Every part is then held at once, through memory maps.
 
     Returns:
         the :class:`JobReport` of the merged job, with its manifest.
@@ -88,45 +94,38 @@ def merge_parts(
     t0 = time.perf_counter()
     rows = _read_manifests(manifests, storage_options)
     files = _part_files(rows, records)
+    keys = [order_by] if isinstance(order_by, str) else list(order_by or ())
+    order = _sort_order(rows, keys) if keys else None
     out = check_output(output)
     from .job import _manifest_path
 
     manifest_path = _manifest_path(out, manifest)
-    report: JobReport | None = None
     tmp = part_path(out)
     remove_stale_parts(out)
-    job: PartJob | None = None
-    description = None
-    first_pages = None
+    state: dict = {}
     try:
-        with open(tmp, "wb") as fh:
+        with open(tmp, "wb") as fh, tempfile.TemporaryDirectory(prefix="ccm-merge-") as copies:
+            parts = _checked_parts(files, state, document, output, format, storage_options, copies if keys else None)
             merger = None
             try:
-                for k, (where, first, count) in enumerate(files):
-                    part = _load(where, storage_options)
-                    if part.job is None:
-                        raise MergeError(f"{where} is a part of a local job, not of a distributed run")
-                    if job is None:
-                        description = part.job
-                        job = PartJob.from_description(description, document)
-                        fmt = output_format(output, format)
-                        if fmt != job.format:
-                            raise MergeError(f"the parts are {job.format.upper()} pages: name the output .{job.format}")
-                        merger = Merger(job, fh, title=title)
-                        first_pages = part.pages
-                        report = JobReport(output=str(out), format=job.format, key=job.key, workers=0)
-                    elif part.job != description or type(part.pages) is not type(first_pages):
-                        raise MergeError(f"{where} was made by another job (template, data schema or options differ)")
-                    if (part.record0, part.records) != (first, count):
-                        raise MergeError(
-                            f"{where} holds records {part.record0}-{part.record0 + part.records - 1}, the manifest "
-                            f"rows name it for {first}-{first + count - 1}: it was rewritten by another run"
+                for part in parts:
+                    if merger is None:
+                        merger = Merger(state["job"], fh, title=title)
+                        state["report"] = JobReport(
+                            output=str(out), format=state["job"].format, key=state["job"].key, workers=0
                         )
-                    part.index = k
-                    assert merger is not None and report is not None
-                    merger.add(part)
-                    report.account(part, merger.pages, merger.job_sheets)
-                assert merger is not None and report is not None
+                    report = state["report"]
+                    if order is None:
+                        merger.add(part)
+                        report.account(part, merger.pages, merger.job_sheets)
+                    else:
+                        state.setdefault("held", []).append(part)
+                        report.account(part, 0, 0)
+                report = state["report"]
+                assert merger is not None
+                if order is not None:
+                    _merge_in_order(merger, state["held"], rows, order)
+                    report.pages, report.sheets = merger.pages, merger.job_sheets
                 report.parts = len(files)
                 if report.documents == 0:
                     raise EmptyJobError(
@@ -139,6 +138,7 @@ def merge_parts(
                 if merger is not None:
                     merger.abort()
                 raise
+            state.pop("held", None)
         report.manifest = table
         if manifest_path is not None:
             write_parquet_atomically(table, manifest_path)
@@ -153,9 +153,85 @@ def merge_parts(
     return report
 
 
-def _load(where: str, storage_options):
+def _checked_parts(files, state: dict, document, output, format, storage_options, keep_in):
+    """The part files in record order, each checked against the rows naming it and the
+    first part's job (compiled into ``state["job"]``)."""
+    for k, (where, first, count) in enumerate(files):
+        part = _load(where, storage_options, keep_in)
+        if part.job is None:
+            raise MergeError(f"{where} is a part of a local job, not of a distributed run")
+        if "job" not in state:
+            state["description"] = part.job
+            state["kind"] = type(part.pages)
+            job = state["job"] = PartJob.from_description(part.job, document)
+            fmt = output_format(output, format)
+            if fmt != job.format:
+                raise MergeError(f"the parts are {job.format.upper()} pages: name the output .{job.format}")
+        elif part.job != state["description"] or type(part.pages) is not state["kind"]:
+            raise MergeError(f"{where} was made by another job (template, data schema or options differ)")
+        if (part.record0, part.records) != (first, count):
+            raise MergeError(
+                f"{where} holds records {part.record0}-{part.record0 + part.records - 1}, the manifest "
+                f"rows name it for {first}-{first + count - 1}: it was rewritten by another run"
+            )
+        part.index = k
+        yield part
+
+
+#: documents per piece of a merge in a sort key's order
+_SORTED_PIECE = 1000
+
+
+def _sort_order(rows: pa.Table, keys: list[str]) -> np.ndarray:
+    """The rendered records in the order of the sort keys (ties in record order): their
+    numbers. A key is a column of the rows (``key``, ``pages`` ...) or an index value the
+    template tags documents with."""
+    import pyarrow.compute as pc
+
+    rendered = rows.filter(pc.equal(rows.column("status"), "rendered"))
+    columns = {"record": rendered.column("record")}
+    index = rendered.column("index").combine_chunks()
+    tags = set(index.keys.unique().to_pylist()) if rendered.num_rows else set()
+    for i, k in enumerate(keys):
+        if k in rendered.schema.names and k not in ("index", "part_file", "messages", "warnings"):
+            columns[f"k{i}"] = rendered.column(k)
+        elif k in tags:
+            columns[f"k{i}"] = pc.map_lookup(index, pa.scalar(k, pa.string()), "first")
+        else:
+            known = ", ".join(sorted(tags)) or "none"
+            raise MergeError(
+                f"cannot order by {k!r}: it is neither a manifest column (key, record, pages, sheets) nor an index "
+                f"value of the documents (their index values: {known})"
+            )
+    table = pa.table(columns)
+    by = [(f"k{i}", "ascending") for i in range(len(keys))] + [("record", "ascending")]
+    return to_numpy(table.sort_by(by).column("record")).astype(np.int64)
+
+
+def _merge_in_order(merger: Merger, parts: list, rows: pa.Table, order: np.ndarray) -> None:
+    """Write the documents of ``parts`` in the order of the records ``order``, a piece at a
+    time; the rejected records' rows come last in the manifest."""
+    from .reorder import take_documents
+
+    where: dict[int, tuple[int, int]] = {}
+    for s, part in enumerate(parts):
+        for d, record in enumerate(np.asarray(part.pages.records).tolist()):
+            where[record] = (s, d)
+    picks = np.array([where[r] for r in order.tolist()], dtype=np.int64).reshape(-1, 2)
+    import pyarrow.compute as pc
+
+    rejected = [p.manifest.filter(pc.equal(p.manifest.column("status"), "rejected")) for p in parts]
+    n = len(picks)
+    for k, at in enumerate(range(0, max(n, 1), _SORTED_PIECE)):
+        pages, manifest, stamps = take_documents(parts, picks[at : at + _SORTED_PIECE])
+        if at + _SORTED_PIECE >= n:
+            manifest = pa.concat_tables([manifest, *rejected])
+        merger.add(Part(k, 0, manifest.num_rows, pages, manifest, stamps=stamps))
+
+
+def _load(where: str, storage_options, keep_in=None):
     try:
-        return read_part(where, None, storage_options)
+        return read_part(where, None, storage_options, keep_in)
     except FileNotFoundError:
         raise MergeError(f"the part file {where} is missing: run the partition again") from None
     except PartFileError as exc:

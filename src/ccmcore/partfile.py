@@ -94,8 +94,9 @@ def write_part_file(path: str | os.PathLike, header: dict, arrays: dict, blobs: 
     return f"{crc:08x}"
 
 
-def read_part_file(path: str | os.PathLike) -> tuple[dict, dict, dict, str]:
-    """Read and verify a part file.
+def read_part_file(path: str | os.PathLike, mapped: bool = False) -> tuple[dict, dict, dict, str]:
+    """Read and verify a part file (``mapped``: through a memory map, so a merge that
+    holds every part of a job at once holds them in the page cache, not in its memory).
 
     Returns:
         (header, arrays, blobs, CRC-32 hex).
@@ -104,16 +105,24 @@ def read_part_file(path: str | os.PathLike) -> tuple[dict, dict, dict, str]:
         PartFileError: the file is not a complete part file or its checksum does not match.
         OSError: it cannot be read.
     """
-    data = Path(path).read_bytes()
-    if len(data) < len(MAGIC) + _TAIL or not data.startswith(MAGIC) or not data.endswith(MAGIC):
+    data: bytes | memoryview
+    if mapped:
+        import mmap
+
+        with open(path, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            data = memoryview(mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)) if size else memoryview(b"")
+    else:
+        data = Path(path).read_bytes()
+    if len(data) < len(MAGIC) + _TAIL or data[: len(MAGIC)] != MAGIC or data[-len(MAGIC) :] != MAGIC:
         raise PartFileError(f"{path}: not a complete part file")
     body_end = len(data) - 4 - len(MAGIC)
     crc = isal_zlib.crc32(memoryview(data)[:body_end])
-    if crc != int.from_bytes(data[body_end : body_end + 4], "little"):
+    if crc != int.from_bytes(bytes(data[body_end : body_end + 4]), "little"):
         raise PartFileError(f"{path}: checksum mismatch (damaged)")
-    n = int.from_bytes(data[body_end - 8 : body_end], "little")
+    n = int.from_bytes(bytes(data[body_end - 8 : body_end]), "little")
     try:
-        index = json.loads(data[body_end - 8 - n : body_end - 8])
+        index = json.loads(bytes(data[body_end - 8 - n : body_end - 8]))
     except ValueError as exc:
         raise PartFileError(f"{path}: unreadable index ({exc})") from None
     arrays, blobs = {}, {}

@@ -555,7 +555,7 @@ def save_part(part: Part, path, fingerprint: str, job: dict | None = None) -> st
     return write_part_file(path, header, arrays, {"pages.content": pages.content, "manifest": sink.getvalue()})
 
 
-def load_part(path, format: str | None) -> tuple[Part, str]:
+def load_part(path, format: str | None, mapped: bool = False) -> tuple[Part, str]:
     """Read a part file back: (the part, the job fingerprint it was made for); ``format``
     None: whichever the file holds.
 
@@ -564,7 +564,7 @@ def load_part(path, format: str | None) -> tuple[Part, str]:
     """
     from decimal import Decimal
 
-    header, arrays, blobs, digest = read_part_file(path)
+    header, arrays, blobs, digest = read_part_file(path, mapped)
     if format is None:
         format = "afp" if header["kind"] == "AfpPages" else "pdf"
     if format == "afp":

@@ -86,8 +86,9 @@ class PartStore:
         return target
 
 
-def read_part(location: str, format: str | None, storage_options: dict | None = None) -> Part:
-    """A part file back from where a partition stored it.
+def read_part(location: str, format: str | None, storage_options: dict | None = None, keep_in=None) -> Part:
+    """A part file back from where a partition stored it (``keep_in``: a folder for a copy
+    of a remote one, read through a memory map, as a local one then is).
 
     Raises:
         PartFileError: the file is damaged or not a part of this format.
@@ -96,10 +97,14 @@ def read_part(location: str, format: str | None, storage_options: dict | None = 
     if location.startswith("file://"):
         location = location[len("file://") :]
     if not _is_url(location):
-        return load_part(location, format)[0]
+        return load_part(location, format, mapped=keep_in is not None)[0]
     import fsspec
 
     fs, path = fsspec.core.url_to_fs(location, **(storage_options or {}))
+    if keep_in is not None:
+        local = Path(keep_in) / f"{uuid.uuid4().hex}.ccmpart"
+        fs.get_file(path, str(local))
+        return load_part(local, format, mapped=True)[0]
     with tempfile.TemporaryDirectory(prefix="ccm-part-") as d:
         local = Path(d) / "part.ccmpart"
         fs.get_file(path, str(local))

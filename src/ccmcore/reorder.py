@@ -1,0 +1,149 @@
+"""Internal: documents taken out of encoded parts, in another order, as one encoded part.
+
+A merge in a sort key's order (``ccm merge --order-by postcode``) writes documents in an
+order no part has. Encoded pages hold everything a document needs apart from its place
+(see :mod:`ccmcore.parts`), so documents can be cut out of the parts that made them and
+joined in any order without composing again: their bytes, their pages' sizes or EPG
+offsets, the images and overlays they draw, the font OIDs to fill in, the stamps the merge
+draws on their pages and their manifest rows all move with them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from .arrow_values import from_numpy
+
+__all__ = ["take_documents"]
+
+
+def _doc_spans(pages) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per document: its first page, and where its bytes start and how long they are."""
+    doc_pages = np.asarray(pages.doc_pages, dtype=np.int64)
+    first_page = np.cumsum(doc_pages) - doc_pages
+    if hasattr(pages, "doc_bytes"):
+        length = np.asarray(pages.doc_bytes, dtype=np.int64)
+    else:  # PDF: a document's bytes are its pages' content streams
+        page_len = np.asarray(pages.sizes, dtype=np.int64).reshape(-1, 3)[:, 2]
+        ends = np.cumsum(page_len)
+        last = first_page + doc_pages
+        length = np.where(doc_pages > 0, ends[np.maximum(last - 1, 0)] - (ends - page_len)[first_page], 0)
+    start = np.cumsum(length) - length
+    return first_page, start, length
+
+
+def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """The indices start..start+count-1 of every (start, count), one after another."""
+    total = int(counts.sum())
+    if total == 0:
+        return np.zeros(0, np.int64)
+    offsets = np.repeat(np.cumsum(counts) - counts, counts)
+    return np.repeat(starts, counts) + np.arange(total) - offsets
+
+
+def take_documents(parts: list, picks: np.ndarray):
+    """One part made of documents of ``parts``, in the order of ``picks``.
+
+    Args:
+        parts: :class:`~ccmcore.parts.Part` values (their pages of one format).
+        picks: int64 (n, 2): (part, document row in that part) per document to take.
+
+    Returns:
+        (encoded pages, manifest rows of the documents taken in their order, stamps).
+    """
+    picks = np.asarray(picks, dtype=np.int64).reshape(-1, 2)
+    kind = type(parts[0].pages)
+    spans = [_doc_spans(p.pages) for p in parts]
+    n = len(picks)
+    new_row = [np.full(len(p.pages.records), -1, np.int64) for p in parts]
+    for i, (s, d) in enumerate(picks.tolist()):
+        new_row[s][d] = i
+    doc_pages = np.array([int(parts[s].pages.doc_pages[d]) for s, d in picks.tolist()], dtype=np.int64)
+    lengths = np.array([int(spans[s][2][d]) for s, d in picks.tolist()], dtype=np.int64)
+    new_start = np.cumsum(lengths) - lengths
+    views = [memoryview(p.pages.content) for p in parts]
+    content = b"".join(views[s][spans[s][1][d] : spans[s][1][d] + spans[s][2][d]] for s, d in picks.tolist())
+    out: dict[str, Any] = {
+        "records": np.array([int(parts[s].pages.records[d]) for s, d in picks.tolist()], dtype=np.int64),
+        "doc_pages": doc_pages,
+        "content": content,
+    }
+    # pages: where each new page comes from
+    page_src = np.repeat(picks[:, 0], doc_pages)
+    page_old = _ranges(np.array([spans[s][0][d] for s, d in picks.tolist()], dtype=np.int64), doc_pages)
+    page_doc = np.repeat(np.arange(n), doc_pages)
+    uses, used = [], None
+    for s, p in enumerate(parts):
+        u = np.asarray(p.pages.uses, dtype=np.int64).reshape(-1, 3)
+        if len(u):
+            rows = new_row[s][u[:, 0]]
+            keep = rows >= 0
+            moved = u[keep].copy()
+            moved[:, 0] = rows[keep]
+            uses.append(moved)
+        used = np.array(p.pages.used, copy=True) if used is None else np.bitwise_or(used, p.pages.used)
+    all_uses = np.concatenate(uses) if uses else np.zeros((0, 3), np.int64)
+    out["uses"] = all_uses[np.lexsort(all_uses.T[::-1])] if len(all_uses) else all_uses
+    out["used"] = used
+    if kind.__name__ == "PdfPages":
+        sizes = np.zeros((len(page_src), 3), np.int64)
+        for s, p in enumerate(parts):
+            mask = page_src == s
+            if mask.any():
+                sizes[mask] = np.asarray(p.pages.sizes, dtype=np.int64).reshape(-1, 3)[page_old[mask]]
+        out["sizes"] = sizes
+    else:
+        out["doc_bytes"] = lengths
+        ends = np.zeros(len(page_src), np.int64)
+        oids = []
+        for s, p in enumerate(parts):
+            mask = page_src == s
+            doc_start = spans[s][1]
+            if mask.any():
+                old_doc = picks[page_doc[mask], 1]
+                old_ends = np.asarray(p.pages.ends, dtype=np.int64)[page_old[mask]]
+                ends[mask] = old_ends - doc_start[old_doc] + new_start[page_doc[mask]]
+            o = np.asarray(p.pages.oids, dtype=np.int64).reshape(-1, 2)
+            if len(o):
+                doc = np.searchsorted(doc_start, o[:, 0], side="right") - 1
+                rows = new_row[s][doc]
+                keep = rows >= 0
+                moved = o[keep].copy()
+                moved[:, 0] = moved[:, 0] - doc_start[doc[keep]] + new_start[rows[keep]]
+                oids.append(moved)
+        out["ends"] = ends
+        all_oids = np.concatenate(oids) if oids else np.zeros((0, 2), np.int64)
+        out["oids"] = all_oids[np.argsort(all_oids[:, 0], kind="stable")] if len(all_oids) else all_oids
+        records = set(out["records"].tolist())
+        degraded = [np.asarray(p.pages.degraded, dtype=np.int64).reshape(-1, 2) for p in parts]
+        deg = np.concatenate(degraded) if degraded else np.zeros((0, 2), np.int64)
+        out["degraded"] = deg[np.isin(deg[:, 0], list(records))] if len(deg) else deg
+        out["crcs"] = np.array([int(parts[s].pages.crcs[d]) for s, d in picks.tolist()], dtype=np.uint32)
+    pages = kind(**out)
+    # stamps, on the pages' new rows
+    new_page = [np.full(int(np.asarray(p.pages.doc_pages).sum()), -1, np.int64) for p in parts]
+    for s in range(len(parts)):
+        mask = page_src == s
+        new_page[s][page_old[mask]] = np.flatnonzero(mask)
+    stamps = []
+    for s, p in enumerate(parts):
+        for page, barcode, text in p.stamps:
+            at = int(new_page[s][page])
+            if at >= 0:
+                stamps.append([at, barcode, text])
+    stamps.sort(key=lambda st: st[0])
+    # manifest rows: a part's k-th rendered row is its k-th document
+    tables, rows = [], []
+    base = 0
+    for p in parts:
+        status = p.manifest.column("status").to_pylist()
+        rendered = np.array([i for i, v in enumerate(status) if v == "rendered"], dtype=np.int64)
+        rows.append(base + rendered)
+        tables.append(p.manifest)
+        base += p.manifest.num_rows
+    joined = pa.concat_tables(tables)
+    taken = joined.take(from_numpy(np.array([rows[s][d] for s, d in picks.tolist()], dtype=np.int64)))
+    return pages, taken, stamps
