@@ -8,7 +8,7 @@ import pyarrow as pa
 from ..partitions import PARTITION_SCHEMA
 from ..parts import PartJob
 
-__all__ = ["driver_job", "offsets_of", "rows_to_pandas", "rows_from_pandas", "rows_meta"]
+__all__ = ["driver_job", "offsets_of", "rows_to_pandas", "rows_from_pandas", "rows_meta", "format_of", "finish"]
 
 
 def driver_job(document, schema: pa.Schema, format: str, *, afp=None, key=None, control_totals=(), duplex=None) -> dict:
@@ -42,3 +42,21 @@ def rows_to_pandas(rows: pa.Table):
 
 def rows_from_pandas(frame) -> pa.Table:
     return pa.Table.from_pandas(frame, preserve_index=False).cast(PARTITION_SCHEMA)
+
+
+def format_of(output, format: str | None) -> str:
+    """The job's format: as given, or from the output's name (PDF when nothing is merged)."""
+    from ..output import output_format
+
+    return format or (output_format(output, None) if output is not None else "pdf")
+
+
+def finish(rows: pa.Table, output, fmt: str, records: int, *, manifest=None, title=None, storage_options=None):
+    """The adapters' last step: the rows merged into ``output``, or the rows (``output`` None)."""
+    from ..merge_distributed import merge_parts
+
+    if output is None:
+        return rows
+    return merge_parts(
+        rows, output, format=fmt, manifest=manifest, title=title, storage_options=storage_options, records=records
+    )

@@ -30,7 +30,7 @@ from ..errors import BindingError
 from ..partitions import compose_partition
 from ..parts import PartJob
 from ..workers import DEFAULT_PART_SIZE
-from ._common import driver_job, offsets_of, rows_from_pandas, rows_meta, rows_to_pandas
+from ._common import driver_job, finish, format_of, offsets_of, rows_from_pandas, rows_meta, rows_to_pandas
 
 __all__ = ["compose", "compose_partitions", "schema_of"]
 
@@ -105,10 +105,7 @@ def compose(
         the merged job's :class:`~ccmcore.JobReport` (``output`` given), or the manifest
         rows as an Arrow table (``output=None``: merge later with ``ccm merge``).
     """
-    from ..merge_distributed import merge_parts
-    from ..output import output_format
-
-    fmt = format or (output_format(output, None) if output is not None else "pdf")
+    fmt = format_of(output, format)
     rows, records = compose_partitions(
         document,
         ddf,
@@ -124,11 +121,7 @@ def compose(
         scheduler=scheduler,
     )
     table = rows_from_pandas(rows.compute(scheduler=scheduler))
-    if output is None:
-        return table
-    return merge_parts(
-        table, output, format=fmt, manifest=manifest, title=title, storage_options=storage_options, records=records
-    )
+    return finish(table, output, fmt, records, manifest=manifest, title=title, storage_options=storage_options)
 
 
 def _compose_one(frame, description, offsets, storage, part_size, print_files, storage_options, partition_info=None):

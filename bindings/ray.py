@@ -31,7 +31,7 @@ import pyarrow as pa
 from ..partitions import PARTITION_SCHEMA, compose_partition
 from ..parts import PartJob
 from ..workers import DEFAULT_PART_SIZE
-from ._common import driver_job, offsets_of
+from ._common import driver_job, finish, format_of, offsets_of
 
 __all__ = ["compose", "compose_partitions", "Composer", "work_of"]
 
@@ -191,10 +191,7 @@ def compose(
         the merged job's :class:`~ccmcore.JobReport` (``output`` given), or the manifest
         rows as an Arrow table (``output=None``: merge later with ``ccm merge``).
     """
-    from ..merge_distributed import merge_parts
-    from ..output import output_format
-
-    fmt = format or (output_format(output, None) if output is not None else "pdf")
+    fmt = format_of(output, format)
     rows, records = compose_partitions(
         document,
         ds,
@@ -213,8 +210,4 @@ def compose(
 
     got = ray.get(rows.to_arrow_refs())
     table = pa.concat_tables([t.select(PARTITION_SCHEMA.names).cast(PARTITION_SCHEMA) for t in got])
-    if output is None:
-        return table
-    return merge_parts(
-        table, output, format=fmt, manifest=manifest, title=title, storage_options=storage_options, records=records
-    )
+    return finish(table, output, fmt, records, manifest=manifest, title=title, storage_options=storage_options)

@@ -39,7 +39,7 @@ import pyarrow as pa
 from ..partitions import PARTITION_SCHEMA, compose_partition
 from ..parts import PartJob
 from ..workers import DEFAULT_PART_SIZE
-from ._common import driver_job
+from ._common import driver_job, finish, format_of
 
 __all__ = ["compose", "compose_partitions", "compose_grouped", "ROWS_DDL"]
 
@@ -137,10 +137,7 @@ def compose(
         the merged job's :class:`~ccmcore.JobReport` (``output`` given), or the manifest
         rows as an Arrow table (``output=None``: merge later with ``ccm merge``).
     """
-    from ..merge_distributed import merge_parts
-    from ..output import output_format
-
-    fmt = format or (output_format(output, None) if output is not None else "pdf")
+    fmt = format_of(output, format)
     rows, records = compose_partitions(
         document,
         df,
@@ -158,11 +155,7 @@ def compose(
         table = _collect(rows)
     finally:
         df.unpersist()
-    if output is None:
-        return table
-    return merge_parts(
-        table, output, format=fmt, manifest=manifest, title=title, storage_options=storage_options, records=records
-    )
+    return finish(table, output, fmt, records, manifest=manifest, title=title, storage_options=storage_options)
 
 
 def _collect(rows) -> pa.Table:
@@ -219,8 +212,6 @@ def compose_grouped(
     from pyspark.sql import functions as F
 
     from ..errors import BindingError
-    from ..merge_distributed import merge_parts
-    from ..output import output_format
 
     by = [by] if isinstance(by, str) else list(by)
     within = [within] if isinstance(within, str) else list(within)
@@ -233,7 +224,7 @@ def compose_grouped(
             "grouping needs Spark 4.0 or newer (applyInArrow); sort the DataFrame by the group instead: "
             "df.repartitionByRange(n, *by).sortWithinPartitions(*by), then compose()"
         )
-    fmt = format or (output_format(output, None) if output is not None else "pdf")
+    fmt = format_of(output, format)
     description = driver_job(
         document, _arrow_schema(df), fmt, afp=afp, key=key, control_totals=control_totals, duplex=duplex
     )
@@ -262,8 +253,4 @@ def compose_grouped(
 
     rows = bucketed.groupBy(_BUCKET).applyInArrow(compose_bucket, ROWS_DDL)
     table = _collect(rows)
-    if output is None:
-        return table
-    return merge_parts(
-        table, output, format=fmt, manifest=manifest, title=title, storage_options=storage_options, records=records
-    )
+    return finish(table, output, fmt, records, manifest=manifest, title=title, storage_options=storage_options)

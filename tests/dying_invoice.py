@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -29,6 +30,17 @@ ARM = Path(tempfile.gettempdir()) / "ccm-dying-invoice.arm"
 #: the invoice document, as its own object (so the engines load it from this file)
 document = replace(_invoice)
 remember_home(document, INVOICE)
+
+
+@contextmanager
+def armed(folder: Path):
+    """Arm the next run in the block: yields the marker file the dying process leaves."""
+    marker = Path(folder) / "died"
+    ARM.write_text(str(marker))
+    try:
+        yield marker
+    finally:
+        ARM.unlink(missing_ok=True)
 
 
 def _arm() -> None:

@@ -76,19 +76,13 @@ def test_a_worker_killed_mid_partition_is_retried_and_every_record_is_there_once
 
     from ccmcore.bindings.dask import compose as dask_compose
 
-    marker = tmp_path / "died"
-    dying_invoice.ARM.write_text(str(marker))
     out = tmp_path / "dist.pdf"
-    try:
-        with (
-            distributed.LocalCluster(
-                n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-            ) as cluster,
-            distributed.Client(cluster),
-        ):
-            report = dask_compose(dying_invoice.document, _frame(invoices, 5), out, storage=tmp_path / "store")
-    finally:
-        dying_invoice.ARM.unlink()
+    with (
+        dying_invoice.armed(tmp_path) as marker,
+        distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        distributed.Client(cluster),
+    ):
+        report = dask_compose(dying_invoice.document, _frame(invoices, 5), out, storage=tmp_path / "store")
     assert marker.read_text() == "died"  # a worker did die
     assert report.documents == 300
     assert out.read_bytes() == (invoices / "local.pdf").read_bytes()

@@ -85,14 +85,10 @@ def test_an_actor_killed_mid_part_is_restarted_and_every_record_is_there_once(cl
 
     from ccmcore.bindings.ray import compose as ray_compose
 
-    marker = tmp_path / "died"
-    dying_invoice.ARM.write_text(str(marker))
     out = tmp_path / "retried.pdf"
-    try:
+    with dying_invoice.armed(tmp_path) as marker:
         ds = ray.data.read_parquet(str(invoices / "in.parquet"))
         report = ray_compose(dying_invoice.document, ds, out, storage=tmp_path / "store", part_size=50)
-    finally:
-        dying_invoice.ARM.unlink()
     assert marker.read_text() == "died"  # an actor did die
     assert report.documents == 250
     assert out.read_bytes() == (invoices / "local.pdf").read_bytes()

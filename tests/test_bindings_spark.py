@@ -102,13 +102,9 @@ def test_a_python_worker_killed_mid_partition_is_retried_once_per_record(spark, 
 
     from ccmcore.bindings.spark import compose as spark_compose
 
-    marker = tmp_path / "died"
-    dying_invoice.ARM.write_text(str(marker))
     out = tmp_path / "retried.pdf"
-    try:
+    with dying_invoice.armed(tmp_path) as marker:
         report = spark_compose(dying_invoice.document, _ordered(spark, invoices, 4), out, storage=tmp_path / "store")
-    finally:
-        dying_invoice.ARM.unlink()
     assert marker.read_text() == "died"  # a worker did die
     assert report.documents == 300
     assert out.read_bytes() == (invoices / "local.pdf").read_bytes()
