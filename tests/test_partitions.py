@@ -272,3 +272,28 @@ def test_ccm_merge_orders_by_a_key(data, tmp_path, capsys):
     assert ccm(["reconcile", str(out), f"{out}.manifest.parquet"]) == 0
     assert ccm(["merge", str(tmp_path / "rows.parquet"), "-o", str(out), "--order-by", "nope"]) == 2
     assert "cannot order by 'nope'" in capsys.readouterr().err
+
+
+def test_part_files_at_an_fsspec_url(data, local, tmp_path):
+    """Storage named by URL (here fsspec's in-memory file system, as s3:// or gs:// would be)."""
+    fsspec = pytest.importorskip("fsspec")
+    job = _job(data, "pdf")
+    rows = [compose_partition(job, data.slice(a, 65), "memory://run-7/parts", record0=a) for a in (0, 65)]
+    assert rows[0].column("part_file")[0].as_py().startswith("memory://run-7/parts/part-")
+    fs = fsspec.filesystem("memory")
+    with fs.open("memory://run-7/rows.parquet", "wb") as fh:
+        pq.write_table(pa.concat_tables(rows), fh)
+    merge_parts("memory://run-7/rows.parquet", tmp_path / "m.pdf", records=130)
+    assert (tmp_path / "m.pdf").read_bytes() == local["pdf"][0].read_bytes()
+
+
+def test_the_adapters_import_their_engine_only_when_used():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, ccmcore.bindings.ray, ccmcore.bindings.spark, ccmcore.bindings.dask\n"
+        "print(sorted(m for m in ('ray', 'pyspark', 'dask', 'distributed') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
