@@ -136,14 +136,15 @@ def take_documents(parts: list, picks: np.ndarray):
                 stamps.append([at, barcode, text])
     stamps.sort(key=lambda st: st[0])
     # manifest rows: a part's k-th rendered row is its k-th document
-    tables, rows = [], []
+    tables: list[pa.Table] = []
+    row_of: list[np.ndarray] = []
     base = 0
     for p in parts:
         status = p.manifest.column("status").to_pylist()
         rendered = np.array([i for i, v in enumerate(status) if v == "rendered"], dtype=np.int64)
-        rows.append(base + rendered)
+        row_of.append(base + rendered)
         tables.append(p.manifest)
         base += p.manifest.num_rows
     joined = pa.concat_tables(tables)
-    taken = joined.take(from_numpy(np.array([rows[s][d] for s, d in picks.tolist()], dtype=np.int64)))
+    taken = joined.take(from_numpy(np.array([row_of[s][d] for s, d in picks.tolist()], dtype=np.int64)))
     return pages, taken, stamps
