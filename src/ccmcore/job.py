@@ -211,6 +211,7 @@ def compose(
     work_dir: str | os.PathLike | None = None,
     resume: bool = False,
     control_totals=(),
+    mail=None,
 ) -> JobReport:
     """Compose every record of data into one output file.
 
@@ -268,6 +269,13 @@ def compose(
             ``part_reused`` say what was reused. Without it, leftover parts are removed.
         control_totals: columns (numbers or money) to total over the rendered and over
             the rejected records, in ``report.control_totals``.
+        mail: a :class:`ccmcore.post.MailPlan` (or the path of its JSON file): a mail
+            production instead of one print file in record order: the documents go into
+            envelopes (householding, capacity, inserts, weight, postage class), sorted
+            and split into output files named after ``output``, each with its manifest,
+            mail run data files and archive index, plus the pieces table and the
+            production report (see :mod:`ccmcore.post.mail`). ``report.mail`` says what
+            was written. The parts stay in ``work_dir`` for reprints.
 
     Returns:
         a :class:`JobReport`, with the manifest.
@@ -300,6 +308,7 @@ def compose(
         raise OutputError(f"the output {out} is {overwritten}: write the output elsewhere")
     manifest_path = _manifest_path(out, manifest)
     t0 = time.perf_counter()
+    plan = _mail_plan(mail, document)
     given = document
     document = with_duplex(document, duplex)
     with relative_to(home_of(document)):  # pictures and fonts beside the template file it came from
@@ -331,6 +340,7 @@ def compose(
                 max_rejected,
                 progress,
                 fingerprint=fingerprint(given, data, details, format, afp, title, key, totals, part_size, duplex),
+                mail=plan,
             )
             try:
                 run.go(source, part_size, workers, resume)
@@ -340,6 +350,25 @@ def compose(
             source.close()
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def _mail_plan(mail, document: Document):
+    """The mail plan (loaded from its file), checked against the document's tags before
+    anything is composed."""
+    if mail is None:
+        return None
+    from .post.plan import MailPlan, MailPlanError
+
+    plan = mail if isinstance(mail, MailPlan) else MailPlan.load(mail)
+    known = set(document.tags) | {"key", "record", "pages", "sheets"}
+    missing = sorted(plan.values() - known)
+    if missing:
+        tags = ", ".join(sorted(document.tags)) or "none"
+        raise MailPlanError(
+            f"the mail plan reads {', '.join(repr(m) for m in missing)}: add "
+            f"{'it' if len(missing) == 1 else 'them'} to the Document's tags (its tags: {tags})"
+        )
+    return plan
 
 
 def _manifest_path(out: Path, manifest) -> Path | None:
@@ -381,8 +410,12 @@ def _control_columns(columns, schema: pa.Schema) -> tuple:
 class _Run:
     """One run of a job: parts composed (here or by workers), merged in order, checked."""
 
-    def __init__(self, job, report, out, manifest_path, work_dir, title, max_rejected, progress, *, fingerprint):
+    def __init__(
+        self, job, report, out, manifest_path, work_dir, title, max_rejected, progress, *, fingerprint, mail=None
+    ):
         self.job = job
+        self.mail = mail
+        self.t0 = time.perf_counter()
         self.report = report
         self.out = out
         self.manifest_path = manifest_path
@@ -401,6 +434,9 @@ class _Run:
         total = getattr(source, "num_rows", None)
         remove_stale_parts(out)
         self._prepare_work_dir(resume)
+        if self.mail is not None:
+            self._go_mail(source, part_size, workers, resume, total)
+            return
         tmp = part_path(out)
         pool = None
         try:
@@ -451,6 +487,60 @@ class _Run:
                 raise type(exc)(f"{exc}; {kept_message(kept, self.work_dir)}") from None
             raise
         shutil.rmtree(self.work_dir, ignore_errors=True)
+
+    def _go_mail(self, source, part_size: int, workers: int, resume: bool, total) -> None:
+        """Compose every part into the work directory, then the mail production from them
+        (the parts stay for reprints)."""
+        from .post.mail import produce
+
+        report = self.report
+        pool = None
+        tally = _Tally()
+        try:
+            try:
+                if workers > 1 and can_fork():
+                    pool = WorkerPool(workers, self._compose_task, depth=2)
+                else:
+                    report.workers = 1
+                self._parts(source, part_size, pool, tally, total, resume)
+                if pool is not None:
+                    pool.stop()
+            finally:
+                if pool is not None:
+                    pool.close()
+            if report.documents == 0:
+                raise EmptyJobError(_nothing_to_write(report), report)
+            held = [load_part(self.part_path(i), self.job.format, mapped=True)[0] for i in range(report.parts)]
+            rows = pa.concat_tables([p.manifest for p in held])
+            composed = time.perf_counter() - self.t0
+            report.mail = produce(
+                self.job,
+                held,
+                rows,
+                self.mail,
+                self.out,
+                report,
+                title=self.title,
+                work_dir=self.work_dir,
+                compose_seconds=composed,
+            )
+            del held
+            if self.manifest_path is not None:
+                write_parquet_atomically(report.manifest, self.manifest_path)
+                report.manifest_path = str(self.manifest_path)
+        except BaseException as exc:
+            kept = sorted(self.work_dir.glob("part-*.ccmpart"))
+            if not kept or not isinstance(exc, (KeyboardInterrupt, SystemExit, OSError, WorkerError)):
+                shutil.rmtree(self.work_dir, ignore_errors=True)
+                kept = []
+            if isinstance(exc, OSError) and not isinstance(exc, CcmError):
+                exc = output_error(self.out, exc)
+                if kept:
+                    exc = OutputError(f"{exc}; {kept_message(kept, self.work_dir)}")
+                raise exc from None
+            if kept and isinstance(exc, (OutputError, WorkerError)):
+                raise type(exc)(f"{exc}; {kept_message(kept, self.work_dir)}") from None
+            raise
 
     def _prepare_work_dir(self, resume: bool) -> None:
         d = self.work_dir
@@ -531,7 +621,7 @@ class _Run:
                 pool.submit(f"part {index} (records {record0}-{record0 + n - 1})", (index, record0, data))
             else:
                 part = parts.compose_part(self.job, index, record0, batches)
-                if total is None or record0 + n < total:
+                if self.mail is not None or total is None or record0 + n < total:
                     # kept for a resumed run; the last part is merged at once and the job
                     # ends, so a run killed after it would have little to reuse
                     try:
@@ -560,6 +650,23 @@ class _Run:
             raise RejectionLimitError(_too_many(report, self.max_rejected, report.rejected[-1].record), report)
         if self.progress is not None:
             self.progress(report.records, report.pages, total)
+
+
+class _Tally:
+    """Counts the parts of a mail production as they are done (they are merged later, in
+    piece order): the pages and sheets so far, as a merger would."""
+
+    def __init__(self):
+        self.pages = 0
+        self.job_sheets = 0
+
+    def add(self, part: Part) -> None:
+        import numpy as np
+
+        self.pages += int(np.asarray(part.pages.doc_pages).sum())
+        import pyarrow.compute as pc
+
+        self.job_sheets += int(pc.sum(part.manifest.column("sheets")).as_py() or 0)
 
 
 def _depth(total: int | None, record0: int, part_size: int, workers: int) -> int:

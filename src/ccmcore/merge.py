@@ -73,11 +73,17 @@ class Merger:
         self._rows: list[pa.Table] = []
         self._extents: list[np.ndarray] = []
 
-    def add(self, part: Part) -> None:
-        """Write one part's documents after those before it."""
+    def add(self, part: Part, marks: dict[int, np.ndarray] | None = None) -> None:
+        """Write one part's documents after those before it.
+
+        Args:
+            part: the part.
+            marks: page row -> RECT items drawn on that page besides the part's own
+                stamps (a mail piece's OMR marks and code, see :mod:`ccmcore.post`).
+        """
         pages = part.pages
         facts = self._count_sheets(np.asarray(pages.doc_pages))
-        stamps = self._stamps(part, facts) if part.stamps else None
+        stamps = self._stamps(part, facts, marks) if part.stamps or marks else None
         extents = self.writer.add(pages, stamps)
         ext = np.array([e[1:] for e in extents], dtype=np.int64).reshape(-1, 4)  # first page, pages, offset, length
         self._extents.append(ext)
@@ -97,11 +103,11 @@ class Merger:
             self.job_sheets = int(sheet[-1])
         return np.stack([number, np.repeat(doc_pages, doc_pages), sheet], axis=1) if total else np.zeros((0, 3), int)
 
-    def _stamps(self, part: Part, facts: np.ndarray) -> dict:
+    def _stamps(self, part: Part, facts: np.ndarray, marks: dict[int, np.ndarray] | None = None) -> dict:
         """page row -> the backend's bytes of the stamps on that page."""
         program = self.job.program
         cache = self._stamp_cache
-        by_page: dict[int, list] = {}
+        by_page: dict[int, list] = {p: [items] for p, items in (marks or {}).items()}
         for page, barcode, text in part.stamps:
             number, count, sheet = facts[page].tolist()
             # OMR marks show the sheet number only modulo their sequence: a few patterns repeat

@@ -116,7 +116,7 @@ def pdf_documents(data: bytes) -> tuple[list[FoundDocument], list[str]]:
                         f"record {m.group(1).decode()}: page object {num} at offset {at} is not where the "
                         f"cross-reference table says ({xref.get(num)})"
                     )
-                refs = re.search(rb"/Contents(\[[^\]]*\]|\s*\d+ 0 R)", head)
+                refs = re.search(rb"/Contents\s*(\[[^\]]*\]|\d+ 0 R)", head)
                 if refs:
                     wanted.update(int(x) for x in re.findall(rb"(\d+) 0 R", refs.group(1)))
             elif num in wanted:

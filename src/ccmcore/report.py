@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
+from typing import Any
 
 from .output import write_text_atomically
 from .program import Rejection
@@ -60,6 +61,7 @@ class JobReport:
         parts: parts the job was cut into; parts_reused: how many a resumed job took
             from an earlier run.
         workers: processes that composed.
+        mail: what a mail production wrote (:class:`ccmcore.post.MailRun`; None without one).
     """
 
     output: str
@@ -81,6 +83,7 @@ class JobReport:
     parts: int = 0
     parts_reused: int = 0
     workers: int = 1
+    mail: Any = None
 
     def account(self, part, pages: int, sheets: int) -> None:
         """Count a part merged into the file (``pages``, ``sheets``: the file's so far)."""
@@ -140,6 +143,9 @@ class JobReport:
             line += f"; {n} detail record{'s' if n != 1 else ''} matched no record"
         if self.parts_reused:
             line += f"; {self.parts_reused} of {self.parts} parts reused"
+        if self.mail is not None:
+            n = len(self.mail.outputs)
+            line += f"; {self.mail.production['pieces']:,} pieces in {n} output{'s' if n != 1 else ''}"
         return line
 
     def reconciles(self) -> bool:
@@ -159,6 +165,7 @@ class JobReport:
             "parts": self.parts,
             "parts_reused": self.parts_reused,
             "manifest": self.manifest_path,
+            "mail": None if self.mail is None else self.mail.files,
             "control_totals": {
                 "records_in": self.records,
                 "documents_rendered": self.documents,

@@ -1,0 +1,1 @@
+"""Post-processing: mail pieces, inserter files, archive index, production report."""
