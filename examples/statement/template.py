@@ -38,6 +38,8 @@ of an account's transactions closing with the account's subtotal.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pyarrow.compute as pc
 
 from ccmcore import (
@@ -362,68 +364,79 @@ def _first_page_texts(lang: str) -> list:
     ]
 
 
-first_page = PageTemplate(
-    "first",
-    body=Frame(LEFT, FLOW_Y, WIDTH, BODY_BOTTOM - FLOW_Y),
-    overlays=[STMTHEAD],
-    content=[
-        *din5008_address(ADDRESS, form="B", style=body),
-        *[When(is_lang(lang), _first_page_texts(lang)) for lang in LANGS],
-        *[
-            When(
-                _box_rule(n),
-                [
-                    Rect(
-                        LEFT - mm(2),
-                        BOX_Y,
-                        WIDTH + mm(4),
-                        _box_height(n),
-                        fill=None,
-                        stroke=BLUE,
-                        line_width=mm(0.3),
-                        name=f"summary box ({n})",
-                    ),
-                    Line(
-                        TOTALS_X,
-                        BOX_Y + mm(2),
-                        TOTALS_X,
-                        BOX_Y + _box_height(n) - mm(2),
-                        width=mm(0.15),
-                        color="#9db3cc",
-                    ),
-                ],
-            )
-            for n in BOX_ACCOUNTS
+def _first_page(marks: bool = True) -> PageTemplate:
+    """The first page (``marks``: with the inserter's OMR strip and Data Matrix)."""
+    return PageTemplate(
+        "first",
+        body=Frame(LEFT, FLOW_Y, WIDTH, BODY_BOTTOM - FLOW_Y),
+        overlays=[STMTHEAD],
+        content=[
+            *din5008_address(ADDRESS, form="B", style=body),
+            *[When(is_lang(lang), _first_page_texts(lang)) for lang in LANGS],
+            *[
+                When(
+                    _box_rule(n),
+                    [
+                        Rect(
+                            LEFT - mm(2),
+                            BOX_Y,
+                            WIDTH + mm(4),
+                            _box_height(n),
+                            fill=None,
+                            stroke=BLUE,
+                            line_width=mm(0.3),
+                            name=f"summary box ({n})",
+                        ),
+                        Line(
+                            TOTALS_X,
+                            BOX_Y + mm(2),
+                            TOTALS_X,
+                            BOX_Y + _box_height(n) - mm(2),
+                            width=mm(0.15),
+                            color="#9db3cc",
+                        ),
+                    ],
+                )
+                for n in BOX_ACCOUNTS
+            ],
+            *_page_number(),
+            *(_inserter_marks() if marks else []),
         ],
-        *_page_number(),
-        *_inserter_marks(),
-    ],
-    medium_map="STMFRST",
-)
+        medium_map="STMFRST",
+    )
 
-next_page = PageTemplate(
-    "next",
-    body=Frame(LEFT, mm(26), WIDTH, BODY_BOTTOM - mm(26)),
-    overlays=[STMTCONT],
-    content=[
-        *[
-            When(
-                is_lang(lang),
-                Text(
-                    LABELS[lang]["continued"],
-                    x=mm(90),
-                    y=mm(13),
-                    width=PAGE_W - RIGHT - mm(90),
-                    style=Style(size=8, align="right", color=GREY),
-                ),
-            )
-            for lang in LANGS
+
+first_page = _first_page()
+
+
+def _next_page(marks: bool = True) -> PageTemplate:
+    """The following pages (``marks``: with the inserter's OMR strip and Data Matrix)."""
+    return PageTemplate(
+        "next",
+        body=Frame(LEFT, mm(26), WIDTH, BODY_BOTTOM - mm(26)),
+        overlays=[STMTCONT],
+        content=[
+            *[
+                When(
+                    is_lang(lang),
+                    Text(
+                        LABELS[lang]["continued"],
+                        x=mm(90),
+                        y=mm(13),
+                        width=PAGE_W - RIGHT - mm(90),
+                        style=Style(size=8, align="right", color=GREY),
+                    ),
+                )
+                for lang in LANGS
+            ],
+            *_page_number(),
+            *(_inserter_marks() if marks else []),
         ],
-        *_page_number(),
-        *_inserter_marks(),
-    ],
-    medium_map="STMNEXT",
-)
+        medium_map="STMNEXT",
+    )
+
+
+next_page = _next_page()
 
 # ---------------------------------------------------------------------- the flow
 
@@ -586,4 +599,26 @@ document = Document(
     messages=_messages(),
     max_last_page_messages=2,
     flow=[When(is_lang(lang), _flow(lang)) for lang in LANGS],
+)
+
+
+# ---------------------------------------------------------------------- mail production
+
+#: the statement as a mail production composes it (``mail.json`` beside this file is its
+#: plan): the plan draws the inserter's marks on every sheet, counted in the envelope's
+#: piece rather than in the document, so the pages carry none of their own; the extra tags
+#: give the plan the address to household by, the postcode to presort and the segment
+#: that decides the leaflet
+mail_document = replace(
+    document,
+    name="statement (mail)",
+    first=_first_page(marks=False),
+    next=_next_page(marks=False),
+    tags={
+        **document.tags,
+        "Street": "{street}",
+        "City": "{city}",
+        "Country": "{country}",
+        "Segment": "{segment}",
+    },
 )

@@ -4,10 +4,13 @@
                 [--batch-size N] [--report report.json] [-q] [--schema types.json]
                 [--details ITEMS.csv --join KEY [--items COLUMN]]
                 [-j N] [--part-size N] [--manifest PATH] [--work-dir DIR] [--resume]
-                [--control-total COLUMN ...]
+                [--control-total COLUMN ...] [--mail PLAN.json]
     ccm reconcile PRINTFILE MANIFEST  check a print file against its manifest, document by document
     ccm merge MANIFEST... -o OUT [--order-by KEY ...] [--records N] [--template T] [--manifest PATH]
                                  join the part files of a distributed run into one print file
+                                 (or, with --mail PLAN.json, into a mail production)
+    ccm reprint RUN.mailrun.json RESULTS.csv -o OUT
+                                 the pieces of a mail production the inserter did not finish
     ccm afp inspect FILE         structured fields, triplets and PTOCA as readable text
     ccm afp validate FILE        strict MO:DCA/PTOCA checks; exit 1 with offsets and rules
     ccm --version
@@ -314,6 +317,7 @@ def _compose(args) -> int:
             work_dir=args.work_dir,
             resume=args.resume,
             control_totals=tuple(args.control_total or ()),
+            mail=args.mail,
         )
     except (EmptyJobError, RejectionLimitError) as exc:
         report, failed = exc.report, exc
@@ -328,6 +332,8 @@ def _compose(args) -> int:
         return EXIT_TOO_MANY_REJECTED
     _tell_unmatched(report, args)
     _say(report.summary())
+    if report.mail is not None:
+        _say(report.mail.summary())
     if args.control_total:
         _say(_control_line(report))
     return EXIT_REJECTED if report.rejected or report.unmatched_details else EXIT_OK
@@ -464,6 +470,7 @@ def _merge(args) -> int:
             manifest=args.manifest,
             records=args.records,
             order_by=args.order_by,
+            mail=args.mail,
         )
     except EmptyJobError as exc:
         _tell_rejections(exc.report, args.report)
@@ -471,8 +478,19 @@ def _merge(args) -> int:
         return EXIT_NO_DOCUMENTS
     _tell_rejections(report, args.report)
     _say(report.summary())
+    if report.mail is not None:
+        _say(report.mail.summary())
     _say(_control_line(report))
     return EXIT_REJECTED if report.rejected else EXIT_OK
+
+
+def _reprint(args) -> int:
+    from .post.reprint import reprint
+
+    document = load_document(args.template) if args.template else None
+    result = reprint(args.run, args.results, args.output, document=document)
+    _say(result.summary())
+    return EXIT_OK
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -556,6 +574,12 @@ def _parser() -> argparse.ArgumentParser:
         help="sum this number or money column over rendered and rejected records in the report (repeatable)",
     )
     p.add_argument("--report", help="write the job report (rejections, warnings) as JSON here")
+    p.add_argument(
+        "--mail",
+        metavar="PLAN.json",
+        help="a mail production: envelopes, presort and split by this plan, with inserter files, "
+        "archive index and production report (see docs/mail.md)",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=_compose)
     r = sub.add_parser(
@@ -593,7 +617,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     m.add_argument("--records", type=_count, help="the job's number of records (checked: none may be missing)")
     m.add_argument("--report", help="write the job report as JSON here")
+    m.add_argument("--mail", metavar="PLAN.json", help="a mail production of the parts, by this plan")
     m.set_defaults(run=_merge)
+    rp = sub.add_parser(
+        "reprint",
+        help="reprint the pieces of a mail production an inserter did not finish",
+        description="Write a print file of exactly the pieces of a mail production that the "
+        "inserter's result file does not report completed, with their original ids.",
+    )
+    rp.add_argument("run", help="the production's OUT.mailrun.json")
+    rp.add_argument("results", help="the inserter's result file (CSV with piece and status columns)")
+    rp.add_argument("-o", "--output", required=True, help="the reprint's print file (.pdf or .afp, as the run)")
+    rp.add_argument("--template", help="the template, when the run's document was defined in no file")
+    rp.set_defaults(run=_reprint)
     from .afp.cli import add_commands
 
     add_commands(sub)

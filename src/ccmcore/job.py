@@ -521,7 +521,7 @@ class _Run:
                 self.out,
                 report,
                 title=self.title,
-                work_dir=self.work_dir,
+                part_files=[str(self.part_path(i).resolve()) for i in range(report.parts)],
                 compose_seconds=composed,
             )
             del held

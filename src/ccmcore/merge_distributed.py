@@ -63,6 +63,7 @@ def merge_parts(
     storage_options: dict | None = None,
     records: int | None = None,
     order_by: str | list[str] | None = None,
+    mail=None,
 ) -> JobReport:
     """Merge the part files a distributed run's manifest rows name into one print file.
 
@@ -82,6 +83,9 @@ def merge_parts(
             (ties in record order): a manifest column (``key``, ``pages``, ``sheets``) or an
             index value the template tags documents with (a postcode for a presorted mailing).
             Every part is then held at once, through memory maps.
+        mail: a :class:`ccmcore.post.MailPlan` (or its JSON file): a mail production of the
+            parts instead of one print file (see :func:`ccmcore.compose`'s ``mail``);
+            ``order_by`` does not go with it (the plan sorts).
 
     Returns:
         the :class:`JobReport` of the merged job, with its manifest.
@@ -94,6 +98,10 @@ def merge_parts(
     t0 = time.perf_counter()
     rows = _read_manifests(manifests, storage_options)
     files = _part_files(rows, records)
+    if mail is not None:
+        if order_by:
+            raise MergeError("order_by does not go with a mail plan: the plan's sort_by orders the pieces")
+        return _merge_mail(rows, files, mail, output, format, document, manifest, title, storage_options, t0)
     keys = [order_by] if isinstance(order_by, str) else list(order_by or ())
     order = _sort_order(rows, keys) if keys else None
     out = check_output(output)
@@ -149,6 +157,46 @@ def merge_parts(
         if isinstance(exc, OSError) and not isinstance(exc, CcmError):
             raise output_error(out, exc) from None
         raise
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def _merge_mail(rows, files, mail, output, format, document, manifest, title, storage_options, t0) -> JobReport:
+    """A mail production of a distributed run's parts (held at once, memory-mapped)."""
+    from .job import _mail_plan, _manifest_path
+    from .post.mail import produce
+
+    out = check_output(output)
+    manifest_path = _manifest_path(out, manifest)
+    state: dict = {}
+    with tempfile.TemporaryDirectory(prefix="ccm-merge-") as copies:
+        held = list(_checked_parts(files, state, document, output, format, storage_options, copies))
+        job = state["job"]
+        plan = _mail_plan(mail, job.program.doc_given)
+        report = JobReport(output=str(out), format=job.format, key=job.key, workers=0)
+        for part in held:
+            report.account(part, 0, 0)
+        report.parts = len(files)
+        if report.documents == 0:
+            raise EmptyJobError(
+                f"no documents to write: all {report.records:,} records were rejected; no print file was written",
+                report,
+            )
+        report.mail = produce(
+            job,
+            held,
+            pa.concat_tables([p.manifest for p in held]),
+            plan,
+            out,
+            report,
+            title=title,
+            part_files=[where for where, _, _ in files],
+            storage_options=storage_options,
+        )
+        del held
+    if manifest_path is not None:
+        write_parquet_atomically(report.manifest, manifest_path)
+        report.manifest_path = str(manifest_path)
     report.seconds = time.perf_counter() - t0
     return report
 

@@ -123,10 +123,14 @@ class PartJob:
             raise TypeError(_NOT_SENDABLE)
         return ref
 
-    def description(self) -> dict:
+    def description(self, *, named: bool = True) -> dict:
         """The job as plain data (JSON): where its template is defined, the data's schema and
         the options. A part file of a distributed run carries it, so the merge compiles the
         same job (see :meth:`from_description`).
+
+        Args:
+            named: require the document to be defined in a file (else ``template`` and
+                ``document`` are None, and :meth:`from_description` needs the document).
 
         Raises:
             TypeError: the document is not defined at the top level of a file or module.
@@ -134,7 +138,7 @@ class PartJob:
         import base64
         import dataclasses
 
-        ref = self._ref()
+        ref = self._ref() if named else (self.ref or document_ref(self.program.doc_given) or (None, None))
         return {
             "template": ref[0],
             "document": ref[1],

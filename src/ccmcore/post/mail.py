@@ -91,7 +91,8 @@ def produce(
     report,
     *,
     title: str | None = None,
-    work_dir: Path | None = None,
+    part_files: list[str] | None = None,
+    storage_options: dict | None = None,
     index_fields=None,
     compose_seconds: float = 0.0,
 ) -> MailRun:
@@ -105,7 +106,9 @@ def produce(
         out: the job's output path (outputs of a split are named after it).
         report: the job's :class:`~ccmcore.report.JobReport` (its counts and rejections).
         title: the PDF's title.
-        work_dir: where the parts stay for reprints (written into ``OUT.mailrun.json``).
+        part_files: where the parts stay for reprints (written into ``OUT.mailrun.json``;
+            local paths or URLs).
+        storage_options: fsspec options of those URLs (not written: they may hold secrets).
         index_fields: the archive index's fields (None: the key and every tag).
         compose_seconds: how long composing took (for the report).
 
@@ -116,6 +119,22 @@ def produce(
     t0 = time.perf_counter()
     pieces = plan_pieces(rows, plan, duplex=job.program.duplex)
     outputs = write_outputs(job, parts, pieces, plan, out, title=title)
+    try:
+        return _files(
+            job, parts, rows, plan, out, report, pieces, outputs, part_files, index_fields, compose_seconds, t0
+        )
+    except BaseException:
+        # a production that fails half-way leaves nothing that looks finished
+        for o in outputs:
+            for suffix in ("", ".manifest.parquet", ".mailrun.csv", ".mailrun.txt", ".ind"):
+                o.path.with_name(o.path.name + suffix).unlink(missing_ok=True)
+        for suffix in (".pieces.parquet", ".mailrun.json", ".production.json", ".production.pdf"):
+            side_file(out, suffix).unlink(missing_ok=True)
+        raise
+
+
+def _files(job, parts, rows, plan, out, report, pieces, outputs, part_files, index_fields, compose_seconds, t0):
+    """Everything beside the print files; the run's :class:`MailRun`."""
     write_manifests(outputs)
     run = MailRun()
     files: dict = {"outputs": [str(o.path) for o in outputs]}
@@ -136,18 +155,13 @@ def produce(
     report.pages = sum(o.pages for o in outputs)
     report.sheets = sum(o.sheets for o in outputs)
     run.outputs = [_output_summary(o) for o in outputs]
-    description = None
-    try:
-        description = job.description()
-    except TypeError:
-        pass  # a document no file defines: a reprint is given the document
+    description = job.description(named=False)  # without a file, a reprint is given the document
     write_text_atomically(
         side_file(out, ".mailrun.json"),
         json.dumps(
             {
                 "job": description,
-                "work_dir": None if work_dir is None else str(work_dir),
-                "parts": len(parts),
+                "parts": part_files or [],
                 "marks": _marks_description(plan),
                 "currency": plan.currency,
                 "pieces": files["pieces"],

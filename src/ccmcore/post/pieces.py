@@ -116,9 +116,15 @@ def _households(values: pa.Table, household) -> list[str | None]:
         return [None if v is None else str(v) for v in values.column(household).to_pylist()]
     assert isinstance(household, Address)
     parts = [values.column(f).to_pylist() for f in household.fields]
+    seen: dict = {}  # cities, postcodes and countries repeat: each is normalised once
     out: list[str | None] = []
     for vals in zip(*parts):
-        norm = [_normal(v) for v in vals]
+        norm = []
+        for v in vals:
+            n = seen.get(v)
+            if n is None:
+                n = seen[v] = _normal(v)
+            norm.append(n)
         out.append("|".join(norm) if any(norm) else None)
     return out
 

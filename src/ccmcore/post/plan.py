@@ -377,8 +377,8 @@ class MailPlan:
         "divert": {"Country": ["FR", "NL"]}, "marks": [{"omr": {"x": "4mm", "y": "100mm",
         "marks": [...]}}, {"code": {"x": "4mm", "y": "200mm", "data": "..."}}]}``
 
-        A condition (``when``, ``divert``) is an object of value -> text (equal) or list of
-        texts (one of them), all of which must hold.
+        A condition (``when``, ``divert``) is an object of value -> text (equal), list of
+        texts (one of them) or ``{"not": text or list}``, all of which must hold.
 
         Raises:
             MailPlanError: an unknown field or a value that does not fit, named.
@@ -444,10 +444,17 @@ def _condition(v, where: str) -> Rule | None:
         raise MailPlanError(f"mail plan: {where}: a condition is an object of value -> text or list of texts")
     rule: Rule | None = None
     for name, want in v.items():
+        negate = isinstance(want, Mapping) and set(want) == {"not"}
+        if negate:
+            want = want["not"]
         if isinstance(want, list):
             r = col(name).isin([str(w) for w in want])
-        else:
+        elif isinstance(want, (str, int, float)):
             r = col(name) == str(want)
+        else:
+            raise MailPlanError(f"mail plan: {where}: {name!r} must be a text, a list of texts or {{'not': ...}}")
+        if negate:
+            r = ~r
         rule = r if rule is None else rule & r
     return rule
 

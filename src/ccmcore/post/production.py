@@ -66,33 +66,39 @@ def output_path(out: Path, name: str, split: bool) -> Path:
 
 
 class _Marks:
-    """The RECT items of the plan's marks for one sheet, made once per distinct content."""
+    """The RECT items of the plan's marks for one sheet. OMR marks repeat (their sequence
+    wraps), so each pattern is made once; a piece code is new on every sheet."""
 
     def __init__(self, plan: MailPlan, duplex: bool):
         from .. import barcodes
-
-        self.bc = barcodes
-        self.omr = [
-            (m, replace(m.spec, duplex=duplex) if duplex else m.spec) for m in plan.marks if isinstance(m, OmrMarks)
-        ]
-        self.codes = [m for m in plan.marks if isinstance(m, PieceCode)]
-
-    def items(self, page: int, pages: int, sheet: int, sheets: int, job_sheet: int, piece: int, feeds: int, docs: int):
         from ..units import to_mpt
 
+        self.bc = barcodes
+        self.omr = []
+        for m in plan.marks:
+            if isinstance(m, OmrMarks):
+                spec = replace(m.spec, duplex=True) if duplex and not m.spec.duplex else m.spec
+                seq = [int(k[3:]) for k in spec.marks if k.startswith("seq")]
+                self.omr.append((to_mpt(m.x), to_mpt(m.y), spec, 2 * max(seq) if seq else 1))
+        self.codes = [m for m in plan.marks if isinstance(m, PieceCode)]
+        self.encode = {"datamatrix": barcodes.encode_datamatrix, "qr": barcodes.encode_qr}
+        self.cache: dict = {}
+
+    def items(self, page: int, pages: int, sheet: int, sheets: int, job_sheet: int, piece: int, feeds: int, docs: int):
         out = []
-        for m, spec in self.omr:
-            sym = self.bc.omr_marks(page=page, pages=pages, sheet=job_sheet, spec=spec, feeds=feeds)
-            out.append(sym.items(to_mpt(m.x), to_mpt(m.y)))
+        for k, (x, y, spec, period) in enumerate(self.omr):
+            key = (k, page, pages, job_sheet % period, feeds)
+            items = self.cache.get(key)
+            if items is None:
+                if len(self.cache) > 4096:
+                    self.cache.clear()
+                sym = self.bc.omr_marks(page=page, pages=pages, sheet=job_sheet, spec=spec, feeds=feeds)
+                items = self.cache[key] = sym.items(x, y)
+            out.append(items)
         for c in self.codes:
             text = c.text(piece=piece, sheet=sheet, sheets=sheets, job_sheet=job_sheet, feeds=feeds, documents=docs)
             kw = {} if c.module is None else {"module": c.module}
-            if c.kind == "datamatrix":
-                sym = self.bc.encode_datamatrix(text, **kw)
-            elif c.kind == "qr":
-                sym = self.bc.encode_qr(text, **kw)
-            else:
-                sym = self.bc.encode_code128(text, **kw)
+            sym = self.encode.get(c.kind, self.bc.encode_code128)(text, **kw)
             out.append(sym.items(c.x_mpt, c.y_mpt))
         return np.concatenate(out) if len(out) > 1 else out[0]
 
