@@ -136,6 +136,23 @@ class Merger:
             period = self._periods[barcode] = 2 * max(seq) if seq else 1
         return period
 
+    def outline(self, entries, *, label_prefix: str | None = None) -> None:
+        """Give a PDF an outline item and a page label range per document (written at
+        close(), see :meth:`ccmcore.pdf.PdfWriter.outline`); AFP ignores it, since its page
+        groups and their index attributes already mark each document.
+
+        Args:
+            entries: (first page, title) per document, in page order: the page's 0-based
+                index in the file (``pages`` before the document's part was added, plus
+                the pages of the part's documents before it) and a str.
+            label_prefix: text shown before each page number, or None.
+
+        Raises:
+            ValueError: (PDF) as :meth:`ccmcore.pdf.PdfWriter.outline` says.
+        """
+        if self.job.format == "pdf":
+            self.writer.outline(entries, label_prefix=label_prefix)
+
     def close(self) -> pa.Table:
         """Finish the file; the manifest with every rendered document's place and checksum."""
         self.writer.close()

@@ -17,6 +17,12 @@ its last page's content stream: :meth:`PdfWriter.write` returns each document's
 :class:`~ccmcore.display.Extent` (first page, pages, byte range), and a reader (or
 ``ccm reconcile``) can cut the file into its documents again.
 
+An archive copy can carry an outline and page labels (:meth:`PdfWriter.outline`): one
+top-level outline item per document, opening its first page, and one page label range per
+document, so a viewer numbers each document's pages from 1 rather than by their place in
+the file. Both are written at close(), after the page tree, when every page object number
+is known; a writer never asked for them writes the same bytes as before.
+
 A job's parts are encoded apart from the file (:class:`PdfEncoder`, in worker processes)
 and joined by one writer made with the job's resources (:meth:`PdfWriter.add`): fonts,
 images and overlays then keep their job numbers (``/F3`` is job font 3 in every part), so
@@ -56,6 +62,10 @@ __all__ = ["PdfWriter", "PdfEncoder", "PdfPages"]
 FANOUT = 256
 
 _HEADER = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"
+
+#: (key, value) pairs per /PageLabels number tree node, and kids per node above: arrays
+#: stay well under the 8,191 elements older readers allow
+LABELS_FANOUT = 1024
 
 
 class _JobFont:
@@ -251,6 +261,8 @@ class PdfWriter:
         self._overlays_open: set[int] = set()  # overlays being built (a cycle is an error)
         #: the CRC-32 of each document's bytes as written, in the order written
         self.checksums = array("I")
+        # outline(): first page (0-based) of each document, its title, the page label prefix
+        self._outline: tuple[array, list[str], str | None] | None = None
         self._job = resources
         self._job_image: dict[str, int] = {}
         self._job_overlay: dict[int, int] = {}
@@ -630,6 +642,124 @@ class PdfWriter:
         self._overlays_held.append(ov)
         return n
 
+    # ------------------------------------------------------------------ outline and page labels
+
+    def outline(self, entries, *, label_prefix: str | None = None) -> None:
+        """Write, at close(), a document outline and page labels: one outline item and one
+        page label range per document.
+
+        Each outline item is titled with the document's title and opens its first page
+        (``/Fit``); the catalog asks viewers to show the outline (``/PageMode
+        /UseOutlines``). Each label range starts at a document's first page and numbers
+        its pages 1, 2, ... (decimal), after ``label_prefix`` when given; pages before the
+        first document are numbered the same way. May be called any time before close();
+        a later call replaces what an earlier one gave, and an empty list writes neither.
+
+        Args:
+            entries: (first page, title) per document, in page order: the page's 0-based
+                index in the file (as :class:`~ccmcore.display.Extent` gives it) and a str.
+            label_prefix: text shown before each page number (``/P``), or None.
+
+        Raises:
+            ValueError: the writer is closed, an entry is not an (int, str) pair, a page
+                index is negative or not after the one before, or the prefix is not a str.
+                (A page index past the last page written is reported by close().)
+        """
+        if self._closed:
+            raise ValueError("outline() on a closed PdfWriter")
+        if label_prefix is not None and not isinstance(label_prefix, str):
+            raise ValueError(f"outline: label_prefix must be a str or None, not {label_prefix!r}")
+        firsts = array("q")
+        titles: list[str] = []
+        for k, entry in enumerate(entries):
+            try:
+                page, title = entry
+            except (TypeError, ValueError):
+                raise ValueError(f"outline entry {k}: expected (first page, title), not {entry!r}") from None
+            if isinstance(page, bool) or not isinstance(page, (int, np.integer)) or not isinstance(title, str):
+                raise ValueError(f"outline entry {k}: expected (int, str), not {entry!r}")
+            if page < 0 or (firsts and page <= firsts[-1]):
+                after = f"after page {firsts[-1]}" if firsts else "0 or more"
+                raise ValueError(f"outline entry {k}: first page {page} must be {after} (entries go in page order)")
+            firsts.append(int(page))
+            titles.append(title)
+        self._outline = (firsts, titles, label_prefix) if firsts else None
+
+    def _check_outline(self) -> None:
+        """Raise ValueError when the outline names a page the file does not have."""
+        if self._outline is not None and self._outline[0][-1] >= len(self._page_objs):
+            raise ValueError(
+                f"outline: a document starts at page index {self._outline[0][-1]}, "
+                f"but the file has {len(self._page_objs)} pages"
+            )
+
+    def _write_outline(self) -> bytes:
+        """The outline, its items and the page labels number tree; the catalog's entries
+        naming them."""
+        assert self._outline is not None
+        firsts, titles, prefix = self._outline
+        pages = self._page_objs
+        root = self._alloc()
+        nums = [self._alloc() for _ in titles]
+        last = len(nums) - 1
+        bodies = []
+        for k, (num, page, title) in enumerate(zip(nums, firsts, titles)):
+            prev = b"/Prev %d 0 R" % nums[k - 1] if k else b""
+            nxt = b"/Next %d 0 R" % nums[k + 1] if k < last else b""
+            dest = b"/Dest[%d 0 R/Fit]" % pages[page]
+            bodies.append((num, b"<</Title%s/Parent %d 0 R%s%s%s>>" % (_pdf_text(title), root, prev, nxt, dest)))
+        bodies.append((root, b"<</Type/Outlines/First %d 0 R/Last %d 0 R/Count %d>>" % (nums[0], nums[-1], len(nums))))
+        self._objects(bodies)
+        label = b"<</S/D/St 1%s>>" % (b"/P" + _pdf_text(prefix) if prefix else b"")
+        starts = list(firsts) if firsts[0] == 0 else [0, *firsts]  # the tree must say what page 0 is
+        labels = self._number_tree([(start, label) for start in starts])
+        return b"/Outlines %d 0 R/PageLabels %d 0 R/PageMode/UseOutlines" % (root, labels)
+
+    def _number_tree(self, pairs: list[tuple[int, bytes]]) -> int:
+        """Write a number tree of (key, value) pairs sorted by key; its root's number.
+
+        Leaves hold LABELS_FANOUT pairs, each level above LABELS_FANOUT kids, each node
+        but the root with the /Limits of the keys below it.
+        """
+        root = self._alloc()
+        if len(pairs) <= LABELS_FANOUT:
+            self._objects([(root, _nums(pairs))])
+            return root
+        nodes = []  # (number, lowest key, highest key) of the level being built
+        bodies = []
+        for at in range(0, len(pairs), LABELS_FANOUT):
+            leaf = pairs[at : at + LABELS_FANOUT]
+            num = self._alloc()
+            nodes.append((num, leaf[0][0], leaf[-1][0]))
+            bodies.append((num, _nums(leaf, (leaf[0][0], leaf[-1][0]))))
+        while len(nodes) > LABELS_FANOUT:
+            upper = []
+            for at in range(0, len(nodes), LABELS_FANOUT):
+                group = nodes[at : at + LABELS_FANOUT]
+                num = self._alloc()
+                low, high = group[0][1], group[-1][2]
+                upper.append((num, low, high))
+                bodies.append((num, _kids(group, (low, high))))
+            nodes = upper
+        bodies.append((root, _kids(nodes, None)))
+        self._objects(bodies)
+        return root
+
+    def _objects(self, bodies: list[tuple[int, bytes]]) -> None:
+        """Write numbered objects, a megabyte at a time (an outline may have millions)."""
+        chunks: list[bytes] = []
+        pos = self._pos
+        for num, body in bodies:
+            chunk = b"%d 0 obj\n%s\nendobj\n" % (num, body)
+            self._offsets[num] = pos
+            pos += len(chunk)
+            chunks.append(chunk)
+            if pos - self._pos >= 1 << 20:
+                self._emit(b"".join(chunks))
+                chunks.clear()
+        if chunks:
+            self._emit(b"".join(chunks))
+
     # ------------------------------------------------------------------ finishing
 
     def close(self) -> None:
@@ -641,10 +771,15 @@ class PdfWriter:
             EmptyJobError: no page was written (a file the writer opened is removed; a file
                 object holds only the unfinished header).
             FontError: a font cannot be subset (the file is left without trailer).
-            ValueError: an earlier write() failed part-way (the file is left unfinished).
+            ValueError: an earlier write() failed part-way (the file is left unfinished);
+                or the :meth:`outline` names a page past the last one written (nothing
+                is written then and the writer stays open: give another outline, or
+                abort()).
         """
         if self._closed:
             return
+        if self._page_objs and not self._broken:
+            self._check_outline()  # before anything is written: the caller can still mend it
         self._closed = True
         if self._broken:
             if self._owns_file:
@@ -683,6 +818,7 @@ class PdfWriter:
         )
 
         self._write_page_tree()
+        outline = self._write_outline() if self._outline is not None else b""
 
         info = self._info_dict()
         info_num = None
@@ -690,7 +826,7 @@ class PdfWriter:
             info_num = self._alloc()
             self._object(info_num, info)
         catalog = self._alloc()
-        self._object(catalog, b"<</Type/Catalog/Pages %d 0 R>>" % self._root)
+        self._object(catalog, b"<</Type/Catalog/Pages %d 0 R%s>>" % (self._root, outline))
 
         xref_pos = self._pos
         size = len(self._offsets)
@@ -779,6 +915,18 @@ def _num(mpt: int) -> bytes:
     if not frac:
         return b"%s%d" % (sign, whole)
     return (b"%s%d.%03d" % (sign, whole, frac)).rstrip(b"0")
+
+
+def _nums(pairs: list[tuple[int, bytes]], limits: tuple[int, int] | None = None) -> bytes:
+    """A number tree leaf: its /Nums array, and /Limits unless it is the root."""
+    nums = b" ".join(b"%d %s" % pair for pair in pairs)
+    return b"<<%s/Nums[%s]>>" % (b"/Limits[%d %d]" % limits if limits else b"", nums)
+
+
+def _kids(nodes: list[tuple[int, int, int]], limits: tuple[int, int] | None) -> bytes:
+    """A number tree node above others: its /Kids, and /Limits unless it is the root."""
+    refs = b" ".join(b"%d 0 R" % num for num, _, _ in nodes)
+    return b"<<%s/Kids[%s]>>" % (b"/Limits[%d %d]" % limits if limits else b"", refs)
 
 
 def _pdf_text(s: str) -> bytes:

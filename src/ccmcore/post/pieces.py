@@ -94,7 +94,7 @@ def document_values(rows: pa.Table, needed: set[str]) -> pa.Table:
 
 
 _SPACE = re.compile(r"[^0-9a-z]+")
-_STREET = re.compile(r"\bstr(asse|\b)")
+_STREET = re.compile(r"str(asse|\b)")
 
 
 def _normal(text: str | None) -> str:
