@@ -243,7 +243,7 @@ def test_marks_follow_the_piece_in_the_rendered_pdf(pdf_run):
 
 
 def test_marks_follow_the_piece_in_the_afp(afp_run):
-    from afp_read import read_groups, rasterize_rules
+    from afp_read import rasterize_rules, read_groups
 
     from ccmcore.afp.validate import validate
 
@@ -505,3 +505,65 @@ def test_the_statement_example_runs_as_a_mail_production(tmp_path):
         for suffix in (".mailrun.csv", ".mailrun.txt", ".ind"):
             assert path.with_name(path.name + suffix).exists()
     assert out.with_name("statements.pdf.production.pdf").read_bytes().startswith(b"%PDF-")
+
+
+#: the cover sheet of a household's envelope: the address, and what the envelope holds
+cover = Document(
+    first=page,
+    duplex=True,
+    flow=[
+        Paragraph("{Street}, {Postcode} {City}"),
+        Paragraph("This envelope holds {documents} letters"),
+        Table("enclosed", [Column("Letter", "key", mm(60)), Column("Pages", "pages", mm(20))]),
+    ],
+)
+
+
+def test_households_get_a_cover_sheet_counted_in_their_piece(tmp_path):
+    pdfium = pytest.importorskip("pypdfium2")
+    report = compose(letter, letters(), tmp_path / "l.pdf", mail=plan(cover=cover), key="cid")
+    pieces = report.mail.pieces.to_pylist()
+    docs = _by_record(report)
+    covered = [p for p in pieces if p["cover"] is not None]
+    assert covered and all(p["documents"] > 1 for p in covered)
+    assert all(p["cover"] is None for p in pieces if p["documents"] == 1)
+    for p in covered:
+        assert p["sheets"] == 1 + sum(docs[r]["sheets"] for r in p["records"]) <= 3
+    # the job's manifest holds the records only; each output's also its covers, and reconciles
+    assert report.manifest.column("record").to_pylist() == list(range(12))
+    for o in report.mail.outputs:
+        path = tmp_path / o["file"]
+        assert reconcile(path, path.with_name(path.name + ".manifest.parquet")).ok
+        pdf = pdfium.PdfDocument(str(path))
+        for p in covered:
+            if p["output"] == o["file"]:
+                text = pdf[p["first_page"]].get_textpage().get_text_range()
+                assert f"This envelope holds {p['documents']} letters" in text
+                for r in p["records"]:
+                    assert docs[r]["key"] in text
+                # the marks count the cover as the piece's first sheet
+                img = np.asarray(pdf[p["first_page"]].render(scale=3.0, grayscale=True).to_pil())
+                assert code_read(img, 3.0) == f"{p['piece']:08d}01{p['sheets']:02d}"
+    assert report.mail.production["covers"] == len(covered)
+    # a reprint of a covered piece prints its cover again
+    results = tmp_path / "results.csv"
+    damaged = covered[0]["piece"]
+    results.write_text(
+        "piece,status\n"
+        + "".join(f"{p['piece']},{'damaged' if p['piece'] == damaged else 'completed'}\n" for p in pieces),
+        encoding="utf-8",
+    )
+    r = reprint(tmp_path / "l.pdf.mailrun.json", results, tmp_path / "again.pdf")
+    assert r.pieces == [damaged]
+    m = pq.read_table(tmp_path / "again.pdf.manifest.parquet")
+    assert sorted(m.column("record").to_pylist()) == sorted([*covered[0]["records"], covered[0]["cover"]])
+    assert reconcile(tmp_path / "again.pdf", tmp_path / "again.pdf.manifest.parquet").ok
+
+
+def test_a_cover_drawing_with_a_font_of_its_own_is_refused(tmp_path):
+    from statement_example import tpl
+
+    foreign = Document(first=page, flow=[Paragraph("{Street}")], family=tpl.FIRAGO)
+    with pytest.raises(MailPlanError, match="draws with a font the document does not use"):
+        compose(letter, letters(), tmp_path / "l.pdf", mail=plan(cover=foreign))
+    assert not [p for p in tmp_path.iterdir() if p.suffix == ".pdf"]

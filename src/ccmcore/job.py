@@ -494,6 +494,10 @@ class _Run:
         from .post.mail import produce
 
         report = self.report
+        if self.mail.cover is not None:
+            from .post.covers import cover_job
+
+            cover_job(self.mail, self.job)  # a cover that cannot work stops the job before anything is composed
         pool = None
         tally = _Tally()
         try:

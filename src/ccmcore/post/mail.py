@@ -26,11 +26,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..output import write_parquet_atomically, write_text_atomically
-from ..parts import Part, PartJob
+from ..parts import Part, PartJob, save_part
+from .covers import compose_covers, cover_job, cover_table
 from .inserter import write_mail_run
 from .pieces import plan_pieces
 from .plan import MailPlan, OmrMarks, PieceCode
-from .production import Output, job_manifest, write_manifests, write_outputs
+from .production import Output, documents_only, job_manifest, write_manifests, write_outputs
 
 __all__ = ["MailRun", "produce", "side_file"]
 
@@ -117,9 +118,17 @@ def produce(
         document's output and piece.
     """
     t0 = time.perf_counter()
+    cj = cover_job(plan, job) if plan.cover is not None else None
     pieces = plan_pieces(rows, plan, duplex=job.program.duplex)
+    covers = None
+    if cj is not None:
+        covers = _covers(cj, pieces.table, rows, job)
+        if covers is not None:
+            parts = [*parts, covers]
     outputs = write_outputs(job, parts, pieces, plan, out, title=title)
     try:
+        if covers is not None:
+            save_part(covers, side_file(out, ".covers.ccmpart"), "covers")
         return _files(
             job, parts, rows, plan, out, report, pieces, outputs, part_files, index_fields, compose_seconds, t0
         )
@@ -128,7 +137,7 @@ def produce(
         for o in outputs:
             for suffix in ("", ".manifest.parquet", ".mailrun.csv", ".mailrun.txt", ".ind"):
                 o.path.with_name(o.path.name + suffix).unlink(missing_ok=True)
-        for suffix in (".pieces.parquet", ".mailrun.json", ".production.json", ".production.pdf"):
+        for suffix in (".pieces.parquet", ".mailrun.json", ".production.json", ".production.pdf", ".covers.ccmpart"):
             side_file(out, suffix).unlink(missing_ok=True)
         raise
 
@@ -162,6 +171,7 @@ def _files(job, parts, rows, plan, out, report, pieces, outputs, part_files, ind
             {
                 "job": description,
                 "parts": part_files or [],
+                "covers": str(side_file(out, ".covers.ccmpart")) if plan.cover is not None else None,
                 "marks": _marks_description(plan),
                 "currency": plan.currency,
                 "pieces": files["pieces"],
@@ -189,7 +199,37 @@ def _files(job, parts, rows, plan, out, report, pieces, outputs, part_files, ind
 def _archive_index(o: Output, fields) -> None:
     from .archive import write_cmod_index
 
-    write_cmod_index(o.manifest, o.path.name, o.path.with_name(o.path.name + ".ind"), fields=fields)
+    documents = documents_only(o.manifest, o.pieces)
+    write_cmod_index(documents, o.path.name, o.path.with_name(o.path.name + ".ind"), fields=fields)
+
+
+def _covers(cj: PartJob, table: pa.Table, rows: pa.Table, job: PartJob):
+    """The cover sheets of the pieces that have one, composed (None: no piece has one)."""
+    covered = table.filter(pc.is_valid(table.column("cover")))
+    if covered.num_rows == 0:
+        return None
+    rendered = rows.filter(pc.equal(rows.column("status"), "rendered"))
+    info = {
+        r: (k, p, dict(i or ()))
+        for r, k, p, i in zip(*(rendered.column(n).to_pylist() for n in ("record", "key", "pages", "index")))
+    }
+    tags = list(job.program.doc_given.tags)
+    data = []
+    for piece in covered.to_pylist():
+        first = info[piece["records"][0]][2]
+        row = {t: first.get(t) for t in tags}
+        row.update(
+            piece=piece["piece"],
+            documents=piece["documents"],
+            sheets=piece["sheets"],
+            envelope=piece["envelope"],
+            inserts=", ".join(piece["inserts"]),
+            enclosed=[{"key": info[r][0], "pages": info[r][1]} for r in piece["records"]],
+        )
+        row["class"] = piece["class"]
+        data.append(row)
+    first_record = int(covered.column("cover")[0].as_py())
+    return compose_covers(cj, cover_table(data, tags), first_record, 2 if job.program.duplex else 1)
 
 
 def _output_summary(o: Output) -> dict:
@@ -254,6 +294,7 @@ def production_report(report, run: MailRun, plan: MailPlan, out: Path, compose_s
         "classes": classes,
         "by_sheets": by_sheets,
         "households": int(pc.sum(pc.greater(table.column("documents"), 1).cast(pa.int64())).as_py() or 0),
+        "covers": int(pc.sum(pc.is_valid(table.column("cover")).cast(pa.int64())).as_py() or 0),
         "diverted": int(pc.sum(table.column("divert").cast(pa.int64())).as_py() or 0),
         "rejected": [
             {"record": r.record, "key": r.key, "field": r.field, "reason": r.reason} for r in report.rejected[:1000]

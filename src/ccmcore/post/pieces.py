@@ -45,6 +45,7 @@ PIECES_SCHEMA = pa.schema(
         ("postage_cents", pa.int64()),
         ("divert", pa.bool_()),
         ("reason", pa.string()),
+        ("cover", pa.int64()),
     ]
 )
 
@@ -146,6 +147,7 @@ class _Piece:
     envelope: Envelope
     household: str | None
     split: tuple[int, int] | None = None  # (k, n): the k-th of n pieces of one document
+    cover: bool = False
 
 
 def _pack(values: pa.Table, households: list, plan: MailPlan) -> list[_Piece]:
@@ -165,24 +167,28 @@ def _pack(values: pa.Table, households: list, plan: MailPlan) -> list[_Piece]:
             groups.append(g)
     env = plan.envelope
     pieces: list[_Piece] = []
+    covered = plan.cover is not None
     for g in groups:
         h = households[g[0]]
         cur: list = []
         used = 0
+        # a cover takes a sheet of the envelope where one may go on top
+        room = env.capacity - (1 if covered and (plan.cover_when == "always" or len(g) > 1) else 0)
         for d in g:
             s = int(sheets[d])
-            if s > env.capacity:
+            if s > room:
                 if cur:
                     pieces.append(_Piece(cur, env, h))
                 cur, used = [], 0
                 big = plan.oversize if isinstance(plan.oversize, Envelope) else env
-                n = -(-s // big.capacity)
+                cap = big.capacity - (1 if covered and plan.cover_when == "always" else 0)
+                n = -(-s // cap)
                 for k in range(n):
-                    first = k * big.capacity
-                    share = min(big.capacity, s - first)
+                    first = k * cap
+                    share = min(cap, s - first)
                     pieces.append(_Piece([(d, first, share)], big, h, (k + 1, n) if n > 1 else None))
                 continue
-            if used + s > env.capacity:
+            if used + s > room:
                 pieces.append(_Piece(cur, env, h))
                 cur, used = [], 0
             cur.append((d, 0, s))
@@ -213,6 +219,8 @@ def plan_pieces(rows: pa.Table, plan: MailPlan, *, duplex: bool) -> Pieces:
     households = _households(values, plan.household)
     pieces = _pack(values, households, plan)
     per_sheet = 2 if duplex else 1
+    for p in pieces:
+        p.cover = plan.cover is not None and (plan.cover_when == "always" or len(p.docs) > 1)
 
     insert_masks = [_mask(i.when, values) for i in plan.inserts]
     divert_mask = _mask(plan.divert, values) if plan.divert is not None else np.zeros(n_docs, dtype=bool)
@@ -232,6 +240,9 @@ def plan_pieces(rows: pa.Table, plan: MailPlan, *, duplex: bool) -> Pieces:
                 pages += int(doc_pages[d])
             else:
                 pages += min(s * per_sheet, int(doc_pages[d]) - first * per_sheet)
+        if p.cover:
+            sh += 1
+            pages += per_sheet
         ins = [i for i, m in zip(plan.inserts, insert_masks) if m[ds].any()]
         weight = p.envelope.weight + sh * plan.sheet_weight + sum(i.weight for i in ins)
         thick = (sh + len(ins)) * plan.sheet_thickness
@@ -336,6 +347,8 @@ def plan_pieces(rows: pa.Table, plan: MailPlan, *, duplex: bool) -> Pieces:
         first_page.append(fp)
         pages = table_rows["pages"][row]
         fp += pages
+        if pieces[k].cover:
+            doc_records[o].append(-1)  # the cover's record, known once every piece has its place
         for d, first, _ in pieces[k].docs:
             if first == 0:
                 doc_records[o].append(int(records[d]))
@@ -343,7 +356,19 @@ def plan_pieces(rows: pa.Table, plan: MailPlan, *, duplex: bool) -> Pieces:
         page_number[o].append(np.arange(1, pages + 1, dtype=np.int64))
     table_rows["sequence"] = seq
     table_rows["first_page"] = first_page
+    base = int(to_numpy(rows.column("record")).max()) + 1 if rows.num_rows else 0
+    covers: list[int | None] = []
+    made = 0
+    for k in order:
+        covers.append(base + made if pieces[k].cover else None)
+        made += pieces[k].cover
+    table_rows["cover"] = covers
     table = pa.table({f.name: pa.array(table_rows[f.name], f.type) for f in PIECES_SCHEMA}, schema=PIECES_SCHEMA)
+    cover_of = iter(c for c in covers if c is not None)
+    for recs in doc_records:
+        for i, r in enumerate(recs):
+            if r == -1:
+                recs[i] = next(cover_of)
     cat = [np.concatenate(x) if x else np.zeros(0, np.int64) for x in page_piece]
     num = [np.concatenate(x) if x else np.zeros(0, np.int64) for x in page_number]
     return Pieces(table, outputs, [np.array(r, np.int64) for r in doc_records], cat, num)

@@ -283,7 +283,11 @@ class MailPlan:
         marks: :class:`OmrMarks` and :class:`PieceCode` drawn on every sheet's front.
         divert: a rule on documents; a piece holding one is flagged to be diverted
             (outsorted) by the inserter.
-        duplex: sheets are counted as both sides printed (None: as the job prints).
+        cover: a :class:`~ccmcore.Document` composed as a cover sheet on top of the
+            pieces ``cover_when`` picks, from the piece's values (see
+            :mod:`ccmcore.post.covers`): one sheet, drawn with the document's own fonts
+            and overlays, counted in the piece's sheets and weight.
+        cover_when: "household" (pieces of more than one document) or "always".
     """
 
     household: str | Address | None = None
@@ -299,6 +303,8 @@ class MailPlan:
     split_by: str | None = None
     marks: Sequence[OmrMarks | PieceCode] = ()
     divert: Rule | None = None
+    cover: Any = None
+    cover_when: str = "household"
 
     def __post_init__(self):
         if isinstance(self.sort_by, str):
@@ -341,6 +347,14 @@ class MailPlan:
         for m in self.marks:
             if not isinstance(m, (OmrMarks, PieceCode)):
                 raise MailPlanError(f"MailPlan: marks must be OmrMarks or PieceCode values, not {m!r}")
+        from ..template import Document
+
+        if self.cover is not None and not isinstance(self.cover, Document):
+            raise MailPlanError("MailPlan: cover must be a Document (the cover sheet)")
+        if self.cover_when not in ("household", "always"):
+            raise MailPlanError(f"MailPlan: cover_when must be 'household' or 'always', not {self.cover_when!r}")
+        if self.cover is not None and self.envelope.capacity < 2:
+            raise MailPlanError("MailPlan: a cover sheet needs an envelope that holds at least 2 sheets")
         if self.divert is not None and not isinstance(self.divert, Rule):
             raise MailPlanError("MailPlan: divert must be a rule such as col('Country') != 'DE'")
 
@@ -365,7 +379,7 @@ class MailPlan:
         return out
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> MailPlan:
+    def from_dict(cls, d: Mapping[str, Any], base: str | os.PathLike | None = None) -> MailPlan:
         """A plan from its file form: a JSON object.
 
         ``{"household": "Customer ID" | {"address": ["Street", "Postcode", "City"]},
@@ -376,6 +390,9 @@ class MailPlan:
         "price_cents": ..., "max_thickness": ...}], "sort_by": ["Postcode"], "split_by": "class",
         "divert": {"Country": ["FR", "NL"]}, "marks": [{"omr": {"x": "4mm", "y": "100mm",
         "marks": [...]}}, {"code": {"x": "4mm", "y": "200mm", "data": "..."}}]}``
+
+        ``"cover": "covers.py:cover"`` names the cover sheet's Document as ``ccm compose``
+        names a template (relative to ``base``, the plan file's folder).
 
         A condition (``when``, ``divert``) is an object of value -> text (equal), list of
         texts (one of them) or ``{"not": text or list}``, all of which must hold.
@@ -406,6 +423,8 @@ class MailPlan:
                     kw[k] = _condition(v, "divert")
                 elif k == "marks":
                     kw[k] = [_mark(m) for m in v]
+                elif k == "cover":
+                    kw[k] = _cover(v, base)
                 else:
                     kw[k] = v
             return cls(**kw)
@@ -428,7 +447,7 @@ class MailPlan:
         except json.JSONDecodeError as exc:
             raise MailPlanError(f"the mail plan {path} is not JSON: line {exc.lineno}: {exc.msg}") from None
         try:
-            return cls.from_dict(d)
+            return cls.from_dict(d, Path(path).resolve().parent)
         except MailPlanError as exc:
             raise MailPlanError(f"{path}: {exc}") from None
 
@@ -457,6 +476,24 @@ def _condition(v, where: str) -> Rule | None:
             r = ~r
         rule = r if rule is None else rule & r
     return rule
+
+
+def _cover(spec, base):
+    """The cover Document a plan file names (``file.py:name``, relative to the plan)."""
+    if not isinstance(spec, str):
+        raise MailPlanError('mail plan: cover names a template, e.g. "covers.py:cover"')
+    from ..cli import load_document
+
+    file, _, name = spec.rpartition(":") if ":" in spec else (spec, "", "")
+    path = Path(file)
+    if base is not None and not path.is_absolute():
+        path = Path(base) / path
+    try:
+        return load_document(f"{path}:{name}" if name else str(path))
+    except MailPlanError:
+        raise
+    except CcmError as exc:
+        raise MailPlanError(f"mail plan: cover {spec!r}: {exc}") from None
 
 
 def _mark(m) -> OmrMarks | PieceCode:

@@ -132,6 +132,7 @@ def write_outputs(
     feeders = table.column("feeders").to_numpy()
     n_docs = table.column("documents").to_numpy()
     first_piece_of = _first_piece(table)
+    covers = set(cover_records(table).to_pylist())
     split = len(pieces.outputs) > 1 or (pieces.outputs and pieces.outputs[0] != "")
     done: list[Output] = []
     for o, name in enumerate(pieces.outputs):
@@ -177,7 +178,12 @@ def write_outputs(
                         keys = manifest.column("key").to_pylist()
                         recs = manifest.column("record").to_pylist()
                         outline += [
-                            (int(p), str(key) if key is not None else f"record {rec}")
+                            (
+                                int(p),
+                                str(key)
+                                if key is not None
+                                else (f"cover of piece {first_piece_of[rec]}" if rec in covers else f"record {rec}"),
+                            )
                             for p, key, rec in zip(starts.tolist(), keys, recs)
                         ]
                         merger.add(Part(k, 0, manifest.num_rows, pages, manifest, stamps=stamps), chunk_marks)
@@ -207,18 +213,26 @@ def write_outputs(
 
 
 def _first_piece(table: pa.Table) -> dict[int, int]:
-    """record -> the id of the (first) piece holding its document."""
+    """record -> the id of the (first) piece holding its document (or its cover sheet)."""
     out: dict[int, int] = {}
-    for piece, records in zip(table.column("piece").to_pylist(), table.column("records").to_pylist()):
+    cols = (table.column(n).to_pylist() for n in ("piece", "records", "cover"))
+    for piece, records, cover in zip(*cols):
         for r in records:
             out.setdefault(r, piece)
+        if cover is not None:
+            out[cover] = piece
     return out
+
+
+def cover_records(table: pa.Table) -> pa.Array:
+    """The record numbers the pieces' cover sheets have in the outputs' manifests."""
+    return pc.drop_null(table.column("cover")).combine_chunks()
 
 
 def job_manifest(outputs: list[Output], rows: pa.Table) -> pa.Table:
     """The whole job's manifest: every output's documents, then the rejected records' rows,
     in record order."""
-    rendered = [o.manifest for o in outputs]
+    rendered = [documents_only(o.manifest, o.pieces) for o in outputs]
     rejected = rows.filter(pc.equal(rows.column("status"), "rejected"))
     n = rejected.num_rows
     cols = []
@@ -231,6 +245,14 @@ def job_manifest(outputs: list[Output], rows: pa.Table) -> pa.Table:
             cols.append(pa.nulls(n, f.type))
     table = pa.concat_tables([*rendered, pa.Table.from_arrays(cols, schema=MAIL_MANIFEST_SCHEMA)])
     return table.sort_by("record")
+
+
+def documents_only(manifest: pa.Table, pieces: pa.Table) -> pa.Table:
+    """An output's manifest rows without its cover sheets (the job's documents)."""
+    covers = cover_records(pieces)
+    if not len(covers):
+        return manifest
+    return manifest.filter(pc.invert(pc.is_in(manifest.column("record"), value_set=covers)))
 
 
 def write_manifests(outputs: list[Output]) -> None:

@@ -124,6 +124,11 @@ def reprint(
                 raise MailPlanError(f"the part {where} of the run is gone: a reprint needs the run's parts") from None
             except PartFileError as exc:
                 raise MailPlanError(f"the part {where} of the run is damaged: {exc}") from None
+        if desc.get("covers"):
+            try:
+                parts.append(read_part(desc["covers"], job.format, storage_options, copies))
+            except (FileNotFoundError, PartFileError) as exc:
+                raise MailPlanError(f"the run's cover sheets {desc['covers']} cannot be read: {exc}") from None
         return _write(job, parts, desc, chosen, along, statuses, out)
 
 
@@ -172,7 +177,10 @@ def _subset(chosen: pa.Table) -> Pieces:
     table = table.set_column(table.schema.get_field_index("first_page"), "first_page", pa.array(first))
     table = table.set_column(table.schema.get_field_index("output"), "output", pa.array([""] * n, pa.string()))
     records = []
-    for recs, split in zip(table.column("records").to_pylist(), table.column("split").to_pylist()):
+    cols = (table.column(n).to_pylist() for n in ("records", "split", "cover"))
+    for recs, split, cover in zip(*cols):
+        if cover is not None:
+            records.append(cover)
         if split is None or split.startswith("1/"):
             records.extend(recs)
     page_piece = np.repeat(np.arange(n, dtype=np.int64), pages)
