@@ -295,6 +295,20 @@ def write_text_atomically(path: str | os.PathLike, text: str, what: str = "") ->
     _write_atomically(path, write, what)
 
 
+def write_bytes_atomically(path: str | os.PathLike, data: bytes, what: str = "") -> None:
+    """Write ``data`` to ``path`` through a part file and a rename: whole or not at all.
+
+    Raises:
+        OutputError: the file cannot be written (the message names it and the cause).
+    """
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+
+    _write_atomically(path, write, what)
+
+
 def write_parquet_atomically(table, path: str | os.PathLike, what: str = "the manifest ") -> None:
     """Write an Arrow table as Parquet through a part file and a rename: whole or not at all.
 

@@ -38,7 +38,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..arrow_values import EMPTY_STRING, scalar, to_numpy
-from ..output import check_output, output_error, part_path, remove_part, remove_stale_parts
+from ..output import write_bytes_atomically
 
 __all__ = ["write_cmod_index", "CMOD_CODEPAGES", "CMOD_MAX_FIELDS"]
 
@@ -126,7 +126,7 @@ def write_cmod_index(
     pieces.append(scalar(f"\nGROUP_FILENAME:{filename}\n"))
     groups = pc.binary_join_element_wise(*pieces, EMPTY_STRING) if rows.num_rows else pa.array([], pa.string())
     text = f"CODEPAGE:{codepage}\n" + "".join(groups.to_pylist())
-    _write_atomically(path, text.encode(codec))
+    write_bytes_atomically(path, text.encode(codec), "the archive index ")
     return rows.num_rows
 
 
@@ -224,20 +224,3 @@ def _check_text(text: str, codec: str, codepage: int, what: str) -> None:
 
 def _decimal(values: pa.ChunkedArray) -> pa.Array:
     return pc.cast(values.combine_chunks(), pa.string())
-
-
-def _write_atomically(path: str | os.PathLike, data: bytes) -> None:
-    """Write the bytes through a part file beside ``path`` and a rename."""
-    what = "the archive index "
-    out = check_output(path, what)
-    remove_stale_parts(out)
-    tmp = part_path(out)
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, out)
-    except BaseException as exc:
-        remove_part(tmp)
-        if isinstance(exc, OSError):
-            raise output_error(out, exc, what) from exc
-        raise

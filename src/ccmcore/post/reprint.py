@@ -31,7 +31,7 @@ from ..storage import read_part
 from .inserter import read_results, write_mail_run
 from .pieces import Pieces
 from .plan import MailPlan, MailPlanError, _mark
-from .production import write_manifests, write_outputs
+from .production import documents_only, write_manifests, write_outputs
 
 __all__ = ["reprint", "Reprint"]
 
@@ -146,7 +146,7 @@ def _write(job, parts, desc, chosen, along, statuses, out: Path) -> Reprint:
     write_parquet_atomically(kept, out.with_name(out.name + ".pieces.parquet"), "the pieces table ")
     from .archive import write_cmod_index
 
-    write_cmod_index(o.manifest, out.name, out.with_name(out.name + ".ind"))
+    write_cmod_index(documents_only(o.manifest, kept), out.name, out.with_name(out.name + ".ind"))
     reprinted = kept.column("piece").to_pylist()
     return Reprint(out, reprinted, along, {p: statuses.get(p, "not reported") for p in reprinted}, o.manifest)
 
