@@ -51,7 +51,10 @@ class MailRun:
         pieces: the pieces table (``OUT.pieces.parquet``).
         production: the production report (as written to ``OUT.production.json``).
         files: every file written, by role.
-        seconds: the time the post-processing took (planning, merging, files).
+        seconds: the time the post-processing took (planning, merging, files, report).
+        timing: its parts in seconds: ``plan`` (pieces and covers), ``merge`` (the print
+            files, in piece order), ``marks`` (drawing them), ``files`` (manifests,
+            inserter files, indexes, pieces table).
     """
 
     outputs: list[dict] = field(default_factory=list)
@@ -59,6 +62,7 @@ class MailRun:
     production: dict = field(default_factory=dict)
     files: dict = field(default_factory=dict)
     seconds: float = 0.0
+    timing: dict = field(default_factory=dict)
 
     def summary(self) -> str:
         """One line per output: pieces, sheets and postage."""
@@ -118,6 +122,7 @@ def produce(
         document's output and piece.
     """
     t0 = time.perf_counter()
+    timing: dict = {}
     cj = cover_job(plan, job) if plan.cover is not None else None
     pieces = plan_pieces(rows, plan, duplex=job.program.duplex)
     covers = None
@@ -125,12 +130,14 @@ def produce(
         covers = _covers(cj, pieces.table, rows, job)
         if covers is not None:
             parts = [*parts, covers]
-    outputs = write_outputs(job, parts, pieces, plan, out, title=title)
+    timing["plan"] = time.perf_counter() - t0
+    outputs = write_outputs(job, parts, pieces, plan, out, title=title, timing=timing)
+    timing["merge"] = time.perf_counter() - t0 - timing["plan"] - timing.get("marks", 0.0)
     try:
         if covers is not None:
             save_part(covers, side_file(out, ".covers.ccmpart"), "covers")
         return _files(
-            job, parts, rows, plan, out, report, pieces, outputs, part_files, index_fields, compose_seconds, t0
+            job, parts, rows, plan, out, report, pieces, outputs, part_files, index_fields, compose_seconds, t0, timing
         )
     except BaseException:
         # a production that fails half-way leaves nothing that looks finished
@@ -142,7 +149,7 @@ def produce(
         raise
 
 
-def _files(job, parts, rows, plan, out, report, pieces, outputs, part_files, index_fields, compose_seconds, t0):
+def _files(job, parts, rows, plan, out, report, pieces, outputs, part_files, index_fields, compose_seconds, t0, timing):
     """Everything beside the print files; the run's :class:`MailRun`."""
     write_manifests(outputs)
     run = MailRun()
@@ -184,6 +191,8 @@ def _files(job, parts, rows, plan, out, report, pieces, outputs, part_files, ind
     )
     files["run"] = str(side_file(out, ".mailrun.json"))
     run.seconds = time.perf_counter() - t0
+    timing["files"] = run.seconds - sum(timing.values())
+    run.timing = timing
     run.production = production_report(report, run, plan, out, compose_seconds)
     write_text_atomically(
         side_file(out, ".production.json"), json.dumps(run.production, indent=1, ensure_ascii=False), "the report "
@@ -193,6 +202,7 @@ def _files(job, parts, rows, plan, out, report, pieces, outputs, part_files, ind
     write_report_pdf(run.production, side_file(out, ".production.pdf"))
     files["production"] = [str(side_file(out, ".production.json")), str(side_file(out, ".production.pdf"))]
     run.files = files
+    run.seconds = time.perf_counter() - t0
     return run
 
 
@@ -300,5 +310,9 @@ def production_report(report, run: MailRun, plan: MailPlan, out: Path, compose_s
             {"record": r.record, "key": r.key, "field": r.field, "reason": r.reason} for r in report.rejected[:1000]
         ],
         "messages": dict(sorted(messages.items())),
-        "timing": {"compose_seconds": round(compose_seconds, 3), "post_seconds": round(run.seconds, 3)},
+        "timing": {
+            "compose_seconds": round(compose_seconds, 3),
+            "post_seconds": round(run.seconds, 3),
+            **{f"post_{k}_seconds": round(v, 3) for k, v in run.timing.items()},
+        },
     }

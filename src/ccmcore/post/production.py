@@ -11,6 +11,7 @@ sheet sequence and the inserts' feeders, and the piece's 2D code.
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -82,7 +83,9 @@ class _Marks:
                 self.omr.append((to_mpt(m.x), to_mpt(m.y), spec, 2 * max(seq) if seq else 1))
         self.codes = [m for m in plan.marks if isinstance(m, PieceCode)]
         self.encode = {"datamatrix": barcodes.encode_datamatrix, "qr": barcodes.encode_qr}
+        self.at = [(c.x_mpt, c.y_mpt, {} if c.module is None else {"module": c.module}) for c in self.codes]
         self.cache: dict = {}
+        self.seconds = 0.0
 
     def items(self, page: int, pages: int, sheet: int, sheets: int, job_sheet: int, piece: int, feeds: int, docs: int):
         out = []
@@ -95,16 +98,22 @@ class _Marks:
                 sym = self.bc.omr_marks(page=page, pages=pages, sheet=job_sheet, spec=spec, feeds=feeds)
                 items = self.cache[key] = sym.items(x, y)
             out.append(items)
-        for c in self.codes:
+        for c, (x, y, kw) in zip(self.codes, self.at):
             text = c.text(piece=piece, sheet=sheet, sheets=sheets, job_sheet=job_sheet, feeds=feeds, documents=docs)
-            kw = {} if c.module is None else {"module": c.module}
             sym = self.encode.get(c.kind, self.bc.encode_code128)(text, **kw)
-            out.append(sym.items(c.x_mpt, c.y_mpt))
+            out.append(sym.items(x, y))
         return np.concatenate(out) if len(out) > 1 else out[0]
 
 
 def write_outputs(
-    job: PartJob, parts: list[Part], pieces: Pieces, plan: MailPlan, out: Path, *, title: str | None = None
+    job: PartJob,
+    parts: list[Part],
+    pieces: Pieces,
+    plan: MailPlan,
+    out: Path,
+    *,
+    title: str | None = None,
+    timing: dict | None = None,
 ) -> list[Output]:
     """Merge every output file of the plan from the parts, in piece order.
 
@@ -115,6 +124,7 @@ def write_outputs(
         plan: the mail plan (its marks).
         out: the job's output path (split outputs are named after it).
         title: the PDF's title.
+        timing: gets the seconds spent drawing the marks (``marks``).
 
     Returns:
         the outputs, each written in full (under a temporary name until complete).
@@ -153,6 +163,7 @@ def write_outputs(
                         count = int(np.asarray(pages.doc_pages).sum())
                         chunk_marks = None
                         if marks is not None:
+                            m0 = time.perf_counter()
                             chunk_marks = {}
                             rows = pieces.page_piece[o][page0 : page0 + count]
                             numbers = pieces.page_number[o][page0 : page0 + count]
@@ -172,6 +183,7 @@ def write_outputs(
                                     int(feeders[r]),
                                     int(n_docs[r]),
                                 )
+                            marks.seconds += time.perf_counter() - m0
                         first = merger.pages
                         doc_pages = np.asarray(pages.doc_pages, dtype=np.int64)
                         starts = first + np.cumsum(doc_pages) - doc_pages
@@ -209,6 +221,8 @@ def write_outputs(
             raise
         mine = table.filter(pc.equal(table.column("output"), name))
         done.append(Output(name, path, rows_out, mine, merger.pages, merger.job_sheets))
+    if timing is not None and marks is not None:
+        timing["marks"] = marks.seconds
     return done
 
 
