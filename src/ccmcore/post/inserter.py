@@ -39,6 +39,7 @@ import unicodedata
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..output import write_text_atomically
 from .plan import MailPlanError
@@ -82,11 +83,35 @@ def _ascii(text: str | None, width: int) -> str:
     return t[:width].ljust(width)
 
 
-def _number(v: int, width: int, what: str, piece: int) -> str:
-    s = str(int(v)).zfill(width)
-    if len(s) > width:
-        raise MailPlanError(f"piece {piece}: {what} {v} does not fit the fixed-width file's {width} digits")
-    return s
+def _numbers(column, width: int, what: str, pieces: pa.Array) -> pa.Array:
+    """Whole numbers as zero-padded text of ``width`` digits.
+
+    Raises:
+        MailPlanError: one does not fit (the piece is named).
+    """
+    values = pc.cast(column, pa.int64())
+    too_big = pc.greater_equal(values, 10**width)
+    if pc.any(too_big).as_py():
+        at = pc.index(too_big, True).as_py()
+        raise MailPlanError(
+            f"piece {pieces[at].as_py()}: {what} {values[at].as_py()} does not fit "
+            f"the fixed-width file's {width} digits"
+        )
+    return pc.utf8_lpad(pc.cast(values, pa.string()), width, "0")
+
+
+def _each(column, form) -> pa.Array:
+    """A text per value of a column of few distinct values (classes, envelopes, feeder sets)."""
+    values = column.to_pylist()
+    made = {v: form(v) for v in set(values)}
+    return pa.array([made[v] for v in values], pa.string())
+
+
+def _csv_field(v) -> str:
+    text = "" if v is None else str(v)
+    if any(c in text for c in ',"\n\r'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
 
 
 def write_mail_run(pieces: pa.Table, path: str | os.PathLike) -> tuple[Path, Path]:
@@ -98,47 +123,52 @@ def write_mail_run(pieces: pa.Table, path: str | os.PathLike) -> tuple[Path, Pat
 
     Returns:
         (CSV path, fixed-width path).
+
+    Raises:
+        MailPlanError: a number does not fit its fixed-width field.
+        OutputError: a file cannot be written.
     """
     path = Path(path)
-    rows = pieces.to_pylist()
-    text = io.StringIO()
-    w = csv.writer(text, lineterminator="\n")
-    w.writerow(_CSV_FIELDS)
-    fixed = []
-    for r in rows:
-        feeders = [str(k + 1) for k in range(16) if r["feeders"] >> k & 1]
-        w.writerow(
-            [
-                r["piece"],
-                r["sequence"],
-                r["sheets"],
-                r["pages"],
-                ";".join(feeders),
-                int(r["divert"]),
-                r["envelope"],
-                r["class"] or "",
-                f"{r['weight_g']:.2f}",
-                r["documents"],
-                r["first_page"],
-            ]
-        )
-        p = r["piece"]
-        fixed.append(
-            _number(p, 8, "the piece id", p)
-            + _number(r["sequence"], 8, "the sequence", p)
-            + _number(r["sheets"], 3, "the sheet count", p)
-            + "".join("1" if r["feeders"] >> k & 1 else "0" for k in range(16))
-            + ("D" if r["divert"] else "0")
-            + _ascii(r["class"], 20)
-            + _number(round(r["weight_g"] * 10), 6, "the weight", p)
-            + _number(r["documents"], 3, "the document count", p)
-            + _ascii(r["envelope"], 15)
-            + "\n"
-        )
+    t = pieces.combine_chunks()
+    col = t.column
+    piece = col("piece").combine_chunks()
+    text = {
+        n: pc.cast(col(n), pa.string()) for n in ("piece", "sequence", "sheets", "pages", "documents", "first_page")
+    }
+    feeders = col("feeders")
+    csv_cols = [
+        text["piece"],
+        text["sequence"],
+        text["sheets"],
+        text["pages"],
+        _each(feeders, lambda m: ";".join(str(k + 1) for k in range(16) if m >> k & 1)),
+        pc.cast(pc.cast(col("divert"), pa.int8()), pa.string()),
+        _each(col("envelope"), _csv_field),
+        _each(col("class"), _csv_field),
+        pa.array([f"{w:.2f}" for w in col("weight_g").to_pylist()], pa.string()),
+        text["documents"],
+        text["first_page"],
+    ]
+    lines = pc.binary_join_element_wise(*csv_cols, ",")
+    csv_text = ",".join(_CSV_FIELDS) + "\n" + "".join(s + "\n" for s in lines.to_pylist())
+    weight10 = pc.round(pc.multiply(col("weight_g"), 10))
+    fixed_cols = [
+        _numbers(col("piece"), 8, "the piece id", piece),
+        _numbers(col("sequence"), 8, "the sequence", piece),
+        _numbers(col("sheets"), 3, "the sheet count", piece),
+        _each(feeders, lambda m: "".join("1" if m >> k & 1 else "0" for k in range(16))),
+        pc.if_else(col("divert"), "D", "0"),
+        _each(col("class"), lambda v: _ascii(v, 20)),
+        _numbers(weight10, 6, "the weight", piece),
+        _numbers(col("documents"), 3, "the document count", piece),
+        _each(col("envelope"), lambda v: _ascii(v, 15)),
+    ]
+    fixed = pc.binary_join_element_wise(*fixed_cols, "")
+    fixed_text = "".join(s + "\n" for s in fixed.to_pylist())
     csv_path = path.with_name(path.name + ".mailrun.csv")
     txt_path = path.with_name(path.name + ".mailrun.txt")
-    write_text_atomically(csv_path, text.getvalue(), "the mail run data file ")
-    write_text_atomically(txt_path, "".join(fixed), "the mail run data file ")
+    write_text_atomically(csv_path, csv_text, "the mail run data file ")
+    write_text_atomically(txt_path, fixed_text, "the mail run data file ")
     return csv_path, txt_path
 
 

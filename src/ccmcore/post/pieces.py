@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..arrow_values import to_numpy
-from .plan import PIECE_COLUMNS, Address, Envelope, MailPlan, MailPlanError
+from .plan import Address, Envelope, MailPlan, MailPlanError
 
 __all__ = ["Pieces", "plan_pieces", "document_values", "PIECES_SCHEMA"]
 
@@ -198,6 +198,22 @@ def _pack(values: pa.Table, households: list, plan: MailPlan) -> list[_Piece]:
     return pieces
 
 
+def _flatten(pieces: list[_Piece]) -> tuple[np.ndarray, ...]:
+    """The pieces' document entries as arrays: (piece, document row, first sheet, sheets)."""
+    n = sum(len(p.docs) for p in pieces)
+    out = np.empty((n, 4), np.int64)
+    k = 0
+    for i, p in enumerate(pieces):
+        for d, first, sh in p.docs:
+            out[k] = (i, d, first, sh)
+            k += 1
+    return out[:, 0], out[:, 1], out[:, 2], out[:, 3]
+
+
+def _lists(offsets: np.ndarray, values: pa.Array) -> pa.Array:
+    return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), values)
+
+
 def plan_pieces(rows: pa.Table, plan: MailPlan, *, duplex: bool) -> Pieces:
     """Plan the pieces of a job's documents.
 
@@ -213,168 +229,172 @@ def plan_pieces(rows: pa.Table, plan: MailPlan, *, duplex: bool) -> Pieces:
         MailPlanError: the plan reads values the documents do not have.
     """
     values = document_values(rows, plan.values())
-    n_docs = values.num_rows
     records = to_numpy(values.column("record")).astype(np.int64)
     doc_pages = to_numpy(values.column("pages")).astype(np.int64)
     households = _households(values, plan.household)
     pieces = _pack(values, households, plan)
+    n = len(pieces)
     per_sheet = 2 if duplex else 1
-    for p in pieces:
-        p.cover = plan.cover is not None and (plan.cover_when == "always" or len(p.docs) > 1)
+    e_piece, e_doc, e_first, e_sheets = _flatten(pieces)
+    starts = np.r_[0, np.cumsum(np.bincount(e_piece, minlength=n))]
+    first_doc = e_doc[starts[:-1]] if n else np.zeros(0, np.int64)
 
-    insert_masks = [_mask(i.when, values) for i in plan.inserts]
-    divert_mask = _mask(plan.divert, values) if plan.divert is not None else np.zeros(n_docs, dtype=bool)
+    cover = np.array(
+        [plan.cover is not None and (plan.cover_when == "always" or len(p.docs) > 1) for p in pieces], bool
+    )
+    for p, c in zip(pieces, cover.tolist()):
+        p.cover = c
+    whole = (e_first == 0) & (e_sheets * per_sheet >= doc_pages[e_doc])
+    e_pages = np.where(
+        whole, doc_pages[e_doc], np.minimum(e_sheets * per_sheet, doc_pages[e_doc] - e_first * per_sheet)
+    )
+    sheets = np.bincount(e_piece, weights=e_sheets, minlength=n).astype(np.int64) + cover
+    pages = np.bincount(e_piece, weights=e_pages, minlength=n).astype(np.int64) + cover * per_sheet
+
+    # inserts: a piece gets one when any of its documents meets its rule
+    got = np.zeros((n, len(plan.inserts)), bool)
+    for k, ins in enumerate(plan.inserts):
+        got[:, k] = np.bincount(e_piece, weights=_mask(ins.when, values)[e_doc], minlength=n) > 0
+    insert_weight = got @ np.array([i.weight for i in plan.inserts]) if plan.inserts else np.zeros(n)
+    feeders = (
+        got @ np.array([1 << (i.feeder - 1) for i in plan.inserts], np.int64) if plan.inserts else np.zeros(n, np.int64)
+    )
+    envelopes = [p.envelope for p in pieces]
+    env_weight = np.array([e.weight for e in envelopes])
+    weight = np.round(env_weight + sheets * plan.sheet_weight + insert_weight, 2)
+    thick = np.round((sheets + got.sum(axis=1)) * plan.sheet_thickness, 2)
     classes = list(plan.postage)
-    class_rank = {c.name: k for k, c in enumerate(classes)}
-
-    rows_out: dict[str, list] = {f.name: [] for f in PIECES_SCHEMA}
-    sort_cols = {k: [] for k in plan.sort_by}
-    split_col: list = []
-    doc_of_piece: list[int] = []
-    for p in pieces:
-        ds = [d for d, _, _ in p.docs]
-        sh = sum(s for _, _, s in p.docs)
-        pages = 0
-        for d, first, s in p.docs:
-            if first == 0 and s * per_sheet >= doc_pages[d]:
-                pages += int(doc_pages[d])
-            else:
-                pages += min(s * per_sheet, int(doc_pages[d]) - first * per_sheet)
-        if p.cover:
-            sh += 1
-            pages += per_sheet
-        ins = [i for i, m in zip(plan.inserts, insert_masks) if m[ds].any()]
-        weight = p.envelope.weight + sh * plan.sheet_weight + sum(i.weight for i in ins)
-        thick = (sh + len(ins)) * plan.sheet_thickness
-        least = class_rank.get(p.envelope.min_class, 0) if p.envelope.min_class else 0
-        cls = next(
-            (
-                c
-                for c in classes[least:]
-                if weight <= c.max_weight and (c.max_thickness is None or thick <= c.max_thickness)
-            ),
-            None,
-        )
-        divert = bool(divert_mask[ds].any())
-        reason = "the divert rule" if divert else None
-        if cls is None:
-            divert, reason = True, f"{weight:.1f} g, {thick:.1f} mm: too heavy or thick for every postage class"
-        rows_out["records"].append(records[ds].tolist())
-        rows_out["documents"].append(len(ds))
-        rows_out["household"].append(p.household)
-        rows_out["split"].append(None if p.split is None else f"{p.split[0]}/{p.split[1]}")
-        rows_out["sheets"].append(sh)
-        rows_out["pages"].append(pages)
-        rows_out["envelope"].append(p.envelope.name)
-        rows_out["inserts"].append([i.name for i in ins])
-        rows_out["feeders"].append(sum(1 << (i.feeder - 1) for i in ins))
-        rows_out["weight_g"].append(round(weight, 2))
-        rows_out["thickness_mm"].append(round(thick, 2))
-        rows_out["class"].append(None if cls is None else cls.name)
-        rows_out["postage_cents"].append(0 if cls is None else cls.price_cents)
-        rows_out["divert"].append(divert)
-        rows_out["reason"].append(reason)
-        doc_of_piece.append(ds[0])
-    _one_class_per_document(pieces, rows_out, class_rank, classes)
-
-    def piece_value(k: int, name: str):
-        if name == "class":
-            c = rows_out["class"][k]
-            return (class_rank[c] if c is not None else len(classes), c or "")
-        if name == "envelope":
-            return rows_out["envelope"][k]
-        if name == "sheets":
-            return rows_out["sheets"][k]
-        if name == "weight":
-            return rows_out["weight_g"][k]
-        raise AssertionError(name)
-
-    doc_value_cols = {
-        k: values.column(k).to_pylist() for k in set(plan.sort_by) | {plan.split_by} if k and k not in PIECE_COLUMNS
-    }
-    for k, first_doc in enumerate(doc_of_piece):
-        for key in plan.sort_by:
-            v = piece_value(k, key) if key in PIECE_COLUMNS else doc_value_cols[key][first_doc]
-            sort_cols[key].append(v)
-        if plan.split_by is None:
-            split_col.append("")
-        elif plan.split_by in PIECE_COLUMNS:
-            v = piece_value(k, plan.split_by)
-            split_col.append(str(v[1] if isinstance(v, tuple) else v))
-        else:
-            v = doc_value_cols[plan.split_by][first_doc]
-            split_col.append("" if v is None else str(v))
+    rank = {c.name: k for k, c in enumerate(classes)}
+    least = np.array([rank[e.min_class] if e.min_class else 0 for e in envelopes], np.int64)
+    cls = np.full(n, len(classes), np.int64)  # len(classes): too heavy for every one
+    for k in range(len(classes) - 1, -1, -1):
+        c = classes[k]
+        fits = (weight <= c.max_weight) & (least <= k)
+        if c.max_thickness is not None:
+            fits &= thick <= c.max_thickness
+        cls[fits] = k
+    divert = np.zeros(n, bool)
+    if plan.divert is not None:
+        divert = np.bincount(e_piece, weights=_mask(plan.divert, values)[e_doc], minlength=n) > 0
+    reason = np.where(divert, "the divert rule", None).astype(object)
+    over = cls == len(classes)
+    for k in np.flatnonzero(over).tolist():
+        reason[k] = f"{weight[k]:.1f} g, {thick[k]:.1f} mm: too heavy or thick for every postage class"
+    divert |= over
+    _one_class_per_document(pieces, cls, divert, reason)
+    prices = np.array([c.price_cents for c in classes] + [0], np.int64)
 
     # the order: output (class order for a split by class, else by name), the sort keys
     # (nulls last), then the first document's record; a split document's pieces stay together
-    def out_rank(k: int):
-        if plan.split_by == "class":
-            c = rows_out["class"][k]
-            return (class_rank[c] if c is not None else len(classes), split_col[k])
-        return (0, split_col[k])
+    class_names = np.array([c.name for c in classes] + [None], dtype=object)
+    envelope_names = np.array([e.name for e in envelopes], dtype=object)
 
-    def null_last(v):
-        return (1, "") if v is None else (0, v)
+    def piece_column(name: str):
+        if name == "class":
+            return pa.array(cls)
+        if name == "envelope":
+            return pa.array(envelope_names, pa.string())
+        if name == "sheets":
+            return pa.array(sheets)
+        if name == "weight":
+            return pa.array(weight)
+        return values.column(name).take(pa.array(first_doc)).combine_chunks()
 
-    order = sorted(
-        range(len(pieces)),
-        key=lambda k: (
-            out_rank(k),
-            tuple(null_last(sort_cols[key][k]) for key in plan.sort_by),
-            int(records[doc_of_piece[k]]),
-            pieces[k].docs[0][1],
-        ),
-    )
-    outputs: list[str] = []
-    for k in order:
-        if not outputs or outputs[-1] != split_col[k]:
-            outputs.append(split_col[k])
-    table_rows = {name: [rows_out[name][k] for k in order] for name in rows_out if rows_out[name]}
-    n = len(order)
-    table_rows["piece"] = list(range(1, n + 1))
-    table_rows["output"] = [split_col[k] for k in order]
-    seq, first_page = [], []
-    doc_records: list[list[int]] = [[] for _ in outputs]
-    page_piece: list[list[np.ndarray]] = [[] for _ in outputs]
-    page_number: list[list[np.ndarray]] = [[] for _ in outputs]
-    o, s, fp = -1, 0, 0
-    last = None
-    for row, k in enumerate(order):
-        if split_col[k] != last:
-            o, s, fp, last = o + 1, 0, 0, split_col[k]
-        s += 1
-        seq.append(s)
-        first_page.append(fp)
-        pages = table_rows["pages"][row]
-        fp += pages
-        if pieces[k].cover:
-            doc_records[o].append(-1)  # the cover's record, known once every piece has its place
-        for d, first, _ in pieces[k].docs:
-            if first == 0:
-                doc_records[o].append(int(records[d]))
-        page_piece[o].append(np.full(pages, row, np.int64))
-        page_number[o].append(np.arange(1, pages + 1, dtype=np.int64))
-    table_rows["sequence"] = seq
-    table_rows["first_page"] = first_page
+    if plan.split_by is None:
+        split_values = pa.array([""] * n, pa.string())
+        out_rank = pa.array(np.zeros(n, np.int64))
+    elif plan.split_by == "class":
+        split_values = pa.array(class_names[cls], pa.string())
+        out_rank = pa.array(cls)
+    else:
+        split_values = pc.fill_null(piece_column(plan.split_by).cast(pa.string()), "")
+        out_rank = pa.array(np.zeros(n, np.int64))
+    keys = {"rank": out_rank, "split": split_values}
+    for k, name in enumerate(plan.sort_by):
+        keys[f"s{k}"] = piece_column(name)
+    keys["record"] = pa.array(records[first_doc])
+    keys["sheet"] = pa.array(e_first[starts[:-1]])
+    order_table = pa.table(keys)
+    by = [(name, "ascending") for name in keys]
+    order = to_numpy(pc.sort_indices(order_table, sort_keys=by)).astype(np.int64)  # nulls last
+
+    split_sorted = np.asarray(split_values.take(pa.array(order)).to_pylist(), dtype=object)
+    change = np.r_[True, split_sorted[1:] != split_sorted[:-1]] if n else np.zeros(0, bool)
+    outputs = split_sorted[change].tolist()
+    out_of = np.cumsum(change) - 1
+    seq = np.arange(n) - np.flatnonzero(change)[out_of] + 1 if n else np.zeros(0, np.int64)
+    pages_o = pages[order]
+    first_page = np.zeros(n, np.int64)
+    out_starts = np.flatnonzero(change)
+    for a, b in zip(out_starts.tolist(), [*out_starts[1:].tolist(), n]):
+        first_page[a:b] = np.cumsum(pages_o[a:b]) - pages_o[a:b]
     base = int(to_numpy(rows.column("record")).max()) + 1 if rows.num_rows else 0
-    covers: list[int | None] = []
-    made = 0
-    for k in order:
-        covers.append(base + made if pieces[k].cover else None)
-        made += pieces[k].cover
-    table_rows["cover"] = covers
-    table = pa.table({f.name: pa.array(table_rows[f.name], f.type) for f in PIECES_SCHEMA}, schema=PIECES_SCHEMA)
-    cover_of = iter(c for c in covers if c is not None)
-    for recs in doc_records:
-        for i, r in enumerate(recs):
-            if r == -1:
-                recs[i] = next(cover_of)
-    cat = [np.concatenate(x) if x else np.zeros(0, np.int64) for x in page_piece]
-    num = [np.concatenate(x) if x else np.zeros(0, np.int64) for x in page_number]
-    return Pieces(table, outputs, [np.array(r, np.int64) for r in doc_records], cat, num)
+    cover_o = cover[order]
+    cover_rec = np.where(cover_o, base + np.cumsum(cover_o) - 1, -1)
+
+    # the table, in production order
+    counts = np.diff(starts)[order]
+    entry_order = (
+        np.concatenate([np.arange(starts[k], starts[k + 1]) for k in order.tolist()]) if n else np.zeros(0, np.int64)
+    )
+    rec_offsets = np.r_[0, np.cumsum(counts)]
+    got_o = got[order]
+    ins_offsets = np.r_[0, np.cumsum(got_o.sum(axis=1))]
+    names = np.array([i.name for i in plan.inserts], dtype=object)
+    ins_values = names[np.nonzero(got_o)[1]] if plan.inserts else np.zeros(0, object)
+    split_text = np.array([None if p.split is None else f"{p.split[0]}/{p.split[1]}" for p in pieces], dtype=object)
+    columns = {
+        "piece": pa.array(np.arange(1, n + 1)),
+        "output": pa.array(split_sorted, pa.string()),
+        "sequence": pa.array(seq.astype(np.int64)),
+        "records": _lists(rec_offsets, pa.array(records[e_doc[entry_order]])),
+        "documents": pa.array(counts.astype(np.int32)),
+        "household": pa.array([households[int(d)] for d in first_doc[order]], pa.string()),
+        "split": pa.array(split_text[order], pa.string()),
+        "sheets": pa.array(sheets[order].astype(np.int32)),
+        "pages": pa.array(pages_o.astype(np.int32)),
+        "first_page": pa.array(first_page),
+        "envelope": pa.array(envelope_names[order], pa.string()),
+        "inserts": _lists(ins_offsets, pa.array(ins_values, pa.string())),
+        "feeders": pa.array(feeders[order].astype(np.int32)),
+        "weight_g": pa.array(weight[order]),
+        "thickness_mm": pa.array(thick[order]),
+        "class": pa.array(class_names[cls[order]], pa.string()),
+        "postage_cents": pa.array(prices[cls[order]]),
+        "divert": pa.array(divert[order]),
+        "reason": pa.array(reason[order], pa.string()),
+        "cover": pa.array(np.where(cover_rec >= 0, cover_rec, 0), mask=cover_rec < 0, type=pa.int64()),
+    }
+    table = pa.table([columns[f.name] for f in PIECES_SCHEMA], schema=PIECES_SCHEMA)
+
+    # per output: its documents in print order (a cover before its piece's), and per page its piece
+    doc_records: list[np.ndarray] = []
+    page_piece: list[np.ndarray] = []
+    page_number: list[np.ndarray] = []
+    entry_whole = (e_first == 0)[entry_order]
+    entry_rec = records[e_doc[entry_order]]
+    piece_of_entry = np.repeat(np.arange(n), counts)
+    for a, b in zip(out_starts.tolist(), [*out_starts[1:].tolist(), n]):
+        ea, eb = rec_offsets[a], rec_offsets[b]
+        keep = entry_whole[ea:eb]
+        recs = entry_rec[ea:eb][keep]
+        at = piece_of_entry[ea:eb][keep]
+        covers = np.flatnonzero(cover_o[a:b]) + a
+        if len(covers):
+            # a cover goes before its piece's first document: merge both by (piece, cover first)
+            allp = np.r_[covers, at]
+            allr = np.r_[cover_rec[covers], recs]
+            first = np.r_[np.zeros(len(covers), np.int64), np.ones(len(at), np.int64)]
+            o = np.lexsort((np.arange(len(allp)), first, allp))
+            recs = allr[o]
+        doc_records.append(recs.astype(np.int64))
+        pp = pages_o[a:b]
+        page_piece.append(np.repeat(np.arange(a, b), pp))
+        page_number.append(np.arange(int(pp.sum())) - np.repeat(np.cumsum(pp) - pp, pp) + 1)
+    return Pieces(table, outputs, doc_records, page_piece, page_number)
 
 
-def _one_class_per_document(pieces: list[_Piece], rows: dict, class_rank: dict, classes: list) -> None:
+def _one_class_per_document(pieces: list[_Piece], cls: np.ndarray, divert: np.ndarray, reason: np.ndarray) -> None:
     """The pieces of one split document go out together, in the class of the heaviest
     (so they land in one output and in order): the others pay its postage."""
     k = 0
@@ -383,14 +403,10 @@ def _one_class_per_document(pieces: list[_Piece], rows: dict, class_rank: dict, 
         if p.split is None:
             k += 1
             continue
-        n = p.split[1]
-        span = range(k, k + n)
-        worst = max(
-            span, key=lambda j: class_rank.get(rows["class"][j], len(classes)) if rows["class"][j] else len(classes)
-        )
-        for j in span:
-            rows["class"][j] = rows["class"][worst]
-            rows["postage_cents"][j] = rows["postage_cents"][worst]
-            if rows["divert"][worst] and not rows["divert"][j]:
-                rows["divert"][j], rows["reason"][j] = True, "another piece of its document is diverted"
-        k += n
+        span = slice(k, k + p.split[1])
+        cls[span] = cls[span].max()
+        if divert[span].any():
+            for j in range(span.start, span.stop):
+                if not divert[j]:
+                    divert[j], reason[j] = True, "another piece of its document is diverted"
+        k = span.stop
