@@ -470,23 +470,27 @@ class _Run:
             if pool is not None:
                 pool.close()
             remove_part(tmp)
-            # an interruption, a full disk or a dead worker leaves the finished parts for a
-            # resumed run; a job that failed on its data or its rejections leaves nothing
-            kept = sorted(self.work_dir.glob("part-*.ccmpart"))
-            if not kept or not isinstance(exc, (KeyboardInterrupt, SystemExit, OSError, WorkerError)):
-                shutil.rmtree(self.work_dir, ignore_errors=True)
-                kept = []
-            if isinstance(exc, OSError) and not isinstance(exc, CcmError):
-                # the data is read through SourceError and fonts through FontError: an
-                # operating-system error left here is the output's (full disk, quota, ...)
-                exc = output_error(out, exc)
-                if kept:
-                    exc = OutputError(f"{exc}; {kept_message(kept, self.work_dir)}")
-                raise exc from None
-            if kept and isinstance(exc, (OutputError, WorkerError)):
-                raise type(exc)(f"{exc}; {kept_message(kept, self.work_dir)}") from None
-            raise
+            self._failed(exc)
         shutil.rmtree(self.work_dir, ignore_errors=True)
+
+    def _failed(self, exc: BaseException):
+        """Re-raise a job's failure in one line, keeping the finished parts where a resumed
+        run can use them: an interruption, a full disk or a dead worker leaves them; a job
+        that failed on its data or its rejections leaves nothing."""
+        kept = sorted(self.work_dir.glob("part-*.ccmpart"))
+        if not kept or not isinstance(exc, (KeyboardInterrupt, SystemExit, OSError, WorkerError)):
+            shutil.rmtree(self.work_dir, ignore_errors=True)
+            kept = []
+        if isinstance(exc, OSError) and not isinstance(exc, CcmError):
+            # the data is read through SourceError and fonts through FontError: an
+            # operating-system error left here is the output's (full disk, quota, ...)
+            exc = output_error(self.out, exc)
+            if kept:
+                exc = OutputError(f"{exc}; {kept_message(kept, self.work_dir)}")
+            raise exc from None
+        if kept and isinstance(exc, (OutputError, WorkerError)):
+            raise type(exc)(f"{exc}; {kept_message(kept, self.work_dir)}") from None
+        raise exc
 
     def _go_mail(self, source, part_size: int, workers: int, resume: bool, total) -> None:
         """Compose every part into the work directory, then the mail production from them
@@ -533,18 +537,7 @@ class _Run:
                 write_parquet_atomically(report.manifest, self.manifest_path)
                 report.manifest_path = str(self.manifest_path)
         except BaseException as exc:
-            kept = sorted(self.work_dir.glob("part-*.ccmpart"))
-            if not kept or not isinstance(exc, (KeyboardInterrupt, SystemExit, OSError, WorkerError)):
-                shutil.rmtree(self.work_dir, ignore_errors=True)
-                kept = []
-            if isinstance(exc, OSError) and not isinstance(exc, CcmError):
-                exc = output_error(self.out, exc)
-                if kept:
-                    exc = OutputError(f"{exc}; {kept_message(kept, self.work_dir)}")
-                raise exc from None
-            if kept and isinstance(exc, (OutputError, WorkerError)):
-                raise type(exc)(f"{exc}; {kept_message(kept, self.work_dir)}") from None
-            raise
+            self._failed(exc)
 
     def _prepare_work_dir(self, resume: bool) -> None:
         d = self.work_dir
