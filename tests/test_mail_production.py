@@ -390,8 +390,41 @@ def test_production_report_json_and_pdf(pdf_run):
     assert sum(o["pieces"] for o in prod["outputs"]) == prod["pieces"]
     assert sum(b["pieces"] for b in prod["by_sheets"]) == prod["pieces"]
     assert prod["sheets"] == sum(p["sheets"] for p in report.mail.pieces.to_pylist())
-    pdf = (d / "letters.pdf.production.pdf").read_bytes()
-    assert pdf.startswith(b"%PDF-")
+    pdfium = pytest.importorskip("pypdfium2")
+    pdf = pdfium.PdfDocument(str(d / "letters.pdf.production.pdf"))
+    assert len(pdf) == 1
+    text = pdf[0].get_textpage().get_text_range()
+    for o in prod["outputs"]:
+        assert o["file"] in text
+    assert "Pieces by sheet count" in text and "Pieces by postage class" in text
+    assert f"{prod['pieces']:,}" in text
+
+
+def test_report_bars_are_proportional_and_long_lists_are_cut(tmp_path):
+    pikepdf = pytest.importorskip("pikepdf")
+    from ccmcore.post.report_pdf import write_report_pdf
+
+    report = {
+        "title": "t", "records": 30, "documents": 10, "rejected_records": 20, "pieces": 10, "households": 0,
+        "sheets": 12, "pages": 24, "postage_cents": 950, "currency": "EUR", "outputs": [],
+        "classes": [{"class": "A", "pieces": 8}, {"class": "B", "pieces": 2}, {"class": "C", "pieces": 0}],
+        "by_sheets": [{"sheets": 1, "pieces": 4}, {"sheets": 2, "pieces": 6}],
+        "rejected": [{"record": k, "key": None, "field": "name", "reason": f"reason {k}"} for k in range(20)],
+        "messages": {}, "timing": {},
+    }  # fmt: skip
+    write_report_pdf(report, tmp_path / "r.pdf")
+    with pikepdf.open(tmp_path / "r.pdf") as pdf:
+        assert len(pdf.pages) == 1
+        widths = [
+            float(op.operands[2]) for op in pikepdf.parse_content_stream(pdf.pages[0]) if str(op.operator) == "re"
+        ]
+    top = max(widths)
+    # each chart scaled to its longest bar; a class without pieces draws none
+    assert sorted(w / top for w in widths) == pytest.approx(sorted([4 / 6, 1.0, 8 / 8, 2 / 8]), rel=1e-4)
+    import pypdfium2 as pdfium
+
+    text = pdfium.PdfDocument(str(tmp_path / "r.pdf"))[0].get_textpage().get_text_range()
+    assert "reason 7" in text and "reason 8" not in text and "and 12 more" in text
 
 
 def test_a_plan_reading_a_value_the_documents_lack_stops_before_composing(tmp_path):

@@ -276,7 +276,8 @@ def plan_pieces(rows: pa.Table, plan: MailPlan, *, duplex: bool) -> Pieces:
     divert = np.zeros(n, bool)
     if plan.divert is not None:
         divert = np.bincount(e_piece, weights=_mask(plan.divert, values)[e_doc], minlength=n) > 0
-    reason = np.where(divert, "the divert rule", None).astype(object)
+    reason = np.full(n, None, dtype=object)
+    reason[divert] = "the divert rule"
     over = cls == len(classes)
     for k in np.flatnonzero(over).tolist():
         reason[k] = f"{weight[k]:.1f} g, {thick[k]:.1f} mm: too heavy or thick for every postage class"

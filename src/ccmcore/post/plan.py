@@ -167,7 +167,7 @@ class Address:
 
     fields: tuple[str, ...]
 
-    def __init__(self, *fields: str):
+    def __init__(self, *fields: str | Sequence[str]):
         if len(fields) == 1 and not isinstance(fields[0], str):
             fields = tuple(fields[0])
         if not fields or not all(isinstance(f, str) and f for f in fields):

@@ -214,8 +214,8 @@ def write_outputs(
             publish(tmp, path)
         except BaseException as exc:
             remove_part(tmp)
-            for d in done:
-                d.path.unlink(missing_ok=True)
+            for written in done:
+                written.path.unlink(missing_ok=True)
             if isinstance(exc, OSError):
                 raise output_error(path, exc) from None
             raise
