@@ -67,14 +67,19 @@ def output_path(out: Path, name: str, split: bool) -> Path:
 
 
 class _Marks:
-    """The RECT items of the plan's marks for one sheet. OMR marks repeat (their sequence
-    wraps), so each pattern is made once; a piece code is new on every sheet."""
+    """The RECT items of the plan's marks, for the front of every sheet of a chunk of pages.
 
-    def __init__(self, plan: MailPlan, duplex: bool):
+    OMR marks repeat (their sequence wraps), so each pattern is made once. A piece code is
+    new on every sheet: digit-only Data Matrix codes (the default piece code) are encoded
+    for the whole chunk at once, anything else one by one.
+    """
+
+    def __init__(self, plan: MailPlan, table: pa.Table, duplex: bool):
         from .. import barcodes
         from ..units import to_mpt
 
         self.bc = barcodes
+        self.duplex = duplex
         self.omr = []
         for m in plan.marks:
             if isinstance(m, OmrMarks):
@@ -83,26 +88,108 @@ class _Marks:
                 self.omr.append((to_mpt(m.x), to_mpt(m.y), spec, 2 * max(seq) if seq else 1))
         self.codes = [m for m in plan.marks if isinstance(m, PieceCode)]
         self.encode = {"datamatrix": barcodes.encode_datamatrix, "qr": barcodes.encode_qr}
-        self.at = [(c.x_mpt, c.y_mpt, {} if c.module is None else {"module": c.module}) for c in self.codes]
         self.cache: dict = {}
         self.seconds = 0.0
+        self.piece = {
+            "piece": table.column("piece").to_numpy(),
+            "pages": table.column("pages").to_numpy(),
+            "sheets": table.column("sheets").to_numpy(),
+            "feeds": table.column("feeders").to_numpy(),
+            "documents": table.column("documents").to_numpy(),
+        }
 
-    def items(self, page: int, pages: int, sheet: int, sheets: int, job_sheet: int, piece: int, feeds: int, docs: int):
-        out = []
+    def chunk(self, rows: np.ndarray, numbers: np.ndarray, job_sheet: int) -> tuple[dict[int, np.ndarray], int]:
+        """The marks of a run of pages.
+
+        Args:
+            rows: each page's row in the pieces table.
+            numbers: each page's number in its piece (1-based).
+            job_sheet: the output's sheets before these pages.
+
+        Returns:
+            (page index in the run -> RECT items, the output's sheets after these pages).
+        """
+        t0 = time.perf_counter()
+        numbers = np.asarray(numbers, np.int64)
+        fronts = np.flatnonzero(numbers % 2 == 1) if self.duplex else np.arange(len(numbers))
+        r = np.asarray(rows, np.int64)[fronts]
+        page = numbers[fronts]
+        v = {
+            "piece": self.piece["piece"][r],
+            "sheet": (page + 1) // 2 if self.duplex else page,
+            "sheets": self.piece["sheets"][r],
+            "job_sheet": job_sheet + np.arange(1, len(fronts) + 1),
+            "feeds": self.piece["feeds"][r],
+            "documents": self.piece["documents"][r],
+        }
+        per_sheet: list[list[np.ndarray]] = [[] for _ in range(len(fronts))]
+        pages = self.piece["pages"][r]
         for k, (x, y, spec, period) in enumerate(self.omr):
-            key = (k, page, pages, job_sheet % period, feeds)
-            items = self.cache.get(key)
-            if items is None:
-                if len(self.cache) > 4096:
-                    self.cache.clear()
-                sym = self.bc.omr_marks(page=page, pages=pages, sheet=job_sheet, spec=spec, feeds=feeds)
-                items = self.cache[key] = sym.items(x, y)
-            out.append(items)
-        for c, (x, y, kw) in zip(self.codes, self.at):
-            text = c.text(piece=piece, sheet=sheet, sheets=sheets, job_sheet=job_sheet, feeds=feeds, documents=docs)
-            sym = self.encode.get(c.kind, self.bc.encode_code128)(text, **kw)
-            out.append(sym.items(x, y))
-        return np.concatenate(out) if len(out) > 1 else out[0]
+            cols = zip(page.tolist(), pages.tolist(), v["job_sheet"].tolist(), v["feeds"].tolist())
+            for s, (number, count, sheet, feeds) in enumerate(cols):
+                key = (k, number, count, sheet % period, feeds)
+                items = self.cache.get(key)
+                if items is None:
+                    if len(self.cache) > 4096:
+                        self.cache.clear()
+                    sym = self.bc.omr_marks(page=number, pages=count, sheet=sheet, spec=spec, feeds=feeds)
+                    items = self.cache[key] = sym.items(x, y)
+                per_sheet[s].append(items)
+        for code in self.codes:
+            for s, items in enumerate(self._code_items(code, v)):
+                per_sheet[s].append(items)
+        out = {
+            int(g): (np.concatenate(items) if len(items) > 1 else items[0])
+            for g, items in zip(fronts.tolist(), per_sheet)
+            if items
+        }
+        self.seconds += time.perf_counter() - t0
+        return out, job_sheet + len(fronts)
+
+    def _code_items(self, code: PieceCode, v: dict[str, np.ndarray]) -> list[np.ndarray]:
+        """The code's RECT items on each sheet."""
+        from ..barcodes.datamatrix_digits import MAX_DIGITS, datamatrix_digit_bars
+
+        lists = {name: col.tolist() for name, col in v.items()}
+        texts = [code.text(**dict(zip(lists, vals))) for vals in zip(*lists.values())]
+        x, y = code.x_mpt, code.y_mpt
+        kw = {} if code.module is None else {"module": code.module}
+        out: list = [None] * len(texts)
+        if code.kind == "datamatrix":
+            lengths = np.fromiter(map(len, texts), np.int64, len(texts))
+            joined = "".join(texts)
+            if joined.isascii() and joined.isdigit():
+                raw = np.frombuffer(joined.encode("ascii"), np.uint8)
+                ends = np.cumsum(lengths)
+                for length in np.unique(lengths).tolist():
+                    if not 0 < length <= MAX_DIGITS:
+                        continue
+                    which = np.flatnonzero(lengths == length)
+                    idx = (ends[which] - length)[:, None] + np.arange(length)
+                    _, bars, starts = datamatrix_digit_bars(raw[idx], **kw)
+                    items = _rect_items(bars, x, y)
+                    for s, a, b in zip(which.tolist(), starts[:-1].tolist(), starts[1:].tolist()):
+                        out[s] = items[a:b]
+        encode = self.encode.get(code.kind, self.bc.encode_code128)
+        for s, text in enumerate(texts):
+            if out[s] is None:
+                out[s] = encode(text, **kw).items(x, y)
+        return out
+
+
+def _rect_items(bars: np.ndarray, x: int, y: int) -> np.ndarray:
+    """Filled black RECT items of (x, y, w, h) rectangles placed at (x, y)."""
+    from .. import display as d
+
+    out = np.zeros((len(bars), d.ITEM_FIELDS), np.int32)
+    out[:, d.KIND] = d.RECT
+    out[:, d.X] = bars[:, 0] + x
+    out[:, d.Y] = bars[:, 1] + y
+    out[:, d.W] = bars[:, 2]
+    out[:, d.H] = bars[:, 3]
+    out[:, d.FONT] = -1
+    out[:, d.COLOR2] = -1
+    return out
 
 
 def write_outputs(
@@ -134,13 +221,8 @@ def write_outputs(
         for d, record in enumerate(np.asarray(part.pages.records).tolist()):
             where[record] = (s, d)
     duplex = job.program.duplex
-    marks = _Marks(plan, duplex) if plan.marks else None
     table = pieces.table
-    piece_id = table.column("piece").to_numpy()
-    piece_pages = table.column("pages").to_numpy()
-    piece_sheets = table.column("sheets").to_numpy()
-    feeders = table.column("feeders").to_numpy()
-    n_docs = table.column("documents").to_numpy()
+    marks = _Marks(plan, table, duplex) if plan.marks else None
     first_piece_of = _first_piece(table)
     covers = set(cover_records(table).to_pylist())
     split = len(pieces.outputs) > 1 or (pieces.outputs and pieces.outputs[0] != "")
@@ -163,27 +245,11 @@ def write_outputs(
                         count = int(np.asarray(pages.doc_pages).sum())
                         chunk_marks = None
                         if marks is not None:
-                            m0 = time.perf_counter()
-                            chunk_marks = {}
-                            rows = pieces.page_piece[o][page0 : page0 + count]
-                            numbers = pieces.page_number[o][page0 : page0 + count]
-                            for g in range(count):
-                                number = int(numbers[g])
-                                if duplex and number % 2 == 0:
-                                    continue  # the marks are read on the front of each sheet
-                                job_sheet += 1
-                                r = int(rows[g])
-                                chunk_marks[g] = marks.items(
-                                    number,
-                                    int(piece_pages[r]),
-                                    (number + 1) // 2 if duplex else number,
-                                    int(piece_sheets[r]),
-                                    job_sheet,
-                                    int(piece_id[r]),
-                                    int(feeders[r]),
-                                    int(n_docs[r]),
-                                )
-                            marks.seconds += time.perf_counter() - m0
+                            chunk_marks, job_sheet = marks.chunk(
+                                pieces.page_piece[o][page0 : page0 + count],
+                                pieces.page_number[o][page0 : page0 + count],
+                                job_sheet,
+                            )
                         first = merger.pages
                         doc_pages = np.asarray(pages.doc_pages, dtype=np.int64)
                         starts = first + np.cumsum(doc_pages) - doc_pages
