@@ -16,7 +16,7 @@ cryptographic hash of every byte would cost it several percent.)
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pyarrow as pa
@@ -46,6 +46,20 @@ def _manifest_schema() -> pa.Schema:
 MANIFEST_SCHEMA = _manifest_schema()
 
 
+class PageMarks(NamedTuple):
+    """RECT items a merge draws on pages of a part, besides the part's own stamps.
+
+    Attributes:
+        pages: int64 (n,): the page rows (in the part) that get marks, ascending.
+        items: int32 (m, ITEM_FIELDS): their items, page after page.
+        starts: int64 (n + 1,): where each page's items start in ``items``, and the end.
+    """
+
+    pages: np.ndarray
+    items: np.ndarray
+    starts: np.ndarray
+
+
 class Merger:
     """Writes parts, in order, into one print file.
 
@@ -73,17 +87,17 @@ class Merger:
         self._rows: list[pa.Table] = []
         self._extents: list[np.ndarray] = []
 
-    def add(self, part: Part, marks: dict[int, np.ndarray] | None = None) -> None:
+    def add(self, part: Part, marks: PageMarks | None = None) -> None:
         """Write one part's documents after those before it.
 
         Args:
             part: the part.
-            marks: page row -> RECT items drawn on that page besides the part's own
-                stamps (a mail piece's OMR marks and code, see :mod:`ccmcore.post`).
+            marks: RECT items drawn on some of its pages besides the part's own stamps (a
+                mail piece's OMR marks and code, see :mod:`ccmcore.post`).
         """
         pages = part.pages
         facts = self._count_sheets(np.asarray(pages.doc_pages))
-        stamps = self._stamps(part, facts, marks) if part.stamps or marks else None
+        stamps = self._stamps(part, facts, marks) if part.stamps or (marks is not None and len(marks.pages)) else None
         extents = self.writer.add(pages, stamps)
         ext = np.array([e[1:] for e in extents], dtype=np.int64).reshape(-1, 4)  # first page, pages, offset, length
         self._extents.append(ext)
@@ -103,11 +117,11 @@ class Merger:
             self.job_sheets = int(sheet[-1])
         return np.stack([number, np.repeat(doc_pages, doc_pages), sheet], axis=1) if total else np.zeros((0, 3), int)
 
-    def _stamps(self, part: Part, facts: np.ndarray, marks: dict[int, np.ndarray] | None = None) -> dict:
+    def _stamps(self, part: Part, facts: np.ndarray, marks: PageMarks | None = None) -> dict:
         """page row -> the backend's bytes of the stamps on that page."""
         program = self.job.program
         cache = self._stamp_cache
-        by_page: dict[int, list] = {p: [items] for p, items in (marks or {}).items()}
+        by_page: dict[int, list] = {}
         for page, barcode, text in part.stamps:
             number, count, sheet = facts[page].tolist()
             # OMR marks show the sheet number only modulo their sequence: a few patterns repeat
@@ -118,13 +132,29 @@ class Merger:
                     cache.clear()
                 items = cache[key] = stamp_items(program, barcode, text, number, count, sheet)
             by_page.setdefault(page, []).append(items)
+        if marks is not None and len(marks.pages):
+            if by_page:
+                for k, page in enumerate(marks.pages.tolist()):
+                    by_page.setdefault(page, []).append(marks.items[marks.starts[k] : marks.starts[k + 1]])
+            else:  # the marks alone: already one array, page by page
+                return self._made(part, marks)
         pages = sorted(by_page)
         rows = [np.concatenate(by_page[p]) if len(by_page[p]) > 1 else by_page[p][0] for p in pages]
+        lengths = np.array([len(r) for r in rows], np.int64)
+        starts = np.zeros(len(rows) + 1, np.int64)
+        np.cumsum(lengths, out=starts[1:])
+        items = np.concatenate(rows) if rows else np.zeros((0, 13), np.int32)
+        batch = PageMarks(np.array(pages, np.int64), items, starts)
+        return self._made(part, batch)
+
+    def _made(self, part: Part, marks: PageMarks) -> dict:
+        """page row -> the backend's bytes drawing the marks on it."""
+        pages = marks.pages.tolist()
         if self.job.format == "pdf":
-            heights = np.asarray(part.pages.sizes)[:, 1]
-            made = self.writer.stamps(rows, [int(heights[p]) for p in pages])
+            heights = np.asarray(part.pages.sizes, dtype=np.int64).reshape(-1, 3)[:, 1]
+            made = self.writer.stamps(marks.items, marks.starts, heights[marks.pages].tolist())
         else:
-            made = self.writer.stamps(rows)
+            made = self.writer.stamps(marks.items, marks.starts)
         return dict(zip(pages, made))
 
     def _omr_period(self, barcode: int) -> int:

@@ -565,21 +565,22 @@ class AfpWriter:
             uses = np.unique(uses, axis=0)
         return out._replace(uses=uses)
 
-    def stamps(self, items: list) -> list[bytes]:
+    def stamps(self, items: np.ndarray, starts: np.ndarray) -> list[bytes]:
         """Presentation text objects drawing rectangle items (barcodes the merge adds to
         pages once their place in the job is known), one per page: :meth:`add` takes them
         as ``stamps[page]``.
 
         Args:
-            items: per page an int32 array of RECT (or RULE) item rows.
+            items: int32 RECT (or RULE) item rows of every page, one page after another.
+            starts: int64 (n + 1,): where each page's items start, and the end.
 
         Raises:
             ValueError: an item is not a rule or rectangle.
         """
-        arrays = [np.ascontiguousarray(a, dtype=np.int32).reshape(-1, 13) for a in items]
-        if not arrays:
+        rows = np.ascontiguousarray(items, dtype=np.int32).reshape(-1, 13)
+        at = np.asarray(starts, dtype=np.int64).tolist()
+        if len(at) < 2:
             return []
-        rows = np.concatenate(arrays)
         kinds = rows[:, _KIND]
         if ((kinds != 2) & (kinds != 3)).any():
             raise ValueError("a stamp draws rules and rectangles only")
@@ -590,12 +591,11 @@ class AfpWriter:
         assert builder is not None  # made just now
         none = np.zeros(0, np.int32)
         builder.bind(rows, np.zeros(0, np.uint16), none, np.zeros(0, np.uint8), none)
-        out, i0 = [], 0
-        for a in arrays:
-            res = builder.page(i0, len(a))
+        out = []
+        for i0, i1 in zip(at, at[1:]):
+            res = builder.page(i0, i1 - i0)
             assert res is not None  # rules and rectangles always encode
             out.append(b"".join((_BPT, res[0], _EPT)) if res[0] else b"")
-            i0 += len(a)
         return out
 
     def add(self, part: AfpPages, stamps: dict | None = None) -> list[Extent]:

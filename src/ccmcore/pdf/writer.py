@@ -53,6 +53,7 @@ from ..display import WIDTH as _WIDTH
 from ..errors import EmptyJobError
 from ..images import Image
 from ._content import ContentBuilder
+from ._objects import page_objects
 from .fonts import font_objects, pdf_widths
 from .images import encode_image
 
@@ -93,8 +94,9 @@ def _content_builder(fonts: list[_JobFont]) -> ContentBuilder:
     return ContentBuilder(widths, off, lens, used)
 
 
-def _encode_pages(builder: ContentBuilder, pages: np.ndarray, level: int | None) -> tuple[np.ndarray, list]:
-    """Content streams of the page rows: ((n, 3) width, height, stream length; the streams)."""
+def _encode_pages(builder: ContentBuilder, pages: np.ndarray, level: int | None) -> tuple[np.ndarray, bytes]:
+    """Content streams of the page rows: ((n, 3) width, height, stream length; the streams
+    one after another)."""
     sizes = np.zeros((len(pages), 3), dtype=np.int64)
     streams: list = []
     compress = isal_zlib.compress
@@ -105,7 +107,7 @@ def _encode_pages(builder: ContentBuilder, pages: np.ndarray, level: int | None)
             data = compress(data, level)
         sizes[k] = (w, h, len(data))
         streams.append(data)
-    return sizes, streams
+    return sizes, b"".join(streams)
 
 
 class PdfPages(NamedTuple):
@@ -172,7 +174,7 @@ class PdfEncoder:
         for jf in self._fonts:
             jf.used[:] = 0
         self._builder.bind(items, gids, advances, font_map, image_map, overlay_map, heights)
-        sizes, streams = _encode_pages(self._builder, pages, self._level)
+        sizes, content = _encode_pages(self._builder, pages, self._level)
         uses = resource_uses(items, pages)
         if len(uses):
             img = uses[:, 1] == IMAGE
@@ -184,7 +186,7 @@ class PdfEncoder:
             docs[:, _RECORD].astype(np.int64),
             docs[:, _PN].astype(np.int64),
             sizes,
-            b"".join(streams),
+            content,
             uses,
             used,
         )
@@ -368,29 +370,28 @@ class PdfWriter:
         if builder is None:
             builder = self._rebuild_builder()
         builder.bind(items, gids, advances, font_map, image_map, overlay_map, overlay_height)
-        sizes, streams = _encode_pages(builder, pages, self._level)
-        return self._write_docs(docs[:, _RECORD].tolist(), docs[:, _PN].tolist(), sizes, streams, None, None)
+        sizes, content = _encode_pages(builder, pages, self._level)
+        return self._write_docs(docs[:, _RECORD].tolist(), docs[:, _PN].tolist(), sizes, content, None, None)
 
-    def stamps(self, items: list, heights: list) -> list[bytes]:
+    def stamps(self, items: np.ndarray, starts: np.ndarray, heights: list) -> list[bytes]:
         """Content streams drawing rectangle items (barcodes the merge adds to pages once
         their place in the job is known), one per page, to follow the page's own:
         :meth:`add` takes them as ``stamps[page]``.
 
         Args:
-            items: per page an int32 array of RECT (or RULE) item rows.
+            items: int32 RECT (or RULE) item rows of every page, one page after another.
+            starts: int64 (n + 1,): where each page's items start, and the end.
             heights: per page its height (mpt).
         """
-        builder = self._builder if self._builder is not None else self._rebuild_builder()
-        arrays = [np.ascontiguousarray(a, dtype=np.int32).reshape(-1, ITEM_FIELDS) for a in items]
-        if not arrays:
+        if len(heights) == 0:
             return []
+        builder = self._builder if self._builder is not None else self._rebuild_builder()
         none = np.zeros(0, np.int32)
-        builder.bind(np.concatenate(arrays), np.zeros(0, np.uint16), none, none)
-        out, i0 = [], 0
-        for a, h in zip(arrays, heights):
-            out.append(builder.page(i0, len(a), h, False))
-            i0 += len(a)
-        return out
+        rows = np.ascontiguousarray(items, dtype=np.int32).reshape(-1, ITEM_FIELDS)
+        builder.bind(rows, np.zeros(0, np.uint16), none, none)
+        page = builder.page
+        at = np.asarray(starts, dtype=np.int64).tolist()
+        return [page(i0, i1 - i0, h, False) for i0, i1, h in zip(at, at[1:], heights)]
 
     def add(self, part: PdfPages, stamps: dict | None = None) -> list[Extent]:
         """Write pages a :class:`PdfEncoder` made with this writer's job resources.
@@ -417,13 +418,11 @@ class PdfWriter:
         np.cumsum(sizes[:, 2], out=offs[1:])
         if offs[-1] != len(part.content):
             raise ValueError("encoded pages: the content streams' lengths do not add up to the content")
-        view = memoryview(part.content)
-        streams = [view[a:b] for a, b in zip(offs[:-1].tolist(), offs[1:].tolist())]
         uses: dict[int, list] = {}
         for d, kind, idx in np.asarray(part.uses, dtype=np.int64).reshape(-1, 3).tolist():
             uses.setdefault(d, []).append((kind, idx))
         extents = self._write_docs(
-            np.asarray(part.records).tolist(), np.asarray(part.doc_pages).tolist(), sizes, streams, uses, stamps
+            np.asarray(part.records).tolist(), np.asarray(part.doc_pages).tolist(), sizes, part.content, uses, stamps
         )
         used = self._builder_used()
         np.bitwise_or(used, part.used, out=used)
@@ -443,113 +442,127 @@ class PdfWriter:
         if self._broken:
             raise ValueError("an earlier write() failed part-way; this PDF cannot be finished")
 
-    def _write_docs(
-        self, records: list, doc_pages: list, sizes: np.ndarray, streams: list, uses, stamps
-    ) -> list[Extent]:
-        """Each document's marker line, page and content stream objects; their extents."""
+    def _write_docs(self, records: list, doc_pages: list, sizes: np.ndarray, content, uses, stamps) -> list[Extent]:
+        """Each document's marker line, page and content stream objects; their extents.
+
+        ``content`` holds the pages' streams one after another (lengths in ``sizes[:, 2]``).
+        """
         if sum(doc_pages) != len(sizes):
             raise ValueError("a document's page slice lies outside the pages")
         try:
-            return self._put_docs(records, doc_pages, sizes, streams, uses, stamps or {})
+            return self._put_docs(records, doc_pages, sizes, content, uses, stamps or {})
         except BaseException:
             # object numbers and offsets of pages not on disk are recorded: this file
             # can no longer be finished correctly
             self._broken = True
             raise
 
-    def _put_docs(self, records: list, doc_pages: list, sizes: np.ndarray, streams: list, uses, stamps) -> list[Extent]:
-        parts: list = []
-        pending = 0
-        offsets = self._offsets
-        page_objs = self._page_objs
-        leaves = self._leaves
-        level = self._level
-        resources = self._resources
-        mediabox = self._mediabox
+    def _put_docs(self, records: list, doc_pages: list, sizes: np.ndarray, content, uses, stamps) -> list[Extent]:
+        n_docs = len(records)
+        records_a = np.asarray(records, dtype=np.int64).reshape(-1)
+        doc_pages_a = np.asarray(doc_pages, dtype=np.int64).reshape(-1)
+        lengths = np.ascontiguousarray(sizes[:, 2], dtype=np.int64)
+        starts = np.cumsum(lengths) - lengths
+        boxes, box_of_page = self._boxes(sizes)
+        stamp_list: list | None = None
+        if stamps:
+            stamp_list = [None] * len(sizes)
+            for k, data in stamps.items():
+                stamp_list[k] = data if self._level is None else isal_zlib.compress(data, self._level)
+        page_at = np.cumsum(doc_pages_a) - doc_pages_a
+        view = memoryview(content).cast("B") if not isinstance(content, (bytes, bytearray)) else content
         extents: list[Extent] = []
-        size_rows = sizes[:, :2].tolist()
-        p = 0
-        for d, (record, pn) in enumerate(zip(records, doc_pages)):
-            if uses is not None and d in uses:
-                if parts:  # resources go to the file before the document's bytes
-                    self._emit(b"".join(parts))
-                    parts.clear()
-                    pending = 0
-                for kind, idx in uses[d]:
+        cuts = [*self._first_uses(uses), n_docs]
+        d0 = 0
+        for d1 in cuts:
+            if d1 > d0:
+                p0 = int(page_at[d0])
+                p1 = int(page_at[d1 - 1] + doc_pages_a[d1 - 1])
+                extents += self._put_run(
+                    records_a[d0:d1],
+                    doc_pages_a[d0:d1],
+                    boxes,
+                    box_of_page[p0:p1],
+                    view,
+                    starts[p0:p1],
+                    lengths[p0:p1],
+                    stamp_list[p0:p1] if stamp_list is not None else None,
+                )
+            if d1 < n_docs:  # resources go to the file before the document's bytes
+                for kind, idx in uses[d1]:
                     if kind == IMAGE:
                         self._image(self._job.images[idx])  # type: ignore[union-attr]
                     else:
                         self._overlay(self._job.overlays[idx])  # type: ignore[union-attr]
-            pos = self._pos + pending
-            start = pos
-            first = len(page_objs)
-            mark = b"%%ccmcore-document %d\n" % record
-            doc = [mark]
-            pos += len(mark)
-            for k in range(p, p + pn):
-                w, h = size_rows[k]
-                data = streams[k]
-                if len(page_objs) % FANOUT == 0:
-                    offsets.append(0)
-                    leaves.append(len(offsets) - 1)
-                leaf = leaves[-1]
-                pnum = len(offsets)
-                offsets.append(pos)  # the page object starts here
-                offsets.append(0)
-                page_objs.append(pnum)
-                box = mediabox.get((w, h))
-                if box is None:
-                    if len(mediabox) > 256:
-                        mediabox.clear()
-                    box = mediabox[(w, h)] = b"[0 0 %s %s]" % (_num(w), _num(h))
-                if level is None:
-                    head = b"<</Length %d>>" % len(data)
-                else:
-                    head = b"<</Length %d/Filter/FlateDecode>>" % len(data)
-                extra = stamps.get(k) if stamps else None
-                if extra is None:
-                    contents = b"%d 0 R" % (pnum + 1)
-                else:
-                    offsets.append(0)
-                    contents = b"[%d 0 R %d 0 R]" % (pnum + 1, pnum + 2)
-                page = b"%d 0 obj\n<</Type/Page/Parent %d 0 R/MediaBox%s/Resources %d 0 R/Contents %s>>\nendobj\n" % (
-                    pnum,
-                    leaf,
-                    box,
-                    resources,
-                    contents,
-                )
-                pos += len(page)
-                offsets[pnum + 1] = pos
-                head = b"%d 0 obj\n%s\nstream\n" % (pnum + 1, head)
-                doc += (page, head, data, b"\nendstream\nendobj\n")
-                pos += len(head) + len(data) + 18
-                if extra is not None:
-                    if level is not None:
-                        extra = isal_zlib.compress(extra, level)
-                        ehead = b"<</Length %d/Filter/FlateDecode>>" % len(extra)
-                    else:
-                        ehead = b"<</Length %d>>" % len(extra)
-                    offsets[pnum + 2] = pos
-                    ehead = b"%d 0 obj\n%s\nstream\n" % (pnum + 2, ehead)
-                    doc += (ehead, extra, b"\nendstream\nendobj\n")
-                    pos += len(ehead) + len(extra) + 18
-            p += pn
-            joined = b"".join(doc)
-            parts.append(joined)
-            self.checksums.append(crc32(joined))
-            extents.append(Extent(record, first, pn, start, pos - start))
-            pending = pos - self._pos
-            # one write per megabyte: few system calls, bounded buffering
-            if pending >= 1 << 20:
-                self._emit(b"".join(parts))
-                parts.clear()
-                pending = 0
-        if parts:
-            self._emit(b"".join(parts))
+            d0 = d1
         if extents and self._pos != extents[-1].offset + extents[-1].length:
             raise AssertionError("PDF writer offset bookkeeping is off")
         return extents
+
+    def _boxes(self, sizes: np.ndarray) -> tuple[list[bytes], np.ndarray]:
+        """The distinct MediaBox arrays of the pages, and each page's index among them."""
+        wh = np.ascontiguousarray(sizes[:, :2], dtype=np.int64)
+        if len(wh) == 0:
+            return [], np.zeros(0, np.int64)
+        unique, inverse = np.unique(wh, axis=0, return_inverse=True)
+        boxes = []
+        for w, h in unique.tolist():
+            box = self._mediabox.get((w, h))
+            if box is None:
+                if len(self._mediabox) > 256:
+                    self._mediabox.clear()
+                box = self._mediabox[(w, h)] = b"[0 0 %s %s]" % (_num(w), _num(h))
+            boxes.append(box)
+        return boxes, np.ascontiguousarray(inverse.reshape(-1), dtype=np.int64)
+
+    def _first_uses(self, uses: dict | None) -> list[int]:
+        """The documents that draw an image or overlay the file does not hold yet, in order:
+        those resources are written just before them."""
+        if not uses:
+            return []
+        held = {(IMAGE, im.key) for im in self._job.images if im.key in self._image_num}  # type: ignore[union-attr]
+        held |= {(OVERLAY, id(ov)) for ov in self._job.overlays if id(ov) in self._overlay_num}  # type: ignore[union-attr]
+        out = []
+        for d in sorted(uses):
+            keys = {
+                (IMAGE, self._job.images[i].key) if k == IMAGE else (OVERLAY, id(self._job.overlays[i]))  # type: ignore[union-attr]
+                for k, i in uses[d]
+            }
+            if not keys <= held:
+                out.append(d)
+                held |= keys
+        return out
+
+    def _put_run(self, records, doc_pages, boxes, box_of_page, content, starts, lengths, stamps) -> list[Extent]:
+        """Write a run of documents that draw nothing the file does not hold yet."""
+        blob, offsets, page_nums, leaves, doc_at, doc_len, _ = page_objects(
+            records,
+            doc_pages,
+            box_of_page,
+            boxes,
+            content,
+            starts,
+            lengths,
+            stamps,
+            len(self._offsets),
+            len(self._page_objs),
+            self._leaves[-1] if len(self._leaves) else -1,
+            self._resources,
+            self._pos,
+            self._level is not None,
+            FANOUT,
+        )
+        first = len(self._page_objs) + np.cumsum(doc_pages) - doc_pages
+        self._offsets.extend(offsets.tolist())
+        self._page_objs.extend(page_nums.tolist())
+        self._leaves.extend(leaves.tolist())
+        view = memoryview(blob)
+        self.checksums.extend(crc32(view[a : a + n]) for a, n in zip((doc_at - self._pos).tolist(), doc_len.tolist()))
+        self._emit(blob)
+        return [
+            Extent(*row)
+            for row in zip(records.tolist(), first.tolist(), doc_pages.tolist(), doc_at.tolist(), doc_len.tolist())
+        ]
 
     # ------------------------------------------------------------------ images and overlays
 

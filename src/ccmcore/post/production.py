@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..arrow_values import from_numpy
-from ..merge import MANIFEST_SCHEMA, Merger
+from ..merge import MANIFEST_SCHEMA, Merger, PageMarks
 from ..output import output_error, part_path, publish, remove_part, write_parquet_atomically
 from ..parts import Part, PartJob
 from .pieces import Pieces
@@ -98,7 +98,7 @@ class _Marks:
             "documents": table.column("documents").to_numpy(),
         }
 
-    def chunk(self, rows: np.ndarray, numbers: np.ndarray, job_sheet: int) -> tuple[dict[int, np.ndarray], int]:
+    def chunk(self, rows: np.ndarray, numbers: np.ndarray, job_sheet: int) -> tuple[PageMarks, int]:
         """The marks of a run of pages.
 
         Args:
@@ -107,7 +107,7 @@ class _Marks:
             job_sheet: the output's sheets before these pages.
 
         Returns:
-            (page index in the run -> RECT items, the output's sheets after these pages).
+            (the marks of the fronts among these pages, the output's sheets after them).
         """
         t0 = time.perf_counter()
         numbers = np.asarray(numbers, np.int64)
@@ -122,11 +122,12 @@ class _Marks:
             "feeds": self.piece["feeds"][r],
             "documents": self.piece["documents"][r],
         }
-        per_sheet: list[list[np.ndarray]] = [[] for _ in range(len(fronts))]
+        layers: list[list[np.ndarray]] = []  # per mark, its items on each sheet
         pages = self.piece["pages"][r]
         for k, (x, y, spec, period) in enumerate(self.omr):
+            layer = []
             cols = zip(page.tolist(), pages.tolist(), v["job_sheet"].tolist(), v["feeds"].tolist())
-            for s, (number, count, sheet, feeds) in enumerate(cols):
+            for number, count, sheet, feeds in cols:
                 key = (k, number, count, sheet % period, feeds)
                 items = self.cache.get(key)
                 if items is None:
@@ -134,17 +135,18 @@ class _Marks:
                         self.cache.clear()
                     sym = self.bc.omr_marks(page=number, pages=count, sheet=sheet, spec=spec, feeds=feeds)
                     items = self.cache[key] = sym.items(x, y)
-                per_sheet[s].append(items)
+                layer.append(items)
+            layers.append(layer)
         for code in self.codes:
-            for s, items in enumerate(self._code_items(code, v)):
-                per_sheet[s].append(items)
-        out = {
-            int(g): (np.concatenate(items) if len(items) > 1 else items[0])
-            for g, items in zip(fronts.tolist(), per_sheet)
-            if items
-        }
+            layers.append(self._code_items(code, v))
+        # sheet after sheet, each sheet's marks in the plan's order
+        ordered = [items for sheet in zip(*layers) for items in sheet]
+        counts = np.fromiter(map(len, ordered), np.int64, len(ordered)).reshape(len(fronts), len(layers))
+        starts = np.zeros(len(fronts) + 1, np.int64)
+        np.cumsum(counts.sum(axis=1), out=starts[1:])
+        items = np.concatenate(ordered) if ordered else np.zeros((0, 13), np.int32)
         self.seconds += time.perf_counter() - t0
-        return out, job_sheet + len(fronts)
+        return PageMarks(fronts.astype(np.int64), items, starts), job_sheet + len(fronts)
 
     def _code_items(self, code: PieceCode, v: dict[str, np.ndarray]) -> list[np.ndarray]:
         """The code's RECT items on each sheet."""
