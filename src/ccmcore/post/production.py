@@ -11,6 +11,7 @@ sheet sequence and the inserts' feeders, and the piece's 2D code.
 from __future__ import annotations
 
 import re
+import string
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -152,11 +153,19 @@ class _Marks:
         """The code's RECT items on each sheet."""
         from ..barcodes.datamatrix_digits import MAX_DIGITS, datamatrix_digit_bars
 
-        lists = {name: col.tolist() for name, col in v.items()}
-        texts = [code.text(**dict(zip(lists, vals))) for vals in zip(*lists.values())]
+        n = len(v["piece"])
         x, y = code.x_mpt, code.y_mpt
         kw = {} if code.module is None else {"module": code.module}
-        out: list = [None] * len(texts)
+        out: list = [None] * n
+        digits = _digits(code.data, v) if code.kind == "datamatrix" else None
+        if digits is not None and 0 < digits.shape[1] <= MAX_DIGITS:
+            # the whole chunk in one batch: no text is made at all
+            _, bars, starts = datamatrix_digit_bars(digits, **kw)
+            items = _rect_items(bars, x, y)
+            at = starts.tolist()
+            return [items[a:b] for a, b in zip(at, at[1:])]
+        lists = {name: col.tolist() for name, col in v.items()}
+        texts = [code.text(**dict(zip(lists, vals))) for vals in zip(*lists.values())]
         if code.kind == "datamatrix":
             lengths = np.fromiter(map(len, texts), np.int64, len(texts))
             joined = "".join(texts)
@@ -177,6 +186,35 @@ class _Marks:
             if out[s] is None:
                 out[s] = encode(text, **kw).items(x, y)
         return out
+
+
+_ZERO_PADDED = re.compile(r"0[1-9][0-9]*d")
+
+
+def _digits(data: str, v: dict[str, np.ndarray]) -> np.ndarray | None:
+    """uint8 (n, length): the ASCII digits ``data.format(**values)`` gives on each sheet,
+    computed on the columns; None unless the format is digits and zero-padded integer
+    fields (``"{piece:08d}{sheet:02d}"``) and every value fits its width."""
+    n = len(v["piece"])
+    columns: list[np.ndarray] = []
+    for literal, field, spec, conversion in string.Formatter().parse(data):
+        if literal:
+            if not (literal.isascii() and literal.isdigit()):
+                return None
+            columns.append(np.broadcast_to(np.frombuffer(literal.encode("ascii"), np.uint8), (n, len(literal))))
+        if field is None:
+            continue
+        if conversion or not _ZERO_PADDED.fullmatch(spec or "") or field not in v:
+            return None
+        width = int(spec[1:-1])
+        values = np.asarray(v[field], np.int64)
+        if width > 18 or (len(values) and (values.min() < 0 or values.max() >= 10**width)):
+            return None  # wider than its field, or negative: the text path says what it prints
+        powers = 10 ** np.arange(width - 1, -1, -1, dtype=np.int64)
+        columns.append((values[:, None] // powers % 10 + 48).astype(np.uint8))
+    if not columns:
+        return None
+    return np.ascontiguousarray(np.concatenate(columns, axis=1))
 
 
 def _rect_items(bars: np.ndarray, x: int, y: int) -> np.ndarray:
