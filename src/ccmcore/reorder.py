@@ -14,8 +14,9 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from .arrow_values import from_numpy
+from .arrow_values import from_numpy, to_numpy
 
 __all__ = ["take_documents"]
 
@@ -58,22 +59,29 @@ def take_documents(parts: list, picks: np.ndarray):
     kind = type(parts[0].pages)
     spans = [_doc_spans(p.pages) for p in parts]
     n = len(picks)
-    new_row = [np.full(len(p.pages.records), -1, np.int64) for p in parts]
-    for i, (s, d) in enumerate(picks.tolist()):
-        new_row[s][d] = i
-    doc_pages = np.array([int(parts[s].pages.doc_pages[d]) for s, d in picks.tolist()], dtype=np.int64)
-    lengths = np.array([int(spans[s][2][d]) for s, d in picks.tolist()], dtype=np.int64)
+    # every part's documents in one numbering: part s's row d is doc_base[s] + d
+    counts = np.array([len(p.pages.records) for p in parts], np.int64)
+    doc_base = np.cumsum(counts) - counts
+    g = doc_base[picks[:, 0]] + picks[:, 1]
+    new_row_all = np.full(int(counts.sum()), -1, np.int64)
+    new_row_all[g] = np.arange(n)
+    new_row = [new_row_all[b : b + c] for b, c in zip(doc_base.tolist(), counts.tolist())]
+    doc_pages = np.concatenate([np.asarray(p.pages.doc_pages, dtype=np.int64) for p in parts])[g]
+    first_page = np.concatenate([sp[0] for sp in spans])[g]
+    starts = np.concatenate([sp[1] for sp in spans])[g]
+    lengths = np.concatenate([sp[2] for sp in spans])[g]
     new_start = np.cumsum(lengths) - lengths
     views = [memoryview(p.pages.content) for p in parts]
-    content = b"".join(views[s][spans[s][1][d] : spans[s][1][d] + spans[s][2][d]] for s, d in picks.tolist())
+    ends = starts + lengths
+    content = b"".join([views[s][a:b] for s, a, b in zip(picks[:, 0].tolist(), starts.tolist(), ends.tolist())])
     out: dict[str, Any] = {
-        "records": np.array([int(parts[s].pages.records[d]) for s, d in picks.tolist()], dtype=np.int64),
+        "records": np.concatenate([np.asarray(p.pages.records, dtype=np.int64) for p in parts])[g],
         "doc_pages": doc_pages,
         "content": content,
     }
     # pages: where each new page comes from
     page_src = np.repeat(picks[:, 0], doc_pages)
-    page_old = _ranges(np.array([spans[s][0][d] for s, d in picks.tolist()], dtype=np.int64), doc_pages)
+    page_old = _ranges(first_page, doc_pages)
     page_doc = np.repeat(np.arange(n), doc_pages)
     uses, used = [], None
     for s, p in enumerate(parts):
@@ -121,7 +129,7 @@ def take_documents(parts: list, picks: np.ndarray):
         degraded = [np.asarray(p.pages.degraded, dtype=np.int64).reshape(-1, 2) for p in parts]
         deg = np.concatenate(degraded) if degraded else np.zeros((0, 2), np.int64)
         out["degraded"] = deg[np.isin(deg[:, 0], list(records))] if len(deg) else deg
-        out["crcs"] = np.array([int(parts[s].pages.crcs[d]) for s, d in picks.tolist()], dtype=np.uint32)
+        out["crcs"] = np.concatenate([np.asarray(p.pages.crcs, dtype=np.uint32) for p in parts])[g]
     pages = kind(**out)
     # stamps, on the pages' new rows
     new_page = [np.full(int(np.asarray(p.pages.doc_pages).sum()), -1, np.int64) for p in parts]
@@ -136,15 +144,9 @@ def take_documents(parts: list, picks: np.ndarray):
                 stamps.append([at, barcode, text])
     stamps.sort(key=lambda st: st[0])
     # manifest rows: a part's k-th rendered row is its k-th document
-    tables: list[pa.Table] = []
-    row_of: list[np.ndarray] = []
-    base = 0
-    for p in parts:
-        status = p.manifest.column("status").to_pylist()
-        rendered = np.array([i for i, v in enumerate(status) if v == "rendered"], dtype=np.int64)
-        row_of.append(base + rendered)
-        tables.append(p.manifest)
-        base += p.manifest.num_rows
-    joined = pa.concat_tables(tables)
-    taken = joined.take(from_numpy(np.array([row_of[s][d] for s, d in picks.tolist()], dtype=np.int64)))
+    joined = pa.concat_tables([p.manifest for p in parts])
+    rendered = np.flatnonzero(to_numpy(pc.equal(joined.column("status"), "rendered").combine_chunks()))
+    if len(rendered) != len(new_row_all):
+        raise ValueError("a part's rendered manifest rows do not match its documents")
+    taken = joined.take(from_numpy(rendered[g]))
     return pages, taken, stamps
