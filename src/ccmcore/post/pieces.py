@@ -102,8 +102,10 @@ def _normal(text: str | None) -> str:
     """An address part as householding compares it."""
     if text is None:
         return ""
-    t = unicodedata.normalize("NFKD", text.replace("ß", "ss"))
-    t = "".join(c for c in t if not unicodedata.combining(c)).casefold()
+    t = text.replace("ß", "ss")
+    if not t.isascii():  # accents off: "Müller" = "Muller"
+        t = "".join(c for c in unicodedata.normalize("NFKD", t) if not unicodedata.combining(c))
+    t = t.casefold()
     t = _SPACE.sub(" ", t).strip()
     return _STREET.sub("str", t)
 

@@ -20,7 +20,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..arrow_values import from_numpy
+from ..arrow_values import from_numpy, to_numpy
 from ..merge import MANIFEST_SCHEMA, Merger, PageMarks
 from ..output import output_error, part_path, publish, remove_part, write_parquet_atomically
 from ..parts import Part, PartJob
@@ -256,20 +256,26 @@ def write_outputs(
     Returns:
         the outputs, each written in full (under a temporary name until complete).
     """
-    where: dict[int, tuple[int, int]] = {}
-    for s, part in enumerate(parts):
-        for d, record in enumerate(np.asarray(part.pages.records).tolist()):
-            where[record] = (s, d)
+    where = _Lookup(
+        np.concatenate([np.asarray(p.pages.records, np.int64) for p in parts]),
+        np.concatenate(
+            [
+                np.stack([np.full(len(p.pages.records), s), np.arange(len(p.pages.records))], 1)
+                for s, p in enumerate(parts)
+            ]
+        ),
+    )
     duplex = job.program.duplex
     table = pieces.table
     marks = _Marks(plan, table, duplex) if plan.marks else None
-    first_piece_of = _first_piece(table)
+    piece_of = _first_piece(table)
+    first_piece_of = dict(zip(piece_of.keys.tolist(), piece_of.values.tolist()))
     covers = set(cover_records(table).to_pylist())
     split = len(pieces.outputs) > 1 or (pieces.outputs and pieces.outputs[0] != "")
     done: list[Output] = []
     for o, name in enumerate(pieces.outputs):
         path = output_path(out, name, bool(split))
-        picks = np.array([where[r] for r in pieces.doc_records[o].tolist()], dtype=np.int64).reshape(-1, 2)
+        picks = where[np.asarray(pieces.doc_records[o], np.int64)].reshape(-1, 2)
         tmp = part_path(path)
         page0 = 0
         job_sheet = 0
@@ -297,7 +303,7 @@ def write_outputs(
                         recs = manifest.column("record").to_pylist()
                         outline += [
                             (
-                                int(p),
+                                p,
                                 str(key)
                                 if key is not None
                                 else (f"cover of piece {first_piece_of[rec]}" if rec in covers else f"record {rec}"),
@@ -314,9 +320,7 @@ def write_outputs(
                     raise
             recs = rows_out.column("record").to_numpy()
             rows_out = rows_out.append_column("output", pa.array([path.name] * rows_out.num_rows, pa.string()))
-            rows_out = rows_out.append_column(
-                "piece", from_numpy(np.array([first_piece_of[r] for r in recs.tolist()], np.int64))
-            )
+            rows_out = rows_out.append_column("piece", from_numpy(piece_of[recs]))
             publish(tmp, path)
         except BaseException as exc:
             remove_part(tmp)
@@ -332,16 +336,37 @@ def write_outputs(
     return done
 
 
-def _first_piece(table: pa.Table) -> dict[int, int]:
+class _Lookup:
+    """Values by unique int64 keys, looked up for a whole array at once."""
+
+    def __init__(self, keys: np.ndarray, values: np.ndarray):
+        order = np.argsort(keys, kind="stable")
+        self.keys = keys[order]
+        self.values = values[order]
+
+    def __getitem__(self, wanted: np.ndarray) -> np.ndarray:
+        at = np.searchsorted(self.keys, wanted)
+        if len(wanted) and (at.max() >= len(self.keys) or (self.keys[at] != wanted).any()):
+            missing = wanted[(at >= len(self.keys)) | (self.keys[np.minimum(at, len(self.keys) - 1)] != wanted)]
+            raise KeyError(f"record {int(missing[0])} is in no part")
+        return self.values[at]
+
+
+def _first_piece(table: pa.Table) -> _Lookup:
     """record -> the id of the (first) piece holding its document (or its cover sheet)."""
-    out: dict[int, int] = {}
-    cols = (table.column(n).to_pylist() for n in ("piece", "records", "cover"))
-    for piece, records, cover in zip(*cols):
-        for r in records:
-            out.setdefault(r, piece)
-        if cover is not None:
-            out[cover] = piece
-    return out
+    records = table.column("records").combine_chunks()
+    flat = to_numpy(pc.list_flatten(records)).astype(np.int64)
+    owner = to_numpy(pc.list_parent_indices(records)).astype(np.int64)
+    piece = table.column("piece").to_numpy().astype(np.int64)
+    # pieces are in order: a document split over several is found first in its first piece
+    first, at = np.unique(flat, return_index=True)
+    keys, values = first, piece[owner[at]]
+    cover = table.column("cover").combine_chunks()
+    has = to_numpy(pc.is_valid(cover))
+    if has.any():
+        keys = np.concatenate([keys, to_numpy(pc.drop_null(cover)).astype(np.int64)])
+        values = np.concatenate([values, piece[has]])
+    return _Lookup(keys, values)
 
 
 def cover_records(table: pa.Table) -> pa.Array:
