@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ctypes
-import hashlib
 import io
 import re
 
@@ -140,11 +139,25 @@ def test_same_input_gives_identical_bytes(noto):
     dl = one_page([Text("Chloé", pt(72), pt(100), noto, pt(12)), Rule(pt(72), pt(110), pt(200), 0)])
     a, b = write_pdf(dl, title="Statements"), write_pdf(dl, title="Statements")
     assert a == b
-    # the trailer ID is (the first half of) the SHA-256 of everything before the trailer
-    cut = a.rindex(b"trailer\n")
-    doc_id = re.search(rb"/ID\[<([0-9A-F]{32})>", a[cut:]).group(1).decode()
-    assert doc_id == hashlib.sha256(a[:cut]).hexdigest()[:32].upper()
     assert b"CreationDate" not in a
+
+
+def _file_id(pdf: bytes) -> str:
+    cut = pdf.rindex(b"trailer\n")
+    return re.search(rb"/ID\[<([0-9A-F]{32})><\1>\]", pdf[cut:]).group(1).decode()
+
+
+def test_file_id_follows_every_byte(noto):
+    """The trailer ID is a digest of the file: of the bytes outside the documents and of
+    each document's CRC-32, so a change anywhere gives another ID."""
+    base = [Text("Chloé", pt(72), pt(100), noto, pt(12)), Rule(pt(72), pt(110), pt(200), 0)]
+    ids = {
+        _file_id(write_pdf(one_page(base), title="Statements")),
+        _file_id(write_pdf(one_page(base), title="Statement")),  # outside the documents
+        _file_id(write_pdf(one_page([base[0], Rule(pt(72), pt(111), pt(200), 0)]), title="Statements")),
+        _file_id(write_pdf(one_page([Text("Chloe", pt(72), pt(100), noto, pt(12)), base[1]]), title="Statements")),
+    }
+    assert len(ids) == 4
 
 
 def test_info_dictionary(noto):
