@@ -423,9 +423,7 @@ class PdfWriter:
         np.cumsum(sizes[:, 2], out=offs[1:])
         if offs[-1] != len(part.content):
             raise ValueError("encoded pages: the content streams' lengths do not add up to the content")
-        uses: dict[int, list] = {}
-        for d, kind, idx in np.asarray(part.uses, dtype=np.int64).reshape(-1, 3).tolist():
-            uses.setdefault(d, []).append((kind, idx))
+        uses = self._new_uses(np.asarray(part.uses, dtype=np.int64).reshape(-1, 3))
         extents = self._write_docs(
             np.asarray(part.records).tolist(), np.asarray(part.doc_pages).tolist(), sizes, part.content, uses, stamps
         )
@@ -507,12 +505,13 @@ class PdfWriter:
 
     def _boxes(self, sizes: np.ndarray) -> tuple[list[bytes], np.ndarray]:
         """The distinct MediaBox arrays of the pages, and each page's index among them."""
-        wh = np.ascontiguousarray(sizes[:, :2], dtype=np.int64)
+        wh = np.asarray(sizes[:, :2], dtype=np.int64)
         if len(wh) == 0:
             return [], np.zeros(0, np.int64)
-        unique, inverse = np.unique(wh, axis=0, return_inverse=True)
+        # one int64 per size (page sides are far below 2**31 mpt): a 1-D unique is fast
+        unique, inverse = np.unique((wh[:, 0] << 32) | wh[:, 1], return_inverse=True)
         boxes = []
-        for w, h in unique.tolist():
+        for w, h in zip((unique >> 32).tolist(), (unique & 0xFFFFFFFF).tolist()):
             box = self._mediabox.get((w, h))
             if box is None:
                 if len(self._mediabox) > 256:
@@ -520,6 +519,19 @@ class PdfWriter:
                 box = self._mediabox[(w, h)] = b"[0 0 %s %s]" % (_num(w), _num(h))
             boxes.append(box)
         return boxes, np.ascontiguousarray(inverse.reshape(-1), dtype=np.int64)
+
+    def _new_uses(self, uses: np.ndarray) -> dict[int, list]:
+        """document row -> the (kind, job index) it draws, for the documents that are the
+        first of the part to draw an image or overlay the file may not hold yet."""
+        if not len(uses):
+            return {}
+        # rows are sorted by document: a resource's first row is its first document
+        _, first = np.unique(uses[:, 1] * (1 << 32) + uses[:, 2], return_index=True)
+        docs = np.unique(uses[first, 0])
+        out: dict[int, list] = {}
+        for d, kind, idx in uses[np.isin(uses[:, 0], docs)].tolist():
+            out.setdefault(d, []).append((kind, idx))
+        return out
 
     def _first_uses(self, uses: dict | None) -> list[int]:
         """The documents that draw an image or overlay the file does not hold yet, in order:

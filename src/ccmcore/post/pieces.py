@@ -118,18 +118,20 @@ def _households(values: pa.Table, household) -> list[str | None]:
     if isinstance(household, str):
         return [None if v is None else str(v) for v in values.column(household).to_pylist()]
     assert isinstance(household, Address)
-    parts = [values.column(f).to_pylist() for f in household.fields]
-    seen: dict = {}  # cities, postcodes and countries repeat: each is normalised once
-    out: list[str | None] = []
-    for vals in zip(*parts):
-        norm = []
-        for v in vals:
-            n = seen.get(v)
-            if n is None:
-                n = seen[v] = _normal(v)
-            norm.append(n)
-        out.append("|".join(norm) if any(norm) else None)
-    return out
+    # cities, postcodes and countries repeat: each distinct value is normalised once
+    normal = []
+    for f in household.fields:
+        column = values.column(f).combine_chunks()
+        if not pa.types.is_string(column.type):
+            column = pc.cast(column, pa.string())
+        distinct = pc.unique(column)
+        forms = pa.array([_normal(v) for v in distinct.to_pylist()], pa.string())
+        normal.append(forms.take(pc.index_in(column, value_set=distinct)))
+    empty = np.ones(n, bool)
+    for col in normal:
+        empty &= to_numpy(pc.equal(col, "").fill_null(True)).astype(bool)
+    joined = pc.binary_join_element_wise(*[pc.fill_null(c, "") for c in normal], "|").to_pylist()
+    return [None if e else k for k, e in zip(joined, empty.tolist())]
 
 
 def _mask(rule, values: pa.Table) -> np.ndarray:
