@@ -20,8 +20,10 @@ from collections.abc import Sequence
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 __all__ = [
+    "map_first",
     "from_numpy",
     "to_numpy",
     "strings",
@@ -151,3 +153,25 @@ def scalar(value, type: pa.DataType | None = None) -> pa.Scalar:
 FALSE = scalar(False)
 #: ``pa.scalar("")``: the separator of ``pc.binary_join_element_wise`` that joins pieces as they are
 EMPTY_STRING = scalar("")
+
+
+def map_first(index: pa.MapArray, key: str) -> pa.Array:
+    """``pc.map_lookup(index, key, "first")`` for a map of strings: per row the value of the
+    first entry with that key, null where there is none (or the row is null), in one pass
+    over the keys instead of one per row."""
+    n = len(index)
+    if n == 0:
+        return pa.nulls(0, index.type.item_type)
+    offsets = to_numpy(index.offsets).astype(np.int64)
+    keys = index.keys.slice(int(offsets[0]), int(offsets[-1] - offsets[0]))
+    hit = np.flatnonzero(to_numpy(pc.fill_null(pc.equal(keys, scalar(key)), FALSE))) + offsets[0]
+    row = np.searchsorted(offsets, hit, side="right") - 1
+    first = np.ones(len(hit), bool)
+    first[1:] = row[1:] != row[:-1]
+    at = np.full(n, -1, np.int64)
+    at[row[first]] = hit[first]
+    valid = at >= 0
+    if index.null_count:
+        valid &= to_numpy(pc.is_valid(index)).astype(bool)
+    taken = index.items.take(from_numpy(np.where(valid, at, 0)))
+    return pc.if_else(from_numpy(valid), taken, pa.nulls(n, taken.type))

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from .arrow_values import to_numpy
+from .arrow_values import map_first, to_numpy
 from .errors import CcmError, EmptyJobError
 from .merge import Merger
 from .output import (
@@ -244,7 +244,7 @@ def _sort_order(rows: pa.Table, keys: list[str]) -> np.ndarray:
         if k in rendered.schema.names and k not in ("index", "part_file", "messages", "warnings"):
             columns[f"k{i}"] = rendered.column(k)
         elif k in tags:
-            columns[f"k{i}"] = pc.map_lookup(index, pa.scalar(k, pa.string()), "first")
+            columns[f"k{i}"] = map_first(index, k)
         else:
             known = ", ".join(sorted(tags)) or "none"
             raise MergeError(

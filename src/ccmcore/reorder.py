@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 
 from .arrow_values import from_numpy, to_numpy
 
-__all__ = ["take_documents"]
+__all__ = ["take_documents", "index_ranges"]
 
 
 def _doc_spans(pages) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -36,7 +36,7 @@ def _doc_spans(pages) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return first_page, start, length
 
 
-def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+def index_ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """The indices start..start+count-1 of every (start, count), one after another."""
     total = int(counts.sum())
     if total == 0:
@@ -81,7 +81,7 @@ def take_documents(parts: list, picks: np.ndarray):
     }
     # pages: where each new page comes from
     page_src = np.repeat(picks[:, 0], doc_pages)
-    page_old = _ranges(first_page, doc_pages)
+    page_old = index_ranges(first_page, doc_pages)
     page_doc = np.repeat(np.arange(n), doc_pages)
     uses, used = [], None
     for s, p in enumerate(parts):

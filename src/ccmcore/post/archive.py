@@ -34,10 +34,11 @@ import codecs
 import os
 import re
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..arrow_values import EMPTY_STRING, scalar, to_numpy
+from ..arrow_values import EMPTY_STRING, map_first, scalar, to_numpy
 from ..output import write_bytes_atomically
 
 __all__ = ["write_cmod_index", "CMOD_CODEPAGES", "CMOD_MAX_FIELDS"]
@@ -124,9 +125,15 @@ def write_cmod_index(
         raise ValueError("the manifest lists a rendered document of no length")
     pieces += [scalar("GROUP_OFFSET:"), _decimal(rows.column("offset")), scalar("\nGROUP_LENGTH:"), _decimal(lengths)]
     pieces.append(scalar(f"\nGROUP_FILENAME:{filename}\n"))
-    groups = pc.binary_join_element_wise(*pieces, EMPTY_STRING) if rows.num_rows else pa.array([], pa.string())
-    text = f"CODEPAGE:{codepage}\n" + "".join(groups.to_pylist())
-    write_bytes_atomically(path, text.encode(codec), "the archive index ")
+    body = b""
+    if rows.num_rows:
+        groups = pc.binary_join_element_wise(*pieces, EMPTY_STRING)
+        # the groups one after another are the string array's data buffer between its offsets
+        offsets = np.frombuffer(groups.buffers()[1], np.int32)[groups.offset : groups.offset + len(groups) + 1]
+        body = groups.buffers()[2].to_pybytes()[int(offsets[0]) : int(offsets[-1])]
+        if codec != "utf-8":
+            body = body.decode("utf-8").encode(codec)
+    write_bytes_atomically(path, f"CODEPAGE:{codepage}\n".encode(codec) + body, "the archive index ")
     return rows.num_rows
 
 
@@ -183,7 +190,7 @@ def _values(rows: pa.Table, index: pa.Array, source: str) -> pa.Array:
     if source in rows.column_names and not pa.types.is_nested(rows.schema.field(source).type):
         values = rows.column(source).combine_chunks()
         return values if pa.types.is_string(values.type) else pc.cast(values, pa.string())
-    return pc.map_lookup(index, scalar(source), "first")
+    return map_first(index, source)
 
 
 def _check_values(

@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..arrow_values import to_numpy
+from ..arrow_values import map_first, to_numpy
 from .plan import Address, Envelope, MailPlan, MailPlanError
 
 __all__ = ["Pieces", "plan_pieces", "document_values", "PIECES_SCHEMA"]
@@ -90,7 +90,7 @@ def document_values(rows: pa.Table, needed: set[str]) -> pa.Table:
                 f"the mail plan reads {name!r}, which is neither a manifest column (key, record, pages, sheets) "
                 f"nor an index value of the documents (their tags: {known})"
             )
-        cols[name] = pc.map_lookup(index, pa.scalar(name, pa.string()), "first")
+        cols[name] = map_first(index, name)
     return pa.table(cols)
 
 

@@ -24,6 +24,7 @@ from ..arrow_values import from_numpy, to_numpy
 from ..merge import MANIFEST_SCHEMA, Merger, PageMarks
 from ..output import output_error, part_path, publish, remove_part, write_parquet_atomically
 from ..parts import Part, PartJob
+from ..reorder import index_ranges, take_documents
 from .pieces import Pieces
 from .plan import MailPlan, OmrMarks, PieceCode
 
@@ -123,34 +124,53 @@ class _Marks:
             "feeds": self.piece["feeds"][r],
             "documents": self.piece["documents"][r],
         }
-        layers: list[list[np.ndarray]] = []  # per mark, its items on each sheet
-        pages = self.piece["pages"][r]
-        for k, (x, y, spec, period) in enumerate(self.omr):
-            layer = []
-            cols = zip(page.tolist(), pages.tolist(), v["job_sheet"].tolist(), v["feeds"].tolist())
-            for number, count, sheet, feeds in cols:
-                key = (k, number, count, sheet % period, feeds)
-                items = self.cache.get(key)
-                if items is None:
-                    if len(self.cache) > 4096:
-                        self.cache.clear()
-                    sym = self.bc.omr_marks(page=number, pages=count, sheet=sheet, spec=spec, feeds=feeds)
-                    items = self.cache[key] = sym.items(x, y)
-                layer.append(items)
-            layers.append(layer)
-        for code in self.codes:
-            layers.append(self._code_items(code, v))
-        # sheet after sheet, each sheet's marks in the plan's order
-        ordered = [items for sheet in zip(*layers) for items in sheet]
-        counts = np.fromiter(map(len, ordered), np.int64, len(ordered)).reshape(len(fronts), len(layers))
+        # per mark a layer: its items, and where each sheet's start in them and how many
+        layers = [self._omr_layer(k, page, self.piece["pages"][r], v) for k in range(len(self.omr))]
+        layers += [self._code_layer(code, v) for code in self.codes]
+        # sheet after sheet, each sheet's marks in the plan's order: one gather
+        base = np.cumsum([0] + [len(items) for items, _, _ in layers[:-1]])
+        first = np.stack([at + b for (_, at, _), b in zip(layers, base.tolist())], axis=1).reshape(-1)
+        count = np.stack([c for _, _, c in layers], axis=1)
+        source = np.concatenate([items for items, _, _ in layers])
+        items = source[index_ranges(first, count.reshape(-1))]
         starts = np.zeros(len(fronts) + 1, np.int64)
-        np.cumsum(counts.sum(axis=1), out=starts[1:])
-        items = np.concatenate(ordered) if ordered else np.zeros((0, 13), np.int32)
+        np.cumsum(count.sum(axis=1), out=starts[1:])
         self.seconds += time.perf_counter() - t0
         return PageMarks(fronts.astype(np.int64), items, starts), job_sheet + len(fronts)
 
-    def _code_items(self, code: PieceCode, v: dict[str, np.ndarray]) -> list[np.ndarray]:
-        """The code's RECT items on each sheet."""
+    def _omr_layer(self, k: int, page: np.ndarray, pages: np.ndarray, v: dict) -> tuple:
+        """OMR marks ``k`` on each sheet: each distinct pattern made once (their sequence
+        wraps), the sheets pointing at theirs."""
+        x, y, spec, period = self.omr[k]
+        sheet = v["job_sheet"]
+        keys = np.stack([page, pages, sheet % period, v["feeds"]], axis=1)
+        distinct, at, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+        patterns = []
+        for (number, count, wrapped, feeds), i in zip(distinct.tolist(), at.tolist()):
+            key = (k, number, count, wrapped, feeds)
+            items = self.cache.get(key)
+            if items is None:
+                if len(self.cache) > 4096:
+                    self.cache.clear()
+                sym = self.bc.omr_marks(page=number, pages=count, sheet=int(sheet[i]), spec=spec, feeds=feeds)
+                items = self.cache[key] = sym.items(x, y)
+            patterns.append(items)
+        lengths = np.array([len(p) for p in patterns], np.int64)
+        offsets = np.cumsum(lengths) - lengths
+        inverse = inverse.reshape(-1)
+        return np.concatenate(patterns), offsets[inverse], lengths[inverse]
+
+    def _code_layer(self, code: PieceCode, v: dict) -> tuple:
+        """The piece code on each sheet: (items, each sheet's first item, item count)."""
+        got = self._code_items(code, v)
+        if isinstance(got, tuple):
+            return got
+        lengths = np.array([len(i) for i in got], np.int64)
+        return np.concatenate(got), np.cumsum(lengths) - lengths, lengths
+
+    def _code_items(self, code: PieceCode, v: dict[str, np.ndarray]) -> list[np.ndarray] | tuple:
+        """The code's RECT items on each sheet: a list, or for a batch already in one
+        array the layer (items, each sheet's first item, item count)."""
         from ..barcodes.datamatrix_digits import MAX_DIGITS, datamatrix_digit_bars
 
         n = len(v["piece"])
@@ -161,9 +181,7 @@ class _Marks:
         if digits is not None and 0 < digits.shape[1] <= MAX_DIGITS:
             # the whole chunk in one batch: no text is made at all
             _, bars, starts = datamatrix_digit_bars(digits, **kw)
-            items = _rect_items(bars, x, y)
-            at = starts.tolist()
-            return [items[a:b] for a, b in zip(at, at[1:])]
+            return _rect_items(bars, x, y), starts[:-1], np.diff(starts)
         lists = {name: col.tolist() for name, col in v.items()}
         texts = [code.text(**dict(zip(lists, vals))) for vals in zip(*lists.values())]
         if code.kind == "datamatrix":
@@ -285,8 +303,6 @@ def write_outputs(
                 try:
                     outline = []
                     for k, at in enumerate(range(0, len(picks), _CHUNK)):
-                        from ..reorder import take_documents
-
                         pages, manifest, stamps = take_documents(parts, picks[at : at + _CHUNK])
                         count = int(np.asarray(pages.doc_pages).sum())
                         chunk_marks = None
