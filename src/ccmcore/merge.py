@@ -152,7 +152,7 @@ class Merger:
         pages = marks.pages.tolist()
         if self.job.format == "pdf":
             heights = np.asarray(part.pages.sizes, dtype=np.int64).reshape(-1, 3)[:, 1]
-            made = self.writer.stamps(marks.items, marks.starts, heights[marks.pages].tolist())
+            made = self.writer.stamps(marks.items, marks.starts, heights[marks.pages])
         else:
             made = self.writer.stamps(marks.items, marks.starts)
         return dict(zip(pages, made))

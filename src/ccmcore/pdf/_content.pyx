@@ -269,6 +269,28 @@ cdef class ContentBuilder:
             length = self._page(i0, n, height, prologue)
         return PyBytes_FromStringAndSize(self.buf, length)
 
+    def pages(self, const int64_t[:] starts, const int64_t[:] heights, bint prologue=True):
+        """The content streams of consecutive runs of the bound items: run k is the rows
+        ``starts[k] .. starts[k+1]``, on a page ``heights[k]`` high (see :meth:`page`).
+
+        Returns:
+            list of bytes, uncompressed, one per run.
+        """
+        if not self.bound:
+            raise RuntimeError("bind() a display list first")
+        cdef Py_ssize_t k, n = heights.shape[0], length
+        if starts.shape[0] != n + 1:
+            raise ValueError("starts: one more entry than heights")
+        for k in range(n):
+            if starts[k] < 0 or starts[k + 1] < starts[k] or starts[k + 1] > self.items.shape[0]:
+                raise IndexError("item rows out of range")
+        out = []
+        for k in range(n):
+            with nogil:
+                length = self._page(starts[k], starts[k + 1] - starts[k], heights[k], prologue)
+            out.append(PyBytes_FromStringAndSize(self.buf, length))
+        return out
+
     cdef Py_ssize_t _page(self, Py_ssize_t i0, Py_ssize_t n, int64_t height, bint prologue) except -1 nogil:
         cdef Py_ssize_t i, k, g0, gn
         cdef int64_t x, y, x2, y2, lx = 0, ly = 0, size, lw

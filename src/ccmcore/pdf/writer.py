@@ -378,7 +378,7 @@ class PdfWriter:
         sizes, content = _encode_pages(builder, pages, self._level)
         return self._write_docs(docs[:, _RECORD].tolist(), docs[:, _PN].tolist(), sizes, content, None, None)
 
-    def stamps(self, items: np.ndarray, starts: np.ndarray, heights: list) -> list[bytes]:
+    def stamps(self, items: np.ndarray, starts: np.ndarray, heights) -> list[bytes]:
         """Content streams drawing rectangle items (barcodes the merge adds to pages once
         their place in the job is known), one per page, to follow the page's own:
         :meth:`add` takes them as ``stamps[page]``.
@@ -386,7 +386,7 @@ class PdfWriter:
         Args:
             items: int32 RECT (or RULE) item rows of every page, one page after another.
             starts: int64 (n + 1,): where each page's items start, and the end.
-            heights: per page its height (mpt).
+            heights: per page its height (mpt), a sequence or an int64 array.
         """
         if len(heights) == 0:
             return []
@@ -394,9 +394,9 @@ class PdfWriter:
         none = np.zeros(0, np.int32)
         rows = np.ascontiguousarray(items, dtype=np.int32).reshape(-1, ITEM_FIELDS)
         builder.bind(rows, np.zeros(0, np.uint16), none, none)
-        page = builder.page
-        at = np.asarray(starts, dtype=np.int64).tolist()
-        return [page(i0, i1 - i0, h, False) for i0, i1, h in zip(at, at[1:], heights)]
+        return builder.pages(
+            np.ascontiguousarray(starts, dtype=np.int64), np.ascontiguousarray(heights, dtype=np.int64), False
+        )
 
     def add(self, part: PdfPages, stamps: dict | None = None) -> list[Extent]:
         """Write pages a :class:`PdfEncoder` made with this writer's job resources.

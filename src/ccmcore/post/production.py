@@ -143,10 +143,15 @@ class _Marks:
         wraps), the sheets pointing at theirs."""
         x, y, spec, period = self.omr[k]
         sheet = v["job_sheet"]
-        keys = np.stack([page, pages, sheet % period, v["feeds"]], axis=1)
-        distinct, at, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+        columns = np.stack([page, pages, sheet % period, v["feeds"]], axis=1)
+        # one int64 key per sheet (each column below 2**15 in any real piece): a 1-D unique
+        if len(columns) and columns.max() < 1 << 15:
+            keys = ((columns[:, 0] << 15 | columns[:, 1]) << 15 | columns[:, 2]) << 15 | columns[:, 3]
+            _, at, inverse = np.unique(keys, return_index=True, return_inverse=True)
+        else:
+            _, at, inverse = np.unique(columns, axis=0, return_index=True, return_inverse=True)
         patterns = []
-        for (number, count, wrapped, feeds), i in zip(distinct.tolist(), at.tolist()):
+        for (number, count, wrapped, feeds), i in zip(columns[at].tolist(), at.tolist()):
             key = (k, number, count, wrapped, feeds)
             items = self.cache.get(key)
             if items is None:
