@@ -861,9 +861,9 @@ class PdfWriter:
 
         xref_pos = self._pos
         size = len(self._offsets)
-        missing = [i for i in range(1, size) if self._offsets[i] == 0]
-        if missing:  # an object number handed out but never written: a bug here, not input
-            raise AssertionError(f"PDF objects reserved but not written: {missing[:10]}")
+        missing = np.flatnonzero(np.frombuffer(self._offsets, dtype=np.int64)[1:] == 0) + 1
+        if len(missing):  # an object number handed out but never written: a bug here, not input
+            raise AssertionError(f"PDF objects reserved but not written: {missing[:10].tolist()}")
         self._emit(b"xref\n0 %d\n0000000000 65535 f \n" % size + _xref_entries(self._offsets[1:]))
         self._digest.update(np.asarray(self.checksums, dtype="<u4").tobytes())
         doc_id = self._digest.hexdigest()[:32].upper().encode()
