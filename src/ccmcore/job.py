@@ -454,7 +454,9 @@ class _Run:
                         pool.stop()  # the workers exit while the file is finished
                     if report.documents == 0:
                         raise EmptyJobError(_nothing_to_write(report), report)
+                    t0 = time.perf_counter()
                     table = merger.close()
+                    report.merge_seconds += time.perf_counter() - t0
                 except BaseException:
                     merger.abort()
                     raise
@@ -640,7 +642,9 @@ class _Run:
 
     def _merge(self, part: Part, merger, total) -> None:
         report = self.report
+        t0 = time.perf_counter()
         merger.add(part)
+        report.merge_seconds += time.perf_counter() - t0
         report.account(part, merger.pages, merger.job_sheets)
         self.rejected_records += len({r.record for r in part.rejected})
         if self.max_rejected is not None and self.rejected_records > self.max_rejected:

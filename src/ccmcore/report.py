@@ -42,6 +42,9 @@ class JobReport:
         documents: documents rendered.
         pages: pages written.
         seconds: wall time of the job.
+        merge_seconds: of it, the time spent writing the composed parts into the print
+            file in record order (a mail production merges in piece order instead: see
+            ``mail.timing``).
         rejected: why records were left out, sorted by record number: one entry per
             reason, so a record with two bad fields has two (see :attr:`rejected_records`
             and :meth:`rejections_by_record`), each with the record's key when the job
@@ -70,6 +73,7 @@ class JobReport:
     documents: int = 0
     pages: int = 0
     seconds: float = 0.0
+    merge_seconds: float = 0.0
     rejected: list[Rejection] = field(default_factory=list)
     warnings: list[Warning_] = field(default_factory=list)
     messages: list[tuple[int, str]] = field(default_factory=list)
@@ -161,6 +165,7 @@ class JobReport:
             "pages": self.pages,
             "sheets": self.sheets,
             "seconds": round(self.seconds, 3),
+            "merge_seconds": round(self.merge_seconds, 3),
             "workers": self.workers,
             "parts": self.parts,
             "parts_reused": self.parts_reused,
