@@ -56,6 +56,7 @@ from ._content import ContentBuilder
 from ._objects import page_objects
 from .fonts import font_objects, pdf_widths
 from .images import encode_image
+from .pdfa import output_intent, pdf_standard, srgb_profile, xmp_packet
 
 __all__ = ["PdfWriter", "PdfEncoder", "PdfPages"]
 
@@ -208,9 +209,13 @@ class PdfWriter:
         resources: the job's :class:`~ccmcore.display.JobResources`: fonts, images and
             overlays keep their job numbers, and :meth:`add` takes pages encoded by a
             :class:`PdfEncoder`. None: numbered as display lists first use them.
+        standard: "pdfa-2b" or "pdfa-3b" for a PDF/A file (XMP metadata repeating the
+            Info entries, the sRGB output intent; see :mod:`ccmcore.pdf.pdfa`), None for
+            a plain PDF.
 
     Raises:
-        ValueError: compress_level is not None or 0-3.
+        ValueError: compress_level is not None or 0-3; a standard this writer does not
+            make.
 
     The file is only a complete PDF after :meth:`close`; a job that stops before leaves a
     file without cross-reference table or trailer, which readers reject rather than show
@@ -228,6 +233,7 @@ class PdfWriter:
         compress_level: int | None = 1,
         creation_date: datetime | None = None,
         resources: JobResources | None = None,
+        standard: str | None = None,
     ):
         if compress_level is not None and compress_level not in (0, 1, 2, 3):
             raise ValueError(f"compress_level must be 0-3 or None, not {compress_level!r}")
@@ -240,6 +246,7 @@ class PdfWriter:
             self._f = fileobj
             self._owns_file = False
         self._level = compress_level
+        self._standard = pdf_standard(standard)
         self._info = {"Title": title, "Author": author, "Producer": producer}
         self._creation_date = creation_date
         # the file ID: SHA-256 of every byte before it outside the documents, and of each
@@ -856,8 +863,9 @@ class PdfWriter:
         if info:
             info_num = self._alloc()
             self._object(info_num, info)
+        conformance = self._conformance() if self._standard is not None else b""
         catalog = self._alloc()
-        self._object(catalog, b"<</Type/Catalog/Pages %d 0 R%s>>" % (self._root, outline))
+        self._object(catalog, b"<</Type/Catalog/Pages %d 0 R%s%s>>" % (self._root, outline, conformance))
 
         xref_pos = self._pos
         size = len(self._offsets)
@@ -909,6 +917,30 @@ class PdfWriter:
             count = sum(c for _, c in group)
             up = b"" if num == self._root else b"/Parent %d 0 R" % parent[num]
             self._object(num, b"<</Type/Pages%s/Kids[%s]/Count %d>>" % (up, refs, count))
+
+    def _conformance(self) -> bytes:
+        """A PDF/A file's metadata stream and output intent; the catalog's entries naming them."""
+        assert self._standard is not None
+        info = self._info
+        packet = xmp_packet(
+            self._standard,
+            title=info["Title"] or None,
+            author=info["Author"] or None,
+            producer=info["Producer"] or None,
+            created=self._creation_date,
+        )
+        metadata = self._alloc()
+        # uncompressed: a reader that knows no PDF finds the metadata by its packet header
+        self._object(
+            metadata, b"<</Type/Metadata/Subtype/XML/Length %d>>\nstream\n%s\nendstream" % (len(packet), packet)
+        )
+        icc = srgb_profile()
+        flate = b""
+        if self._level is not None:
+            icc, flate = self._compress(icc), b"/Filter/FlateDecode"
+        profile = self._alloc()
+        self._object(profile, b"<</N 3/Length %d%s>>\nstream\n%s\nendstream" % (len(icc), flate, icc))
+        return b"/Metadata %d 0 R/OutputIntents%s" % (metadata, output_intent(profile))
 
     def _info_dict(self) -> bytes:
         entries = [b"/%s%s" % (k.encode(), _pdf_text(v)) for k, v in self._info.items() if v]

@@ -227,7 +227,7 @@ def _digits(data: str, v: dict[str, np.ndarray]) -> np.ndarray | None:
             columns.append(np.broadcast_to(np.frombuffer(literal.encode("ascii"), np.uint8), (n, len(literal))))
         if field is None:
             continue
-        if conversion or not _ZERO_PADDED.fullmatch(spec or "") or field not in v:
+        if conversion or spec is None or not _ZERO_PADDED.fullmatch(spec) or field not in v:
             return None
         width = int(spec[1:-1])
         values = np.asarray(v[field], np.int64)

@@ -1,0 +1,157 @@
+"""PDF/A (ISO 19005) parts 2 and 3, conformance level B: what a file needs beyond a
+plain PDF of this writer's.
+
+The writer's files already meet most of the standard: a PDF 1.7 header with a binary
+comment line, a file ID, every font embedded as a subset that keeps its glyph ids (with
+``/W`` from the font's own advances and a ToUnicode map), no encryption, no actions, no
+transparency groups. A PDF/A file adds:
+
+- an XMP metadata stream, uncompressed, naming the part and level (``pdfaid:part``,
+  ``pdfaid:conformance``) and repeating the Info dictionary's title, author, producer and
+  dates (ISO 19005-2, 6.6);
+- an output intent (``/S/GTS_PDFA1``) with an ICC profile, which makes DeviceRGB and
+  DeviceGray colour device-independent (6.2.3, 6.2.4.3): the ICC's own sRGB profile,
+  shipped beside this module (``sRGB2014.icc``, with its licence).
+
+What the parts forbid that a template could ask for (CMYK colour without a CMYK profile
+among them) is checked by the writer's caller before anything is composed.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from functools import cache
+from importlib import resources
+from xml.sax.saxutils import escape
+
+__all__ = ["PDF_STANDARDS", "PdfStandard", "pdf_standard", "srgb_profile", "xmp_packet", "output_intent"]
+
+# characters XML 1.0 cannot hold, even escaped
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+#: the standards :func:`pdf_standard` knows, by the names the API and the CLI take
+PDF_STANDARDS = ("pdfa-2b", "pdfa-3b")
+
+
+class PdfStandard:
+    """A PDF/A part and conformance level.
+
+    Attributes:
+        name: as given ("pdfa-2b").
+        part: 2 or 3.
+        conformance: "B".
+    """
+
+    __slots__ = ("name", "part", "conformance")
+
+    def __init__(self, name: str, part: int, conformance: str):
+        self.name = name
+        self.part = part
+        self.conformance = conformance
+
+    def __repr__(self) -> str:
+        return f"PdfStandard({self.name!r})"
+
+
+def pdf_standard(name: str | None) -> PdfStandard | None:
+    """The standard named ``name`` (None: a plain PDF).
+
+    Raises:
+        ValueError: a name that is not one of :data:`PDF_STANDARDS`.
+    """
+    if name is None:
+        return None
+    if not isinstance(name, str) or name.lower() not in PDF_STANDARDS:
+        raise ValueError(f"PDF standard {name!r} is not one this writer makes: choose from {', '.join(PDF_STANDARDS)}")
+    name = name.lower()
+    return PdfStandard(name, int(name[5]), name[6].upper())
+
+
+@cache
+def srgb_profile() -> bytes:
+    """The ICC's sRGB profile (version 2), the output intent of every PDF/A file."""
+    return (resources.files(__package__) / "sRGB2014.icc").read_bytes()
+
+
+def output_intent(profile: int) -> bytes:
+    """The catalog's ``/OutputIntents`` array, its profile stream being object ``profile``."""
+    return (
+        b"[<</Type/OutputIntent/S/GTS_PDFA1/OutputConditionIdentifier(sRGB IEC61966-2.1)"
+        b"/RegistryName(http://www.color.org)/Info(sRGB IEC61966-2.1)/DestOutputProfile %d 0 R>>]" % profile
+    )
+
+
+def _xmp_date(d: datetime) -> str:
+    """An XMP date for the instant the Info dictionary's date names, in the same offset."""
+    if d.tzinfo is None:
+        return d.strftime("%Y-%m-%dT%H:%M:%S")
+    if d.utcoffset() == timezone.utc.utcoffset(None):
+        return d.strftime("%Y-%m-%dT%H:%M:%SZ")
+    text = d.strftime("%Y-%m-%dT%H:%M:%S%z")
+    return text[:-2] + ":" + text[-2:]
+
+
+def xmp_packet(
+    standard: PdfStandard,
+    *,
+    title: str | None,
+    author: str | None,
+    producer: str | None,
+    created: datetime | None,
+) -> bytes:
+    """The XMP metadata packet of a PDF/A file, repeating the Info dictionary's entries.
+
+    Args:
+        standard: the part and level.
+        title, author, producer: the Info dictionary's Title, Author and Producer (None:
+            not written there, nor here).
+        created: its CreationDate (also the metadata's date), or None.
+
+    Returns:
+        UTF-8 bytes, to be stored uncompressed.
+
+    Raises:
+        ValueError: a value holds a control character, which XML cannot carry.
+    """
+    for what, value in (("title", title), ("author", author), ("producer", producer)):
+        if value is not None and _NOT_XML.search(value):
+            raise ValueError(f"the PDF's {what} {value!r} holds a control character, which PDF/A metadata cannot carry")
+    described = [
+        '  <rdf:Description rdf:about="" xmlns:pdfaid="http://www.aiim.org/pdfa/ns/id/">\n'
+        f"   <pdfaid:part>{standard.part}</pdfaid:part>\n"
+        f"   <pdfaid:conformance>{standard.conformance}</pdfaid:conformance>\n"
+        "  </rdf:Description>\n"
+    ]
+    dc = ["   <dc:format>application/pdf</dc:format>\n"]
+    if title is not None:
+        dc.append(f'   <dc:title><rdf:Alt><rdf:li xml:lang="x-default">{escape(title)}</rdf:li></rdf:Alt></dc:title>\n')
+    if author is not None:
+        dc.append(f"   <dc:creator><rdf:Seq><rdf:li>{escape(author)}</rdf:li></rdf:Seq></dc:creator>\n")
+    described.append(
+        '  <rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/">\n'
+        + "".join(dc)
+        + "  </rdf:Description>\n"
+    )
+    if created is not None:
+        when = _xmp_date(created)
+        described.append(
+            '  <rdf:Description rdf:about="" xmlns:xmp="http://ns.adobe.com/xap/1.0/">\n'
+            f"   <xmp:CreateDate>{when}</xmp:CreateDate>\n"
+            f"   <xmp:MetadataDate>{when}</xmp:MetadataDate>\n"
+            "  </rdf:Description>\n"
+        )
+    if producer is not None:
+        described.append(
+            '  <rdf:Description rdf:about="" xmlns:pdf="http://ns.adobe.com/pdf/1.3/">\n'
+            f"   <pdf:Producer>{escape(producer)}</pdf:Producer>\n"
+            "  </rdf:Description>\n"
+        )
+    return (
+        '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n'
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/">\n'
+        ' <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">\n'
+        + "".join(described)
+        + " </rdf:RDF>\n</x:xmpmeta>\n"
+        '<?xpacket end="w"?>'
+    ).encode("utf-8")
