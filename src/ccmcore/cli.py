@@ -264,6 +264,8 @@ def _check_paths(args) -> str:
         raise _UsageError("--details FILE and --join KEY go together: the detail records and the key they share")
     if fmt != "afp" and args.form_definition:
         raise _UsageError("--form-definition applies to AFP output (-o NAME.afp or --format afp)")
+    if fmt != "pdf" and args.pdf_standard:
+        raise _UsageError("--pdf-standard applies to PDF output (-o NAME.pdf or --format pdf)")
     return fmt
 
 
@@ -294,6 +296,11 @@ def _compose(args) -> int:
         from .afp import AfpOptions
 
         afp = AfpOptions(form_definition=args.form_definition)
+    pdf = None
+    if args.pdf_standard:
+        from .pdf import PdfOptions
+
+        pdf = PdfOptions(standard=args.pdf_standard)
     failed: CcmError | None = None
     try:
         report = compose(
@@ -304,6 +311,7 @@ def _compose(args) -> int:
             batch_size=args.batch_size,
             progress=progress,
             afp=afp,
+            pdf=pdf,
             key=args.key,
             max_rejected=args.max_rejected,
             duplex=args.duplex,
@@ -521,6 +529,12 @@ def _parser() -> argparse.ArgumentParser:
         "Document(duplex=...))",
     )
     p.add_argument("--form-definition", metavar="NAME", help="AFP: the form definition the print server uses")
+    p.add_argument(
+        "--pdf-standard",
+        choices=["pdfa-2b", "pdfa-3b"],
+        help="PDF: write PDF/A-2b or PDF/A-3b (XMP metadata, sRGB output intent); a template drawing what the "
+        "part forbids stops the job before anything is composed",
+    )
     p.add_argument(
         "--key", metavar="COLUMN", help="name rejected records by this column (e.g. customer_id) in messages and report"
     )

@@ -198,6 +198,7 @@ def compose(
     progress: Callable[[int, int, int | None], None] | None = None,
     title: str | None = None,
     afp=None,
+    pdf=None,
     key: str | None = None,
     max_rejected: int | None = None,
     duplex: bool | None = None,
@@ -229,6 +230,9 @@ def compose(
         title: document title for the file's metadata (PDF).
         afp: :class:`ccmcore.afp.AfpOptions` for AFP output (form definition,
             printer-resident coded fonts); None for the defaults.
+        pdf: :class:`ccmcore.pdf.PdfOptions` for PDF output: ``standard="pdfa-2b"`` or
+            ``"pdfa-3b"`` for PDF/A (a template drawing what the part forbids stops the
+            job before anything is composed).
         key: a column naming each rejected record in the report (``Rejection.key``),
             beside its record number: a customer or account number.
         max_rejected: fail the job when more than this many records are rejected
@@ -322,7 +326,9 @@ def compose(
             items=items,
         )
         try:
-            job = PartJob.compile(given, source.schema, format, afp=afp, duplex=duplex)
+            if pdf is not None and format != "pdf":
+                raise ValueError("pdf options were given for an AFP job")
+            job = PartJob.compile(given, source.schema, format, afp=afp, duplex=duplex, pdf=pdf)
             job.key = key = _key_column(key, source.schema)
             job.control_totals = totals = _control_columns(control_totals, source.schema)
             if format == "afp":

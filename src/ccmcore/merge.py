@@ -79,7 +79,8 @@ class Merger:
         else:
             from .pdf import PdfWriter
 
-            self.writer = PdfWriter(fileobj, title=title, resources=job.resources)
+            standard = getattr(job.pdf, "standard", None)
+            self.writer = PdfWriter(fileobj, title=title, resources=job.resources, standard=standard)
         self.job_sheets = 0
         self.pages = 0
         self._stamp_cache: dict = {}

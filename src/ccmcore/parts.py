@@ -83,6 +83,7 @@ class PartJob:
         key: the key column naming records (None: none).
         control_totals: money or number columns summed over rendered and rejected records.
         duplex: the duplex setting the job overrode the document's with (None: as it is).
+        pdf: :class:`ccmcore.pdf.PdfOptions` or None.
         resources: the job's resources (made from the program).
     """
 
@@ -92,14 +93,18 @@ class PartJob:
     key: str | None = None
     control_totals: tuple = ()
     duplex: bool | None = None
+    pdf: Any = None
     resources: JobResources = field(init=False)
 
     @classmethod
-    def compile(cls, document, schema, format: str, *, afp=None, key=None, control_totals=(), duplex=None) -> PartJob:
+    def compile(
+        cls, document, schema, format: str, *, afp=None, key=None, control_totals=(), duplex=None, pdf=None
+    ) -> PartJob:
         """Compile a document against the data's schema (every binding check happens here).
 
         Raises:
-            BindingError, TemplateError: as :func:`ccmcore.compose` says.
+            BindingError, TemplateError: as :func:`ccmcore.compose` says; TemplateError
+                also for what the PDF standard asked for forbids.
         """
         from .job import with_duplex
         from .resources import home_of, relative_to
@@ -109,12 +114,14 @@ class PartJob:
         with relative_to(home_of(document)):  # pictures and fonts beside the template file it came from
             program = Program(document, schema)
         program.doc_given = given
-        return cls(program, format, afp, key, tuple(control_totals), duplex)
+        if pdf is not None and pdf.standard is not None:
+            _check_standard(program, pdf.standard)
+        return cls(program, format, afp, key, tuple(control_totals), duplex, pdf)
 
     def __reduce__(self):
         ref = self._ref()
         args = (ref, self.program.source_schema, self.format, self.afp, self.key, self.control_totals, self.duplex)
-        return (compiled_job, args)
+        return (compiled_job, (*args, self.pdf))
 
     def _ref(self) -> tuple[str, str]:
         """(file, attribute) the document is loaded from in another process."""
@@ -148,6 +155,7 @@ class PartJob:
             "key": self.key,
             "control_totals": list(self.control_totals),
             "duplex": self.duplex,
+            "pdf": None if self.pdf is None else dataclasses.asdict(self.pdf),
         }
 
     @staticmethod
@@ -166,12 +174,17 @@ class PartJob:
             if opts.get("coded_fonts"):
                 opts["coded_fonts"] = {k: CodedFont(**v) for k, v in opts["coded_fonts"].items()}
             afp = AfpOptions(**opts)
+        pdf = None
+        if d.get("pdf") is not None:
+            from .pdf.options import PdfOptions
+
+            pdf = PdfOptions(**d["pdf"])
         args = (d["format"], afp, d["key"], tuple(d["control_totals"]), d["duplex"])
         if document is not None:
             return PartJob.compile(
-                document, schema, args[0], afp=afp, key=args[2], control_totals=args[3], duplex=args[4]
+                document, schema, args[0], afp=afp, key=args[2], control_totals=args[3], duplex=args[4], pdf=pdf
             )
-        return compiled_job((d["template"], d["document"]), schema, *args)
+        return compiled_job((d["template"], d["document"]), schema, *args, pdf)
 
     def __post_init__(self):
         p = self.program
@@ -248,16 +261,34 @@ def document_ref(document) -> tuple[str, str] | None:
 _COMPILED = threading.local()
 
 
-def compiled_job(ref, schema, format, afp, key, control_totals, duplex) -> PartJob:
+def _check_standard(program: Program, standard: str) -> None:
+    """Stop a job whose template draws what its PDF standard forbids.
+
+    Raises:
+        TemplateError: naming the first such thing.
+    """
+    from .errors import TemplateError
+
+    for image in program.images:
+        if image.mode == "CMYK":
+            raise TemplateError(
+                f"the template draws the CMYK image {image.name!r}, and {standard} does not allow DeviceCMYK "
+                "colour under its sRGB output intent: give the image in RGB or grey"
+            )
+
+
+def compiled_job(ref, schema, format, afp, key, control_totals, duplex, pdf=None) -> PartJob:
     """The job a pickled :class:`PartJob` stands for, compiled once per process."""
-    cache_key = (ref, schema.serialize().to_pybytes(), format, repr(afp), key, control_totals, duplex)
+    cache_key = (ref, schema.serialize().to_pybytes(), format, repr(afp), key, control_totals, duplex, repr(pdf))
     compiled = _COMPILED.__dict__.setdefault("jobs", {})
     job = compiled.get(cache_key)
     if job is None:
         from .cli import load_document
 
         document = load_document(f"{ref[0]}:{ref[1]}")
-        job = PartJob.compile(document, schema, format, afp=afp, key=key, control_totals=control_totals, duplex=duplex)
+        job = PartJob.compile(
+            document, schema, format, afp=afp, key=key, control_totals=control_totals, duplex=duplex, pdf=pdf
+        )
         job.ref = tuple(ref)
         compiled[cache_key] = job
     return job
