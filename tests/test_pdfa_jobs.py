@@ -114,3 +114,49 @@ def test_mail_production_outputs_are_pdfa(tmp_path):
     (written,) = report.mail.files["outputs"]
     assert _status(written) == "2B"
     _qpdf_ok(written)
+
+
+def test_no_notdef_glyph_is_drawn(invoices, tmp_path):
+    """6.2.11.8: text never shows glyph 0; a character the font lacks rejects its record
+    instead, so every 2-byte code the invoices show is a real glyph."""
+    from template import document
+
+    out = tmp_path / "invoices.pdf"
+    compose(document, invoices, out, pdf=PdfOptions(standard="pdfa-2b"))
+    shown = 0
+    with pikepdf.open(out) as pdf:
+        for page in pdf.pages:
+            for operands, op in pikepdf.parse_content_stream(page):
+                if str(op) not in ("Tj", "TJ"):
+                    continue
+                for s in operands[0] if str(op) == "TJ" else operands:
+                    if isinstance(s, pikepdf.String):
+                        codes = bytes(s)
+                        assert len(codes) % 2 == 0
+                        assert all(codes[i : i + 2] != b"\0\0" for i in range(0, len(codes), 2))
+                        shown += len(codes) // 2
+    assert shown > 1000
+
+
+def test_a_missing_glyph_rejects_the_record_not_the_job(tmp_path):
+    doc = Document(flow=[Paragraph("{name}")])
+    data = pa.table({"name": ["Anna", "\U0001f600 smile", "Berta"]})  # the default font has no emoji
+    report = compose(doc, data, tmp_path / "r.pdf", pdf=PdfOptions(standard="pdfa-2b"))
+    assert report.documents == 2 and [r.record for r in report.rejected] == [1]
+    assert "has no glyph for U+1F600" in report.rejected[0].reason
+
+
+def test_image_with_alpha_keeps_its_soft_mask(tmp_path):
+    """6.2.10: PDF/A-2 and -3 allow a soft mask (SMask) on an image; with the sRGB output
+    intent no page needs a transparency group."""
+    buf = io.BytesIO()
+    PILImage.new("RGBA", (8, 8), (200, 30, 30, 128)).save(buf, "PNG")
+    doc = Document(flow=[Paragraph("Logo"), Picture(Image(buf.getvalue(), "logo.png"), width="10mm")])
+    out = tmp_path / "alpha.pdf"
+    compose(doc, pa.table({"x": [1]}), out, pdf=PdfOptions(standard="pdfa-2b"))
+    assert _status(out) == "2B"
+    with pikepdf.open(out) as pdf:
+        (image,) = pdf.pages[0].Resources.XObject.values()
+        assert image.ColorSpace == "/DeviceRGB" and image.SMask.ColorSpace == "/DeviceGray"
+        assert "/Interpolate" not in image or not image.Interpolate  # 6.2.8
+        assert "/Group" not in pdf.pages[0]
