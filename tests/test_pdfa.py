@@ -79,8 +79,9 @@ def test_pdfa_metadata_and_output_intent(noto, standard, part):
     assert head[12:16] == b"mntr" and head[16:20] == b"RGB " and head[8] == 2  # class, space, version < 5
     # 6.2.11.4: every font embedded
     for page in pdf.pages:
-        for font in page.Resources.Font.values():
-            desc = font.DescendantFonts[0].FontDescriptor
+        fonts = page.Resources.Font
+        for name in fonts.keys():  # noqa: SIM118  (older pikepdf dictionaries have no values())
+            desc = fonts[name].DescendantFonts[0].FontDescriptor
             assert any(k in desc for k in ("/FontFile", "/FontFile2", "/FontFile3"))
     # the text reads back
     doc = pdfium.PdfDocument(data)
