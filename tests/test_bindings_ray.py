@@ -11,6 +11,7 @@ from pathlib import Path
 import generate  # examples/invoice, put on sys.path by conftest
 import pyarrow.parquet as pq
 import pytest
+from packaging.version import Version
 
 from ccmcore import compose
 from ccmcore.reconciliation import reconcile
@@ -80,6 +81,11 @@ def pa_concat(tables):
     return pa.concat_tables(tables)
 
 
+@pytest.mark.skipif(
+    Version(ray.__version__) < Version("2.50"),
+    reason="Ray before 2.50 sometimes keeps restarting workers after an actor is killed and never finishes "
+    "(seen with 2.44, the oldest release the ray extra allows); the retry is tested with current Ray",
+)
 def test_an_actor_killed_mid_part_is_restarted_and_every_record_is_there_once(cluster, invoices, tmp_path):
     import dying_invoice
 
