@@ -21,7 +21,7 @@ from __future__ import annotations
 import io
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -30,6 +30,7 @@ import pyarrow as pa
 from .arrow_values import from_numpy, optional_strings, string_lists, strings
 from .barcode_layout import JobSheets, add_barcodes
 from .display import DisplayList, JobResources, pages_kept, rebuild
+from .errors import TemplateError
 from .partfile import read_part_file, write_part_file
 from .program import (
     R_TEXT_OVERFLOW,
@@ -114,6 +115,8 @@ class PartJob:
         with relative_to(home_of(document)):  # pictures and fonts beside the template file it came from
             program = Program(document, schema)
         program.doc_given = given
+        if program.einvoice is not None:
+            pdf = _einvoice_pdf(format, pdf)
         if pdf is not None and pdf.standard is not None:
             _check_standard(program, pdf.standard)
         return cls(program, format, afp, key, tuple(control_totals), duplex, pdf)
@@ -227,6 +230,7 @@ class Part:
     checksum: str = ""
     reused: bool = False
     job: dict | None = None  # the job's description, in the part file of a distributed run
+    einvoice: Any = None  # with an e-invoice: per record its CII XML (large_string; null: rejected)
 
 
 def document_ref(document) -> tuple[str, str] | None:
@@ -259,6 +263,23 @@ def document_ref(document) -> tuple[str, str] | None:
 # one compiled job per thread: a job's kernel and encoder keep their working buffers in
 # themselves, so two threads (Dask's threaded scheduler) each need their own
 _COMPILED = threading.local()
+
+
+def _einvoice_pdf(format: str, pdf):
+    """The PDF options of an e-invoice job: PDF/A-3b, the part that lets a PDF/A file carry
+    its XML, unless the options ask for another part."""
+    from .pdf.options import PdfOptions
+
+    if format != "pdf":
+        raise TemplateError("the document is an e-invoice (Document.einvoice): it is written as PDF/A-3, not AFP")
+    if pdf is None or pdf.standard is None:
+        return PdfOptions(standard="pdfa-3b") if pdf is None else replace(pdf, standard="pdfa-3b")
+    if pdf.standard != "pdfa-3b":
+        raise TemplateError(
+            f"the document is an e-invoice: PDF/A-3 (pdfa-3b) carries its XML, {pdf.standard} cannot; "
+            "leave the PDF standard out or give pdfa-3b"
+        )
+    return pdf
 
 
 def _check_standard(program: Program, standard: str) -> None:
@@ -375,6 +396,7 @@ def _compose_part(job: PartJob, index: int, record0: int, batches: Iterable[pa.R
     messages: list = []
     stamps: list = []
     manifests = []
+    xml = []
     totals = {c: [0, 0] for c in job.control_totals}
     r0 = record0
     page0 = 0
@@ -410,10 +432,15 @@ def _compose_part(job: PartJob, index: int, record0: int, batches: Iterable[pa.R
             # the kernel numbers documents by their row in the batch
             warnings.append((r0 + doc, program.labels[element], _warning_text(code, detail)))
         manifests.append(_manifest_rows(job, index, batch, bound, r0, dl, named, dl.messages, warnings, totals))
+        if bound.einvoice is not None:
+            xml.append(bound.einvoice)
         r0 += n
     pages = _concat(encoded, job.format)
     manifest = pa.Table.from_batches(manifests, MANIFEST_PART_SCHEMA)
-    return Part(index, record0, r0 - record0, pages, manifest, rejected, warnings, messages, totals, stamps)
+    part = Part(index, record0, r0 - record0, pages, manifest, rejected, warnings, messages, totals, stamps)
+    if program.einvoice is not None:
+        part.einvoice = pa.concat_arrays(xml) if xml else pa.array([], pa.large_string())
+    return part
 
 
 def _name_rejections(rejections: list[Rejection], batch: pa.RecordBatch, record0: int, key: str | None) -> list:
@@ -587,7 +614,17 @@ def save_part(part: Part, path, fingerprint: str, job: dict | None = None) -> st
     }
     if job is not None:
         header["job"] = job
-    return write_part_file(path, header, arrays, {"pages.content": pages.content, "manifest": sink.getvalue()})
+    blobs = {"pages.content": pages.content, "manifest": sink.getvalue()}
+    if part.einvoice is not None:
+        blobs["einvoice"] = _ipc(pa.table({"xml": part.einvoice}))
+    return write_part_file(path, header, arrays, blobs)
+
+
+def _ipc(table: pa.Table) -> bytes:
+    sink = io.BytesIO()
+    with pa.ipc.new_stream(sink, table.schema) as w:
+        w.write_table(table)
+    return sink.getvalue()
 
 
 def load_part(path, format: str | None, mapped: bool = False) -> tuple[Part, str]:
@@ -631,4 +668,6 @@ def load_part(path, format: str | None, mapped: bool = False) -> tuple[Part, str
         digest,
         job=header.get("job"),
     )
+    if "einvoice" in blobs:
+        part.einvoice = pa.ipc.open_stream(bytes(blobs["einvoice"])).read_all().column("xml").combine_chunks()
     return part, header["fingerprint"]

@@ -131,6 +131,7 @@ class Bound:
     barcode_fields: dict
     sums: list
     tag_columns: dict = field(default_factory=dict)  # the tags as Arrow string arrays, one value per record
+    einvoice: pa.Array | None = None  # with an e-invoice: each record's CII XML (null: rejected)
 
 
 def _plain_type(t: pa.DataType) -> pa.DataType:
@@ -376,6 +377,11 @@ class Program:
         self.text_fields: dict[int, str] = {}  # fixed text element id -> the fields it shows
         self.device_encodings: dict[int, str] = {}  # font id -> codec of the device's font (see use_device)
         self.omr_specs: dict[int, object] = {}  # the OMR barcodes' specs, made once (barcode_layout)
+        self.einvoice = None
+        if doc.einvoice is not None:
+            from .einvoice.compiled import CompiledEInvoice
+
+            self.einvoice = CompiledEInvoice(doc.einvoice, self.schema)
 
         for c in doc.required:
             self._column(c, "Document.required")
@@ -1191,6 +1197,11 @@ class Program:
         for column in self.doc.required:
             nulls = np.flatnonzero(_bools(pc.is_null(batch.column(column))))
             reject_docs(nulls, column, lambda d: "required value is null")
+        einvoice = None
+        if self.einvoice is not None:
+            einvoice, broken = self.einvoice.build(batch)
+            for d, (where, reason) in broken.items():
+                reject_docs([d], where, lambda _, reason=reason: reason)
 
         lists = []
         list_items = {}
@@ -1301,7 +1312,17 @@ class Program:
                     )
                     fields[(column, id(f))] = pc.fill_null(values, EMPTY_STRING).to_pylist()
         return Bound(
-            sources, lists, masks, (g, a, c, starts, lens, lv), reject, rejections, tags, fields, sums, tag_columns
+            sources,
+            lists,
+            masks,
+            (g, a, c, starts, lens, lv),
+            reject,
+            rejections,
+            tags,
+            fields,
+            sums,
+            tag_columns,
+            einvoice,
         )
 
     def use_device(self, encodings: dict) -> None:

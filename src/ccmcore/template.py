@@ -979,6 +979,7 @@ class Document:
     required: Sequence[str] = ()
     tags: dict = field(default_factory=dict)
     name: str = "document"
+    einvoice: object = None
 
     def __post_init__(self):
         _size(self, "Document", "page_size")
@@ -1005,6 +1006,11 @@ class Document:
             raise TemplateError(f"Document: style must be a Style, not {self.style!r}")
         if self.back is not None and not self.duplex:
             raise TemplateError("Document.back is the back of the first sheet: it needs duplex=True")
+        if self.einvoice is not None:
+            from .einvoice import EInvoice
+
+            if not isinstance(self.einvoice, EInvoice):
+                raise TemplateError(f"Document: einvoice must be an EInvoice, not {self.einvoice!r}")
 
 
 def columns_read_as_values(document: Document) -> set[str]:
@@ -1044,4 +1050,6 @@ def columns_read_as_values(document: Document) -> set[str]:
     walk(document.flow)
     walk(document.messages)
     walk(document.extra_pages)
+    if document.einvoice is not None:
+        found |= document.einvoice.value_columns()
     return found

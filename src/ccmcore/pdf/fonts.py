@@ -225,12 +225,15 @@ def font_objects(font, used: np.ndarray, compress) -> tuple[str, list]:
             f"/StemV {stem_v}/{ff} {nums[3]} 0 R>>"
         ).encode()
 
+    # an OpenType/CFF program embeds whole as FontFile3 /OpenType (PDF 1.6)
+    fontfile_body = stream(program, "/Subtype/OpenType" if cff else f"/Length1 {len(program)}")
+    tounicode_body = stream(cmap)
+
     def fontfile(nums):
-        # an OpenType/CFF program embeds whole as FontFile3 /OpenType (PDF 1.6)
-        return stream(program, "/Subtype/OpenType" if cff else f"/Length1 {len(program)}")
+        return fontfile_body
 
     def tounicode(nums):
-        return stream(cmap)
+        return tounicode_body
 
     return base, [type0, cidfont, descriptor, fontfile, tounicode]
 

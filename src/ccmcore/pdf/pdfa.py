@@ -25,7 +25,11 @@ from functools import cache
 from importlib import resources
 from xml.sax.saxutils import escape
 
-__all__ = ["PDF_STANDARDS", "PdfStandard", "pdf_standard", "srgb_profile", "xmp_packet", "output_intent"]
+__all__ = ["PDF_STANDARDS", "PdfStandard", "pdf_standard", "srgb_profile", "xmp_packet", "output_intent", "FACTURX_NS"]
+
+#: the namespace of the Factur-X / ZUGFeRD (2.1 and later) XMP properties, exactly as the
+#: specification spells it (its case and its trailing '#' included)
+FACTURX_NS = "urn:factur-x:pdfa:CrossIndustryDocument:invoice:1p0#"
 
 # characters XML 1.0 cannot hold, even escaped
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -99,6 +103,7 @@ def xmp_packet(
     author: str | None,
     producer: str | None,
     created: datetime | None,
+    facturx: tuple[str, str] | None = None,
 ) -> bytes:
     """The XMP metadata packet of a PDF/A file, repeating the Info dictionary's entries.
 
@@ -107,6 +112,9 @@ def xmp_packet(
         title, author, producer: the Info dictionary's Title, Author and Producer (None:
             not written there, nor here).
         created: its CreationDate (also the metadata's date), or None.
+        facturx: (embedded file name, conformance level) of a Factur-X / ZUGFeRD
+            e-invoice: its ``fx:`` properties and, as PDF/A wants for a schema it does not
+            predefine, their extension schema description.
 
     Returns:
         UTF-8 bytes, to be stored uncompressed.
@@ -147,6 +155,8 @@ def xmp_packet(
             f"   <pdf:Producer>{escape(producer)}</pdf:Producer>\n"
             "  </rdf:Description>\n"
         )
+    if facturx is not None:
+        described.append(_facturx_description(*facturx))
     return (
         '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n'
         '<x:xmpmeta xmlns:x="adobe:ns:meta/">\n'
@@ -155,3 +165,43 @@ def xmp_packet(
         + " </rdf:RDF>\n</x:xmpmeta>\n"
         '<?xpacket end="w"?>'
     ).encode("utf-8")
+
+
+_FX_PROPERTIES = (
+    ("DocumentFileName", "The name of the embedded XML invoice file"),
+    ("DocumentType", "The type of the hybrid document: INVOICE"),
+    ("Version", "The version of the Factur-X XML schema"),
+    ("ConformanceLevel", "The conformance level (profile) of the embedded XML"),
+)
+
+
+def _facturx_description(file_name: str, level: str) -> str:
+    """The ``fx:`` properties of a Factur-X file and the PDF/A extension schema naming them."""
+    properties = "".join(
+        '      <rdf:li rdf:parseType="Resource">\n'
+        f"       <pdfaProperty:name>{name}</pdfaProperty:name>\n"
+        "       <pdfaProperty:valueType>Text</pdfaProperty:valueType>\n"
+        "       <pdfaProperty:category>external</pdfaProperty:category>\n"
+        f"       <pdfaProperty:description>{text}</pdfaProperty:description>\n"
+        "      </rdf:li>\n"
+        for name, text in _FX_PROPERTIES
+    )
+    return (
+        f'  <rdf:Description rdf:about="" xmlns:fx="{FACTURX_NS}">\n'
+        "   <fx:DocumentType>INVOICE</fx:DocumentType>\n"
+        f"   <fx:DocumentFileName>{escape(file_name)}</fx:DocumentFileName>\n"
+        "   <fx:Version>1.0</fx:Version>\n"
+        f"   <fx:ConformanceLevel>{escape(level)}</fx:ConformanceLevel>\n"
+        "  </rdf:Description>\n"
+        '  <rdf:Description rdf:about="" xmlns:pdfaExtension="http://www.aiim.org/pdfa/ns/extension/"'
+        ' xmlns:pdfaSchema="http://www.aiim.org/pdfa/ns/schema#" xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#">\n'
+        "   <pdfaExtension:schemas>\n    <rdf:Bag>\n"
+        '     <rdf:li rdf:parseType="Resource">\n'
+        "      <pdfaSchema:schema>Factur-X PDFA Extension Schema</pdfaSchema:schema>\n"
+        f"      <pdfaSchema:namespaceURI>{FACTURX_NS}</pdfaSchema:namespaceURI>\n"
+        "      <pdfaSchema:prefix>fx</pdfaSchema:prefix>\n"
+        "      <pdfaSchema:property>\n     <rdf:Seq>\n"
+        + properties
+        + "     </rdf:Seq>\n      </pdfaSchema:property>\n     </rdf:li>\n    </rdf:Bag>\n   </pdfaExtension:schemas>\n"
+        "  </rdf:Description>\n"
+    )

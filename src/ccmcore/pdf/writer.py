@@ -212,6 +212,9 @@ class PdfWriter:
         standard: "pdfa-2b" or "pdfa-3b" for a PDF/A file (XMP metadata repeating the
             Info entries, the sRGB output intent; see :mod:`ccmcore.pdf.pdfa`), None for
             a plain PDF.
+        font_cache: a dict shared by writers of the same job resources that write many
+            small files with the same glyphs (one file per document): each font is
+            subset and compressed once for all of them.
 
     Raises:
         ValueError: compress_level is not None or 0-3; a standard this writer does not
@@ -234,6 +237,7 @@ class PdfWriter:
         creation_date: datetime | None = None,
         resources: JobResources | None = None,
         standard: str | None = None,
+        font_cache: dict | None = None,
     ):
         if compress_level is not None and compress_level not in (0, 1, 2, 3):
             raise ValueError(f"compress_level must be 0-3 or None, not {compress_level!r}")
@@ -275,6 +279,9 @@ class PdfWriter:
         # outline(): first page (0-based) of each document, its title, the page label prefix
         self._outline: tuple[array, list[str], str | None] | None = None
         self._job = resources
+        self._font_cache = font_cache
+        self._attachments: list[tuple] = []
+        self._facturx: tuple[str, str] | None = None
         self._job_image: dict[str, int] = {}
         self._job_overlay: dict[int, int] = {}
         if resources is not None:
@@ -837,7 +844,7 @@ class PdfWriter:
         for slot, jf in enumerate(self._fonts):
             if not jf.used.any():
                 continue
-            _, makers = font_objects(jf.font, jf.used, compress)
+            makers = self._font_makers(slot, jf, compress)
             nums = [self._alloc() for _ in makers]
             for num, make in zip(nums, makers):
                 self._object(num, make(nums))
@@ -864,8 +871,9 @@ class PdfWriter:
             info_num = self._alloc()
             self._object(info_num, info)
         conformance = self._conformance() if self._standard is not None else b""
+        attached = self._write_attachments() if self._attachments else b""
         catalog = self._alloc()
-        self._object(catalog, b"<</Type/Catalog/Pages %d 0 R%s%s>>" % (self._root, outline, conformance))
+        self._object(catalog, b"<</Type/Catalog/Pages %d 0 R%s%s%s>>" % (self._root, outline, conformance, attached))
 
         xref_pos = self._pos
         size = len(self._offsets)
@@ -889,6 +897,85 @@ class PdfWriter:
             flush()
         if self._owns_file:
             self._f.close()
+
+    def _font_makers(self, slot: int, jf: _JobFont, compress) -> list:
+        """The font's object makers: subset now, or taken from the shared cache."""
+        if self._font_cache is None:
+            return font_objects(jf.font, jf.used, compress)[1]
+        key = (slot, self._level, jf.used.tobytes())
+        made = self._font_cache.get(key)
+        if made is None:
+            made = self._font_cache[key] = font_objects(jf.font, jf.used, compress)[1]
+        return made
+
+    def attach(
+        self,
+        name: str,
+        data: bytes,
+        *,
+        mime: str = "text/xml",
+        relationship: str = "Alternative",
+        description: str | None = None,
+        facturx_level: str | None = None,
+    ) -> None:
+        """Embed a file in the PDF, for the whole document (written at close()).
+
+        The file is listed under the catalog's ``/Names /EmbeddedFiles`` and, as PDF/A-3
+        wants of an associated file, in the catalog's ``/AF`` array, its specification
+        carrying ``/AFRelationship``; the stream has its MIME type as ``/Subtype`` and
+        its size and MD5 in ``/Params``.
+
+        Args:
+            name: the file's name (``factur-x.xml``).
+            data: its bytes.
+            mime: its MIME type.
+            relationship: how it relates to the PDF: Source, Data, Alternative,
+                Supplement or Unspecified.
+            description: ``/Desc``, shown by viewers.
+            facturx_level: the Factur-X conformance level (``EN 16931``) when the file is a
+                Factur-X / ZUGFeRD invoice: the XMP metadata then names it.
+
+        Raises:
+            ValueError: a PDF/A-2 file (PDF/A-2 may embed only PDF/A files: use pdfa-3b),
+                an unknown relationship, or a second Factur-X invoice.
+        """
+        self._check_open()
+        if self._standard is not None and self._standard.part < 3:
+            raise ValueError(f"{self._standard.name} cannot embed {name}: only PDF/A-3 (pdfa-3b) may carry other files")
+        if relationship not in ("Source", "Data", "Alternative", "Supplement", "Unspecified"):
+            raise ValueError(f"relationship {relationship!r} is not Source, Data, Alternative, Supplement or Unspecified")
+        if facturx_level is not None:
+            if self._facturx is not None:
+                raise ValueError("a PDF carries one Factur-X invoice")
+            self._facturx = (name, facturx_level)
+        self._attachments.append((name, bytes(data), mime, relationship, description))
+
+    def _write_attachments(self) -> bytes:
+        """The embedded files' objects; the catalog's entries naming them."""
+        specs = []
+        for name, data, mime, relationship, description in self._attachments:
+            md5 = hashlib.md5(data).hexdigest().upper().encode()
+            body, flate = data, b""
+            if self._level is not None:
+                body, flate = self._compress(data), b"/Filter/FlateDecode"
+            stream = self._alloc()
+            self._object(
+                stream,
+                b"<</Type/EmbeddedFile/Subtype/%s/Params<</Size %d/CheckSum<%s>>>/Length %d%s>>\nstream\n%s\nendstream"
+                % (_pdf_name(mime), len(data), md5, len(body), flate, body),
+            )
+            spec = self._alloc()
+            text = _pdf_text(name)
+            desc = b"/Desc" + _pdf_text(description) if description else b""
+            self._object(
+                spec,
+                b"<</Type/Filespec/F%s/UF%s%s/AFRelationship/%s/EF<</F %d 0 R/UF %d 0 R>>>>"
+                % (text, text, desc, relationship.encode(), stream, stream),
+            )
+            specs.append((name, spec))
+        names = b" ".join(b"%s %d 0 R" % (_pdf_text(n), num) for n, num in sorted(specs))
+        refs = b" ".join(b"%d 0 R" % num for _, num in specs)
+        return b"/Names<</EmbeddedFiles<</Names[%s]>>>>/AF[%s]" % (names, refs)
 
     def _write_page_tree(self) -> None:
         total = len(self._page_objs)
@@ -928,6 +1015,7 @@ class PdfWriter:
             author=info["Author"] or None,
             producer=info["Producer"] or None,
             created=self._creation_date,
+            facturx=self._facturx,
         )
         metadata = self._alloc()
         # uncompressed: a reader that knows no PDF finds the metadata by its packet header
@@ -1007,6 +1095,14 @@ def _pdf_text(s: str) -> bytes:
     if s.isascii() and s.isprintable():
         return b"(" + s.encode("ascii").replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)") + b")"
     return b"<FEFF" + s.encode("utf-16-be").hex().upper().encode() + b">"
+
+
+def _pdf_name(text: str) -> bytes:
+    """A PDF name token: ``text/xml`` is ``/text#2Fxml`` (a bare '/' would end the name)."""
+    out = []
+    for b in text.encode("utf-8"):
+        out.append(chr(b) if 33 <= b <= 126 and chr(b) not in "()<>[]{}/%#" else f"#{b:02X}")
+    return "".join(out).encode("ascii")
 
 
 def _pdf_date(d: datetime) -> str:
