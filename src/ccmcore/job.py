@@ -305,8 +305,17 @@ def compose(
     for name, v, least in (("workers", workers, 1), ("part_size", part_size, 1)):
         if isinstance(v, bool) or not isinstance(v, int) or v < least:
             raise ValueError(f"{name} must be an int >= {least}, got {v!r}")
-    out = check_output(output)
-    format = output_format(output, format)
+    if document.einvoice is not None:  # one file per e-invoice, in a folder
+        from .einvoice.files import check_folder
+
+        out = Path(os.fspath(output))
+        check_folder(out)
+        if format not in (None, "pdf"):
+            raise ValueError(f"the document is an e-invoice, written as PDF/A-3 files, not {format}")
+        format = "pdf"
+    else:
+        out = check_output(output)
+        format = output_format(output, format)
     overwritten = check_not_an_input(out, {"the data file": data})
     if overwritten:
         raise OutputError(f"the output {out} is {overwritten}: write the output elsewhere")
@@ -329,7 +338,7 @@ def compose(
             if pdf is not None and format != "pdf":
                 raise ValueError("pdf options were given for an AFP job")
             job = PartJob.compile(given, source.schema, format, afp=afp, duplex=duplex, pdf=pdf)
-            job.key = key = _key_column(key, source.schema)
+            job.key = key = _key_column(_file_key(key, document), source.schema)
             job.control_totals = totals = _control_columns(control_totals, source.schema)
             if format == "afp":
                 job.encoder()  # AFP options are checked before anything is composed
@@ -356,6 +365,19 @@ def compose(
             source.close()
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def _file_key(key: str | None, document: Document) -> str | None:
+    """The key column: for an e-invoice job, which names each file, the invoice number's
+    column unless another is given."""
+    e = document.einvoice
+    if e is None or key is not None:
+        return key
+    from .rules import _Col
+
+    if not isinstance(e.number, _Col):
+        raise ValueError("an e-invoice job names each file by a key column: give key= (the invoice number's column)")
+    return e.number.name
 
 
 def _mail_plan(mail, document: Document):
@@ -442,6 +464,9 @@ class _Run:
         self._prepare_work_dir(resume)
         if self.mail is not None:
             self._go_mail(source, part_size, workers, resume, total)
+            return
+        if self.job.program.einvoice is not None:
+            self._go_files(source, part_size, workers, resume, total)
             return
         tmp = part_path(out)
         pool = None
@@ -547,6 +572,41 @@ class _Run:
         except BaseException as exc:
             self._failed(exc)
 
+    def _go_files(self, source, part_size: int, workers: int, resume: bool, total) -> None:
+        """Compose every part into the work directory, then write one file per document."""
+        from .einvoice.files import write_files
+
+        report = self.report
+        pool = None
+        tally = _Tally()
+        try:
+            try:
+                if workers > 1 and can_fork():
+                    pool = WorkerPool(workers, self._compose_task, depth=2)
+                else:
+                    report.workers = 1
+                self._parts(source, part_size, pool, tally, total, resume)
+                if pool is not None:
+                    pool.stop()
+            finally:
+                if pool is not None:
+                    pool.close()
+            if report.documents == 0:
+                raise EmptyJobError(_nothing_to_write(report), report)
+            held = [load_part(self.part_path(i), self.job.format, mapped=True)[0] for i in range(report.parts)]
+            t0 = time.perf_counter()
+            report.manifest = write_files(self.job, held, self.out, report, title=self.title)
+            report.merge_seconds += time.perf_counter() - t0
+            del held
+            if report.documents == 0:
+                raise EmptyJobError(_nothing_to_write(report), report)
+            if self.manifest_path is not None:
+                write_parquet_atomically(report.manifest, self.manifest_path)
+                report.manifest_path = str(self.manifest_path)
+        except BaseException as exc:
+            self._failed(exc)
+        shutil.rmtree(self.work_dir, ignore_errors=True)
+
     def _prepare_work_dir(self, resume: bool) -> None:
         d = self.work_dir
         if d.exists() and not resume:
@@ -626,7 +686,7 @@ class _Run:
                 pool.submit(f"part {index} (records {record0}-{record0 + n - 1})", (index, record0, data))
             else:
                 part = parts.compose_part(self.job, index, record0, batches)
-                if self.mail is not None or total is None or record0 + n < total:
+                if self.mail is not None or self.job.program.einvoice is not None or total is None or record0 + n < total:
                     # kept for a resumed run; the last part is merged at once and the job
                     # ends, so a run killed after it would have little to reuse
                     try:

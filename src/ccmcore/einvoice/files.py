@@ -1,0 +1,244 @@
+"""One PDF/A-3 file per e-invoice: the composed parts of a job written out document by
+document, each file carrying its record's CII XML.
+
+Every file is a complete PDF/A-3b: its pages, the fonts, images and overlays they draw,
+the XMP metadata with the Factur-X properties, the sRGB output intent and the embedded
+XML (``factur-x.xml`` or ``xrechnung.xml``, ``/AFRelationship /Alternative``). The fonts
+are subset once for the whole job, over the glyphs every document drew, and every file
+embeds that same subset: subsetting each file's own glyphs would cost a job ten times its
+composing time, and a few kilobytes more per file cost nothing.
+
+Files are named by the job's key column (``INV-2026-00000042.pdf``). A name that cannot
+be a file name (empty, a path separator, too long) or that an earlier record already
+took rejects its record, said in the report and the manifest like any other rejection.
+The folder is written beside its final place and renamed into it when every file is
+done, so it is never seen half-written.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from isal.isal_zlib import crc32
+
+from ..errors import OutputError
+from ..merge import MANIFEST_SCHEMA
+from ..program import Rejection
+
+__all__ = ["check_folder", "write_files", "FILES_MANIFEST_SCHEMA"]
+
+#: the manifest of an e-invoice job: a job manifest's columns and each document's file
+FILES_MANIFEST_SCHEMA = MANIFEST_SCHEMA.append(pa.field("file", pa.string()))
+
+_NAME_MAX = 255
+
+
+def check_folder(out: Path) -> None:
+    """Check that the folder of an e-invoice job can be written (before anything is
+    composed): its parent exists and is writable, and what is there already is a folder
+    of PDF files (a previous run's, which the job replaces) or nothing.
+
+    Raises:
+        OutputError: naming what is wrong.
+    """
+    parent = out.parent
+    if not parent.is_dir():
+        raise OutputError(f"cannot write the e-invoices into {out}: the directory {parent} does not exist")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise OutputError(f"cannot write the e-invoices into {out}: the directory {parent} is not writable")
+    if out.exists():
+        if not out.is_dir():
+            raise OutputError(f"the e-invoices go into a folder, and {out} is a file: name a folder")
+        other = [p.name for p in out.iterdir() if not (p.is_file() and p.suffix == ".pdf")]
+        if other:
+            raise OutputError(
+                f"the folder {out} holds {other[0]!r}, which is not an e-invoice of an earlier run: "
+                "the job replaces the whole folder, so name an empty or new folder"
+            )
+
+
+def _file_names(keys: list, records: list) -> tuple[list, dict]:
+    """Each document's file name, and {index: reason} for the names that cannot be used."""
+    names: list = []
+    bad: dict[int, str] = {}
+    taken: dict[str, int] = {}
+    for i, (key, record) in enumerate(zip(keys, records)):
+        name = f"{key}.pdf" if key is not None else None
+        if key is None or not key.strip():
+            bad[i] = "its key is empty, and the key names its file"
+        elif "/" in key or "\\" in key or "\x00" in key or key in (".", ".."):
+            bad[i] = f"its key {key!r} cannot be a file name (it holds a path separator)"
+        elif key.startswith("."):
+            bad[i] = f"its key {key!r} would make a hidden file (it starts with a dot)"
+        elif len(name.encode("utf-8")) > _NAME_MAX:
+            bad[i] = f"its key is {len(key.encode('utf-8'))} bytes long, too long for a file name"
+        elif name.lower() in taken:
+            bad[i] = f"its file {name} is already record {taken[name.lower()]}'s (the key must be unique)"
+        else:
+            taken[name.lower()] = record  # one name per case: a case-insensitive file system would merge them
+        names.append(name)
+    return names, bad
+
+
+def _document(pages, d: int, page0: int, starts: np.ndarray, used: np.ndarray):
+    """Document ``d`` of a part's encoded pages as pages of their own."""
+    from ..pdf.writer import PdfPages
+
+    n = int(pages.doc_pages[d])
+    sizes = np.asarray(pages.sizes, dtype=np.int64).reshape(-1, 3)[page0 : page0 + n]
+    c0 = int(starts[page0])
+    c1 = int(starts[page0 + n])
+    uses = np.asarray(pages.uses, dtype=np.int64).reshape(-1, 3)
+    mine = uses[uses[:, 0] == d].copy()
+    mine[:, 0] = 0
+    content = memoryview(pages.content)[c0:c1]
+    return PdfPages(np.asarray(pages.records[d : d + 1]), np.asarray([n]), sizes, content, mine, used)
+
+
+def write_files(job, held: list, out: Path, report, *, title: str | None = None) -> pa.Table:
+    """Write one PDF/A-3 file per rendered document of the parts into the folder ``out``.
+
+    Args:
+        job: the :class:`~ccmcore.parts.PartJob` (with an e-invoice).
+        held: its parts, in record order.
+        out: the folder.
+        report: the job's report: documents whose file name cannot be used are moved to
+            its rejections.
+        title: the files' title, before each one's key (None: the key alone).
+
+    Returns:
+        the manifest: a row per record, with its file (None when rejected).
+    """
+    from ..pdf.writer import PdfWriter
+    from .cii import CONFORMANCE_LEVELS
+
+    compiled = job.program.einvoice
+    xml_name = compiled.einvoice.file_name
+    level = CONFORMANCE_LEVELS[compiled.profile]
+    rows = pa.concat_tables([p.manifest for p in held])
+    rendered = np.asarray(pc.equal(rows.column("status"), "rendered").to_numpy(zero_copy_only=False), dtype=bool)
+    at = np.flatnonzero(rendered)
+    keys = rows.column("key").take(pa.array(at)).to_pylist()
+    records = rows.column("record").take(pa.array(at)).to_pylist()
+    names, bad = _file_names(keys, records)
+    used = np.zeros(len(held[0].pages.used), dtype=np.uint8)
+    for part in held:
+        np.bitwise_or(used, np.asarray(part.pages.used, dtype=np.uint8), out=used)
+    font_cache: dict = {}
+    partial = out.with_name(f".{out.name}.partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir()
+    n = rows.num_rows
+    offset = np.zeros(n, np.int64)
+    length = np.zeros(n, np.int64)
+    checksum = np.zeros(n, np.uint32)
+    first_page = np.zeros(n, np.int64)
+    files: list = [None] * n
+    late: list[Rejection] = []
+    k = 0  # index of the document among the job's rendered ones
+    for part in held:
+        pages = part.pages
+        sizes = np.asarray(pages.sizes, dtype=np.int64).reshape(-1, 3)
+        starts = np.zeros(len(sizes) + 1, dtype=np.int64)
+        np.cumsum(sizes[:, 2], out=starts[1:])
+        page0 = 0
+        for d, record in enumerate(np.asarray(pages.records).tolist()):
+            row = int(at[k])
+            count = int(pages.doc_pages[d])
+            if k in bad:
+                late.append(Rejection(record, report.key or "key", bad[k], keys[k]))
+            else:
+                xml = part.einvoice[record - part.record0].as_py()
+                doc = _document(pages, d, page0, starts, used)
+                sink = io.BytesIO()
+                w = PdfWriter(
+                    sink,
+                    title=keys[k] if title is None else f"{title} {keys[k]}",
+                    resources=job.resources,
+                    standard="pdfa-3b",
+                    font_cache=font_cache,
+                )
+                w.add(doc)
+                w.attach(
+                    xml_name,
+                    xml.encode("utf-8"),
+                    relationship="Alternative",
+                    description="the invoice as EN 16931 XML",
+                    facturx_level=level,
+                )
+                w.close()
+                data = sink.getbuffer()
+                (partial / names[k]).write_bytes(data)
+                length[row] = len(data)
+                checksum[row] = crc32(data)
+                files[row] = names[k]
+            page0 += count
+            k += 1
+    reused = np.concatenate([np.full(p.manifest.num_rows, p.reused) for p in held])
+    manifest = _manifest(rows, first_page, offset, length, checksum, files, late, reused)
+    if late:
+        _reject(report, rows, at, bad, late)
+    if report.documents > 0:
+        _replace(partial, out)
+    else:
+        shutil.rmtree(partial, ignore_errors=True)
+    return manifest
+
+
+def _replace(partial: Path, out: Path) -> None:
+    """Put the finished folder in place of the old one, if any."""
+    old = None
+    if out.exists():
+        old = out.with_name(f".{out.name}.old")
+        shutil.rmtree(old, ignore_errors=True)
+        os.rename(out, old)
+    os.rename(partial, out)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _reject(report, rows, at, bad, late) -> None:
+    """Move the documents whose file could not be named from the rendered to the rejected."""
+    pages = rows.column("pages").to_numpy(zero_copy_only=False)
+    for k in bad:
+        report.documents -= 1
+        report.pages -= int(pages[at[k]])
+    report.rejected.extend(late)
+    report.rejected.sort(key=lambda r: r.record)
+
+
+def _manifest(rows, first_page, offset, length, checksum, files, late, reused) -> pa.Table:
+    n = rows.num_rows
+    written = np.array([f is not None for f in files], dtype=bool)
+    status = rows.column("status").to_pylist()
+    field = rows.column("field").to_pylist()
+    reason = rows.column("reason").to_pylist()
+    pages = rows.column("pages").to_pylist()
+    sheets = rows.column("sheets").to_pylist()
+    late_by_record = {r.record: r for r in late}
+    for i, record in enumerate(rows.column("record").to_pylist()):
+        r = late_by_record.get(record)
+        if r is not None:
+            status[i], field[i], reason[i], pages[i], sheets[i] = "rejected", r.field, r.reason, 0, 0
+    mask = ~written
+    columns = {
+        "status": pa.array(status, pa.string()),
+        "field": pa.array(field, pa.string()),
+        "reason": pa.array(reason, pa.string()),
+        "pages": pa.array(pages, pa.int32()),
+        "sheets": pa.array(sheets, pa.int32()),
+        "part_reused": pa.array(reused),
+        "first_page": pa.array(first_page, mask=mask),
+        "offset": pa.array(offset, mask=mask),
+        "length": pa.array(length, mask=mask),
+        "checksum": pa.array(checksum, mask=mask),
+        "file": pa.array(files, pa.string()),
+    }
+    arrays = [columns[f.name] if f.name in columns else rows.column(f.name) for f in FILES_MANIFEST_SCHEMA]
+    return pa.Table.from_arrays(arrays, schema=FILES_MANIFEST_SCHEMA)
