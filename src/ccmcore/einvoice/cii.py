@@ -100,8 +100,14 @@ def cii_documents(compiled, n, lines, text, line_text, line_num, categories, sum
     e = compiled.einvoice
     x = _Pieces(n)
     x.add(_HEAD)
+    x.add("<rsm:ExchangedDocumentContext>")
+    x.value(
+        "<ram:BusinessProcessSpecifiedDocumentContextParameter><ram:ID>",
+        text["business_process"],
+        "</ram:ID></ram:BusinessProcessSpecifiedDocumentContextParameter>",
+    )
     x.add(
-        "<rsm:ExchangedDocumentContext><ram:GuidelineSpecifiedDocumentContextParameter><ram:ID>"
+        "<ram:GuidelineSpecifiedDocumentContextParameter><ram:ID>"
         f"{GUIDELINES[compiled.profile]}</ram:ID></ram:GuidelineSpecifiedDocumentContextParameter>"
         "</rsm:ExchangedDocumentContext>\n<rsm:ExchangedDocument>"
     )

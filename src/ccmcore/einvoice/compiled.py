@@ -36,6 +36,7 @@ DOCUMENT_TERMS = {
     "currency": ("BT-5", _TEXT, "BR-05"),
     "due_date": ("BT-9", _DATE, None),
     "buyer_reference": ("BT-10", _TEXT, None),
+    "business_process": ("BT-23", _TEXT, None),
     "order_reference": ("BT-13", _TEXT, None),
     "payment_terms": ("BT-20", _TEXT, None),
     "note": ("BT-22", _TEXT, None),
@@ -220,6 +221,8 @@ class CompiledEInvoice:
             owner, _, name = path.rpartition(".")
             holder = getattr(einvoice, owner) if owner else einvoice
             source = getattr(holder, name, None) if holder is not None else None
+            if path == "business_process":
+                source = einvoice.process
             self.terms[path] = _Term(path, bt, kind, rule, source)
             self._bind(self.terms[path], schema, f"EInvoice {path} ({bt})")
         lines = einvoice.lines

@@ -119,7 +119,7 @@ def write_files(job, held: list, out: Path, report, *, title: str | None = None)
     from .cii import CONFORMANCE_LEVELS
 
     compiled = job.program.einvoice
-    xml_name = compiled.einvoice.file_name
+    xml_name = compiled.einvoice.xml_name
     level = CONFORMANCE_LEVELS[compiled.profile]
     rows = pa.concat_tables([p.manifest for p in held])
     rendered = np.asarray(pc.equal(rows.column("status"), "rendered").to_numpy(zero_copy_only=False), dtype=bool)

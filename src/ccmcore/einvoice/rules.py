@@ -120,8 +120,8 @@ def check(compiled, n, lines, text, amounts, line_text, line_num, categories):
             ("seller.contact_email", "BR-DE-7"),
             ("buyer.city", "BR-DE-8"),
             ("buyer.postcode", "BR-DE-9"),
-            ("seller.email", "BR-DE-XR-1"),
-            ("buyer.email", "BR-DE-XR-2"),
+            ("seller.email", "PEPPOL-EN16931-R020"),
+            ("buyer.email", "PEPPOL-EN16931-R010"),
         ):
             t = terms[path]
             breaks.add(text[path].null, t.column or path, rule, f"{t.bt} ({path}) is missing; XRechnung requires it")

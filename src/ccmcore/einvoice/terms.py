@@ -50,6 +50,9 @@ PAYMENT_MEANS = ("1", "10", "20", "30", "31", "42", "48", "49", "57", "58", "59"
 
 _FIXED = (str, int, Decimal, _dt.date)
 
+#: the business process (BT-23) of an XRechnung that names none
+PEPPOL_BILLING = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
+
 
 def _term(owner: str, name: str, value, *, required: bool = False):
     """A term's value checked: None, a fixed value or a column."""
@@ -215,6 +218,8 @@ class EInvoice:
         lines: BG-25, the :class:`Lines`.
         type_code: BT-3 (380 invoice, 381 credit note, see :data:`TYPE_CODES`).
         buyer_reference: BT-10 (XRechnung: the buyer's Leitweg-ID, required).
+        business_process: BT-23, the business process (XRechnung requires one; None
+            there writes Peppol's billing process, ``urn:fdc:peppol.eu:2017:poacc:billing:01:1.0``).
         order_reference: BT-13, the buyer's order number.
         note: BT-22, a note on the invoice.
         delivery_date: BT-72, when the goods or services were delivered.
@@ -242,6 +247,7 @@ class EInvoice:
     currency: object = "EUR"
     type_code: object = "380"
     buyer_reference: object = None
+    business_process: object = None
     order_reference: object = None
     note: object = None
     delivery_date: object = None
@@ -272,6 +278,7 @@ class EInvoice:
         object.__setattr__(self, "type_code", _code("EInvoice", "type_code", self.type_code, TYPE_CODES, required=True))
         for name in (
             "buyer_reference",
+            "business_process",
             "order_reference",
             "note",
             "delivery_date",
@@ -293,9 +300,8 @@ class EInvoice:
                 "EInvoice: exemption_reasons must map VAT category codes "
                 f"({', '.join(VAT_CATEGORIES)}) to non-empty texts, not {self.exemption_reasons!r}"
             )
-        if self.file_name is None:
-            object.__setattr__(self, "file_name", "xrechnung.xml" if self.profile == "xrechnung" else "factur-x.xml")
-        elif not isinstance(self.file_name, str) or not self.file_name.endswith(".xml") or "/" in self.file_name:
+        name = self.file_name
+        if name is not None and (not isinstance(name, str) or not name.endswith(".xml") or "/" in name):
             raise TemplateError(f"EInvoice: file_name must be a plain name ending in .xml, not {self.file_name!r}")
         if self.buyer.tax_number is not None:
             raise TemplateError("EInvoice: a buyer has no tax number term in EN 16931; give its vat_id or legal_id")
@@ -319,8 +325,8 @@ class EInvoice:
                     ("seller.contact_email (BT-43; BR-DE-7)", self.seller.contact_email),
                     ("buyer.city (BR-DE-8)", self.buyer.city),
                     ("buyer.postcode (BR-DE-9)", self.buyer.postcode),
-                    ("seller.email (BT-34, the seller's electronic address)", self.seller.email),
-                    ("buyer.email (BT-49, the buyer's electronic address)", self.buyer.email),
+                    ("seller.email (BT-34, the seller's electronic address; PEPPOL-EN16931-R020)", self.seller.email),
+                    ("buyer.email (BT-49, the buyer's electronic address; PEPPOL-EN16931-R010)", self.buyer.email),
                 )
                 if value is None
             ]
@@ -328,6 +334,21 @@ class EInvoice:
                 raise TemplateError(f"EInvoice: the xrechnung profile needs {'; '.join(missing)}")
         if self.payment is not None and self.payment.means in ("30", "58") and self.payment.iban is None:
             raise TemplateError(f"EInvoice: payment means {self.payment.means} needs an iban (BR-61)")
+
+    @property
+    def xml_name(self) -> str:
+        """The embedded XML's name: ``file_name``, else ``xrechnung.xml`` for the XRechnung
+        profile and ``factur-x.xml`` for the others."""
+        if self.file_name is not None:
+            return self.file_name
+        return "xrechnung.xml" if self.profile == "xrechnung" else "factur-x.xml"
+
+    @property
+    def process(self):
+        """BT-23: ``business_process``, else Peppol's billing process for XRechnung."""
+        if self.business_process is None and self.profile == "xrechnung":
+            return PEPPOL_BILLING
+        return self.business_process
 
     def value_columns(self) -> set:
         """The columns (``items.field`` for a line's) read as numbers or dates, not text:

