@@ -103,7 +103,9 @@ def xrechnung_breaks(xml: bytes) -> list[str]:
         "BR-DE-4": _has(doc, f"{seller}/ram:PostalTradeAddress/ram:PostcodeCode"),
         "BR-DE-5": _has(doc, f"{seller}/ram:DefinedTradeContact/ram:PersonName")
         or _has(doc, f"{seller}/ram:DefinedTradeContact/ram:DepartmentName"),
-        "BR-DE-6": _has(doc, f"{seller}/ram:DefinedTradeContact/ram:TelephoneUniversalCommunication/ram:CompleteNumber"),
+        "BR-DE-6": _has(
+            doc, f"{seller}/ram:DefinedTradeContact/ram:TelephoneUniversalCommunication/ram:CompleteNumber"
+        ),
         "BR-DE-7": _has(doc, f"{seller}/ram:DefinedTradeContact/ram:EmailURIUniversalCommunication/ram:URIID"),
         "BR-DE-8": _has(doc, f"{buyer}/ram:PostalTradeAddress/ram:CityName"),
         "BR-DE-9": _has(doc, f"{buyer}/ram:PostalTradeAddress/ram:PostcodeCode"),
@@ -133,6 +135,7 @@ def xrechnung_breaks(xml: bytes) -> list[str]:
     means = doc.xpath(f"string({settlement}/ram:SpecifiedTradeSettlementPaymentMeans/ram:TypeCode)", namespaces=NS)
     if means in ("30", "58"):  # a credit transfer names the account
         checks["BR-DE-23-a"] = _has(
-            doc, f"{settlement}/ram:SpecifiedTradeSettlementPaymentMeans/ram:PayeePartyCreditorFinancialAccount/ram:IBANID"
+            doc,
+            f"{settlement}/ram:SpecifiedTradeSettlementPaymentMeans/ram:PayeePartyCreditorFinancialAccount/ram:IBANID",
         )
     return sorted(rule for rule, ok in checks.items() if not ok)

@@ -144,7 +144,10 @@ def small_doc(profile="en16931", **changes) -> Document:
             "BR-DE-15",
         ),
         (lambda: Lines("items", name="x", quantity=1, net_amount=1, net_price=1, vat_category="S"), "needs a vat_rate"),
-        (lambda: Lines("items", name="x", quantity=1, net_amount=1, net_price=1, vat_category="X"), "'X' is not one of"),
+        (
+            lambda: Lines("items", name="x", quantity=1, net_amount=1, net_price=1, vat_category="X"),
+            "'X' is not one of",
+        ),
         (lambda: Payment("58", iban=None), None),
         (lambda: dataclasses.replace(example.einvoice, payment=Payment("58")), "needs an iban (BR-61)"),
         (lambda: dataclasses.replace(example.einvoice, type_code="999"), "type_code '999'"),
@@ -168,13 +171,17 @@ def test_mistakes_seen_with_the_data_stop_the_job_before_anything_is_written(tmp
     )
     with pytest.raises(BindingError, match=r"'gross' is not a column of the data"):
         compose(doc, data, tmp_path / "out")
-    floats = data.set_column(data.schema.get_field_index("vat_cents"), "vat_cents", data.column("vat_cents").cast(pa.float64()))
+    floats = data.set_column(
+        data.schema.get_field_index("vat_cents"), "vat_cents", data.column("vat_cents").cast(pa.float64())
+    )
     with pytest.raises(BindingError, match=r"'vat_cents' holds double; it needs an amount: integer cents or a decimal"):
         compose(example.document, floats, tmp_path / "out")
     iban = dataclasses.replace(example.einvoice, payment=Payment("58", iban="DE02120300000000202052"))
     with pytest.raises(TemplateError, match="not a valid IBAN"):
         compose(dataclasses.replace(example.document, einvoice=iban), data, tmp_path / "out")
-    for_e = dataclasses.replace(example.einvoice, lines=dataclasses.replace(example.einvoice.lines, vat_category="E", vat_rate=0))
+    for_e = dataclasses.replace(
+        example.einvoice, lines=dataclasses.replace(example.einvoice.lines, vat_category="E", vat_rate=0)
+    )
     with pytest.raises(TemplateError, match=r"exemption_reasons\['E'\]"):
         compose(dataclasses.replace(example.document, einvoice=for_e), data, tmp_path / "out")
     with pytest.raises(TemplateError, match="PDF/A-3 .pdfa-3b. carries its XML, pdfa-2b cannot"):
@@ -230,13 +237,19 @@ def test_the_totals_are_computed_exactly_per_vat_rate(tmp_path):
     ]
     net = 100 + 250 + 5 + 1000 + 1000
     vat = 19 + 18  # 100 x 19 % = 19.00; 255 x 7 % = 17.85 -> 18
-    report = compose(small_doc(), small_table([{"items": lines, "net_total": net, "gross": net + vat}]), tmp_path / "out")
+    report = compose(
+        small_doc(), small_table([{"items": lines, "net_total": net, "gross": net + vat}]), tmp_path / "out"
+    )
     assert report.documents == 1, report.rejected
     _, xml = embedded(tmp_path / "out" / "R-1.pdf")
     doc = etree.fromstring(xml)
     taxes = [
-        (t.findtext("ram:CategoryCode", namespaces=NS), t.findtext("ram:RateApplicablePercent", namespaces=NS),
-         t.findtext("ram:BasisAmount", namespaces=NS), t.findtext("ram:CalculatedAmount", namespaces=NS))
+        (
+            t.findtext("ram:CategoryCode", namespaces=NS),
+            t.findtext("ram:RateApplicablePercent", namespaces=NS),
+            t.findtext("ram:BasisAmount", namespaces=NS),
+            t.findtext("ram:CalculatedAmount", namespaces=NS),
+        )
         for t in doc.iterfind(".//ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax", NS)
     ]
     assert taxes == [
@@ -252,7 +265,9 @@ def test_the_totals_are_computed_exactly_per_vat_rate(tmp_path):
     assert doc.findtext(".//ram:GrandTotalAmount", namespaces=NS) == "23.92"
     assert "Steuerfrei nach § 4 Nr. 11 UStG" in xml.decode()
     for level in ("basic", "en16931", "extended"):
-        report = compose(small_doc(level), small_table([{"items": lines, "net_total": net, "gross": net + vat}]), tmp_path / level)
+        report = compose(
+            small_doc(level), small_table([{"items": lines, "net_total": net, "gross": net + vat}]), tmp_path / level
+        )
         _, xml = embedded(tmp_path / level / "R-1.pdf")
         errors, warnings = validate(xml, level)
         assert errors == [], (level, errors)
@@ -274,9 +289,10 @@ def test_each_profile_passes_its_xsd_and_schematron(tmp_path, profile):
         if profile == "xrechnung":
             assert xrechnung_breaks(xml) == [], path.name
         with pdf.open_metadata() as meta:
-            assert meta[f"{FX}ConformanceLevel"] == {
-                "basic": "BASIC", "en16931": "EN 16931", "extended": "EXTENDED", "xrechnung": "XRECHNUNG"
-            }[profile]
+            assert (
+                meta[f"{FX}ConformanceLevel"]
+                == {"basic": "BASIC", "en16931": "EN 16931", "extended": "EXTENDED", "xrechnung": "XRECHNUNG"}[profile]
+            )
             assert meta[f"{FX}DocumentFileName"] == name
 
 

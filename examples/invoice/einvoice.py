@@ -79,9 +79,7 @@ def german(table: pa.Table) -> pa.Table:
     the cent) and the gross total."""
     net = table.column("total_cents").to_numpy()
     vat = (net * VAT_RATE + 50) // 100
-    codes = pc.fill_null(
-        pc.index_in(table.column("country"), value_set=pa.array(list(COUNTRY_CODES))), -1
-    ).to_numpy()
+    codes = pc.fill_null(pc.index_in(table.column("country"), value_set=pa.array(list(COUNTRY_CODES))), -1).to_numpy()
     if (codes < 0).any():
         raise ValueError("a country without an ISO code in COUNTRY_CODES")
     country_code = pa.array(np.array(list(COUNTRY_CODES.values()))[codes])
@@ -160,7 +158,11 @@ first_page = PageTemplate(
             return_style=small.but(size=6.5, leading=8),
         ),
         *din5008_info_block(
-            [("Kundennummer", "{customer_id}"), ("Rechnungsnummer", "{invoice_no}"), ("Rechnungsdatum", "{invoice_date}")],
+            [
+                ("Kundennummer", "{customer_id}"),
+                ("Rechnungsnummer", "{invoice_no}"),
+                ("Rechnungsdatum", "{invoice_date}"),
+            ],
             form="B",
             style=cell,
         ),

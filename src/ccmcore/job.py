@@ -375,9 +375,10 @@ def _file_key(key: str | None, document: Document) -> str | None:
         return key
     from .rules import _Col
 
-    if not isinstance(e.number, _Col):
+    number = getattr(e, "number", None)
+    if not isinstance(number, _Col):
         raise ValueError("an e-invoice job names each file by a key column: give key= (the invoice number's column)")
-    return e.number.name
+    return number.name
 
 
 def _mail_plan(mail, document: Document):
@@ -686,7 +687,12 @@ class _Run:
                 pool.submit(f"part {index} (records {record0}-{record0 + n - 1})", (index, record0, data))
             else:
                 part = parts.compose_part(self.job, index, record0, batches)
-                if self.mail is not None or self.job.program.einvoice is not None or total is None or record0 + n < total:
+                if (
+                    self.mail is not None
+                    or self.job.program.einvoice is not None
+                    or total is None
+                    or record0 + n < total
+                ):
                     # kept for a resumed run; the last part is merged at once and the job
                     # ends, so a run killed after it would have little to reuse
                     try:

@@ -19,6 +19,7 @@ import inspect
 import string
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from . import formats as _formats
 from .errors import TemplateError, did_you_mean
@@ -979,7 +980,7 @@ class Document:
     required: Sequence[str] = ()
     tags: dict = field(default_factory=dict)
     name: str = "document"
-    einvoice: object = None
+    einvoice: Any = None  # an EInvoice (imported when used: most jobs have none)
 
     def __post_init__(self):
         _size(self, "Document", "page_size")

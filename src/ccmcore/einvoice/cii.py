@@ -183,7 +183,9 @@ def _party(x: _Pieces, role: str, who: str, text: dict, rank: int) -> None:
     x.add(f"<ram:{role}TradeParty>")
     x.value("<ram:Name>", text[f"{who}.name"], "</ram:Name>")
     x.value(
-        "<ram:SpecifiedLegalOrganization><ram:ID>", text[f"{who}.legal_id"], "</ram:ID></ram:SpecifiedLegalOrganization>"
+        "<ram:SpecifiedLegalOrganization><ram:ID>",
+        text[f"{who}.legal_id"],
+        "</ram:ID></ram:SpecifiedLegalOrganization>",
     )
     if rank >= 1:
         contact = [text[f"{who}.contact_{k}"] for k in ("name", "phone", "email")]
@@ -265,23 +267,36 @@ def _line_items(compiled, rank, lines, line_text, line_num, categories) -> pa.Ar
     y.value("<ram:Name>", line_text["name"], "</ram:Name>")
     if rank >= 1:
         y.value("<ram:Description>", line_text["description"], "</ram:Description>")
-    y.add("</ram:SpecifiedTradeProduct><ram:SpecifiedLineTradeAgreement><ram:NetPriceProductTradePrice><ram:ChargeAmount>")
+    y.add(
+        "</ram:SpecifiedTradeProduct><ram:SpecifiedLineTradeAgreement><ram:NetPriceProductTradePrice><ram:ChargeAmount>"
+    )
     price = line_num["net_price"]
     y.add(decimal_text(price.values, price.scale, trim=True) if m else pa.array([], pa.string()))
-    y.add('</ram:ChargeAmount></ram:NetPriceProductTradePrice></ram:SpecifiedLineTradeAgreement><ram:SpecifiedLineTradeDelivery><ram:BilledQuantity unitCode="')
+    y.add(
+        "</ram:ChargeAmount></ram:NetPriceProductTradePrice></ram:SpecifiedLineTradeAgreement>"
+        '<ram:SpecifiedLineTradeDelivery><ram:BilledQuantity unitCode="'
+    )
     y.value("", line_text["unit"], "")
     y.add('">')
     quantity = line_num["quantity"]
     y.add(decimal_text(quantity.values, quantity.scale, trim=True) if m else pa.array([], pa.string()))
-    y.add("</ram:BilledQuantity></ram:SpecifiedLineTradeDelivery><ram:SpecifiedLineTradeSettlement><ram:ApplicableTradeTax><ram:TypeCode>VAT</ram:TypeCode><ram:CategoryCode>")
+    y.add(
+        "</ram:BilledQuantity></ram:SpecifiedLineTradeDelivery><ram:SpecifiedLineTradeSettlement><ram:ApplicableTradeTax><ram:TypeCode>VAT</ram:TypeCode><ram:CategoryCode>"
+    )
     codes = np.array(_CODES + [""], dtype=object)[categories]
     y.add(pa.array(codes, pa.string()))
     y.add("</ram:CategoryCode>")
     rate = line_num["vat_rate"]
-    y.value("<ram:RateApplicablePercent>", _Shown(decimal_text(rate.values, rate.scale, trim=True), rate.null), "</ram:RateApplicablePercent>")
+    y.value(
+        "<ram:RateApplicablePercent>",
+        _Shown(decimal_text(rate.values, rate.scale, trim=True), rate.null),
+        "</ram:RateApplicablePercent>",
+    )
     y.add("</ram:ApplicableTradeTax><ram:SpecifiedTradeSettlementLineMonetarySummation><ram:LineTotalAmount>")
     y.add(decimal_text(line_num["net_amount"].values, 2))
-    y.add("</ram:LineTotalAmount></ram:SpecifiedTradeSettlementLineMonetarySummation></ram:SpecifiedLineTradeSettlement></ram:IncludedSupplyChainTradeLineItem>\n")
+    y.add(
+        "</ram:LineTotalAmount></ram:SpecifiedTradeSettlementLineMonetarySummation></ram:SpecifiedLineTradeSettlement></ram:IncludedSupplyChainTradeLineItem>\n"
+    )
     return y.joined()
 
 
@@ -312,6 +327,10 @@ def _breakdown(e, sums) -> pa.Array:
     z.add(pa.array(np.array(_CODES + [""], dtype=object)[sums.group_category], pa.string()))
     z.add("</ram:CategoryCode>")
     no_rate = sums.group_category == _CODES.index("O")
-    z.value("<ram:RateApplicablePercent>", _Shown(decimal_text(sums.group_rate, 4, trim=True), no_rate), "</ram:RateApplicablePercent>")
+    z.value(
+        "<ram:RateApplicablePercent>",
+        _Shown(decimal_text(sums.group_rate, 4, trim=True), no_rate),
+        "</ram:RateApplicablePercent>",
+    )
     z.add("</ram:ApplicableTradeTax>")
     return z.joined()

@@ -264,7 +264,9 @@ class CompiledEInvoice:
             )
         t = schema.field(column).type
         if not _type_fits(term.kind, t):
-            raise BindingError(f"{what}: {prefix}{column!r} holds {t}; it needs {_WANTS[term.kind]}", "einvoice", column)
+            raise BindingError(
+                f"{what}: {prefix}{column!r} holds {t}; it needs {_WANTS[term.kind]}", "einvoice", column
+            )
 
     def _fixed_checks(self) -> None:
         """Checks of fixed values a template gets wrong whatever the data."""

@@ -70,7 +70,7 @@ def _file_names(keys: list, records: list) -> tuple[list, dict]:
     taken: dict[str, int] = {}
     for i, (key, record) in enumerate(zip(keys, records)):
         name = f"{key}.pdf" if key is not None else None
-        if key is None or not key.strip():
+        if key is None or name is None or not key.strip():
             bad[i] = "its key is empty, and the key names its file"
         elif "/" in key or "\\" in key or "\x00" in key or key in (".", ".."):
             bad[i] = f"its key {key!r} cannot be a file name (it holds a path separator)"
@@ -214,7 +214,6 @@ def _reject(report, rows, at, bad, late) -> None:
 
 
 def _manifest(rows, first_page, offset, length, checksum, files, late, reused) -> pa.Table:
-    n = rows.num_rows
     written = np.array([f is not None for f in files], dtype=bool)
     status = rows.column("status").to_pylist()
     field = rows.column("field").to_pylist()

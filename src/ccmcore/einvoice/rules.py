@@ -146,7 +146,13 @@ def check(compiled, n, lines, text, amounts, line_text, line_num, categories):
         if value.bad.any():
             what = "holds a control character, which XML cannot carry" if name in line_text else "has too many decimals"
             rule = "XML" if name in line_text else "BR-DEC-23" if name == "net_amount" else "BR-DEC"
-            breaks.lines(lines, value.bad, f"{e.lines.source}.{term.column or name}", rule, lambda i, w=what, t=term: f"{t.bt} {w}")
+            breaks.lines(
+                lines,
+                value.bad,
+                f"{e.lines.source}.{term.column or name}",
+                rule,
+                lambda i, w=what, t=term: f"{t.bt} {w}",
+            )
         if term.rule is not None and term.source is not None:
             breaks.lines(
                 lines,
@@ -157,7 +163,13 @@ def check(compiled, n, lines, text, amounts, line_text, line_num, categories):
             )
     amount = line_num["net_amount"].values
     price = line_num["net_price"]
-    breaks.lines(lines, price.values < 0, f"{e.lines.source}.{compiled.line_terms['net_price'].column}", "BR-27", lambda i: "the net price (BT-146) is negative")
+    breaks.lines(
+        lines,
+        price.values < 0,
+        f"{e.lines.source}.{compiled.line_terms['net_price'].column}",
+        "BR-27",
+        lambda i: "the net price (BT-146) is negative",
+    )
     cat_field = f"{e.lines.source}.{compiled.line_terms['vat_category'].column or 'vat_category'}"
     unknown = (categories < 0) & ~line_text["vat_category"].null
     breaks.lines(lines, unknown, cat_field, "BR-CL-18", lambda i: f"the VAT category is not one of {', '.join(_CODES)}")
@@ -260,7 +272,12 @@ def check(compiled, n, lines, text, amounts, line_text, line_num, categories):
                 lambda row, c=computed, d=given.values, w=why: w.format(c=_money(int(c[row])), d=_money(int(d[row]))),
             )
     no_terms = text["due_date"].null & text["payment_terms"].null
-    breaks.add((due > 0) & no_terms, "einvoice", "BR-CO-25", "an amount is due, so the due date (BT-9) or payment terms (BT-20) are needed")
+    breaks.add(
+        (due > 0) & no_terms,
+        "einvoice",
+        "BR-CO-25",
+        "an amount is due, so the due date (BT-9) or payment terms (BT-20) are needed",
+    )
     means = text["payment.means"]
     if terms["payment.iban"].source is not None and terms["payment.iban"].column is not None:
         iban = text["payment.iban"]

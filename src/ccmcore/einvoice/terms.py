@@ -300,8 +300,8 @@ class EInvoice:
                 "EInvoice: exemption_reasons must map VAT category codes "
                 f"({', '.join(VAT_CATEGORIES)}) to non-empty texts, not {self.exemption_reasons!r}"
             )
-        name = self.file_name
-        if name is not None and (not isinstance(name, str) or not name.endswith(".xml") or "/" in name):
+        xml = self.file_name
+        if xml is not None and (not isinstance(xml, str) or not xml.endswith(".xml") or "/" in xml):
             raise TemplateError(f"EInvoice: file_name must be a plain name ending in .xml, not {self.file_name!r}")
         if self.buyer.tax_number is not None:
             raise TemplateError("EInvoice: a buyer has no tax number term in EN 16931; give its vat_id or legal_id")

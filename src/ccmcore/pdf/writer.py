@@ -128,7 +128,7 @@ class PdfPages(NamedTuple):
     records: np.ndarray
     doc_pages: np.ndarray
     sizes: np.ndarray
-    content: bytes
+    content: bytes | memoryview
     uses: np.ndarray
     used: np.ndarray
 
@@ -943,7 +943,9 @@ class PdfWriter:
         if self._standard is not None and self._standard.part < 3:
             raise ValueError(f"{self._standard.name} cannot embed {name}: only PDF/A-3 (pdfa-3b) may carry other files")
         if relationship not in ("Source", "Data", "Alternative", "Supplement", "Unspecified"):
-            raise ValueError(f"relationship {relationship!r} is not Source, Data, Alternative, Supplement or Unspecified")
+            raise ValueError(
+                f"relationship {relationship!r} is not Source, Data, Alternative, Supplement or Unspecified"
+            )
         if facturx_level is not None:
             if self._facturx is not None:
                 raise ValueError("a PDF carries one Factur-X invoice")
