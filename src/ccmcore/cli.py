@@ -237,14 +237,23 @@ class _UsageError(CcmError):
     """A command line that cannot work (exit status 2)."""
 
 
-def _check_paths(args) -> str:
+def _check_paths(args, einvoice: bool = False) -> str:
     """Refuse, before anything is read, a job that would overwrite its own inputs or cannot
-    write its output or report; return the output format."""
-    check_output(args.output)
-    try:
-        fmt = output_format(args.output, args.format, option="--format ")
-    except ValueError as exc:
-        raise _UsageError(str(exc)) from None
+    write its output or report; return the output format. An e-invoice job (``einvoice``)
+    writes a folder of PDF files."""
+    if einvoice:
+        from .einvoice.files import check_folder
+
+        check_folder(Path(args.output))
+        if args.format not in (None, "pdf"):
+            raise _UsageError(f"the template is an e-invoice: it writes PDF/A-3 files, not --format {args.format}")
+        fmt = "pdf"
+    else:
+        check_output(args.output)
+        try:
+            fmt = output_format(args.output, args.format, option="--format ")
+        except ValueError as exc:
+            raise _UsageError(str(exc)) from None
     out = Path(args.output)
     template = args.template.rsplit(":", 1)[0] if ":" in args.template else args.template
     inputs = {"the data file": args.data, "the template file": template}
@@ -288,8 +297,8 @@ def _read_schema(path: str | None) -> dict | None:
 def _compose(args) -> int:
     from .job import compose
 
-    fmt = _check_paths(args)
     doc = load_document(args.template)
+    fmt = _check_paths(args, einvoice=doc.einvoice is not None)
     progress = _Progress(sys.stderr.isatty() and not args.quiet)
     afp = None
     if fmt == "afp":

@@ -31,6 +31,7 @@ an encoded page is the same bytes wherever and by whichever process it was made.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from array import array
@@ -75,9 +76,9 @@ class _JobFont:
 
     __slots__ = ("font", "widths", "used")
 
-    def __init__(self, font):
+    def __init__(self, font, widths: np.ndarray | None = None):
         self.font = font  # held so id(font) cannot be reused by another object
-        self.widths = pdf_widths(font)
+        self.widths = pdf_widths(font) if widths is None else widths
         self.used = np.zeros(len(self.widths), dtype=np.uint8)
 
 
@@ -287,7 +288,12 @@ class PdfWriter:
         if resources is not None:
             for f in resources.fonts:
                 self._font_slot[id(f)] = len(self._fonts)
-                self._fonts.append(_JobFont(f))
+                widths = None
+                if font_cache is not None:  # many writers, one job: the widths once
+                    widths = font_cache.get(("widths", id(f)))
+                    if widths is None:
+                        widths = font_cache[("widths", id(f))] = pdf_widths(f)
+                self._fonts.append(_JobFont(f, widths))
             self._job_image = {im.key: i for i, im in enumerate(resources.images)}
             self._job_overlay = {id(ov): i for i, ov in enumerate(resources.overlays)}
             self._rebuild_builder()
@@ -1024,12 +1030,8 @@ class PdfWriter:
         self._object(
             metadata, b"<</Type/Metadata/Subtype/XML/Length %d>>\nstream\n%s\nendstream" % (len(packet), packet)
         )
-        icc = srgb_profile()
-        flate = b""
-        if self._level is not None:
-            icc, flate = self._compress(icc), b"/Filter/FlateDecode"
         profile = self._alloc()
-        self._object(profile, b"<</N 3/Length %d%s>>\nstream\n%s\nendstream" % (len(icc), flate, icc))
+        self._object(profile, _icc_object(self._level))
         return b"/Metadata %d 0 R/OutputIntents%s" % (metadata, output_intent(profile))
 
     def _info_dict(self) -> bytes:
@@ -1058,6 +1060,16 @@ class PdfWriter:
         self._closed = True
         if self._owns_file:
             self._f.close()
+
+
+@functools.cache
+def _icc_object(level: int | None) -> bytes:
+    """The output intent's profile stream object, made once per compression level."""
+    icc = srgb_profile()
+    flate = b""
+    if level is not None:
+        icc, flate = isal_zlib.compress(icc, level), b"/Filter/FlateDecode"
+    return b"<</N 3/Length %d%s>>\nstream\n%s\nendstream" % (len(icc), flate, icc)
 
 
 def _num(mpt: int) -> bytes:
