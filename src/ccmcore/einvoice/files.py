@@ -115,7 +115,7 @@ def write_files(job, held: list, out: Path, report, *, title: str | None = None)
     Returns:
         the manifest: a row per record, with its file (None when rejected).
     """
-    from ..pdf.writer import PdfWriter
+    from ..pdf.writer import PdfWriter, file_start
     from .cii import CONFORMANCE_LEVELS
 
     compiled = job.program.einvoice
@@ -130,7 +130,8 @@ def write_files(job, held: list, out: Path, report, *, title: str | None = None)
     used = np.zeros(len(held[0].pages.used), dtype=np.uint8)
     for part in held:
         np.bitwise_or(used, np.asarray(part.pages.used, dtype=np.uint8), out=used)
-    font_cache: dict = {}
+    uses = np.concatenate([np.asarray(p.pages.uses, dtype=np.int64).reshape(-1, 3)[:, 1:] for p in held])
+    start = file_start(job.resources, used, uses.tolist())
     partial = out.with_name(f".{out.name}.partial")
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir()
@@ -154,7 +155,7 @@ def write_files(job, held: list, out: Path, report, *, title: str | None = None)
             if k in bad:
                 late.append(Rejection(record, report.key or "key", bad[k], keys[k]))
             else:
-                xml = part.einvoice[record - part.record0].as_py()
+                xml = part.einvoice[record - part.record0].as_buffer()
                 doc = _document(pages, d, page0, starts, used)
                 sink = io.BytesIO()
                 w = PdfWriter(
@@ -162,12 +163,12 @@ def write_files(job, held: list, out: Path, report, *, title: str | None = None)
                     title=keys[k] if title is None else f"{title} {keys[k]}",
                     resources=job.resources,
                     standard="pdfa-3b",
-                    font_cache=font_cache,
+                    start=start,
                 )
                 w.add(doc)
                 w.attach(
                     xml_name,
-                    xml.encode("utf-8"),
+                    xml.to_pybytes(),
                     relationship="Alternative",
                     description="the invoice as EN 16931 XML",
                     facturx_level=level,

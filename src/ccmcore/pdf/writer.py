@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import io
 import os
 from array import array
 from datetime import datetime, timezone
@@ -59,7 +60,7 @@ from .fonts import font_objects, pdf_widths
 from .images import encode_image
 from .pdfa import output_intent, pdf_standard, srgb_profile, xmp_packet
 
-__all__ = ["PdfWriter", "PdfEncoder", "PdfPages"]
+__all__ = ["PdfWriter", "PdfEncoder", "PdfPages", "FileStart", "file_start"]
 
 #: kids per /Pages node; a balanced tree keeps viewers' page lookups logarithmic
 FANOUT = 256
@@ -216,6 +217,9 @@ class PdfWriter:
         font_cache: a dict shared by writers of the same job resources that write many
             small files with the same glyphs (one file per document): each font is
             subset and compressed once for all of them.
+        start: a :class:`FileStart` (:func:`file_start`): the file begins with its bytes,
+            the fonts, images, overlays and resource dictionary every file of a job shares,
+            made once; pages added must draw only what it holds.
 
     Raises:
         ValueError: compress_level is not None or 0-3; a standard this writer does not
@@ -239,6 +243,7 @@ class PdfWriter:
         resources: JobResources | None = None,
         standard: str | None = None,
         font_cache: dict | None = None,
+        start: FileStart | None = None,
     ):
         if compress_level is not None and compress_level not in (0, 1, 2, 3):
             raise ValueError(f"compress_level must be 0-3 or None, not {compress_level!r}")
@@ -286,20 +291,37 @@ class PdfWriter:
         self._job_image: dict[str, int] = {}
         self._job_overlay: dict[int, int] = {}
         if resources is not None:
-            for f in resources.fonts:
+            for slot, f in enumerate(resources.fonts):
                 self._font_slot[id(f)] = len(self._fonts)
-                widths = None
-                if font_cache is not None:  # many writers, one job: the widths once
+                widths = start.widths[slot] if start is not None else None
+                if widths is None and font_cache is not None:  # many writers, one job: the widths once
                     widths = font_cache.get(("widths", id(f)))
                     if widths is None:
                         widths = font_cache[("widths", id(f))] = pdf_widths(f)
                 self._fonts.append(_JobFont(f, widths))
             self._job_image = {im.key: i for i, im in enumerate(resources.images)}
             self._job_overlay = {id(ov): i for i, ov in enumerate(resources.overlays)}
-            self._rebuild_builder()
+            if start is None:  # a started file adds encoded pages only: it builds content on demand
+                self._rebuild_builder()
         self._root = self._alloc()
         self._resources = self._alloc()
-        self._emit(_HEADER)
+        self._shared = False  # fonts, xobjects and the resource dictionary written already
+        if start is None:
+            self._emit(_HEADER)
+        else:
+            self._begin_with(start)
+
+    def _begin_with(self, start: FileStart) -> None:
+        if start.resources is not self._job:
+            raise ValueError("a FileStart is for the job resources it was made with")
+        self._f.write(start.prefix)
+        self._pos = len(start.prefix)
+        self._digest = start.digest.copy()
+        self._offsets = array("q", start.offsets)
+        self._image_objs, self._image_num = dict(start.image_objs), dict(start.image_num)
+        self._overlay_objs, self._overlay_num = dict(start.overlay_objs), dict(start.overlay_num)
+        self._shared = True
+        self._start_used = start.used
 
     # ------------------------------------------------------------------ plumbing
 
@@ -447,6 +469,11 @@ class PdfWriter:
         extents = self._write_docs(
             np.asarray(part.records).tolist(), np.asarray(part.doc_pages).tolist(), sizes, part.content, uses, stamps
         )
+        if self._shared:  # the fonts are written: the pages may draw only what they hold
+            if np.any(np.asarray(part.used, dtype=np.uint8) & ~self._start_used):
+                self._broken = True
+                raise ValueError("the pages draw glyphs the FileStart's fonts do not hold")
+            return extents
         used = self._builder_used()
         np.bitwise_or(used, part.used, out=used)
         return extents
@@ -455,6 +482,8 @@ class PdfWriter:
         # the fonts' arrays are views of the builder's table: one OR marks them all
         if not self._fonts:
             return np.zeros(0, np.uint8)
+        if self._builder is None:
+            self._rebuild_builder()
         base = self._fonts[0].used.base
         assert base is not None and all(jf.used.base is base for jf in self._fonts)
         return base
@@ -512,6 +541,8 @@ class PdfWriter:
                     lengths[p0:p1],
                     stamp_list[p0:p1] if stamp_list is not None else None,
                 )
+            if d1 < n_docs and self._shared:
+                raise ValueError("the pages draw an image or overlay the FileStart does not hold")
             if d1 < n_docs:  # resources go to the file before the document's bytes
                 for kind, idx in uses[d1]:
                     if kind == IMAGE:
@@ -528,6 +559,12 @@ class PdfWriter:
         wh = np.asarray(sizes[:, :2], dtype=np.int64)
         if len(wh) == 0:
             return [], np.zeros(0, np.int64)
+        w0, h0 = int(wh[0, 0]), int(wh[0, 1])
+        if len(wh) < 64 and all(w == w0 and h == h0 for w, h in wh.tolist()):  # a short run of one size
+            box = self._mediabox.get((w0, h0))
+            if box is None:
+                box = self._mediabox[(w0, h0)] = b"[0 0 %s %s]" % (_num(w0), _num(h0))
+            return [box], np.zeros(len(wh), np.int64)
         # one int64 per size (page sides are far below 2**31 mpt): a 1-D unique is fast
         unique, inverse = np.unique((wh[:, 0] << 32) | wh[:, 1], return_inverse=True)
         boxes = []
@@ -843,31 +880,8 @@ class PdfWriter:
                 assert self._path is not None  # the writer opened the file at this path
                 os.unlink(self._path)
             raise EmptyJobError("no page was written, and a PDF needs one: no file was made")
-        compress = None if self._level is None else self._compress
-
-        # fonts: only those some page drew glyphs with
-        font_refs: list[tuple[int, int]] = []
-        for slot, jf in enumerate(self._fonts):
-            if not jf.used.any():
-                continue
-            makers = self._font_makers(slot, jf, compress)
-            nums = [self._alloc() for _ in makers]
-            for num, make in zip(nums, makers):
-                self._object(num, make(nums))
-            font_refs.append((slot, nums[0]))
-        fonts = b"".join(b"/F%d %d 0 R" % ref for ref in font_refs)
-        xobjects = b"".join(b"/Im%d %d 0 R" % ref for ref in sorted(self._image_objs.items()))
-        xobjects += b"".join(b"/Ov%d %d 0 R" % ref for ref in sorted(self._overlay_objs.items()))
-        self._object(
-            self._resources,
-            b"<</Font<<%s>>%s/ProcSet[/PDF/Text%s]>>"
-            % (
-                fonts,
-                b"/XObject<<%s>>" % xobjects if xobjects else b"",
-                b"/ImageB/ImageC" if self._image_objs else b"",
-            ),
-        )
-
+        if not self._shared:
+            self._write_shared()
         self._write_page_tree()
         outline = self._write_outline() if self._outline is not None else b""
 
@@ -903,6 +917,33 @@ class PdfWriter:
             flush()
         if self._owns_file:
             self._f.close()
+
+    def _write_shared(self) -> None:
+        """The fonts some page drew glyphs with, and the resource dictionary naming them and
+        the images and overlays."""
+        compress = None if self._level is None else self._compress
+        font_refs: list[tuple[int, int]] = []
+        for slot, jf in enumerate(self._fonts):
+            if not jf.used.any():
+                continue
+            makers = self._font_makers(slot, jf, compress)
+            nums = [self._alloc() for _ in makers]
+            for num, make in zip(nums, makers):
+                self._object(num, make(nums))
+            font_refs.append((slot, nums[0]))
+        fonts = b"".join(b"/F%d %d 0 R" % ref for ref in font_refs)
+        xobjects = b"".join(b"/Im%d %d 0 R" % ref for ref in sorted(self._image_objs.items()))
+        xobjects += b"".join(b"/Ov%d %d 0 R" % ref for ref in sorted(self._overlay_objs.items()))
+        self._object(
+            self._resources,
+            b"<</Font<<%s>>%s/ProcSet[/PDF/Text%s]>>"
+            % (
+                fonts,
+                b"/XObject<<%s>>" % xobjects if xobjects else b"",
+                b"/ImageB/ImageC" if self._image_objs else b"",
+            ),
+        )
+        self._shared = True
 
     def _font_makers(self, slot: int, jf: _JobFont, compress) -> list:
         """The font's object makers: subset now, or taken from the shared cache."""
@@ -1062,6 +1103,71 @@ class PdfWriter:
             self._f.close()
 
 
+class FileStart(NamedTuple):
+    """The beginning every file of a job's one-file-per-document output shares: header,
+    fonts, images, overlays and resource dictionary, written once (see :func:`file_start`).
+
+    Attributes:
+        resources: the job resources it was made for.
+        used: uint8 flags of the glyphs its fonts hold, per job font, one after another.
+        widths: per job font its PDF widths.
+        prefix: the file's first bytes.
+        offsets: the object offsets so far (array('q')).
+        digest: the file ID's hash over the prefix.
+        image_objs, image_num, overlay_objs, overlay_num: the XObjects it holds.
+    """
+
+    resources: JobResources
+    used: np.ndarray
+    widths: list
+    prefix: bytes
+    offsets: array
+    digest: object
+    image_objs: dict
+    image_num: dict
+    overlay_objs: dict
+    overlay_num: dict
+
+
+def file_start(
+    resources: JobResources, used: np.ndarray, uses, *, compress_level: int | None = 1, font_cache: dict | None = None
+) -> FileStart:
+    """The shared beginning of the files of a job that writes one file per document.
+
+    Args:
+        resources: the job's resources.
+        used: the glyphs the files' pages draw (uint8 flags per job font, one after
+            another, as :class:`PdfPages` has them): the fonts are subset over them once.
+        uses: (IMAGE or OVERLAY, job index) pairs of the XObjects the pages draw.
+        compress_level: as :class:`PdfWriter`'s.
+        font_cache: as :class:`PdfWriter`'s.
+    """
+    sink = io.BytesIO()
+    w = PdfWriter(sink, resources=resources, compress_level=compress_level, font_cache=font_cache)
+    for kind, idx in sorted(set(map(tuple, uses))):
+        if kind == IMAGE:
+            w._image(resources.images[idx])
+        else:
+            w._overlay(resources.overlays[idx])
+    table = w._builder_used()
+    if len(used) != len(table):
+        raise ValueError("used: one flag per glyph of every job font")
+    np.copyto(table, np.asarray(used, dtype=np.uint8))
+    w._write_shared()
+    return FileStart(
+        resources,
+        table.copy(),
+        [jf.widths for jf in w._fonts],
+        sink.getvalue(),
+        array("q", w._offsets),
+        w._digest.copy(),
+        dict(w._image_objs),
+        dict(w._image_num),
+        dict(w._overlay_objs),
+        dict(w._overlay_num),
+    )
+
+
 @functools.cache
 def _icc_object(level: int | None) -> bytes:
     """The output intent's profile stream object, made once per compression level."""
@@ -1095,6 +1201,10 @@ def _kids(nodes: list[tuple[int, int, int]], limits: tuple[int, int] | None) -> 
 
 def _xref_entries(offsets) -> bytes:
     """The cross-reference entries ``OOOOOOOOOO 00000 n \\n`` of objects at these offsets."""
+    if len(offsets) < 64:  # a small file: numpy's set-up would cost more than the loop
+        if any(o >= 10**10 for o in offsets):
+            raise ValueError("PDF files of 10 GB or more cannot be indexed by a cross-reference table")
+        return b"".join(b"%010d 00000 n \n" % o for o in offsets)
     offs = np.frombuffer(offsets, dtype=np.int64) if len(offsets) else np.zeros(0, np.int64)
     if len(offs) and offs.max() >= 10**10:
         raise ValueError("PDF files of 10 GB or more cannot be indexed by a cross-reference table")
