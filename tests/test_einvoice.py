@@ -347,7 +347,8 @@ def test_each_file_is_a_pdfa3_with_its_invoice_embedded(tmp_path):
     for row in manifest:
         path = tmp_path / "rechnungen" / row["file"]
         raw = path.read_bytes()
-        assert row["length"] == len(raw) and row["offset"] == 0
+        assert raw[row["offset"] :].startswith(b"%%ccmcore-document %d\n" % row["record"])
+        assert row["offset"] + row["length"] < len(raw) and row["first_page"] == 0
         assert re.match(rb"%PDF-1\.7\n%[\x80-\xff]{4}", raw)
         pdf, xml = embedded(path)
         assert pdf.check_pdf_syntax() == []  # qpdf's own structural check
@@ -448,3 +449,52 @@ def test_a_thousand_german_einvoices_pass_the_en16931_rules(tmp_path):
             assert meta["pdfaid:part"] == "3" and meta[f"{FX}ConformanceLevel"] == "EN 16931"
     assert failures == []
     assert np.asarray(report.manifest.column("pages")).sum() == report.pages
+
+
+def test_what_an_einvoice_job_cannot_be_is_said(tmp_path):
+    from ccmcore.parts import PartJob
+    from ccmcore.partitions import compose_partition
+    from ccmcore.post import MailPlan
+
+    data = german(3)
+    job = PartJob.compile(example.document, data.schema, "pdf")
+    with pytest.raises(ValueError, match="written as one PDF/A-3 file per invoice by compose"):
+        compose_partition(job, data, tmp_path / "parts", record0=0)
+    with pytest.raises(ValueError, match="cannot be a mail production"):
+        compose(example.document, data, tmp_path / "out", mail=MailPlan())
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_cli_writes_a_folder_for_an_einvoice_template(tmp_path):
+    import pyarrow.parquet as pq
+
+    from ccmcore.cli import main
+
+    pq.write_table(german(5), tmp_path / "de.parquet")
+    template = ROOT / "examples" / "invoice" / "einvoice.py"
+    assert main(["compose", str(template), str(tmp_path / "de.parquet"), "-o", str(tmp_path / "out"), "-q"]) == 0
+    assert len(list((tmp_path / "out").glob("INV-*.pdf"))) == 5
+    assert (tmp_path / "out.manifest.parquet").exists()
+    assert main(["compose", str(template), str(tmp_path / "de.parquet"), "-o", str(tmp_path / "x"), "--format", "afp", "-q"]) == 2
+
+
+def test_reconcile_checks_every_file_of_the_folder(tmp_path):
+    from ccmcore.reconciliation import reconcile
+
+    out = tmp_path / "out"
+    report = compose(example.document, german(6), out)
+    manifest = tmp_path / "out.manifest.parquet"
+    result = reconcile(out, manifest)
+    assert result.ok and result.matched == 6 and result.found == 6, result.problems
+    names = sorted(p.name for p in out.iterdir())
+    victim = out / names[2]
+    raw = bytearray(victim.read_bytes())
+    at = raw.index(b"%ccmcore-document") + 100
+    raw[at] ^= 1  # one bit of a page changed
+    victim.write_bytes(bytes(raw))
+    (out / names[4]).unlink()
+    (out / "stray.pdf").write_bytes((out / names[0]).read_bytes())
+    problems = reconcile(out, report.manifest).problems
+    assert any(p.startswith(f"{names[2]}: record") and "changed" in p for p in problems), problems
+    assert any("missing" in p and names[4] in p for p in problems), problems
+    assert "stray.pdf: in the folder but not in the manifest" in problems

@@ -322,6 +322,8 @@ def compose(
     manifest_path = _manifest_path(out, manifest)
     t0 = time.perf_counter()
     plan = _mail_plan(mail, document)
+    if plan is not None and document.einvoice is not None:
+        raise ValueError("an e-invoice job writes one PDF/A-3 file per invoice: it cannot be a mail production")
     given = document
     document = with_duplex(document, duplex)
     with relative_to(home_of(document)):  # pictures and fonts beside the template file it came from

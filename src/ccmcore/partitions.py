@@ -74,9 +74,14 @@ def compose_partition(
 
     Raises:
         ValueError: neither or both of ``record0`` and ``record_column``, or record numbers
-            that are not whole numbers >= 0.
+            that are not whole numbers >= 0; an e-invoice job (written by :func:`compose`).
         OutputError: the storage cannot be written.
     """
+    if job.program.einvoice is not None:
+        raise ValueError(
+            "the document is an e-invoice: it is written as one PDF/A-3 file per invoice by compose() "
+            "(workers= uses every core); composing partitions for a merge would leave out the invoices' XML"
+        )
     if (record0 is None) == (record_column is None):
         raise ValueError("give record0 (the partition's first record number) or record_column, not both")
     if isinstance(part_size, bool) or not isinstance(part_size, int) or part_size < 1:

@@ -215,6 +215,10 @@ def afp_documents(data: bytes) -> tuple[list[FoundDocument], list[str]]:
 def reconcile(printfile: str | os.PathLike, manifest) -> Reconciliation:
     """Check a print file against its manifest (a path to the Parquet file, or the table).
 
+    ``printfile`` may be the folder of a job that writes one file per document (e-invoices):
+    each rendered record is then checked in the file its manifest row names, and the folder
+    must hold no PDF file the manifest does not list.
+
     Raises:
         OSError: a file cannot be read.
     """
@@ -223,13 +227,39 @@ def reconcile(printfile: str | os.PathLike, manifest) -> Reconciliation:
     import pyarrow.parquet as pq
 
     table = manifest if isinstance(manifest, pa.Table) else pq.read_table(manifest)
+    rows = table.filter(pc.equal(table.column("status"), "rendered")).to_pylist()
+    result = Reconciliation(documents=len(rows))
+    if os.path.isdir(printfile):
+        by_file: dict[str, list] = {}
+        for row in rows:
+            by_file.setdefault(row.get("file") or "", []).append(row)
+        for name, listed in sorted(by_file.items()):
+            path = os.path.join(printfile, name)
+            if not name or not os.path.isfile(path):
+                for row in listed:
+                    result.problems.append(f"{_who(row)}: missing: its file {name or '(none)'} is not in the folder")
+                continue
+            with open(path, "rb") as fh:
+                _check_file(fh.read(), listed, result, f"{name}: ")
+        for name in sorted(set(os.listdir(printfile)) - set(by_file)):
+            if name.endswith(".pdf"):
+                result.problems.append(f"{name}: in the folder but not in the manifest")
+        return result
     with open(printfile, "rb") as fh:
-        data = fh.read()
+        _check_file(fh.read(), rows, result, "")
+    return result
+
+
+def _who(row: dict) -> str:
+    return f"record {row['record']}" + (f" ({row['key']})" if row.get("key") is not None else "")
+
+
+def _check_file(data: bytes, rows: list, result: Reconciliation, where: str) -> None:
+    """Check the documents of one file against their manifest rows, into ``result``."""
     is_pdf = data.startswith(b"%PDF-")
     found, problems = pdf_documents(data) if is_pdf else afp_documents(data)
-    result = Reconciliation(found=len(found), problems=list(problems))
-    rows = table.filter(pc.equal(table.column("status"), "rendered")).to_pylist()
-    result.documents = len(rows)
+    result.found += len(found)
+    result.problems.extend(where + p for p in problems)
     by_record: dict[int, list[FoundDocument]] = {}
     for d in found:
         by_record.setdefault(d.record, []).append(d)
@@ -238,16 +268,18 @@ def reconcile(printfile: str | os.PathLike, manifest) -> Reconciliation:
     for row in sorted(rows, key=lambda r: r["offset"]):
         rec = row["record"]
         listed.add(rec)
-        who = f"record {rec}" + (f" ({row['key']})" if row.get("key") is not None else "")
+        who = _who(row)
         hits = by_record.get(rec, [])
         if not hits:
             end = row["offset"] + row["length"]
             why = "the file ends before it (truncated)" if end > len(data) else "it is not in the print file"
-            result.problems.append(f"{who}: missing: {why}")
+            result.problems.append(f"{where}{who}: missing: {why}")
             continue
         if len(hits) > 1:
             offsets = ", ".join(str(h.offset) for h in hits)
-            result.problems.append(f"{who}: duplicated: {len(hits)} copies in the print file (at offsets {offsets})")
+            result.problems.append(
+                f"{where}{who}: duplicated: {len(hits)} copies in the print file (at offsets {offsets})"
+            )
             continue
         d = hits[0]
         wrong = []
@@ -266,10 +298,11 @@ def reconcile(printfile: str | os.PathLike, manifest) -> Reconciliation:
         if checksum(view[d.offset : d.offset + d.length]) != row["checksum"]:
             wrong.append("changed: its bytes do not have the manifest's checksum")
         if wrong:
-            result.problems.append(f"{who}: " + "; ".join(wrong))
+            result.problems.append(f"{where}{who}: " + "; ".join(wrong))
         else:
             result.matched += 1
     for d in found:
         if d.record not in listed:
-            result.problems.append(f"record {d.record}: in the print file at offset {d.offset} but not in the manifest")
-    return result
+            result.problems.append(
+                f"{where}record {d.record}: in the print file at offset {d.offset} but not in the manifest"
+            )

@@ -25,7 +25,6 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from isal.isal_zlib import crc32
 
 from ..errors import OutputError
 from ..merge import MANIFEST_SCHEMA
@@ -165,7 +164,7 @@ def write_files(job, held: list, out: Path, report, *, title: str | None = None)
                     standard="pdfa-3b",
                     start=start,
                 )
-                w.add(doc)
+                extent = w.add(doc)[0]
                 w.attach(
                     xml_name,
                     xml.to_pybytes(),
@@ -176,8 +175,10 @@ def write_files(job, held: list, out: Path, report, *, title: str | None = None)
                 w.close()
                 data = sink.getbuffer()
                 (partial / names[k]).write_bytes(data)
-                length[row] = len(data)
-                checksum[row] = crc32(data)
+                # the document's bytes in its file, as a print file's manifest has them
+                offset[row] = extent.offset
+                length[row] = extent.length
+                checksum[row] = w.checksums[0]
                 files[row] = names[k]
             page0 += count
             k += 1
