@@ -452,8 +452,8 @@ def test_a_thousand_german_einvoices_pass_the_en16931_rules(tmp_path):
 
 
 def test_what_an_einvoice_job_cannot_be_is_said(tmp_path):
-    from ccmcore.parts import PartJob
     from ccmcore.partitions import compose_partition
+    from ccmcore.parts import PartJob
     from ccmcore.post import MailPlan
 
     data = german(3)
@@ -475,7 +475,12 @@ def test_the_cli_writes_a_folder_for_an_einvoice_template(tmp_path):
     assert main(["compose", str(template), str(tmp_path / "de.parquet"), "-o", str(tmp_path / "out"), "-q"]) == 0
     assert len(list((tmp_path / "out").glob("INV-*.pdf"))) == 5
     assert (tmp_path / "out.manifest.parquet").exists()
-    assert main(["compose", str(template), str(tmp_path / "de.parquet"), "-o", str(tmp_path / "x"), "--format", "afp", "-q"]) == 2
+    assert (
+        main(
+            ["compose", str(template), str(tmp_path / "de.parquet"), "-o", str(tmp_path / "x"), "--format", "afp", "-q"]
+        )
+        == 2
+    )
 
 
 def test_reconcile_checks_every_file_of_the_folder(tmp_path):

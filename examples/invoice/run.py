@@ -38,9 +38,8 @@ def main(argv=None) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     data = out.with_name(out.name + ".parquet") if args.einvoice else out.with_suffix(".parquet")
     if args.einvoice:
-        import pyarrow.parquet as pq
-
         import einvoice
+        import pyarrow.parquet as pq
 
         pq.write_table(einvoice.german(generate.generate(args.docs, args.seed)), data)
         report = compose(einvoice.document, str(data), out)

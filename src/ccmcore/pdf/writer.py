@@ -37,7 +37,7 @@ import io
 import os
 from array import array
 from datetime import datetime, timezone
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 from isal import isal_zlib
@@ -1122,7 +1122,7 @@ class FileStart(NamedTuple):
     widths: list
     prefix: bytes
     offsets: array
-    digest: object
+    digest: Any
     image_objs: dict
     image_num: dict
     overlay_objs: dict
