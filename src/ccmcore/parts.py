@@ -230,7 +230,7 @@ class Part:
     checksum: str = ""
     reused: bool = False
     job: dict | None = None  # the job's description, in the part file of a distributed run
-    einvoice: Any = None  # with an e-invoice: per record its CII XML (large_string; null: rejected)
+    einvoice: Any = None  # with an e-invoice: per record its CII XML, deflated (einvoice.files.packed)
 
 
 def document_ref(document) -> tuple[str, str] | None:
@@ -433,13 +433,17 @@ def _compose_part(job: PartJob, index: int, record0: int, batches: Iterable[pa.R
             warnings.append((r0 + doc, program.labels[element], _warning_text(code, detail)))
         manifests.append(_manifest_rows(job, index, batch, bound, r0, dl, named, dl.messages, warnings, totals))
         if bound.einvoice is not None:
-            xml.append(bound.einvoice)
+            from .einvoice.files import packed
+
+            xml.append(packed(bound.einvoice))
         r0 += n
     pages = _concat(encoded, job.format)
     manifest = pa.Table.from_batches(manifests, MANIFEST_PART_SCHEMA)
     part = Part(index, record0, r0 - record0, pages, manifest, rejected, warnings, messages, totals, stamps)
     if program.einvoice is not None:
-        part.einvoice = pa.concat_arrays(xml) if xml else pa.array([], pa.large_string())
+        from .einvoice.files import PACKED_SCHEMA
+
+        part.einvoice = pa.concat_tables(xml) if xml else PACKED_SCHEMA.empty_table()
     return part
 
 
@@ -616,7 +620,7 @@ def save_part(part: Part, path, fingerprint: str, job: dict | None = None) -> st
         header["job"] = job
     blobs = {"pages.content": pages.content, "manifest": sink.getvalue()}
     if part.einvoice is not None:
-        blobs["einvoice"] = _ipc(pa.table({"xml": part.einvoice}))
+        blobs["einvoice"] = _ipc(part.einvoice)
     return write_part_file(path, header, arrays, blobs)
 
 
@@ -669,5 +673,5 @@ def load_part(path, format: str | None, mapped: bool = False) -> tuple[Part, str
         job=header.get("job"),
     )
     if "einvoice" in blobs:
-        part.einvoice = pa.ipc.open_stream(bytes(blobs["einvoice"])).read_all().column("xml").combine_chunks()
+        part.einvoice = pa.ipc.open_stream(blobs["einvoice"]).read_all()
     return part, header["fingerprint"]

@@ -30,7 +30,34 @@ from ..errors import OutputError
 from ..merge import MANIFEST_SCHEMA
 from ..program import Rejection
 
-__all__ = ["check_folder", "write_files", "FILES_MANIFEST_SCHEMA"]
+__all__ = ["check_folder", "write_files", "packed", "FILES_MANIFEST_SCHEMA", "PACKED_SCHEMA"]
+
+#: a part's e-invoices, one row per record (null: rejected): the XML deflated as the PDF
+#: embeds it, with its size and MD5, made where the part is composed
+PACKED_SCHEMA = pa.schema([("deflated", pa.large_binary()), ("size", pa.int64()), ("md5", pa.binary(16))])
+
+
+def packed(xml: pa.Array, level: int = 1) -> pa.Table:
+    """A batch's XML documents deflated for embedding (:class:`ccmcore.pdf.PackedFile`):
+    done where the part is composed, so the files stage only copies bytes, and a part
+    file holds the XML at a tenth of its size."""
+    from ..pdf.writer import PackedFile
+
+    if xml.type != pa.large_string():
+        xml = xml.cast(pa.large_string())
+    n = len(xml)
+    offsets = np.frombuffer(xml.buffers()[1], dtype=np.int64)[xml.offset : xml.offset + n + 1].tolist()
+    data = memoryview(xml.buffers()[2] or b"")
+    valid = xml.is_valid().to_numpy(zero_copy_only=False).tolist()
+    rows = [PackedFile.of(data[offsets[i] : offsets[i + 1]], level) if valid[i] else None for i in range(n)]
+    return pa.table(
+        [
+            pa.array([r.deflated if r else None for r in rows], pa.large_binary()),
+            pa.array([r.size if r else None for r in rows], pa.int64()),
+            pa.array([r.md5 if r else None for r in rows], pa.binary(16)),
+        ],
+        schema=PACKED_SCHEMA,
+    )
 
 #: the manifest of an e-invoice job: a job manifest's columns and each document's file
 FILES_MANIFEST_SCHEMA = MANIFEST_SCHEMA.append(pa.field("file", pa.string()))
@@ -114,7 +141,7 @@ def write_files(job, held: list, out: Path, report, *, title: str | None = None)
     Returns:
         the manifest: a row per record, with its file (None when rejected).
     """
-    from ..pdf.writer import PdfWriter, file_start
+    from ..pdf.writer import PackedFile, PdfWriter, file_start
     from .cii import CONFORMANCE_LEVELS
 
     compiled = job.program.einvoice
@@ -148,13 +175,15 @@ def write_files(job, held: list, out: Path, report, *, title: str | None = None)
         starts = np.zeros(len(sizes) + 1, dtype=np.int64)
         np.cumsum(sizes[:, 2], out=starts[1:])
         page0 = 0
+        packs = [part.einvoice.column(c).to_pylist() for c in ("deflated", "size", "md5")]
         for d, record in enumerate(np.asarray(pages.records).tolist()):
             row = int(at[k])
             count = int(pages.doc_pages[d])
             if k in bad:
                 late.append(Rejection(record, report.key or "key", bad[k], keys[k]))
             else:
-                xml = part.einvoice[record - part.record0].as_buffer()
+                i = record - part.record0
+                xml = PackedFile(packs[0][i], packs[1][i], packs[2][i])
                 doc = _document(pages, d, page0, starts, used)
                 sink = io.BytesIO()
                 w = PdfWriter(
@@ -167,7 +196,7 @@ def write_files(job, held: list, out: Path, report, *, title: str | None = None)
                 extent = w.add(doc)[0]
                 w.attach(
                     xml_name,
-                    xml.to_pybytes(),
+                    xml,
                     relationship="Alternative",
                     description="the invoice as EN 16931 XML",
                     facturx_level=level,

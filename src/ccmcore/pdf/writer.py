@@ -60,7 +60,7 @@ from .fonts import font_objects, pdf_widths
 from .images import encode_image
 from .pdfa import output_intent, pdf_standard, srgb_profile, xmp_packet
 
-__all__ = ["PdfWriter", "PdfEncoder", "PdfPages", "FileStart", "file_start"]
+__all__ = ["PdfWriter", "PdfEncoder", "PdfPages", "FileStart", "file_start", "PackedFile"]
 
 #: kids per /Pages node; a balanced tree keeps viewers' page lookups logarithmic
 FANOUT = 256
@@ -958,7 +958,7 @@ class PdfWriter:
     def attach(
         self,
         name: str,
-        data: bytes,
+        data: bytes | PackedFile,
         *,
         mime: str = "text/xml",
         relationship: str = "Alternative",
@@ -974,7 +974,7 @@ class PdfWriter:
 
         Args:
             name: the file's name (``factur-x.xml``).
-            data: its bytes.
+            data: its bytes, or a :class:`PackedFile` (deflated already, where it was made).
             mime: its MIME type.
             relationship: how it relates to the PDF: Source, Data, Alternative,
                 Supplement or Unspecified.
@@ -997,21 +997,24 @@ class PdfWriter:
             if self._facturx is not None:
                 raise ValueError("a PDF carries one Factur-X invoice")
             self._facturx = (name, facturx_level)
-        self._attachments.append((name, bytes(data), mime, relationship, description))
+        packed = data if isinstance(data, PackedFile) else None
+        self._attachments.append((name, packed or bytes(data), mime, relationship, description))
 
     def _write_attachments(self) -> bytes:
         """The embedded files' objects; the catalog's entries naming them."""
         specs = []
         for name, data, mime, relationship, description in self._attachments:
-            md5 = hashlib.md5(data).hexdigest().upper().encode()
-            body, flate = data, b""
-            if self._level is not None:
-                body, flate = self._compress(data), b"/Filter/FlateDecode"
+            if isinstance(data, PackedFile):
+                size, md5, body, flate = data.size, data.md5, data.deflated, b"/Filter/FlateDecode"
+            else:
+                size, md5, body, flate = len(data), hashlib.md5(data).digest(), data, b""
+                if self._level is not None:
+                    body, flate = self._compress(data), b"/Filter/FlateDecode"
             stream = self._alloc()
             self._object(
                 stream,
                 b"<</Type/EmbeddedFile/Subtype/%s/Params<</Size %d/CheckSum<%s>>>/Length %d%s>>\nstream\n%s\nendstream"
-                % (_pdf_name(mime), len(data), md5, len(body), flate, body),
+                % (_pdf_name(mime), size, md5.hex().upper().encode(), len(body), flate, body),
             )
             spec = self._alloc()
             text = _pdf_text(name)
@@ -1101,6 +1104,20 @@ class PdfWriter:
         self._closed = True
         if self._owns_file:
             self._f.close()
+
+
+class PackedFile(NamedTuple):
+    """A file to embed, deflated where it was made (a worker composing its part), with its
+    size and MD5 (``/Params``): :meth:`PdfWriter.attach` then only copies it."""
+
+    deflated: bytes
+    size: int
+    md5: bytes
+
+    @classmethod
+    def of(cls, data: bytes | memoryview, level: int = 1) -> PackedFile:
+        """``data`` deflated at an isal level (0-3)."""
+        return cls(isal_zlib.compress(data, level), len(data), hashlib.md5(data).digest())
 
 
 class FileStart(NamedTuple):
