@@ -59,6 +59,7 @@ def packed(xml: pa.Array, level: int = 1) -> pa.Table:
         schema=PACKED_SCHEMA,
     )
 
+
 #: the manifest of an e-invoice job: a job manifest's columns and each document's file
 FILES_MANIFEST_SCHEMA = MANIFEST_SCHEMA.append(pa.field("file", pa.string()))
 
