@@ -997,8 +997,8 @@ class PdfWriter:
             if self._facturx is not None:
                 raise ValueError("a PDF carries one Factur-X invoice")
             self._facturx = (name, facturx_level)
-        packed = data if isinstance(data, PackedFile) else None
-        self._attachments.append((name, packed or bytes(data), mime, relationship, description))
+        held = data if isinstance(data, PackedFile) else bytes(data)
+        self._attachments.append((name, held, mime, relationship, description))
 
     def _write_attachments(self) -> bytes:
         """The embedded files' objects; the catalog's entries naming them."""
