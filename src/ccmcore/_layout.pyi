@@ -36,6 +36,7 @@ class _Layout(TypedDict):
     docs: NDArray[np.int64]  # (n, 3)
     warnings: NDArray[np.int32]  # (n, 4): doc, element, code, detail
     messages: NDArray[np.int32]  # (n, 2): doc, message
+    struct: NDArray[np.int32]  # (n, 4) per item: element id, part and flags, table row, column
 
 def scan(
     off: NDArray[np.int32],

@@ -34,6 +34,13 @@ cdef enum:
     GF_SHY = 4
     ITEM_FIELDS = 13
     PAGE_FIELDS = 8
+    # an item's structure tag: element id, part (table row kind + 1, and the flags
+    # below), row of its table within the document, column
+    STRUCT_FIELDS = 4
+    TAG_DECOR = 0x10     # a table's rule, stripe or border, not its content
+    TAG_REPEAT = 0x20    # a header repeated on a continuation page
+    TAG_BULLET = 0x40    # a paragraph's bullet
+    TAG_FIXED = 0x80     # page-template content, placed on every page it applies to
 
 
 cdef struct Src:
@@ -245,6 +252,9 @@ cdef class Kernel:
     # output
     cdef vector[int32_t] items       # final, page-contiguous
     cdef vector[int32_t] ditems      # current document's items, in page order
+    cdef vector[int32_t] otags       # per item of items: its structure tag (STRUCT_FIELDS)
+    cdef vector[int32_t] dtags       # per item of ditems: its structure tag
+    cdef int32_t tg_el, tg_part, tg_row, tg_col  # the tag of the items pushed now
     cdef vector[int32_t] dpage_i0    # current document: first ditem of each page
     cdef vector[int32_t] dpage_t     # current document: template of each page
     cdef vector[int32_t] dpage_flow  # current document: number among flow pages (0: not a flow page)
@@ -260,6 +270,7 @@ cdef class Kernel:
     # current page state
     cdef int32_t doc, tmpl, cur_y, top, bottom, fx, fw, fresh, fresh_table, row_dirty
     cdef int32_t page_no, page_count, direct, quiet
+    cdef int32_t repeating, table_r0   # tagging: a repeated header is being placed; the table's first item
     cdef int32_t reject_el, reject_detail  # a fixed text that overflows its box rejects its document
     cdef int32_t hyphen_width        # advance of "-" in the style being shaped (mpt)
     cdef vector[uint8_t] ptext
@@ -384,6 +395,7 @@ cdef class Kernel:
         keep.append(plv)
 
         self.items.clear()
+        self.otags.clear()
         self.ogids.clear()
         self.oadv.clear()
         self.otext.clear()
@@ -422,8 +434,9 @@ cdef class Kernel:
             memcpy(&dv[0], self.odocs.data(), self.odocs.size() * sizeof(int64_t))
         warn = _copy_i32(self.owarn.data(), self.owarn.size()).reshape(-1, 4)
         msgs = _copy_i32(self.omsg.data(), self.omsg.size()).reshape(-1, 2)
+        struct = _copy_i32(self.otags.data(), self.otags.size()).reshape(-1, STRUCT_FIELDS)
         return dict(items=items, gids=gids, advances=adv, text=text, pages=pages,
-                    docs=docs.reshape(-1, 3), warnings=warn, messages=msgs)
+                    docs=docs.reshape(-1, 3), warnings=warn, messages=msgs, struct=struct)
 
     # ------------------------------------------------------------------ documents and pages
 
@@ -431,11 +444,13 @@ cdef class Kernel:
         # what the document adds to the output, so a rejection found while its pages are
         # written (a fixed text too long for its box) takes it out again
         cdef size_t n_items = self.items.size(), n_gids = self.ogids.size(), n_adv = self.oadv.size()
+        cdef size_t n_tags = self.otags.size()
         cdef size_t n_text = self.otext.size(), n_pages = self.opages.size(), n_docs = self.odocs.size()
         cdef size_t n_warn = self.owarn.size(), n_msg = self.omsg.size()
         self.reject_el = -1
         self.doc = d
         self.ditems.clear()
+        self.dtags.clear()
         self.dpage_i0.clear()
         self.dpage_t.clear()
         self.dpage_flow.clear()
@@ -449,6 +464,7 @@ cdef class Kernel:
         self.emit_doc(record0 + d)
         if self.reject_el >= 0:
             self.items.resize(n_items)
+            self.otags.resize(n_tags)
             self.ogids.resize(n_gids)
             self.oadv.resize(n_adv)
             self.otext.resize(n_text)
@@ -531,6 +547,11 @@ cdef class Kernel:
             if i1 > i0:
                 memcpy(&self.items[base], &self.ditems[<size_t>i0 * ITEM_FIELDS],
                        <size_t>(i1 - i0) * ITEM_FIELDS * sizeof(int32_t))
+            base = self.otags.size()
+            self.otags.resize(base + <size_t>(i1 - i0) * STRUCT_FIELDS)
+            if i1 > i0:
+                memcpy(&self.otags[base], &self.dtags[<size_t>i0 * STRUCT_FIELDS],
+                       <size_t>(i1 - i0) * STRUCT_FIELDS * sizeof(int32_t))
             if self.dpage_last[p]:
                 t = self.last_tmpl
                 self.run_fixed(self.tmpls[t, P_F0], self.tmpls[t, P_F0] + self.tmpls[t, P_FN])
@@ -568,6 +589,7 @@ cdef class Kernel:
     cdef void rollback(self, Mark* m) noexcept nogil:
         """Undo everything placed since the mark, pages included."""
         self.ditems.resize(m.ditems)
+        self.dtags.resize(m.ditems // ITEM_FIELDS * STRUCT_FIELDS)
         self.ogids.resize(m.ogids)
         self.oadv.resize(m.oadv)
         self.otext.resize(m.otext)
@@ -660,6 +682,7 @@ cdef class Kernel:
         cdef int32_t kind
         while e < e1:
             kind = self.els[e, E_KIND]
+            self.tag(self.els[e, E_ID], 0, -1, -1)
             if kind == K_WHEN:
                 if not self.masks[self.els[e, E_SRC], self.doc]:
                     e += self.els[e, E_A]
@@ -682,6 +705,7 @@ cdef class Kernel:
         cdef int32_t kind
         while e < e1:
             kind = self.els[e, E_KIND]
+            self.tag(self.els[e, E_ID], 0, -1, -1)
             if kind == K_WHEN:
                 if not self.masks[self.els[e, E_SRC], self.doc]:
                     e += self.els[e, E_A]
@@ -740,6 +764,18 @@ cdef class Kernel:
         v.push_back(gn)
         v.push_back(t0)
         v.push_back(tn)
+        v = &self.otags if self.direct else &self.dtags
+        v.push_back(self.tg_el)
+        v.push_back(self.tg_part | (TAG_FIXED if self.direct else 0))
+        v.push_back(self.tg_row)
+        v.push_back(self.tg_col)
+
+    cdef inline void tag(self, int32_t element, int32_t part, int32_t row, int32_t col) noexcept nogil:
+        """The structure tag of the items pushed from now on."""
+        self.tg_el = element
+        self.tg_part = part
+        self.tg_row = row
+        self.tg_col = col
 
     cdef void warn(self, int32_t element, int32_t code, int32_t detail) noexcept nogil:
         if self.quiet:
@@ -1193,7 +1229,9 @@ cdef class Kernel:
                     k = room if room > 0 else 1  # a frame smaller than the rules: place what fits
             for j in range(i, i + k):
                 if j == 0 and has_bullet:
+                    self.tg_part = TAG_BULLET
                     self.emit_saved(self.fx, self.cur_y + base, indent if indent > 0 else self.fw, st)
+                    self.tg_part = 0
                 self.emit_line(&self.lines[j], self.fx + indent, self.cur_y + base, self.fw - indent, align, st)
                 self.cur_y += leading
                 self.fresh = 0
@@ -1216,6 +1254,7 @@ cdef class Kernel:
         self.sa.swap(self.ra)
         self.sf.swap(self.rf)
         self.cur_str = saved
+        self.tg_col = -1
 
     cdef void fixed_text(self, int32_t e) noexcept nogil:
         """A text placed in a box (E_W x E_H). Text that needs more lines than the box holds
@@ -1469,6 +1508,7 @@ cdef class Kernel:
         self.sf.swap(self.rf)
         self.cur_str = self.rt.data()
         for c in range(ncols):
+            self.tg_col = c
             cw = self.table_width(t) if self.row_span else self.cols[c0 + c, C_W]
             align = A_LEFT if self.row_span else self.cols[c0 + c, C_ALIGN]
             for j in range(slot0, slot1):
@@ -1495,9 +1535,11 @@ cdef class Kernel:
         self.row_dirty = 1
         if rows == 0:
             return
+        self.tag(element, 1 | self.repeating, -1, -1)
         self.place_row_slots(t, hs, 0, rows, self.cur_y)
         self.cur_y += h
         if self.tables[t, T_HRULE] > 0:
+            self.tg_part |= TAG_DECOR
             self.push_item(RULE, self.fx, self.cur_y, self.table_width(t), 0, -1, self.tables[t, T_HRULE],
                            self.tables[t, T_RCOLOR], -1, 0, 0, 0, 0)
         self.fresh = 0
@@ -1545,6 +1587,7 @@ cdef class Kernel:
         self.row_dirty = 1
         if slots == 0:
             return
+        self.tag(element, which + 1, self.group_row - self.table_r0 if which == 8 else -1, -1)
         self.place_row_slots(t, ts, 0, slots, self.cur_y)
         self.cur_y += slots * self.styles[ts, S_LEADING] + 2 * self.tables[t, T_PADY]
 
@@ -1562,7 +1605,9 @@ cdef class Kernel:
         self.break_page()
         self.body_bottom = self.bottom - self.carry_height(t)
         if self.tables[t, T_REPEAT]:
+            self.repeating = TAG_REPEAT
             self.header(t, element)
+            self.repeating = 0
         if continued:
             self.place_carry(t, 8, element)
         if carried:
@@ -1622,6 +1667,7 @@ cdef class Kernel:
                     bottom = self.body_bottom if which != 2 else self.bottom
                     continue
                 fit = 1  # a line taller than the frame: place it anyway, nothing is lost
+            self.tag(element, (which + 1) | TAG_DECOR, idx - self.table_r0 if which != 2 else -1, -1)
             if rule_w > 0 and done == 0:
                 self.push_item(RULE, self.fx, self.cur_y, self.table_width(t), 0, -1, rule_w,
                                self.tables[t, T_RCOLOR], -1, 0, 0, 0, 0)
@@ -1632,7 +1678,9 @@ cdef class Kernel:
                 self.quiet = 0
                 self.row_dirty = 0
             self.row_decor(t, which, self.cur_y, fit * leading + 2 * pady)
+            self.tg_part = which + 1
             self.place_row_slots(t, style, done, done + fit, self.cur_y)
+            self.tg_part = (which + 1) | TAG_DECOR
             if which == 1:
                 self.row_borders(t, self.cur_y, fit * leading + 2 * pady)
             self.cur_y += fit * leading + 2 * pady
@@ -1676,6 +1724,7 @@ cdef class Kernel:
         cdef int32_t gflabel = self.tables[t, T_GFLABEL], ts = self.tables[t, T_TSTYLE], g_end = r0
         # the rows a group's subtotal keeps with: two, or the table's widows when more
         cdef int32_t keep_sub = widows if widows > 2 else 2
+        self.table_r0 = r0
         self.group_open = 0
         self.group_row = r0
         self.tsum = 0

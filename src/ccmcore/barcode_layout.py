@@ -16,7 +16,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from .display import COUNT, DOC, NUMBER, RECORD, TEMPLATE, DisplayList, pages_kept, rebuild
+from .display import COUNT, DOC, NUMBER, RECORD, TAG_BARCODE, TAG_FIXED, TEMPLATE, DisplayList, pages_kept, rebuild
 from .template import _color
 
 
@@ -137,11 +137,11 @@ def add_barcodes(dl: DisplayList, program, bound, record0: int, sheets: JobSheet
     omr_specs = sheets.omr_specs if sheets is not None else program.omr_specs
     stamped = {id(d) for d in program.barcodes if sheets is None and needs_job_sheet(d, duplex, omr_specs)}
     stamps: list[list] = []
-    per_page: list[list[np.ndarray]] = []
+    per_page: list[list] = []
     bad: dict[int, Rejection] = {}
     for p in range(dl.page_count):
         row = dl.pages[p]
-        extra: list[np.ndarray] = []
+        extra: list = []
         per_page.append(extra)
         doc_row = int(row[DOC])
         number, count = int(row[NUMBER]), int(row[COUNT])
@@ -187,7 +187,9 @@ def add_barcodes(dl: DisplayList, program, bound, record0: int, sheets: JobSheet
             except ValueError as exc:
                 bad[doc_row] = Rejection(record, defn.element.label(), f"barcode cannot be encoded: {exc}")
                 break
-            extra.append(sym.items(defn.x, defn.y, _color(defn.element.color)))
+            rects = sym.items(defn.x, defn.y, _color(defn.element.color))
+            tags = np.tile(np.array([-1, TAG_FIXED | TAG_BARCODE, numbers[id(defn)], -1], np.int32), (len(rects), 1))
+            extra.append((rects, tags))
     if bad:
         new_row = pages_kept(dl, bad)
         stamps = [[new_row[p], b, t] for p, b, t in stamps if p in new_row]

@@ -67,6 +67,12 @@ __all__ = [
     "PAGE_FIELDS",
     "DOC_FIELDS",
     "TAG_VALUE_BYTES",
+    "STRUCT_FIELDS",
+    "TAG_DECOR",
+    "TAG_REPEAT",
+    "TAG_BULLET",
+    "TAG_FIXED",
+    "TAG_BARCODE",
     "Extent",
     "JobResources",
 ]
@@ -81,6 +87,17 @@ OVERLAY = 5
 # item columns
 KIND, X, Y, W, H, FONT, SIZE, COLOR, COLOR2, G0, GN, T0, TN = range(13)
 ITEM_FIELDS = 13
+
+#: columns of ``DisplayList.struct``, an item's structure tag: the template element it
+#: shows (the id ``program.labels`` is indexed by, -1: none), its part (a table row's kind
+#: plus one, 0 for other content, with the TAG_* flags), its table row within the
+#: document (-1: none) and its table column (-1: none). Mirrors the layout kernel.
+STRUCT_FIELDS = 4
+TAG_DECOR = 0x10  # a table's rule, stripe or border, not its content
+TAG_REPEAT = 0x20  # a table header repeated on a continuation page
+TAG_BULLET = 0x40  # a paragraph's bullet
+TAG_FIXED = 0x80  # page-template content (and what is drawn with it: barcodes)
+TAG_BARCODE = 0x100  # a barcode's modules; the row column holds the barcode's number in the program
 
 # page columns
 DOC, NUMBER, COUNT, TEMPLATE, WIDTH, HEIGHT, I0, IN = range(8)
@@ -145,6 +162,8 @@ class DisplayList:
         images: the job's images (:class:`ccmcore.images.Image`), indexed by IMAGE items.
         overlays: the job's overlays (:class:`Overlay`), indexed by OVERLAY items.
         messages: (record, message name) of each message placed in this batch.
+        struct: int32 (n_items, STRUCT_FIELDS): per item what it shows in the document's
+            structure (see :data:`STRUCT_FIELDS`), for tagged PDF; None when not known.
     """
 
     items: np.ndarray
@@ -161,11 +180,15 @@ class DisplayList:
     images: list = field(default_factory=list)
     overlays: list = field(default_factory=list)
     messages: list = field(default_factory=list)
+    struct: np.ndarray | None = None
 
     @classmethod
     def from_layout(cls, res: Mapping[str, Any], **resources: Any) -> DisplayList:
         """The display list of one kernel ``layout()`` result, with the job's resources."""
-        return cls(res["items"], res["gids"], res["advances"], res["text"], res["pages"], res["docs"], **resources)
+        return cls(
+            res["items"], res["gids"], res["advances"], res["text"], res["pages"], res["docs"],
+            struct=res.get("struct"), **resources
+        )
 
     @property
     def page_count(self) -> int:
@@ -222,6 +245,8 @@ class DisplayList:
         glyph_rows = np.flatnonzero(kinds == GLYPHS)
         if len(gids) != len(advances):
             raise ValueError(f"display list has {len(gids)} glyph ids but {len(advances)} advances")
+        if self.struct is not None and np.shape(self.struct) != (len(items), STRUCT_FIELDS):
+            raise ValueError(f"display list struct must have one row of {STRUCT_FIELDS} per item")
         if len(glyph_rows):
             g0 = items[glyph_rows, G0].astype(np.int64)
             gn = items[glyph_rows, GN].astype(np.int64)
@@ -437,8 +462,13 @@ def pages_kept(dl: DisplayList, bad_docs) -> dict[int, int]:
 
 def rebuild(dl: DisplayList, per_page: list | None, bad_docs: set) -> DisplayList:
     """dl with extra items appended to pages (per_page[p]: arrays of item rows, or None)
-    and the documents in bad_docs (rows of dl.docs) left out."""
+    and the documents in bad_docs (rows of dl.docs) left out.
+
+    An extra array may come as (item rows, struct rows); without struct rows its items
+    are tagged as fixed content of no element."""
     pieces = []
+    struct_pieces: list[np.ndarray] = []
+    tagged = dl.struct is not None
     pages: list[np.ndarray] = []
     docs: list[list[int]] = []
     doc_map: dict[int, int] = {}
@@ -453,9 +483,16 @@ def rebuild(dl: DisplayList, per_page: list | None, bad_docs: set) -> DisplayLis
             docs.append([dl.docs[d][0], len(pages), dl.docs[d][2]])
         i0, n = int(row[I0]), int(row[IN])
         pieces.append(dl.items[i0 : i0 + n])
+        if tagged:
+            struct_pieces.append(dl.struct[i0 : i0 + n])
         added = 0
-        for rects in per_page[p] if per_page else ():
+        for extra in per_page[p] if per_page else ():
+            rects, tags = extra if isinstance(extra, tuple) else (extra, None)
             pieces.append(rects)
+            if tagged:
+                if tags is None:
+                    tags = np.tile(np.array([-1, TAG_FIXED, -1, -1], np.int32), (len(rects), 1))
+                struct_pieces.append(tags)
             added += len(rects)
         row[DOC] = doc_map[d]
         row[I0] = cursor
@@ -468,6 +505,12 @@ def rebuild(dl: DisplayList, per_page: list | None, bad_docs: set) -> DisplayLis
         if pieces
         else np.zeros((0, ITEM_FIELDS), np.int32)
     )
+    if tagged:
+        dl.struct = (
+            np.ascontiguousarray(np.concatenate(struct_pieces).astype(np.int32, copy=False))
+            if struct_pieces
+            else np.zeros((0, STRUCT_FIELDS), np.int32)
+        )
     dl.pages = np.array(pages, dtype=np.int32).reshape(-1, dl.pages.shape[1])
     dl.docs = np.array(docs, dtype=np.int64).reshape(-1, 3)
     for tag, values in dl.tags.items():
