@@ -80,7 +80,12 @@ class Merger:
             from .pdf import PdfWriter
 
             standard = getattr(job.pdf, "standard", None)
-            self.writer = PdfWriter(fileobj, title=title, resources=job.resources, standard=standard)
+            structure = job.structure()
+            if structure is not None and title is None:  # a tagged PDF shows its title
+                title = job.program.doc.name
+            self.writer = PdfWriter(
+                fileobj, title=title, resources=job.resources, standard=standard, structure=structure
+            )
         self.job_sheets = 0
         self.pages = 0
         self._stamp_cache: dict = {}

@@ -199,6 +199,16 @@ class PartJob:
         if coded:  # what a printer font cannot show is a rejection when binding, before layout
             p.use_device({name: cf.encoding for name, cf in coded.items()})
 
+    def structure(self):
+        """For a tagged PDF (a standard with PDF/UA), the template's structure information
+        (:class:`ccmcore.pdf.structure.Structure`); None otherwise."""
+        standard = getattr(self.pdf, "standard", None)
+        if self.format != "pdf" or standard is None or "pdfua" not in standard:
+            return None
+        from .pdf.structure import Structure
+
+        return Structure.of(self.program, self.pdf.lang)
+
     def encoder(self):
         """The encoder of this process (made once: its font tables are per job)."""
         if self._encoder is None:
@@ -209,7 +219,7 @@ class PartJob:
             else:
                 from .pdf.writer import PdfEncoder
 
-                self._encoder = PdfEncoder(self.resources)
+                self._encoder = PdfEncoder(self.resources, structure=self.structure())
         return self._encoder
 
 
@@ -289,7 +299,10 @@ def _check_standard(program: Program, standard: str) -> None:
         TemplateError: naming the first such thing.
     """
     from .errors import TemplateError
+    from .pdf.pdfa import pdf_standard
 
+    if pdf_standard(standard).part is None:  # PDF/UA alone sets no output intent
+        return
     for image in program.images:
         if image.mode == "CMYK":
             raise TemplateError(
@@ -563,6 +576,8 @@ def _concat(encoded: list, format: str):
     out: dict[str, Any] = {}
     doc_base = np.cumsum([0] + [len(e.records) for e in encoded[:-1]])
     content_base = np.cumsum([0] + [len(e.content) for e in encoded[:-1]])
+    page_base = np.cumsum([0] + [len(getattr(e, "sizes", ())) for e in encoded[:-1]])
+    node_base = np.cumsum([0] + [len(getattr(e, "nodes", ())) for e in encoded[:-1]])
     for name in T._fields:
         vals = [getattr(e, name) for e in encoded]
         if name == "content":
@@ -579,6 +594,17 @@ def _concat(encoded: list, format: str):
         elif name == "uses":
             out[name] = np.concatenate(
                 [np.asarray(v).reshape(-1, 3) + np.array([b, 0, 0]) for v, b in zip(vals, doc_base)]
+            ).astype(np.int64)
+        elif name == "nodes":  # the document rows move with the batch
+            out[name] = np.concatenate(
+                [np.asarray(v).reshape(-1, 6) + np.array([b, 0, 0, 0, 0, 0]) for v, b in zip(vals, doc_base)]
+            ).astype(np.int64)
+        elif name == "mcids":  # the page and node rows too
+            out[name] = np.concatenate(
+                [
+                    np.asarray(v).reshape(-1, 3) + np.array([p, 0, n])
+                    for v, p, n in zip(vals, page_base, node_base)
+                ]
             ).astype(np.int64)
         elif name == "ends":
             out[name] = np.concatenate([np.asarray(v) + b for v, b in zip(vals, content_base)]).astype(np.int64)

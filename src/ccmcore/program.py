@@ -330,6 +330,23 @@ def _literal_problem(text: str, policy: int, limit: int = 0) -> str | None:
     return _text_reason(code, where, policy == fmt.TEXT_INDEX).replace("the value", "the text", 1)
 
 
+def _structure_role(kind: int, el) -> str | None:
+    """An element's role in a tagged PDF's structure: a standard structure type (P, H1,
+    Table, Figure), "artifact" for what is not content, or None for what draws nothing."""
+    if kind in (K_PARA, K_TEXT, K_PAGETEXT):
+        role = getattr(el, "role", None)
+        if role is None:
+            return "artifact" if kind == K_PAGETEXT else "P"
+        return role
+    if kind == K_TABLE:
+        return "Table"
+    if kind == K_IMAGE:
+        return "Figure" if getattr(el, "alt", None) else "artifact"
+    if kind in (K_RECT, K_RULE, K_OVERLAY):
+        return "artifact"
+    return None
+
+
 class Program:
     """A Document compiled against a schema. Internal: made by :func:`ccmcore.job.compose`.
 
@@ -350,6 +367,10 @@ class Program:
         self._style_rows: list[list[int]] = []
         self._style_ids: dict[tuple, int] = {}
         self.labels: list[str] = []
+        # per element id, what a tagged PDF makes of its items (see _structure_role), and
+        # a figure's alternative text
+        self.roles: list[str | None] = []
+        self.alts: list[str | None] = []
         self._els: list[list[int]] = []
         self._tables: list[list[int]] = []
         self._cols: list[list[int]] = []
@@ -598,8 +619,14 @@ class Program:
         self._sources.append(spec)
         return len(self._sources) - 1
 
+    def table_columns(self, element: int) -> int:
+        """The number of columns of the table element ``element`` (an element id)."""
+        return int(self._tables[self._els[element][E_SRC]][1])
+
     def _el(self, kind: int, el, src=-1, style=-1, x=0, y=0, w=0, h=0, a=0, b=0, c=0) -> int:
         self._els.append([kind, self._label(el), src, style, x, y, w, h, a, b, c])
+        self.roles.append(_structure_role(kind, el))
+        self.alts.append(getattr(el, "alt", None) if kind == K_IMAGE else None)
         return len(self._els) - 1
 
     def _rule(self, rule: Rule, where: str) -> int:

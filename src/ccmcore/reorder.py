@@ -103,6 +103,7 @@ def take_documents(parts: list, picks: np.ndarray):
             if mask.any():
                 sizes[mask] = np.asarray(p.pages.sizes, dtype=np.int64).reshape(-1, 3)[page_old[mask]]
         out["sizes"] = sizes
+        out["nodes"], out["mcids"] = _moved_structure(parts, new_row, page_src, page_old)
     else:
         out["doc_bytes"] = lengths
         ends = np.zeros(len(page_src), np.int64)
@@ -150,3 +151,33 @@ def take_documents(parts: list, picks: np.ndarray):
         raise ValueError("a part's rendered manifest rows do not match its documents")
     taken = joined.take(from_numpy(rendered[g]))
     return pages, taken, stamps
+
+
+def _moved_structure(parts, new_row, page_src, page_old):
+    """A tagged PDF's structure nodes and MCIDs (see :class:`ccmcore.pdf.PdfPages`) on the
+    taken documents' new rows and pages."""
+    nodes_out, mcids_out = [], []
+    node_base = 0
+    for s, p in enumerate(parts):
+        nodes = np.asarray(getattr(p.pages, "nodes", np.zeros((0, 6))), dtype=np.int64).reshape(-1, 6)
+        mcids = np.asarray(getattr(p.pages, "mcids", np.zeros((0, 3))), dtype=np.int64).reshape(-1, 3)
+        if not len(nodes):
+            continue
+        rows = new_row[s][nodes[:, 0]]
+        keep = rows >= 0
+        new_node = np.full(len(nodes), -1, np.int64)
+        new_node[keep] = node_base + np.arange(int(keep.sum()))
+        moved = nodes[keep].copy()
+        moved[:, 0] = rows[keep]
+        nodes_out.append(moved)
+        node_base += len(moved)
+        page_map = np.full(int(np.asarray(p.pages.doc_pages).sum()), -1, np.int64)
+        mine = page_src == s
+        page_map[page_old[mine]] = np.flatnonzero(mine)
+        m = mcids[new_node[mcids[:, 2]] >= 0].copy()
+        m[:, 0] = page_map[m[:, 0]]
+        m[:, 2] = new_node[m[:, 2]]
+        mcids_out.append(m)
+    nodes = np.concatenate(nodes_out) if nodes_out else np.zeros((0, 6), np.int64)
+    mcids = np.concatenate(mcids_out) if mcids_out else np.zeros((0, 3), np.int64)
+    return nodes, mcids

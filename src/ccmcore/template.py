@@ -382,6 +382,15 @@ def parse_markup(text: str) -> list[Span]:
     return spans
 
 
+#: the structure roles a text element can take in a tagged PDF
+ROLES = ("P", "H1", "H2", "H3", "H4", "H5", "H6", "artifact")
+
+
+def _role(el, label: str) -> None:
+    if el.role not in ROLES:
+        raise TemplateError(f"{label}: role {el.role!r} is not one of {', '.join(ROLES)}")
+
+
 @_friendly
 @dataclass
 class Paragraph(_Element):
@@ -396,6 +405,9 @@ class Paragraph(_Element):
         keep_with_next: keep it on the page of the first line of what follows (headings).
         bullet: a bullet (e.g. "•") hanging in the left indent of the first line.
         indent: left indent of every line (length); a bullet needs one.
+        role: what it is in a tagged PDF's structure (PDF/UA): "P" (a paragraph, the
+            default), "H1" to "H6" (a heading of that level), or "artifact" (decoration
+            a screen reader skips).
     """
 
     text: str | Sequence[str | Span]
@@ -405,9 +417,11 @@ class Paragraph(_Element):
     keep_with_next: bool = False
     bullet: str | None = None
     indent: object = 0
+    role: str = "P"
 
     def __post_init__(self):
         label = self.label()
+        _role(self, label)
         if not isinstance(self.text, str):
             _elements(self, label, "text", (str, Span))
         _check(self, label, "style", (Style,), optional=True)
@@ -681,6 +695,9 @@ class Text(_Element):
             text never runs into the flowing content).
         overflow: "reject", "cut" or "shrink" (see above).
         min_size: the smallest size "shrink" may use (default 60 % of the style's size).
+        role: what it is in a tagged PDF's structure (PDF/UA): "P", "H1" to "H6", or
+            "artifact"; None (the default): "artifact" for a text showing {page} or
+            {pages} (a running header or footer), else "P".
     """
 
     text: str
@@ -692,9 +709,12 @@ class Text(_Element):
     height: object = None
     overflow: str = "reject"
     min_size: object = None
+    role: str | None = None
 
     def __post_init__(self):
         label = self.label()
+        if self.role is not None:
+            _role(self, label)
         _lengths(
             self,
             label,
@@ -766,6 +786,8 @@ class Picture(_Element):
             image's own resolution (96 dpi when the file does not say).
         align: in the flow, 'left', 'center' or 'right' within the frame.
         space_before, space_after: in the flow, in points.
+        alt: its alternative text, read out in a tagged PDF (PDF/UA) where the picture is a
+            figure; None: the picture is decoration, an artifact.
     """
 
     source: object
@@ -777,10 +799,13 @@ class Picture(_Element):
     space_before: float = 0.0
     space_after: float = 0.0
     name: str | None = None
+    alt: str | None = None
 
     def __post_init__(self):
         label = self.label()
         _align(self, label, ("left", "center", "right"))
+        if self.alt is not None and (not isinstance(self.alt, str) or not self.alt.strip()):
+            raise TemplateError(f"{label}: alt must be a non-empty text (None for a picture that is decoration)")
         _lengths(
             self,
             label,

@@ -4,7 +4,9 @@ import numpy as np
 from numpy.typing import NDArray
 from typing_extensions import disjoint_base
 
-__all__ = ["ContentBuilder"]
+__all__ = ["ContentBuilder", "ROLE_NAMES"]
+
+ROLE_NAMES: tuple[str, ...]
 
 @disjoint_base
 class ContentBuilder:
@@ -24,6 +26,9 @@ class ContentBuilder:
         image_map: NDArray[np.int32] | None = None,  # display-list image index -> /ImN number
         overlay_map: NDArray[np.int32] | None = None,  # display-list overlay index -> /OvN number
         overlay_height: NDArray[np.int32] | None = None,  # per display-list overlay its height (mpt)
+        nodes: NDArray[np.int32] | None = None,  # per item its structure node, -2 artifact, -1 untagged
+        node_roles: NDArray[np.int32] | None = None,  # per node its ROLE_NAMES number
     ) -> None: ...
+    def marked(self) -> NDArray[np.int32]: ...
     def page(self, i0: int, n: int, height: int, prologue: bool = True) -> bytes: ...
     def pages(self, starts: NDArray[np.int64], heights: NDArray[np.int64], prologue: bool = True) -> list[bytes]: ...

@@ -14,17 +14,32 @@ IMAGE items become ``q W 0 0 H X Y cm /ImN Do Q`` and OVERLAY items
 y-up space). Overlays are Form XObjects whose content is built by the same loop without
 the prologue: a form is drawn in the page's millipoint space, so its own space is
 millipoints too (identity /Matrix, /BBox in millipoints).
+
+Tagged PDF (PDF/UA): with ``nodes`` bound, every drawn item belongs to a structure node
+(or is an artifact), and each run of drawn items of one node becomes a marked-content
+sequence ``/P <</MCID n>> BDC ... EMC`` (artifacts: ``/Artifact BMC ... EMC``), numbered
+0, 1, ... per page in the order drawn; :meth:`ContentBuilder.marked` says which node each
+MCID of the last page belongs to. A sequence never opens or closes inside a text object
+(BT/ET): marked content and text objects must nest, so the text object is closed first.
 """
 
 from libc.stdlib cimport free
-from libc.string cimport memcpy
+from libcpp.vector cimport vector
+from libc.string cimport memcpy, strlen
 from libc.stdint cimport int32_t, int64_t, uint16_t, uint8_t
 from cpython.bytes cimport PyBytes_FromStringAndSize
 
 # item kinds and columns (K_*, C_*, ITEM_FIELDS), check_bind, rdiv, grow
 from ccmcore._display cimport *
 
-__all__ = ["ContentBuilder"]
+__all__ = ["ContentBuilder", "ROLE_NAMES"]
+
+#: the structure types a node's marked content is tagged with, by role number
+ROLE_NAMES = ("P", "H1", "H2", "H3", "H4", "H5", "H6", "TD", "TH", "Figure", "Lbl")
+cdef const char* ROLE_C[11]
+ROLE_C[:] = [b"/P <</MCID ", b"/H1 <</MCID ", b"/H2 <</MCID ", b"/H3 <</MCID ", b"/H4 <</MCID ",
+             b"/H5 <</MCID ", b"/H6 <</MCID ", b"/TD <</MCID ", b"/TH <</MCID ", b"/Figure <</MCID ",
+             b"/Lbl <</MCID "]
 
 ctypedef unsigned long long uint64_t_
 
@@ -167,6 +182,10 @@ cdef class ContentBuilder:
     cdef const int32_t[::1] image_map
     cdef const int32_t[::1] overlay_map
     cdef const int32_t[::1] overlay_height
+    cdef const int32_t[::1] nodes       # per item: structure node, -2 artifact, -1 untagged
+    cdef const int32_t[::1] node_roles  # per node: its ROLE_NAMES number
+    cdef bint tagged
+    cdef vector[int32_t] mcid_nodes     # the last page's MCIDs: the node of each
     cdef bint bound
     cdef char* buf
     cdef Py_ssize_t cap
@@ -188,7 +207,7 @@ cdef class ContentBuilder:
 
     def bind(self, const int32_t[:, ::1] items, const uint16_t[::1] gids,
              const int32_t[::1] advances, const int32_t[::1] font_map,
-             image_map=None, overlay_map=None, overlay_height=None):
+             image_map=None, overlay_map=None, overlay_height=None, nodes=None, node_roles=None):
         """Use one display list's arrays for the following :meth:`page` calls.
 
         The caller has checked them: every item row has 13 columns, GLYPHS slices lie
@@ -199,6 +218,9 @@ cdef class ContentBuilder:
             image_map: int32, display-list image index -> job image number (/ImN).
             overlay_map: int32, display-list overlay index -> job overlay number (/OvN).
             overlay_height: int32, per display-list overlay its height (mpt).
+            nodes: int32, per item its structure node (>= 0), -2 for an artifact, -1 for
+                content outside any marked sequence; None: an untagged PDF.
+            node_roles: int32, per node its :data:`ROLE_NAMES` number.
 
         Raises:
             ValueError: items does not have 13 columns, gids/advances differ in length,
@@ -211,11 +233,31 @@ cdef class ContentBuilder:
         self.overlay_height = empty if overlay_height is None else overlay_height
         if self.overlay_map.shape[0] != self.overlay_height.shape[0]:
             raise ValueError("overlay_map and overlay_height must have the same length")
+        self.tagged = nodes is not None
+        self.nodes = empty if nodes is None else nodes
+        self.node_roles = empty if node_roles is None else node_roles
+        if self.tagged and self.nodes.shape[0] != items.shape[0]:
+            raise ValueError("nodes: one per item")
+        cdef Py_ssize_t k
+        for k in range(self.nodes.shape[0]):
+            if self.nodes[k] >= self.node_roles.shape[0]:
+                raise ValueError("nodes: a node without a role")
+        for k in range(self.node_roles.shape[0]):
+            if self.node_roles[k] < 0 or self.node_roles[k] >= 11:
+                raise ValueError("node_roles: a role outside ROLE_NAMES")
         self.items = items
         self.gids = gids
         self.adv = advances
         self.font_map = font_map
         self.bound = True
+
+    def marked(self):
+        """The node of each MCID of the page last made, in MCID order (int32)."""
+        out = _np.empty(self.mcid_nodes.size(), dtype=_np.int32)
+        cdef Py_ssize_t k
+        for k in range(self.mcid_nodes.size()):
+            out[k] = self.mcid_nodes[k]
+        return out
 
     cdef int reserve(self, Py_ssize_t need) except -1 nogil:
         cdef void* p
@@ -233,6 +275,28 @@ cdef class ContentBuilder:
         cdef Py_ssize_t pos = p - self.buf
         self.reserve(pos + extra)
         return self.buf + pos
+
+    cdef inline char* mark(self, char* p, Py_ssize_t i, bint* in_text, int32_t* cur) except NULL nogil:
+        """Open item i's marked-content sequence if it is not the one open (closing the
+        text object and the sequence before it)."""
+        cdef int32_t m = self.nodes[i]
+        if m == cur[0]:
+            return p
+        p = self.room(p, 64)
+        if in_text[0]:
+            in_text[0] = False
+            p = put_str(p, b"ET\n", 3)
+        if cur[0] != -1:
+            p = put_str(p, b"EMC\n", 4)
+        cur[0] = m
+        if m == -2:
+            return put_str(p, b"/Artifact BMC\n", 14)
+        if m >= 0:
+            p = put_str(p, ROLE_C[self.node_roles[m]], strlen(ROLE_C[self.node_roles[m]]))
+            p = put_int(p, <int64_t>self.mcid_nodes.size())
+            self.mcid_nodes.push_back(m)
+            return put_str(p, b">> BDC\n", 7)
+        return p
 
     cdef inline char* graphics(self, char* p, Py_ssize_t extra, bint* in_text) except NULL nogil:
         """Like :meth:`room`, and out of the text object (ET) if one is open."""
@@ -306,8 +370,10 @@ cdef class ContentBuilder:
         cdef const int32_t* row
         cdef const int32_t* widths = &self.widths[0] if self.widths.shape[0] else NULL
         cdef uint8_t* used = &self.used[0] if self.used.shape[0] else NULL
-        cdef int32_t idx, num
+        cdef int32_t idx, num, cur_mark = -1
+        cdef bint tagged = self.tagged
 
+        self.mcid_nodes.clear()
         self.reserve(PROLOGUE_LEN + 16)
         p = self.buf
         if prologue:
@@ -320,6 +386,8 @@ cdef class ContentBuilder:
                 size = row[C_SIZE]
                 if gn <= 0 or size <= 0:
                     continue
+                if tagged:
+                    p = self.mark(p, i, &in_text, &cur_mark)
                 g0 = row[C_G0]
                 # worst case per glyph: 4 hex digits, "><" and a 64-bit adjustment (<= 21 chars)
                 p = self.room(p, 160 + gn * 28)
@@ -381,6 +449,8 @@ cdef class ContentBuilder:
                     p += 1
                 p = put_str(p, b"]TJ\n", 4)
             elif kind == K_RULE:
+                if tagged:
+                    p = self.mark(p, i, &in_text, &cur_mark)
                 p = self.graphics(p, 160, &in_text)
                 lw = row[C_SIZE]
                 if lw < 0:
@@ -406,6 +476,8 @@ cdef class ContentBuilder:
                 stroke = row[C_COLOR2] if row[C_SIZE] > 0 else -1
                 if fill < 0 and stroke < 0:
                     continue
+                if tagged:
+                    p = self.mark(p, i, &in_text, &cur_mark)
                 p = self.graphics(p, 200, &in_text)
                 if fill >= 0 and fill != cur_fill:
                     p = put_rgb(p, fill, b"rg")
@@ -436,6 +508,8 @@ cdef class ContentBuilder:
                 num = self.image_map[idx]
                 if num < 0:
                     continue
+                if tagged:
+                    p = self.mark(p, i, &in_text, &cur_mark)
                 p = self.graphics(p, 160, &in_text)
                 # the unit square scaled to W x H, its lower-left corner at (X, height - Y - H)
                 p = put_str(p, b"q ", 2)
@@ -452,6 +526,8 @@ cdef class ContentBuilder:
                 num = self.overlay_map[idx]
                 if num < 0:
                     continue
+                if tagged:
+                    p = self.mark(p, i, &in_text, &cur_mark)
                 p = self.graphics(p, 160, &in_text)
                 # the form's origin (its lower-left corner) moved to the overlay's lower edge;
                 # Q restores colours, line width and font, so the cur_* tracking stays true
@@ -459,7 +535,9 @@ cdef class ContentBuilder:
                 p = put_pair(p, row[C_X], height - row[C_Y] - <int64_t>self.overlay_height[idx])
                 p = put_xobject(p, b"Ov", num)
             # other kinds (barcodes are RECTs; tags carry no drawing) draw nothing
-        p = self.room(p, 4)
+        p = self.room(p, 8)
         if in_text:
             p = put_str(p, b"ET\n", 3)
+        if cur_mark != -1:
+            p = put_str(p, b"EMC\n", 4)
         return p - self.buf

@@ -21,6 +21,7 @@ def page_objects(
     pos: int,
     compressed: bool,
     fanout: int,
+    tagged: bool = False,
 ) -> tuple[
     bytearray,
     NDArray[np.int64],

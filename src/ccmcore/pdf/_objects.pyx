@@ -70,6 +70,7 @@ def page_objects(
     int64_t pos,
     bint compressed,
     int64_t fanout,
+    bint tagged=False,
 ):
     """Write the objects of a run of documents.
 
@@ -85,6 +86,8 @@ def page_objects(
         pos: the file offset the buffer starts at.
         compressed: the streams are FlateDecode.
         fanout: pages per page-tree leaf.
+        tagged: give each page ``/StructParents`` its 0-based index in the file (its key
+            in a tagged PDF's parent tree).
 
     Returns:
         (bytearray of the objects; int64 offsets of the new objects from ``first_num``
@@ -158,7 +161,12 @@ def page_objects(
             w += put(buf + w, box, len(box))
             w += put(buf + w, b"/Resources ", 11)
             w += put_int(buf + w, resources)
-            w += put(buf + w, b" 0 R/Contents ", 14)
+            if tagged:
+                w += put(buf + w, b" 0 R/StructParents ", 19)
+                w += put_int(buf + w, page_objs - 1)
+                w += put(buf + w, b"/Tabs/S/Contents ", 17)
+            else:
+                w += put(buf + w, b" 0 R/Contents ", 14)
             if has_stamp:
                 buf[w] = b'['
                 w += 1

@@ -34,25 +34,28 @@ FACTURX_NS = "urn:factur-x:pdfa:CrossIndustryDocument:invoice:1p0#"
 # characters XML 1.0 cannot hold, even escaped
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
-#: the standards :func:`pdf_standard` knows, by the names the API and the CLI take
-PDF_STANDARDS = ("pdfa-2b", "pdfa-3b")
+#: the standards :func:`pdf_standard` knows, by the names the API and the CLI take: PDF/A
+#: parts 2 and 3 (level B), PDF/UA-1 (tagged, accessible), and PDF/UA-1 with either
+PDF_STANDARDS = ("pdfa-2b", "pdfa-3b", "pdfua-1", "pdfa-2b+pdfua-1", "pdfa-3b+pdfua-1")
 
 
 class PdfStandard:
-    """A PDF/A part and conformance level.
+    """The standards a file meets: a PDF/A part and conformance level, PDF/UA, or both.
 
     Attributes:
-        name: as given ("pdfa-2b").
-        part: 2 or 3.
-        conformance: "B".
+        name: as given ("pdfa-2b", "pdfa-2b+pdfua-1").
+        part: the PDF/A part, 2 or 3 (None: not PDF/A).
+        conformance: "B" (None: not PDF/A).
+        ua: the PDF/UA part, 1 (None: not PDF/UA).
     """
 
-    __slots__ = ("name", "part", "conformance")
+    __slots__ = ("name", "part", "conformance", "ua")
 
-    def __init__(self, name: str, part: int, conformance: str):
+    def __init__(self, name: str, part: int | None, conformance: str | None, ua: int | None = None):
         self.name = name
         self.part = part
         self.conformance = conformance
+        self.ua = ua
 
     def __repr__(self) -> str:
         return f"PdfStandard({self.name!r})"
@@ -69,7 +72,9 @@ def pdf_standard(name: str | None) -> PdfStandard | None:
     if not isinstance(name, str) or name.lower() not in PDF_STANDARDS:
         raise ValueError(f"PDF standard {name!r} is not one this writer makes: choose from {', '.join(PDF_STANDARDS)}")
     name = name.lower()
-    return PdfStandard(name, int(name[5]), name[6].upper())
+    pdfa = [p for p in name.split("+") if p.startswith("pdfa-")]
+    part, level = (int(pdfa[0][5]), pdfa[0][6].upper()) if pdfa else (None, None)
+    return PdfStandard(name, part, level, 1 if "pdfua-1" in name else None)
 
 
 @cache
@@ -125,12 +130,20 @@ def xmp_packet(
     for what, value in (("title", title), ("author", author), ("producer", producer)):
         if value is not None and _NOT_XML.search(value):
             raise ValueError(f"the PDF's {what} {value!r} holds a control character, which PDF/A metadata cannot carry")
-    described = [
-        '  <rdf:Description rdf:about="" xmlns:pdfaid="http://www.aiim.org/pdfa/ns/id/">\n'
-        f"   <pdfaid:part>{standard.part}</pdfaid:part>\n"
-        f"   <pdfaid:conformance>{standard.conformance}</pdfaid:conformance>\n"
-        "  </rdf:Description>\n"
-    ]
+    described = []
+    if standard.part is not None:
+        described.append(
+            '  <rdf:Description rdf:about="" xmlns:pdfaid="http://www.aiim.org/pdfa/ns/id/">\n'
+            f"   <pdfaid:part>{standard.part}</pdfaid:part>\n"
+            f"   <pdfaid:conformance>{standard.conformance}</pdfaid:conformance>\n"
+            "  </rdf:Description>\n"
+        )
+    if standard.ua is not None:
+        described.append(
+            '  <rdf:Description rdf:about="" xmlns:pdfuaid="http://www.aiim.org/pdfua/ns/id/">\n'
+            f"   <pdfuaid:part>{standard.ua}</pdfuaid:part>\n"
+            "  </rdf:Description>\n"
+        )
     dc = ["   <dc:format>application/pdf</dc:format>\n"]
     if title is not None:
         dc.append(f'   <dc:title><rdf:Alt><rdf:li xml:lang="x-default">{escape(title)}</rdf:li></rdf:Alt></dc:title>\n')
@@ -155,8 +168,20 @@ def xmp_packet(
             f"   <pdf:Producer>{escape(producer)}</pdf:Producer>\n"
             "  </rdf:Description>\n"
         )
+    schemas = []
+    if standard.ua is not None and standard.part is not None:
+        # PDF/A knows no pdfuaid: it must be declared, as any schema PDF/A does not predefine
+        schemas.append(_schema("PDF/UA Universal Accessibility Schema", "http://www.aiim.org/pdfua/ns/id/", "pdfuaid", _UA_PROPERTIES, "Integer", "internal"))
     if facturx is not None:
-        described.append(_facturx_description(*facturx))
+        described.append(_facturx_values(*facturx))
+        schemas.append(_schema("Factur-X PDFA Extension Schema", FACTURX_NS, "fx", _FX_PROPERTIES, "Text", "external"))
+    if schemas:
+        described.append(
+            '  <rdf:Description rdf:about="" xmlns:pdfaExtension="http://www.aiim.org/pdfa/ns/extension/"'
+            ' xmlns:pdfaSchema="http://www.aiim.org/pdfa/ns/schema#" xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#">\n'
+            "   <pdfaExtension:schemas>\n    <rdf:Bag>\n" + "".join(schemas) + "    </rdf:Bag>\n   </pdfaExtension:schemas>\n"
+            "  </rdf:Description>\n"
+        )
     return (
         '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n'
         '<x:xmpmeta xmlns:x="adobe:ns:meta/">\n'
@@ -175,17 +200,11 @@ _FX_PROPERTIES = (
 )
 
 
-def _facturx_description(file_name: str, level: str) -> str:
-    """The ``fx:`` properties of a Factur-X file and the PDF/A extension schema naming them."""
-    properties = "".join(
-        '      <rdf:li rdf:parseType="Resource">\n'
-        f"       <pdfaProperty:name>{name}</pdfaProperty:name>\n"
-        "       <pdfaProperty:valueType>Text</pdfaProperty:valueType>\n"
-        "       <pdfaProperty:category>external</pdfaProperty:category>\n"
-        f"       <pdfaProperty:description>{text}</pdfaProperty:description>\n"
-        "      </rdf:li>\n"
-        for name, text in _FX_PROPERTIES
-    )
+_UA_PROPERTIES = (("part", "Indicates, which part of ISO 14289 standard is followed"),)
+
+
+def _facturx_values(file_name: str, level: str) -> str:
+    """The ``fx:`` properties of a Factur-X file."""
     return (
         f'  <rdf:Description rdf:about="" xmlns:fx="{FACTURX_NS}">\n'
         "   <fx:DocumentType>INVOICE</fx:DocumentType>\n"
@@ -193,15 +212,25 @@ def _facturx_description(file_name: str, level: str) -> str:
         "   <fx:Version>1.0</fx:Version>\n"
         f"   <fx:ConformanceLevel>{escape(level)}</fx:ConformanceLevel>\n"
         "  </rdf:Description>\n"
-        '  <rdf:Description rdf:about="" xmlns:pdfaExtension="http://www.aiim.org/pdfa/ns/extension/"'
-        ' xmlns:pdfaSchema="http://www.aiim.org/pdfa/ns/schema#" xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#">\n'
-        "   <pdfaExtension:schemas>\n    <rdf:Bag>\n"
+    )
+
+
+def _schema(title: str, ns: str, prefix: str, properties, value_type: str, category: str) -> str:
+    """One PDF/A extension schema description: its namespace, prefix and properties."""
+    props = "".join(
+        '        <rdf:li rdf:parseType="Resource">\n'
+        f"         <pdfaProperty:name>{name}</pdfaProperty:name>\n"
+        f"         <pdfaProperty:valueType>{value_type}</pdfaProperty:valueType>\n"
+        f"         <pdfaProperty:category>{category}</pdfaProperty:category>\n"
+        f"         <pdfaProperty:description>{text}</pdfaProperty:description>\n"
+        "        </rdf:li>\n"
+        for name, text in properties
+    )
+    return (
         '     <rdf:li rdf:parseType="Resource">\n'
-        "      <pdfaSchema:schema>Factur-X PDFA Extension Schema</pdfaSchema:schema>\n"
-        f"      <pdfaSchema:namespaceURI>{FACTURX_NS}</pdfaSchema:namespaceURI>\n"
-        "      <pdfaSchema:prefix>fx</pdfaSchema:prefix>\n"
-        "      <pdfaSchema:property>\n     <rdf:Seq>\n"
-        + properties
-        + "     </rdf:Seq>\n      </pdfaSchema:property>\n     </rdf:li>\n    </rdf:Bag>\n   </pdfaExtension:schemas>\n"
-        "  </rdf:Description>\n"
+        f"      <pdfaSchema:schema>{title}</pdfaSchema:schema>\n"
+        f"      <pdfaSchema:namespaceURI>{ns}</pdfaSchema:namespaceURI>\n"
+        f"      <pdfaSchema:prefix>{prefix}</pdfaSchema:prefix>\n"
+        "      <pdfaSchema:property>\n       <rdf:Seq>\n" + props + "       </rdf:Seq>\n      </pdfaSchema:property>\n"
+        "     </rdf:li>\n"
     )

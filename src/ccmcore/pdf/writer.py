@@ -59,6 +59,7 @@ from ._objects import page_objects
 from .fonts import font_objects, pdf_widths
 from .images import encode_image
 from .pdfa import output_intent, pdf_standard, srgb_profile, xmp_packet
+from .structure import MCID_FIELDS, NODE_FIELDS, TreeWriter, item_nodes
 
 __all__ = ["PdfWriter", "PdfEncoder", "PdfPages", "FileStart", "file_start", "PackedFile"]
 
@@ -97,20 +98,33 @@ def _content_builder(fonts: list[_JobFont]) -> ContentBuilder:
     return ContentBuilder(widths, off, lens, used)
 
 
-def _encode_pages(builder: ContentBuilder, pages: np.ndarray, level: int | None) -> tuple[np.ndarray, bytes]:
+def _encode_pages(
+    builder: ContentBuilder, pages: np.ndarray, level: int | None, tagged: bool = False
+) -> tuple[np.ndarray, bytes, np.ndarray]:
     """Content streams of the page rows: ((n, 3) width, height, stream length; the streams
-    one after another)."""
+    one after another; ``tagged``: the (page row, MCID, node) of every marked-content
+    sequence written)."""
     sizes = np.zeros((len(pages), 3), dtype=np.int64)
     streams: list = []
+    marked: list = []
     compress = isal_zlib.compress
     page = builder.page
     for k, (w, h, i0, n) in enumerate(pages[:, [_WIDTH, _HEIGHT, _I0, _IN]].tolist()):
         data = page(i0, n, h)
+        if tagged:
+            nodes = builder.marked()
+            if len(nodes):
+                marked.append(np.stack([np.full(len(nodes), k), np.arange(len(nodes)), nodes], axis=1))
         if level is not None:
             data = compress(data, level)
         sizes[k] = (w, h, len(data))
         streams.append(data)
-    return sizes, b"".join(streams)
+    mcids = np.concatenate(marked).astype(np.int64) if marked else _NO_MCIDS
+    return sizes, b"".join(streams), mcids
+
+
+_NO_NODES = np.zeros((0, NODE_FIELDS), np.int64)
+_NO_MCIDS = np.zeros((0, MCID_FIELDS), np.int64)
 
 
 class PdfPages(NamedTuple):
@@ -125,6 +139,10 @@ class PdfPages(NamedTuple):
         uses: int64 (k, 3): (document row, IMAGE or OVERLAY, job index) of every image and
             overlay a document draws, sorted.
         used: uint8 flags of the glyphs drawn, per job font, one after another.
+        nodes: int64 (k, NODE_FIELDS) the structure nodes of a tagged PDF's documents
+            (see :mod:`ccmcore.pdf.structure`); none for an untagged one.
+        mcids: int64 (m, MCID_FIELDS): (page row, MCID, node row) of each marked-content
+            sequence the content streams hold.
     """
 
     records: np.ndarray
@@ -133,6 +151,8 @@ class PdfPages(NamedTuple):
     content: bytes | memoryview
     uses: np.ndarray
     used: np.ndarray
+    nodes: np.ndarray = _NO_NODES
+    mcids: np.ndarray = _NO_MCIDS
 
 
 class PdfEncoder:
@@ -142,9 +162,12 @@ class PdfEncoder:
     Args:
         resources: the job's :class:`~ccmcore.display.JobResources`.
         compress_level: as :class:`PdfWriter` takes it.
+        structure: for a tagged PDF (PDF/UA), the template's
+            :class:`~ccmcore.pdf.structure.Structure`: the pages then carry marked content
+            and their structure nodes.
     """
 
-    def __init__(self, resources: JobResources, *, compress_level: int | None = 1):
+    def __init__(self, resources: JobResources, *, compress_level: int | None = 1, structure=None):
         if compress_level is not None and compress_level not in (0, 1, 2, 3):
             raise ValueError(f"compress_level must be 0-3 or None, not {compress_level!r}")
         self._res = resources
@@ -153,6 +176,7 @@ class PdfEncoder:
         self._builder = _content_builder(self._fonts)
         self._heights = np.array([ov.height for ov in resources.overlays], dtype=np.int32)
         self._maps: dict = {}
+        self._structure = structure
 
     def _map(self, objs, what) -> np.ndarray:
         key = (what, id(objs), len(objs))
@@ -176,8 +200,15 @@ class PdfEncoder:
         heights = self._heights[overlay_map] if len(overlay_map) else np.zeros(0, np.int32)
         for jf in self._fonts:
             jf.used[:] = 0
-        self._builder.bind(items, gids, advances, font_map, image_map, overlay_map, heights)
-        sizes, content = _encode_pages(self._builder, pages, self._level)
+        tagged = self._structure is not None
+        nodes, node_roles = None, None
+        node_rows = _NO_NODES
+        if tagged:
+            if dl.struct is None:
+                raise ValueError("a tagged PDF needs display lists with structure tags (DisplayList.struct)")
+            nodes, node_rows, node_roles = item_nodes(dl.struct, pages, self._structure)
+        self._builder.bind(items, gids, advances, font_map, image_map, overlay_map, heights, nodes, node_roles)
+        sizes, content, mcids = _encode_pages(self._builder, pages, self._level, tagged)
         uses = resource_uses(items, pages)
         if len(uses):
             img = uses[:, 1] == IMAGE
@@ -192,6 +223,8 @@ class PdfEncoder:
             content,
             uses,
             used,
+            node_rows,
+            mcids,
         )
 
 
@@ -217,6 +250,9 @@ class PdfWriter:
         font_cache: a dict shared by writers of the same job resources that write many
             small files with the same glyphs (one file per document): each font is
             subset and compressed once for all of them.
+        structure: for a standard with PDF/UA, the template's
+            :class:`~ccmcore.pdf.structure.Structure`: pages added (encoded with it) carry
+            marked content, and the file gets their structure tree.
         start: a :class:`FileStart` (:func:`file_start`): the file begins with its bytes,
             the fonts, images, overlays and resource dictionary every file of a job shares,
             made once; pages added must draw only what it holds.
@@ -244,6 +280,7 @@ class PdfWriter:
         standard: str | None = None,
         font_cache: dict | None = None,
         start: FileStart | None = None,
+        structure=None,
     ):
         if compress_level is not None and compress_level not in (0, 1, 2, 3):
             raise ValueError(f"compress_level must be 0-3 or None, not {compress_level!r}")
@@ -306,6 +343,11 @@ class PdfWriter:
         self._root = self._alloc()
         self._resources = self._alloc()
         self._shared = False  # fonts, xobjects and the resource dictionary written already
+        self._tree: TreeWriter | None = None
+        if self._standard is not None and self._standard.ua is not None:
+            if structure is None:
+                raise ValueError(f"{self._standard.name} is a tagged PDF: the writer needs the template's structure")
+            self._tree = TreeWriter(structure, self._alloc, self._objects, _pdf_text)
         if start is None:
             self._emit(_HEADER)
         else:
@@ -408,6 +450,8 @@ class PdfWriter:
             ImageError: a JPEG's markers are malformed.
         """
         self._check_open()
+        if self._tree is not None:
+            raise ValueError("a tagged PDF takes pages encoded with the template's structure (add()), not write()")
         # the text is not needed (ToUnicode maps glyphs); empty images are skipped when drawn
         items, gids, advances, _, pages, docs, _, glyph_fonts = dl.check(text=False, image_size=False)
         # images and overlays first: building an overlay binds its own items and may add fonts
@@ -417,7 +461,7 @@ class PdfWriter:
         if builder is None:
             builder = self._rebuild_builder()
         builder.bind(items, gids, advances, font_map, image_map, overlay_map, overlay_height)
-        sizes, content = _encode_pages(builder, pages, self._level)
+        sizes, content, _ = _encode_pages(builder, pages, self._level)
         return self._write_docs(docs[:, _RECORD].tolist(), docs[:, _PN].tolist(), sizes, content, None, None)
 
     def stamps(self, items: np.ndarray, starts: np.ndarray, heights) -> list[bytes]:
@@ -436,9 +480,12 @@ class PdfWriter:
         none = np.zeros(0, np.int32)
         rows = np.ascontiguousarray(items, dtype=np.int32).reshape(-1, ITEM_FIELDS)
         builder.bind(rows, np.zeros(0, np.uint16), none, none)
-        return builder.pages(
+        made = builder.pages(
             np.ascontiguousarray(starts, dtype=np.int64), np.ascontiguousarray(heights, dtype=np.int64), False
         )
+        if self._tree is not None:  # marks and codes for the machines, not the reader: artifacts
+            made = [b"/Artifact BMC\n" + m + b"EMC\n" for m in made]
+        return made
 
     def add(self, part: PdfPages, stamps: dict | None = None) -> list[Extent]:
         """Write pages a :class:`PdfEncoder` made with this writer's job resources.
@@ -466,9 +513,12 @@ class PdfWriter:
         if offs[-1] != len(part.content):
             raise ValueError("encoded pages: the content streams' lengths do not add up to the content")
         uses = self._new_uses(np.asarray(part.uses, dtype=np.int64).reshape(-1, 3))
+        page0 = len(self._page_objs)
         extents = self._write_docs(
             np.asarray(part.records).tolist(), np.asarray(part.doc_pages).tolist(), sizes, part.content, uses, stamps
         )
+        if self._tree is not None:
+            self._tree.add(part, self._page_objs, page0)
         if self._shared:  # the fonts are written: the pages may draw only what they hold
             if np.any(np.asarray(part.used, dtype=np.uint8) & ~self._start_used):
                 self._broken = True
@@ -626,6 +676,7 @@ class PdfWriter:
             self._pos,
             self._level is not None,
             FANOUT,
+            self._tree is not None,
         )
         first = len(self._page_objs) + np.cumsum(doc_pages) - doc_pages
         self._offsets.extend(offsets.tolist())
@@ -891,6 +942,8 @@ class PdfWriter:
             info_num = self._alloc()
             self._object(info_num, info)
         conformance = self._conformance() if self._standard is not None else b""
+        if self._tree is not None:
+            conformance += self._tree.finish(self._number_tree)
         attached = self._write_attachments() if self._attachments else b""
         catalog = self._alloc()
         self._object(catalog, b"<</Type/Catalog/Pages %d 0 R%s%s%s>>" % (self._root, outline, conformance, attached))
@@ -987,7 +1040,7 @@ class PdfWriter:
                 an unknown relationship, or a second Factur-X invoice.
         """
         self._check_open()
-        if self._standard is not None and self._standard.part < 3:
+        if self._standard is not None and self._standard.part is not None and self._standard.part < 3:
             raise ValueError(f"{self._standard.name} cannot embed {name}: only PDF/A-3 (pdfa-3b) may carry other files")
         if relationship not in ("Source", "Data", "Alternative", "Supplement", "Unspecified"):
             raise ValueError(
@@ -1074,6 +1127,8 @@ class PdfWriter:
         self._object(
             metadata, b"<</Type/Metadata/Subtype/XML/Length %d>>\nstream\n%s\nendstream" % (len(packet), packet)
         )
+        if self._standard.part is None:  # PDF/UA alone: no output intent
+            return b"/Metadata %d 0 R" % metadata
         profile = self._alloc()
         self._object(profile, _icc_object(self._level))
         return b"/Metadata %d 0 R/OutputIntents%s" % (metadata, output_intent(profile))
