@@ -110,7 +110,8 @@ def test_qpdf_accepts_pdfa(noto, tmp_path):
 
 
 def test_standard_names():
-    assert [pdf_standard(n).part for n in PDF_STANDARDS] == [2, 3]
+    assert [pdf_standard(n).part for n in PDF_STANDARDS] == [2, 3, None, 2, 3]
+    assert [pdf_standard(n).ua for n in PDF_STANDARDS] == [None, None, 1, 1, 1]
     assert pdf_standard("PDFA-2B").conformance == "B"
     assert pdf_standard(None) is None
     with pytest.raises(ValueError, match="pdfa-2b, pdfa-3b"):

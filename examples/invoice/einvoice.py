@@ -191,7 +191,9 @@ document = Document(
     required=["customer_id", "invoice_no"],
     einvoice=einvoice,
     flow=[
-        Paragraph("Rechnung {invoice_no}", Style(size=14, bold=True, leading=18, space_after=4), name="heading"),
+        Paragraph(
+            "Rechnung {invoice_no}", Style(size=14, bold=True, leading=18, space_after=4), name="heading", role="H1"
+        ),
         Paragraph("Kundennummer {customer_id} · Rechnungsdatum {invoice_date}", body.but(color="#444444"), name="meta"),
         Spacer(mm(6)),
         Paragraph("Guten Tag {name},", body.but(space_after=4), name="greeting"),

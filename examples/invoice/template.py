@@ -72,6 +72,7 @@ first_page = PageTemplate(
             width=mm(45),
             style=Style(size=11, bold=True, align="center", color="#3a5a8c"),
             name="logo",
+            role="artifact",  # the logo's lettering: the sender's name above says it
         ),
         # the address window and information block after DIN 5008, form B
         *din5008_address(
@@ -115,7 +116,9 @@ document = Document(
     required=["customer_id", "invoice_no"],
     tags={"Customer ID": "{customer_id}", "Invoice Number": "{invoice_no}", "Name": "{name}", "Postcode": "{postcode}"},
     flow=[
-        Paragraph("Invoice {invoice_no}", Style(size=14, bold=True, leading=18, space_after=4), name="heading"),
+        Paragraph(
+            "Invoice {invoice_no}", Style(size=14, bold=True, leading=18, space_after=4), name="heading", role="H1"
+        ),
         Paragraph("Customer {customer_id} · Invoice date {invoice_date}", body.but(color="#444444"), name="meta"),
         Spacer(mm(6)),
         Paragraph("Dear {name},", body.but(space_after=4), name="greeting"),

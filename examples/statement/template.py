@@ -346,6 +346,7 @@ def _first_page_texts(lang: str) -> list:
             x=LEFT,
             y=mm(100),
             style=Style(size=13, bold=True, color=BLUE),
+            role="H1",
         ),
         Text(
             f"{L['credits']}\n{L['debits']}",
@@ -425,6 +426,7 @@ def _next_page(marks: bool = True) -> PageTemplate:
                         y=mm(13),
                         width=PAGE_W - RIGHT - mm(90),
                         style=Style(size=8, align="right", color=GREY),
+                        role="artifact",  # a running header of continuation pages
                     ),
                 )
                 for lang in LANGS
