@@ -186,8 +186,14 @@ class DisplayList:
     def from_layout(cls, res: Mapping[str, Any], **resources: Any) -> DisplayList:
         """The display list of one kernel ``layout()`` result, with the job's resources."""
         return cls(
-            res["items"], res["gids"], res["advances"], res["text"], res["pages"], res["docs"],
-            struct=res.get("struct"), **resources
+            res["items"],
+            res["gids"],
+            res["advances"],
+            res["text"],
+            res["pages"],
+            res["docs"],
+            struct=res.get("struct"),
+            **resources,
         )
 
     @property
@@ -483,7 +489,7 @@ def rebuild(dl: DisplayList, per_page: list | None, bad_docs: set) -> DisplayLis
             docs.append([dl.docs[d][0], len(pages), dl.docs[d][2]])
         i0, n = int(row[I0]), int(row[IN])
         pieces.append(dl.items[i0 : i0 + n])
-        if tagged:
+        if dl.struct is not None:
             struct_pieces.append(dl.struct[i0 : i0 + n])
         added = 0
         for extra in per_page[p] if per_page else ():

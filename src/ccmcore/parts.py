@@ -301,7 +301,8 @@ def _check_standard(program: Program, standard: str) -> None:
     from .errors import TemplateError
     from .pdf.pdfa import pdf_standard
 
-    if pdf_standard(standard).part is None:  # PDF/UA alone sets no output intent
+    found = pdf_standard(standard)
+    if found is None or found.part is None:  # PDF/UA alone sets no output intent
         return
     for image in program.images:
         if image.mode == "CMYK":
@@ -601,10 +602,7 @@ def _concat(encoded: list, format: str):
             ).astype(np.int64)
         elif name == "mcids":  # the page and node rows too
             out[name] = np.concatenate(
-                [
-                    np.asarray(v).reshape(-1, 3) + np.array([p, 0, n])
-                    for v, p, n in zip(vals, page_base, node_base)
-                ]
+                [np.asarray(v).reshape(-1, 3) + np.array([p, 0, n]) for v, p, n in zip(vals, page_base, node_base)]
             ).astype(np.int64)
         elif name == "ends":
             out[name] = np.concatenate([np.asarray(v) + b for v, b in zip(vals, content_base)]).astype(np.int64)

@@ -171,7 +171,16 @@ def xmp_packet(
     schemas = []
     if standard.ua is not None and standard.part is not None:
         # PDF/A knows no pdfuaid: it must be declared, as any schema PDF/A does not predefine
-        schemas.append(_schema("PDF/UA Universal Accessibility Schema", "http://www.aiim.org/pdfua/ns/id/", "pdfuaid", _UA_PROPERTIES, "Integer", "internal"))
+        schemas.append(
+            _schema(
+                "PDF/UA Universal Accessibility Schema",
+                "http://www.aiim.org/pdfua/ns/id/",
+                "pdfuaid",
+                _UA_PROPERTIES,
+                "Integer",
+                "internal",
+            )
+        )
     if facturx is not None:
         described.append(_facturx_values(*facturx))
         schemas.append(_schema("Factur-X PDFA Extension Schema", FACTURX_NS, "fx", _FX_PROPERTIES, "Text", "external"))
@@ -179,7 +188,9 @@ def xmp_packet(
         described.append(
             '  <rdf:Description rdf:about="" xmlns:pdfaExtension="http://www.aiim.org/pdfa/ns/extension/"'
             ' xmlns:pdfaSchema="http://www.aiim.org/pdfa/ns/schema#" xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#">\n'
-            "   <pdfaExtension:schemas>\n    <rdf:Bag>\n" + "".join(schemas) + "    </rdf:Bag>\n   </pdfaExtension:schemas>\n"
+            "   <pdfaExtension:schemas>\n    <rdf:Bag>\n"
+            + "".join(schemas)
+            + "    </rdf:Bag>\n   </pdfaExtension:schemas>\n"
             "  </rdf:Description>\n"
         )
     return (

@@ -208,7 +208,9 @@ class TreeWriter:
             if k >= 0:
                 out.append(k)
             else:
-                out.append(self._table(-1 - k, tables[-1 - k], nodes, node_marks, part, page_objs, page0, owner, bodies))
+                out.append(
+                    self._table(-1 - k, tables[-1 - k], nodes, node_marks, part, page_objs, page0, owner, bodies)
+                )
         return out
 
     def _leaf(self, n, nodes, node_marks, parent, page_objs, page0, owner, bodies, attrs: bytes = b"") -> int:
@@ -223,9 +225,7 @@ class TreeWriter:
             page = page_objs[page0 + marks[0][0]]
             k = b"/Pg %d 0 R/K[%s]" % (page, b" ".join(b"%d" % m for _, m in marks))
         else:
-            k = b"/K[%s]" % b" ".join(
-                b"<</Type/MCR/Pg %d 0 R/MCID %d>>" % (page_objs[page0 + p], m) for p, m in marks
-            )
+            k = b"/K[%s]" % b" ".join(b"<</Type/MCR/Pg %d 0 R/MCID %d>>" % (page_objs[page0 + p], m) for p, m in marks)
         alt = b""
         if role == "Figure":
             text = self.structure.alts[int(nodes[n, 1])] or ""
@@ -290,9 +290,9 @@ class TreeWriter:
                 ),
             ]
         )
-        return (
-            b"/MarkInfo<</Marked true>>/StructTreeRoot %d 0 R/Lang%s/ViewerPreferences<</DisplayDocTitle true>>"
-            % (self.root, self._text(self.structure.lang))
+        return b"/MarkInfo<</Marked true>>/StructTreeRoot %d 0 R/Lang%s/ViewerPreferences<</DisplayDocTitle true>>" % (
+            self.root,
+            self._text(self.structure.lang),
         )
 
 

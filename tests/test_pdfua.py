@@ -1,0 +1,206 @@
+"""PDF/UA-1: tagged PDF read back with pikepdf (the structure tree) and PDFium (the marks
+and text of every page object): every page object is tagged content or an artifact, the
+tree holds headings, paragraphs, tables with scoped header cells and figures with their
+alternative text, and the text read in the tree's order is the document's."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pikepdf
+import pyarrow as pa
+import pytest
+from ua_read import page_objects, structure
+
+from ccmcore import A4, Document, Frame, PageTemplate, Paragraph, Picture, Text, compose, mm
+from ccmcore.errors import TemplateError
+from ccmcore.pdf import PdfOptions
+
+ROOT = Path(__file__).resolve().parent.parent
+UA = PdfOptions("pdfa-2b+pdfua-1", lang="en-GB")
+
+import generate  # noqa: E402  (examples/invoice, on sys.path by conftest)
+import template as invoice  # noqa: E402
+
+
+def _statement():
+    from statement_example import gen, tpl  # the statement example, loaded under names of its own
+
+    return gen, tpl
+
+
+@pytest.fixture(scope="module")
+def invoices(tmp_path_factory):
+    """Invoices with a long one (a table over three pages, its header repeated)."""
+    data = generate.generate(40, seed=11)
+    long = max(range(data.num_rows), key=lambda r: len(data.column("items")[r].as_py()))
+    path = tmp_path_factory.mktemp("ua") / "invoices.pdf"
+    report = compose(invoice.document, data, path, pdf=UA)
+    assert not report.rejected
+    return path, data, long, report
+
+
+def test_every_page_object_is_content_or_an_artifact(invoices):
+    path, *_ = invoices
+    objects = page_objects(path)
+    assert sum(len(o) for o in objects) > 1000
+    for p, objs in enumerate(objects):
+        for o in objs:
+            assert o["marks"], (p, o)  # inside a marked-content sequence
+            assert o["marks"][0] == "Artifact" or o["mcid"] >= 0, (p, o)
+    texts = [o["text"] for objs in objects for o in objs if o["marks"][0] == "Artifact" and o["text"]]
+    assert any(re.fullmatch(r"Page \d+ of \d+", t) for t in texts)  # the running footer
+    assert "NORTHWIND" in texts  # the logo's lettering, marked as an artifact
+
+
+def test_the_file_says_it_is_tagged(invoices):
+    path, *_ = invoices
+    pdf = pikepdf.open(path)
+    root = pdf.Root
+    assert root.MarkInfo.Marked is True and "/Suspects" not in root.MarkInfo
+    assert str(root.Lang) == "en-GB" and root.ViewerPreferences.DisplayDocTitle is True
+    with pdf.open_metadata() as meta:
+        assert meta["pdfuaid:part"] == "1" and meta["pdfaid:part"] == "2"
+        assert meta["dc:title"] == str(pdf.docinfo.Title) == "invoice"
+    packet = root.Metadata.read_bytes().decode()
+    assert "<pdfaSchema:prefix>pdfuaid</pdfaSchema:prefix>" in packet  # declared, as PDF/A wants
+    assert all("/StructParents" in page and page.Tabs == "/S" for page in pdf.pages)
+    assert pdf.check_pdf_syntax() == []
+
+
+def test_the_parent_tree_names_the_element_of_every_mcid(invoices):
+    path, *_ = invoices
+    pdf = pikepdf.open(path)
+    nums = _number_tree(pdf.Root.StructTreeRoot.ParentTree)
+    assert int(pdf.Root.StructTreeRoot.ParentTreeNextKey) == len(pdf.pages)
+    for i, page in enumerate(pdf.pages):
+        assert int(page.StructParents) == i  # each page's key: its place in the file
+        stream = b"".join(
+            c.read_bytes() for c in (page.Contents if isinstance(page.Contents, pikepdf.Array) else [page.Contents])
+        )
+        used = [int(m) for m in re.findall(rb"/MCID (\d+)", stream)]
+        parents = nums[int(page.StructParents)]
+        assert used == list(range(len(parents)))  # numbered 0, 1, ... in the order drawn
+        for mcid, elem in enumerate(parents):
+            kids = elem.K if isinstance(elem.K, pikepdf.Array) else [elem.K]
+            held = {
+                (elem.Pg.objgen, int(k)) if isinstance(k, int) else (k.Pg.objgen, int(k.MCID))
+                for k in kids
+                if isinstance(k, int) or (isinstance(k, pikepdf.Dictionary) and k.get("/Type") == "/MCR")
+            }
+            assert (page.objgen, mcid) in held
+
+
+def _number_tree(node) -> dict:
+    out = {}
+    if "/Nums" in node:
+        nums = node.Nums
+        out.update({int(nums[k]): nums[k + 1] for k in range(0, len(nums), 2)})
+    for kid in node.get("/Kids", []):
+        out.update(_number_tree(kid))
+    return out
+
+
+def test_the_tag_tree_of_an_invoice(invoices, golden):
+    path, data, _, report = invoices
+    lines, _ = structure(path)
+    parts = [i for i, line in enumerate(lines) if line == "  Part"]
+    assert len(parts) == report.documents
+    first = lines[parts[0] : parts[1]]
+    golden("ua_invoice_tree.txt", "\n".join(first) + "\n")
+
+
+def test_reading_order_is_the_documents_order(invoices):
+    """The text read in the tree's order: the letter's head, the heading, the text, then the
+    table row by row with every line item of the data in its order, the total last."""
+    path, data, long, _ = invoices
+    _, leaves = structure(path)
+    docs: list[list] = []
+    for kind, text in leaves:
+        if text == "Northwind Telecom" and kind == "P":
+            docs.append([])
+        docs[-1].append((kind, text))
+    assert len(docs) == data.num_rows
+    for r in (0, long):
+        leaves = docs[r]
+        row = data.slice(r, 1).to_pylist()[0]
+        kinds = [k for k, _ in leaves]
+        texts = [t for _, t in leaves]
+        assert ("H1", f"Invoice {row['invoice_no']}") in leaves
+        assert kinds.index("H1") > texts.index(
+            row["name"] + " " + row["street"] + " " + f"{row['postcode']} {row['city']}" + " " + row["country"]
+        )
+        assert texts[kinds.index("TH") : kinds.index("TH") + 5] == [
+            "Date",
+            "Description",
+            "Qty",
+            "Unit price EUR",
+            "Amount EUR",
+        ]
+        assert kinds.count("TH") == 5  # a header repeated on a later page is an artifact
+        cells = [t for k, t in leaves if k == "TD"]
+        assert cells[1::5][: len(row["items"])] == [i["description"] for i in row["items"]]
+        assert cells[-2] == "Total EUR"  # the total row: its empty cells hold no text
+        assert not any(re.fullmatch(r"Page \d+ of \d+", t) for t in texts)
+    assert len([o for o in page_objects(path) if o]) > data.num_rows  # the long one took several pages
+
+
+def test_the_statement_is_tagged_with_its_tables_and_heading(tmp_path):
+    st_generate, st_template = _statement()
+    data = st_generate.generate(12, seed=5)
+    path = tmp_path / "statements.pdf"
+    report = compose(st_template.document, data, path, pdf=UA)
+    assert not report.rejected
+    objects = page_objects(path)
+    assert all(o["marks"] and (o["marks"][0] == "Artifact" or o["mcid"] >= 0) for objs in objects for o in objs)
+    lines, leaves = structure(path, objects)
+    kinds = [k for k, _ in leaves]
+    assert kinds.count("H1") == report.documents
+    assert sum(1 for line in lines if line.strip() == "Table") > report.documents  # accounts, transactions
+    assert any(line.strip().startswith("TH Scope=Column") for line in lines)
+    # rows carried to and brought from another page repeat a sum: artifacts, not rows
+    texts = [t for _, t in leaves]
+    assert not any(t.startswith(("Carried forward", "Brought forward", "Übertrag")) for t in texts)
+    artifacts = [o["text"] for objs in objects for o in objs if o["marks"][0] == "Artifact"]
+    assert any(t.startswith(("Carried forward", "Übertrag")) for t in artifacts)  # there were such rows
+
+
+def test_a_picture_with_alt_text_is_a_figure_and_one_without_is_decoration(tmp_path):
+    from PIL import Image as PILImage
+
+    logo = tmp_path / "logo.png"
+    PILImage.new("RGB", (40, 20), (20, 60, 140)).save(logo)
+    page = PageTemplate(
+        "page",
+        body=Frame(mm(20), mm(40), mm(170), mm(200)),
+        content=[Picture(str(logo), x=mm(20), y=mm(10), width=mm(20), alt="Northwind logo")],
+    )
+    doc = Document(
+        first=page,
+        page_size=A4,
+        flow=[
+            Paragraph("Title", role="H1"),
+            Picture(str(logo), width=mm(10)),
+            Paragraph("Body text {x}"),
+        ],
+    )
+    path = tmp_path / "fig.pdf"
+    compose(doc, pa.table({"x": ["one"]}), path, pdf=PdfOptions("pdfua-1"))
+    lines, leaves = structure(path)
+    assert lines == ["Document", "  Part", "    Figure Alt='Northwind logo'", "    H1: Title", "    P: Body text one"]
+    pdf = pikepdf.open(path)
+    with pdf.open_metadata() as meta:
+        assert meta["pdfuaid:part"] == "1" and "pdfaid:part" not in meta  # PDF/UA alone
+    assert "/OutputIntents" not in pdf.Root
+
+
+def test_roles_are_checked_in_the_template():
+    with pytest.raises(TemplateError, match="role 'H7' is not one of P, H1"):
+        Paragraph("x", role="H7")
+    with pytest.raises(TemplateError, match="role 'heading'"):
+        Text("x", x=0, y=0, role="heading")
+    with pytest.raises(TemplateError, match="alt must be a non-empty text"):
+        Picture("logo.png", alt=" ")
+    with pytest.raises(ValueError, match="BCP 47"):
+        PdfOptions("pdfua-1", lang="english please")
