@@ -23,6 +23,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..display import STRUCT_FIELDS, TAG_BARCODE, TAG_DECOR, TAG_REPEAT
 from ._content import ROLE_NAMES
@@ -58,6 +60,14 @@ class Structure:
     alts: list
     columns: dict
     lang: str = "en"
+    text: object = None  # str -> a PDF text string (bytes), set by the writer
+
+    def alt_text(self, element: int) -> str:
+        """A figure's ``/Alt`` entry (empty for other elements)."""
+        alt = self.alts[element] if element < len(self.alts) else None
+        if not alt or self.roles[element] != "Figure":
+            return ""
+        return "/Alt" + self.text(alt).decode("ascii")
 
     @classmethod
     def of(cls, program, lang: str = "en") -> Structure:
@@ -117,9 +127,24 @@ def item_nodes(struct: np.ndarray, pages: np.ndarray, structure: Structure):
     )[content]
     if not len(keys):
         return nodes, np.zeros((0, NODE_FIELDS), np.int64), np.zeros(0, np.int32)
-    rows, inverse = np.unique(keys, axis=0, return_inverse=True)
-    nodes[content] = inverse.reshape(-1).astype(np.int32)
+    rows, inverse = _unique_rows(keys)
+    nodes[content] = inverse.astype(np.int32)
     return nodes, rows.astype(np.int64), rows[:, 5].astype(np.int32)
+
+
+def _unique_rows(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """np.unique(keys, axis=0, return_inverse=True) for int64 rows, by a lexsort of the
+    columns (many times faster than comparing whole rows)."""
+    if not len(keys):
+        return keys.reshape(0, keys.shape[1] if keys.ndim == 2 else 0), np.zeros(0, np.int64)
+    order = np.lexsort(keys.T[::-1])
+    ranked = keys[order]
+    new = np.ones(len(ranked), dtype=bool)
+    new[1:] = np.any(ranked[1:] != ranked[:-1], axis=1)
+    group = np.cumsum(new) - 1
+    inverse = np.empty(len(keys), np.int64)
+    inverse[order] = group
+    return ranked[new], inverse
 
 
 def _role_number(role) -> int:
@@ -132,24 +157,30 @@ def _role_number(role) -> int:
 
 class TreeWriter:
     """Writes a tagged PDF's structure tree as its documents' pages are written: the
-    elements of each document at once, the parent tree and the root at the end.
+    elements of each run of documents at once (built column-wide, :func:`part_objects`),
+    the parent tree and the root at the end.
 
     Args:
         structure: the template's :class:`Structure`.
         alloc: () -> a new object number of the file.
         write: [(object number, body bytes)] -> None, the objects written.
+        write_block: (bodies) -> None: objects numbered from the next free number on, one
+            per body (a large_string array), written.
         text: str -> a PDF text string (bytes).
     """
 
-    def __init__(self, structure: Structure, alloc, write, text):
+    def __init__(self, structure: Structure, alloc, write, write_block, next_num, text):
         self.structure = structure
         self._alloc = alloc
         self._write = write
+        self._write_block = write_block
+        self._next_num = next_num
         self._text = text
         self.root = alloc()  # the StructTreeRoot
         self.document = alloc()  # its one kid, the /Document element
         self._parts: list[int] = []
-        self._parents: list[tuple[int, bytes]] = []  # (page index, its parent array's reference)
+        self._parents: list[tuple[int, int]] = []  # (page index, its parent array's number)
+        structure.text = text
 
     def add(self, pages, page_objs, page0: int) -> None:
         """The structure of the documents of encoded pages just written.
@@ -160,118 +191,14 @@ class TreeWriter:
                 before these pages).
             page0: the file's page index of the pages' first page.
         """
-        nodes = np.asarray(pages.nodes, dtype=np.int64).reshape(-1, NODE_FIELDS)
-        mcids = np.asarray(pages.mcids, dtype=np.int64).reshape(-1, MCID_FIELDS)
         doc_pages = np.asarray(pages.doc_pages, dtype=np.int64)
-        first = np.cumsum(doc_pages) - doc_pages
-        # per page its MCIDs' nodes, per node its (page, mcid), in the order drawn
-        order = np.lexsort((mcids[:, 1], mcids[:, 0]))
-        mcids = mcids[order]
-        node_marks: dict[int, list] = {}
-        for page, mcid, node in mcids.tolist():
-            node_marks.setdefault(node, []).append((page, mcid))
-        owner: dict[tuple[int, int], int] = {}  # (page, mcid) -> element object
-        bodies: list[tuple[int, bytes]] = []
-        doc_of_node = nodes[:, 0] if len(nodes) else np.zeros(0, np.int64)
-        for d in range(len(doc_pages)):
-            mine = np.flatnonzero(doc_of_node == d).tolist()
-            part = self._alloc()
-            self._parts.append(part)
-            kids = self._document(part, nodes, mine, node_marks, page_objs, page0, owner, bodies)
-            bodies.append((part, b"<</Type/StructElem/S/Part/P %d 0 R/K[%s]>>" % (self.document, _refs(kids))))
-            for p in range(int(first[d]), int(first[d] + doc_pages[d])):
-                count = 1 + max((m for (pg, m) in owner if pg == p), default=-1)
-                arr = b"[" + b" ".join(b"%d 0 R" % owner[(p, m)] for m in range(count)) + b"]"
-                num = self._alloc()
-                bodies.append((num, arr))
-                self._parents.append((page0 + p, b"%d 0 R" % num))
-            owner.clear()
-        self._write(bodies)
-
-    def _document(self, part, nodes, mine, node_marks, page_objs, page0, owner, bodies) -> list[int]:
-        """The elements of one document, in reading order; their object numbers."""
-        drawn = [n for n in mine if n in node_marks]
-        drawn.sort(key=lambda n: node_marks[n][0])
-        kids: list[int] = []
-        tables: dict[int, list] = {}
-        for n in drawn:
-            element = int(nodes[n, 1])
-            if self.structure.roles[element] == "Table":
-                if element not in tables:
-                    tables[element] = []
-                    kids.append(-1 - element)  # placed where the table first shows
-                tables[element].append(n)
-                continue
-            kids.append(self._leaf(n, nodes, node_marks, part, page_objs, page0, owner, bodies))
-        out = []
-        for k in kids:
-            if k >= 0:
-                out.append(k)
-            else:
-                out.append(
-                    self._table(-1 - k, tables[-1 - k], nodes, node_marks, part, page_objs, page0, owner, bodies)
-                )
-        return out
-
-    def _leaf(self, n, nodes, node_marks, parent, page_objs, page0, owner, bodies, attrs: bytes = b"") -> int:
-        """An element holding node n's marked content."""
-        num = self._alloc()
-        role = ROLE_NAMES[int(nodes[n, 5])]
-        marks = node_marks[n]
-        for mark in marks:
-            owner[mark] = num
-        pages = {p for p, _ in marks}
-        if len(pages) == 1:
-            page = page_objs[page0 + marks[0][0]]
-            k = b"/Pg %d 0 R/K[%s]" % (page, b" ".join(b"%d" % m for _, m in marks))
-        else:
-            k = b"/K[%s]" % b" ".join(b"<</Type/MCR/Pg %d 0 R/MCID %d>>" % (page_objs[page0 + p], m) for p, m in marks)
-        alt = b""
-        if role == "Figure":
-            text = self.structure.alts[int(nodes[n, 1])] or ""
-            alt = b"/Alt" + self._text(text)
-        bodies.append((num, b"<</Type/StructElem/S/%s/P %d 0 R%s%s%s>>" % (role.encode(), parent, k, alt, attrs)))
-        return num
-
-    def _table(self, element, table_nodes, nodes, node_marks, parent, page_objs, page0, owner, bodies) -> int:
-        """A table: THead with the header row, TBody with the others, each row with one cell
-        per column (empty where nothing was drawn)."""
-        ncols = self.structure.columns.get(element, 1)
-        rows: dict[tuple[int, int], dict[int, int]] = {}
-        for n in table_nodes:  # in reading order: rows as they first show
-            rows.setdefault((int(nodes[n, 2]), int(nodes[n, 3])), {})[int(nodes[n, 4])] = n
-        table = self._alloc()
-        groups: dict[str, list[int]] = {"THead": [], "TBody": []}
-        holders: dict[str, int] = {}
-        for (kind, _row), cells in rows.items():
-            where = "THead" if kind == 0 else "TBody"
-            if where not in holders:
-                holders[where] = self._alloc()
-            tr = self._alloc()
-            groups[where].append(tr)
-            cell_nums = []
-            spanned = kind in (3, 8)  # a group header: one cell across the table
-            for c in range(1 if spanned else ncols):
-                n = cells.get(c)
-                attrs = b"/A<</O/Table/Scope/Column>>" if kind == 0 else b""
-                if spanned and ncols > 1:
-                    attrs = b"/A<</O/Table/ColSpan %d>>" % ncols
-                if n is not None:
-                    cell_nums.append(self._leaf(n, nodes, node_marks, tr, page_objs, page0, owner, bodies, attrs))
-                else:
-                    num = self._alloc()
-                    role = b"TH" if kind == 0 else b"TD"
-                    bodies.append((num, b"<</Type/StructElem/S/%s/P %d 0 R%s>>" % (role, tr, attrs)))
-                    cell_nums.append(num)
-            bodies.append((tr, b"<</Type/StructElem/S/TR/P %d 0 R/K[%s]>>" % (holders[where], _refs(cell_nums))))
-        kids = []
-        for where in ("THead", "TBody"):
-            if where in holders:
-                body = b"<</Type/StructElem/S/%s/P %d 0 R/K[%s]>>" % (where.encode(), table, _refs(groups[where]))
-                bodies.append((holders[where], body))
-                kids.append(holders[where])
-        bodies.append((table, b"<</Type/StructElem/S/Table/P %d 0 R/K[%s]>>" % (parent, _refs(kids))))
-        return table
+        page_nums = np.frombuffer(page_objs, dtype=np.int64)[page0 : page0 + int(doc_pages.sum())]
+        bodies, parts, parents = part_objects(
+            self.structure, pages.nodes, pages.mcids, doc_pages, page_nums, page0, self._next_num(), self.document
+        )
+        self._write_block(bodies)
+        self._parts.extend(parts)
+        self._parents.extend(parents)
 
     def finish(self, number_tree) -> bytes:
         """Write the document element, the parent tree and the root; the catalog's entries.
@@ -279,7 +206,7 @@ class TreeWriter:
         Args:
             number_tree: [(key, value bytes)] -> the object number of a number tree.
         """
-        parent_tree = number_tree(self._parents)
+        parent_tree = number_tree([(k, b"%d 0 R" % num) for k, num in self._parents])
         self._write(
             [
                 (self.document, b"<</Type/StructElem/S/Document/P %d 0 R/K[%s]>>" % (self.root, _refs(self._parts))),
@@ -290,10 +217,181 @@ class TreeWriter:
                 ),
             ]
         )
-        return b"/MarkInfo<</Marked true>>/StructTreeRoot %d 0 R/Lang%s/ViewerPreferences<</DisplayDocTitle true>>" % (
-            self.root,
-            self._text(self.structure.lang),
+        return (
+            b"/MarkInfo<</Marked true>>/StructTreeRoot %d 0 R/Lang%s/ViewerPreferences<</DisplayDocTitle true>>"
+            % (self.root, self._text(self.structure.lang))
         )
+
+
+
+def _text(values) -> pa.Array:
+    return pa.array(np.asarray(values, dtype=np.int64)).cast(pa.string())
+
+
+def _grouped(pieces: pa.Array, group: np.ndarray, order: np.ndarray, n: int) -> pa.Array:
+    """Per group 0..n-1 its pieces joined with spaces, in ``order`` within the group."""
+    sort = np.lexsort((order, group))
+    counts = np.bincount(group, minlength=n)
+    offsets = np.zeros(n + 1, np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    lists = pa.LargeListArray.from_arrays(pa.array(offsets), pieces.take(pa.array(sort)).cast(pa.large_string()))
+    return pc.binary_join(lists, pa.scalar(" ", pa.large_string()))
+
+
+def _join(*parts) -> pa.Array:
+    large = pa.large_string()
+    return pc.binary_join_element_wise(
+        *[pa.scalar(p, large) if isinstance(p, str) else p.cast(large) for p in parts], pa.scalar("", large)
+    )
+
+
+def part_objects(structure, nodes, mcids, doc_pages, page_nums, page0: int, first_num: int, document: int):
+    """The structure elements of a run of documents' pages, numbered from ``first_num``, built
+    column-wide: the documents' parts, their tables, rows, cells, paragraphs and figures,
+    and each page's parent-tree array.
+
+    Args:
+        structure: the template's :class:`Structure`.
+        nodes, mcids: as :class:`~ccmcore.pdf.writer.PdfPages` has them.
+        doc_pages: pages per document.
+        page_nums: the pages' object numbers.
+        page0: the file's page index of the first page.
+        first_num: the first object number to use.
+        document: the object number of the /Document element.
+
+    Returns:
+        (bodies: large_string array, the bodies of objects first_num, first_num + 1, ...;
+        the part elements' numbers; (page index, parent array's number) per page).
+    """
+    n_docs = len(doc_pages)
+    n_pages = int(np.sum(doc_pages))
+    nodes = np.asarray(nodes, dtype=np.int64).reshape(-1, NODE_FIELDS)
+    mcids = np.asarray(mcids, dtype=np.int64).reshape(-1, MCID_FIELDS)
+    mcids = mcids[np.lexsort((mcids[:, 1], mcids[:, 0]))]
+    k = len(nodes)
+    first_seen = np.full(k, np.iinfo(np.int64).max, np.int64)
+    np.minimum.at(first_seen, mcids[:, 2], np.arange(len(mcids)))
+    drawn = np.flatnonzero(first_seen < np.iinfo(np.int64).max)
+    leaf_of = np.full(k, -1, np.int64)
+    leaf_of[drawn] = np.arange(len(drawn))
+    doc = nodes[:, 0]
+    element = nodes[:, 1]
+    is_table_el = np.array([r == "Table" for r in structure.roles], dtype=bool)
+    table_node = is_table_el[element[drawn]]
+    # tables: one per (document, element); rows: one per (document, element, kind, row)
+    t_nodes = drawn[table_node]
+    t_keys = nodes[t_nodes][:, [0, 1]]
+    tables, t_of = _unique_rows(t_keys)
+    r_keys = nodes[t_nodes][:, [0, 1, 2, 3]]
+    rows, r_of = _unique_rows(r_keys)
+    n_tables, n_rows = len(tables), len(rows)
+    columns = np.array([structure.columns.get(int(e), 1) for e in rows[:, 1]], dtype=np.int64) if n_rows else np.zeros(0, np.int64)
+    spanned = np.isin(rows[:, 2], (3, 8)) if n_rows else np.zeros(0, bool)
+    width = np.where(spanned, 1, columns)
+    # the cells each row lacks: a full grid less the cells drawn
+    grid_row = np.repeat(np.arange(n_rows), width)
+    grid_col = np.arange(len(grid_row)) - np.repeat(np.cumsum(width) - width, width)
+    have = np.zeros(len(grid_row), bool)
+    row_start = np.cumsum(width) - width
+    cell_cols = nodes[t_nodes, 4]
+    inside = cell_cols < width[r_of] if len(t_nodes) else np.zeros(0, bool)
+    have[(row_start[r_of] + cell_cols)[inside]] = True
+    empty_row, empty_col = grid_row[~have], grid_col[~have]
+    # object numbers
+    n_leaves, n_empty = len(drawn), len(empty_row)
+    base = first_num
+    part_num = base + np.arange(n_docs)
+    base += n_docs
+    table_num = base + np.arange(n_tables)
+    base += n_tables
+    row_num = base + np.arange(n_rows)
+    base += n_rows
+    leaf_num = base + np.arange(n_leaves)
+    base += n_leaves
+    empty_num = base + np.arange(n_empty)
+    base += n_empty
+    array_num = base + np.arange(n_pages)
+    # table rows' first appearance, tables' first appearance
+    row_seen = np.full(n_rows, np.iinfo(np.int64).max, np.int64)
+    np.minimum.at(row_seen, r_of, first_seen[t_nodes])
+    table_of_row = np.zeros(n_rows, np.int64)
+    if n_rows:
+        table_of_row[r_of] = t_of
+    table_seen = np.full(n_tables, np.iinfo(np.int64).max, np.int64)
+    np.minimum.at(table_seen, t_of, first_seen[t_nodes])
+    table_doc = tables[:, 0]
+
+    # leaves: their parent, role, pages and MCIDs
+    parent = part_num[doc[drawn]]
+    if len(t_nodes):
+        parent[table_node] = row_num[r_of]
+    role = nodes[drawn, 5]
+    role_names = np.array([f"/{r}" for r in ROLE_NAMES], dtype=object)
+    first_page = np.zeros(k, np.int64)
+    first_page[mcids[::-1, 2]] = mcids[::-1, 0]  # the first page each node shows on
+    page_text = _text(page_nums)
+    m_node = mcids[:, 2]
+    on_first = mcids[:, 0] == first_page[m_node]
+    mcr = _join("<</Type/MCR/Pg ", page_text.take(pa.array(mcids[:, 0])), " 0 R/MCID ", _text(mcids[:, 1]), ">>")
+    piece = pc.if_else(pa.array(on_first), _text(mcids[:, 1]).cast(pa.large_string()), mcr)
+    kids = _grouped(piece, leaf_of[m_node], np.arange(len(mcids)), n_leaves)
+    attrs = np.full(n_leaves, "", dtype=object)
+    if len(t_nodes):
+        header = nodes[t_nodes, 2] == 0
+        sp = spanned[r_of] & (columns[r_of] > 1)
+        table_leaf = np.flatnonzero(table_node)
+        attrs[table_leaf[header]] = "/A<</O/Table/Scope/Column>>"
+        attrs[table_leaf[sp]] = [f"/A<</O/Table/ColSpan {c}>>" for c in columns[r_of][sp].tolist()]
+    alts = np.array([structure.alt_text(e) for e in range(len(structure.roles))] + [""], dtype=object)
+    leaves = _join(
+        "<</Type/StructElem/S",
+        pa.array(role_names[role], pa.string()),
+        "/P ",
+        _text(parent),
+        " 0 R/Pg ",
+        page_text.take(pa.array(first_page[drawn])),
+        " 0 R/K[",
+        kids,
+        "]",
+        pa.array(alts[element[drawn]], pa.string()),
+        pa.array(attrs, pa.string()),
+        ">>",
+    )
+    # empty cells
+    empty_header = rows[empty_row, 2] == 0 if n_empty else np.zeros(0, bool)
+    empty = _join(
+        "<</Type/StructElem/S/",
+        pa.array(np.where(empty_header, "TH", "TD"), pa.string()),
+        "/P ",
+        _text(row_num[empty_row]),
+        " 0 R",
+        pa.array(np.where(empty_header, "/A<</O/Table/Scope/Column>>", ""), pa.string()),
+        ">>",
+    )
+    # rows: their cells in column order
+    cell_row = np.concatenate([r_of, empty_row])
+    cell_col = np.concatenate([cell_cols, empty_col])
+    cell_ref = _join(_text(np.concatenate([leaf_num[leaf_of[t_nodes]], empty_num])), " 0 R")
+    row_kids = _grouped(cell_ref, cell_row, cell_col, n_rows)
+    row_bodies = _join("<</Type/StructElem/S/TR/P ", _text(table_num[table_of_row]), " 0 R/K[", row_kids, "]>>")
+    # tables: their rows as they first show
+    table_kids = _grouped(_join(_text(row_num), " 0 R"), table_of_row, row_seen, n_tables)
+    table_bodies = _join("<</Type/StructElem/S/Table/P ", _text(part_num[table_doc]), " 0 R/K[", table_kids, "]>>")
+    # parts: their paragraphs, headings, figures and tables as they first show
+    top = np.flatnonzero(~table_node)
+    top_ref = np.concatenate([leaf_num[top], table_num])
+    top_doc = np.concatenate([doc[drawn[top]], table_doc])
+    top_seen = np.concatenate([first_seen[drawn[top]], table_seen])
+    part_kids = _grouped(_join(_text(top_ref), " 0 R"), top_doc, top_seen, n_docs)
+    part_bodies = _join("<</Type/StructElem/S/Part/P ", str(document), " 0 R/K[", part_kids, "]>>")
+    # each page's parent array: the element of each of its MCIDs
+    owner = _join(_text(leaf_num[leaf_of[m_node]]), " 0 R")
+    arrays = _join("[", _grouped(owner, mcids[:, 0], mcids[:, 1], n_pages), "]")
+    bodies = pa.concat_arrays(
+        [a.cast(pa.large_string()) for a in (part_bodies, table_bodies, row_bodies, leaves, empty, arrays)]
+    )
+    parents = list(zip(range(page0, page0 + n_pages), array_num.tolist()))
+    return bodies, part_num.tolist(), parents
 
 
 def _refs(nums) -> bytes:

@@ -40,6 +40,8 @@ from datetime import datetime, timezone
 from typing import Any, NamedTuple
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 from isal import isal_zlib
 from isal.isal_zlib import crc32
 
@@ -347,7 +349,9 @@ class PdfWriter:
         if self._standard is not None and self._standard.ua is not None:
             if structure is None:
                 raise ValueError(f"{self._standard.name} is a tagged PDF: the writer needs the template's structure")
-            self._tree = TreeWriter(structure, self._alloc, self._objects, _pdf_text)
+            self._tree = TreeWriter(
+                structure, self._alloc, self._objects, self._object_block, lambda: len(self._offsets), _pdf_text
+            )
         if start is None:
             self._emit(_HEADER)
         else:
@@ -883,6 +887,23 @@ class PdfWriter:
         bodies.append((root, _kids(nodes, None)))
         self._objects(bodies)
         return root
+
+    def _object_block(self, bodies) -> None:
+        """Write objects numbered from the next free number on, one per body of a
+        large_string array, in one piece (a tagged PDF writes hundreds a document)."""
+        n = len(bodies)
+        if not n:
+            return
+        first = len(self._offsets)
+        nums = pa.array(np.arange(first, first + n, dtype=np.int64)).cast(pa.large_string())
+        large = pa.large_string()
+        chunks = pc.binary_join_element_wise(
+            nums, pa.scalar(" 0 obj\n", large), bodies, pa.scalar("\nendobj\n", large), pa.scalar("", large)
+        )
+        offsets = np.frombuffer(chunks.buffers()[1], dtype=np.int64)[chunks.offset : chunks.offset + n + 1]
+        data = memoryview(chunks.buffers()[2])[int(offsets[0]) : int(offsets[-1])]
+        self._offsets.extend((self._pos + offsets[:-1] - offsets[0]).tolist())
+        self._emit(data)
 
     def _objects(self, bodies: list[tuple[int, bytes]]) -> None:
         """Write numbered objects, a megabyte at a time (an outline may have millions)."""
