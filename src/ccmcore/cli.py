@@ -309,7 +309,10 @@ def _compose(args) -> int:
     if args.pdf_standard:
         from .pdf import PdfOptions
 
-        pdf = PdfOptions(standard=args.pdf_standard)
+        try:
+            pdf = PdfOptions(standard=args.pdf_standard, lang=args.lang)
+        except ValueError as exc:
+            raise _UsageError(f"--lang: {exc}") from None
     failed: CcmError | None = None
     try:
         report = compose(
@@ -540,9 +543,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--form-definition", metavar="NAME", help="AFP: the form definition the print server uses")
     p.add_argument(
         "--pdf-standard",
-        choices=["pdfa-2b", "pdfa-3b"],
-        help="PDF: write PDF/A-2b or PDF/A-3b (XMP metadata, sRGB output intent); a template drawing what the "
-        "part forbids stops the job before anything is composed",
+        choices=["pdfa-2b", "pdfa-3b", "pdfua-1", "pdfa-2b+pdfua-1", "pdfa-3b+pdfua-1"],
+        help="PDF: write PDF/A-2b or PDF/A-3b (XMP metadata, sRGB output intent), PDF/UA-1 (tagged: structure "
+        "tree, marked content), or both; a template drawing what the part forbids stops the job before "
+        "anything is composed",
+    )
+    p.add_argument(
+        "--lang", metavar="TAG", default="en", help="PDF/UA: the documents' language, a BCP 47 tag (default: en)"
     )
     p.add_argument(
         "--key", metavar="COLUMN", help="name rejected records by this column (e.g. customer_id) in messages and report"

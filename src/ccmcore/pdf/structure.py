@@ -21,6 +21,7 @@ address before its text; a table's cells come row by row, each row left to right
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -60,7 +61,7 @@ class Structure:
     alts: list
     columns: dict
     lang: str = "en"
-    text: object = None  # str -> a PDF text string (bytes), set by the writer
+    text: Any = None  # str -> a PDF text string (bytes), set by the writer
 
     def alt_text(self, element: int) -> str:
         """A figure's ``/Alt`` entry (empty for other elements)."""
@@ -217,11 +218,10 @@ class TreeWriter:
                 ),
             ]
         )
-        return (
-            b"/MarkInfo<</Marked true>>/StructTreeRoot %d 0 R/Lang%s/ViewerPreferences<</DisplayDocTitle true>>"
-            % (self.root, self._text(self.structure.lang))
+        return b"/MarkInfo<</Marked true>>/StructTreeRoot %d 0 R/Lang%s/ViewerPreferences<</DisplayDocTitle true>>" % (
+            self.root,
+            self._text(self.structure.lang),
         )
-
 
 
 def _text(values) -> pa.Array:
@@ -285,7 +285,11 @@ def part_objects(structure, nodes, mcids, doc_pages, page_nums, page0: int, firs
     r_keys = nodes[t_nodes][:, [0, 1, 2, 3]]
     rows, r_of = _unique_rows(r_keys)
     n_tables, n_rows = len(tables), len(rows)
-    columns = np.array([structure.columns.get(int(e), 1) for e in rows[:, 1]], dtype=np.int64) if n_rows else np.zeros(0, np.int64)
+    columns = (
+        np.array([structure.columns.get(int(e), 1) for e in rows[:, 1]], dtype=np.int64)
+        if n_rows
+        else np.zeros(0, np.int64)
+    )
     spanned = np.isin(rows[:, 2], (3, 8)) if n_rows else np.zeros(0, bool)
     width = np.where(spanned, 1, columns)
     # the cells each row lacks: a full grid less the cells drawn
