@@ -204,3 +204,45 @@ def test_roles_are_checked_in_the_template():
         Picture("logo.png", alt=" ")
     with pytest.raises(ValueError, match="BCP 47"):
         PdfOptions("pdfua-1", lang="english please")
+
+
+def _all_tagged(path) -> int:
+    objects = page_objects(path)
+    for p, objs in enumerate(objects):
+        for o in objs:
+            assert o["marks"] and (o["marks"][0] == "Artifact" or o["mcid"] >= 0), (path, p, o)
+    return len(objects)
+
+
+def test_workers_partitions_and_mail_production_keep_the_tags(tmp_path):
+    """Pages encoded in worker processes, merged from partitions, reordered into mail pieces:
+    the structure travels with them."""
+    from statement_example import gen, tpl
+
+    from ccmcore.merge_distributed import merge_parts
+    from ccmcore.partitions import compose_partition
+    from ccmcore.parts import PartJob
+    from ccmcore.post import MailPlan
+
+    data = generate.generate(90, seed=4)
+    one = compose(invoice.document, data, tmp_path / "one.pdf", pdf=UA, part_size=32)
+    compose(invoice.document, data, tmp_path / "two.pdf", pdf=UA, part_size=32, workers=2)
+    assert (tmp_path / "one.pdf").read_bytes() == (tmp_path / "two.pdf").read_bytes()
+    job = PartJob.compile(invoice.document, data.schema, "pdf", pdf=UA)
+    rows = [
+        compose_partition(job, data.slice(a, b - a), tmp_path / "store", record0=a, part_size=32)
+        for a, b in ((50, 90), (0, 50))
+    ]
+    merge_parts(rows, tmp_path / "merged.pdf", records=90)
+    # the structure objects follow each part's pages: partitions cut elsewhere than the
+    # local job's parts place them elsewhere, the tree is the same
+    assert structure(tmp_path / "merged.pdf")[0] == structure(tmp_path / "one.pdf")[0]
+    assert _all_tagged(tmp_path / "merged.pdf") == _all_tagged(tmp_path / "one.pdf") == one.pages
+    plan = MailPlan.load(ROOT / "examples" / "statement" / "mail.json")
+    (tmp_path / "mail").mkdir()
+    report = compose(tpl.mail_document, gen.generate(60, seed=3), tmp_path / "mail" / "s.pdf", pdf=UA, mail=plan)
+    for output in report.mail.outputs:
+        path = tmp_path / "mail" / output["file"]
+        assert _all_tagged(path) == output["pages"]
+        lines, _ = structure(path)
+        assert sum(1 for line in lines if line == "  Part") == output["documents"]
