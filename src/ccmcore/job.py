@@ -538,23 +538,8 @@ class _Run:
             from .post.covers import cover_job
 
             cover_job(self.mail, self.job)  # a cover that cannot work stops the job before anything is composed
-        pool = None
-        tally = _Tally()
         try:
-            try:
-                if workers > 1 and can_fork():
-                    pool = WorkerPool(workers, self._compose_task, depth=2)
-                else:
-                    report.workers = 1
-                self._parts(source, part_size, pool, tally, total, resume)
-                if pool is not None:
-                    pool.stop()
-            finally:
-                if pool is not None:
-                    pool.close()
-            if report.documents == 0:
-                raise EmptyJobError(_nothing_to_write(report), report)
-            held = [load_part(self.part_path(i), self.job.format, mapped=True)[0] for i in range(report.parts)]
+            held = self._compose_all(source, part_size, workers, resume, total)
             rows = pa.concat_tables([p.manifest for p in held])
             composed = time.perf_counter() - self.t0
             report.mail = produce(
@@ -580,23 +565,8 @@ class _Run:
         from .einvoice.files import write_files
 
         report = self.report
-        pool = None
-        tally = _Tally()
         try:
-            try:
-                if workers > 1 and can_fork():
-                    pool = WorkerPool(workers, self._compose_task, depth=2)
-                else:
-                    report.workers = 1
-                self._parts(source, part_size, pool, tally, total, resume)
-                if pool is not None:
-                    pool.stop()
-            finally:
-                if pool is not None:
-                    pool.close()
-            if report.documents == 0:
-                raise EmptyJobError(_nothing_to_write(report), report)
-            held = [load_part(self.part_path(i), self.job.format, mapped=True)[0] for i in range(report.parts)]
+            held = self._compose_all(source, part_size, workers, resume, total)
             t0 = time.perf_counter()
             report.manifest = write_files(self.job, held, self.out, report, title=self.title)
             report.merge_seconds += time.perf_counter() - t0
@@ -609,6 +579,26 @@ class _Run:
         except BaseException as exc:
             self._failed(exc)
         shutil.rmtree(self.work_dir, ignore_errors=True)
+
+    def _compose_all(self, source, part_size: int, workers: int, resume: bool, total) -> list:
+        """Compose every part into the work directory (here or by workers); the parts, read
+        back mapped, for a production that writes in an order or a shape of its own."""
+        report = self.report
+        pool = None
+        try:
+            if workers > 1 and can_fork():
+                pool = WorkerPool(workers, self._compose_task, depth=2)
+            else:
+                report.workers = 1
+            self._parts(source, part_size, pool, _Tally(), total, resume)
+            if pool is not None:
+                pool.stop()
+        finally:
+            if pool is not None:
+                pool.close()
+        if report.documents == 0:
+            raise EmptyJobError(_nothing_to_write(report), report)
+        return [load_part(self.part_path(i), self.job.format, mapped=True)[0] for i in range(report.parts)]
 
     def _prepare_work_dir(self, resume: bool) -> None:
         d = self.work_dir
