@@ -246,3 +246,23 @@ def test_workers_partitions_and_mail_production_keep_the_tags(tmp_path):
         assert _all_tagged(path) == output["pages"]
         lines, _ = structure(path)
         assert sum(1 for line in lines if line == "  Part") == output["documents"]
+
+
+def test_each_document_states_its_own_language(tmp_path):
+    from statement_example import gen, tpl
+
+    data = gen.generate(16, seed=8)
+    langs = data.column("language").to_pylist()
+    assert set(langs) == {"en", "de"}
+    bad = data.set_column(data.schema.get_field_index("language"), "language", pa.array(["de"] * 15 + ["not a tag"]))
+    path = tmp_path / "statements.pdf"
+    report = compose(tpl.document, bad, path, pdf=PdfOptions("pdfa-2b+pdfua-1", lang="en", lang_column="language"))
+    assert {r.record for r in report.rejected} == {15}
+    assert any("'not a tag' is not a language tag" in r.reason for r in report.rejected)
+    report = compose(tpl.document, data, path, pdf=PdfOptions("pdfa-2b+pdfua-1", lang="en", lang_column="language"))
+    pdf = pikepdf.open(path)
+    parts = list(pdf.Root.StructTreeRoot.K.K)
+    assert [str(p.Lang) for p in parts] == langs
+    assert str(pdf.Root.Lang) == "en"
+    with pytest.raises(Exception, match="lang_column 'lingua' is not a column"):
+        compose(tpl.document, data, path, pdf=PdfOptions("pdfua-1", lang_column="lingua"))

@@ -310,7 +310,7 @@ def _compose(args) -> int:
         from .pdf import PdfOptions
 
         try:
-            pdf = PdfOptions(standard=args.pdf_standard, lang=args.lang)
+            pdf = PdfOptions(standard=args.pdf_standard, lang=args.lang, lang_column=args.lang_column)
         except ValueError as exc:
             raise _UsageError(f"--lang: {exc}") from None
     failed: CcmError | None = None
@@ -550,6 +550,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--lang", metavar="TAG", default="en", help="PDF/UA: the documents' language, a BCP 47 tag (default: en)"
+    )
+    p.add_argument(
+        "--lang-column",
+        metavar="COLUMN",
+        help="PDF/UA: the column giving each document's own language (a record whose value is no language tag "
+        "is rejected)",
     )
     p.add_argument(
         "--key", metavar="COLUMN", help="name rejected records by this column (e.g. customer_id) in messages and report"

@@ -119,6 +119,8 @@ class PartJob:
             pdf = _einvoice_pdf(format, pdf)
         if pdf is not None and pdf.standard is not None:
             _check_standard(program, pdf.standard)
+        if pdf is not None and getattr(pdf, "lang_column", None) is not None:
+            program.record_checks.append(_language_check(pdf.lang_column, schema))
         return cls(program, format, afp, key, tuple(control_totals), duplex, pdf)
 
     def __reduce__(self):
@@ -292,6 +294,54 @@ def _einvoice_pdf(format: str, pdf):
     return pdf
 
 
+#: a BCP 47 language tag, as PDF /Lang entries take them (RE2 syntax)
+LANGUAGE_TAG = r"^[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*$"
+#: the bytes a document's language tag may take in encoded pages
+LANG_BYTES = 16
+
+
+def _language_check(column: str, schema):
+    """The check that rejects a record whose language column holds no language tag."""
+    import pyarrow.compute as pc
+
+    from .errors import BindingError
+
+    if column not in schema.names:
+        raise BindingError(
+            f"lang_column {column!r} is not a column of the data (columns: {', '.join(schema.names)})", column=column
+        )
+    t = schema.field(column).type
+    if not (pa.types.is_string(t) or pa.types.is_large_string(t)):
+        raise BindingError(f"lang_column {column!r} holds {t}; it needs language tags as text", column=column)
+
+    def check(batch) -> dict:
+        values = batch.column(column)
+        ok = pc.fill_null(pc.match_substring_regex(values, LANGUAGE_TAG), False)
+        ok = pc.and_(ok, pc.less_equal(pc.binary_length(values), LANG_BYTES))
+        bad = np.flatnonzero(~np.asarray(ok.to_numpy(zero_copy_only=False), dtype=bool))
+        texts = values.take(pa.array(bad)).to_pylist() if len(bad) else []
+        return {
+            int(d): (column, f"the language {v!r} is not a language tag (en, de-DE, fr-CH) for a tagged PDF")
+            for d, v in zip(bad.tolist(), texts)
+        }
+
+    return check
+
+
+def _languages(pages, job, batch, record0: int):
+    """The encoded pages with each document's language tag from the job's language column."""
+    column = getattr(job.pdf, "lang_column", None)
+    if column is None or job.format != "pdf":
+        return pages
+    rows = np.asarray(pages.records, dtype=np.int64) - record0
+    values = batch.column(column).take(pa.array(rows)).to_pylist()
+    langs = np.zeros((len(rows), LANG_BYTES), np.uint8)
+    for k, v in enumerate(values):
+        raw = v.encode("ascii")
+        langs[k, : len(raw)] = np.frombuffer(raw, np.uint8)
+    return pages._replace(langs=langs)
+
+
 def _check_standard(program: Program, standard: str) -> None:
     """Stop a job whose template draws what its PDF standard forbids.
 
@@ -425,7 +475,7 @@ def _compose_part(job: PartJob, index: int, record0: int, batches: Iterable[pa.R
                 new_row = pages_kept(dl, bad)
                 st = [[new_row[p], b, t] for p, b, t in st if p in new_row]
                 dl = rebuild(dl, None, set(bad))
-        pages = enc.encode(dl, trusted=True)
+        pages = _languages(enc.encode(dl, trusted=True), job, batch, r0)
         encoded.append(pages)
         for record, n_items in getattr(pages, "degraded", np.zeros((0, 2), np.int64)).tolist():
             # what the device had to leave out is said on the record, not dropped unseen

@@ -398,6 +398,9 @@ class Program:
         self.text_fields: dict[int, str] = {}  # fixed text element id -> the fields it shows
         self.device_encodings: dict[int, str] = {}  # font id -> codec of the device's font (see use_device)
         self.omr_specs: dict[int, object] = {}  # the OMR barcodes' specs, made once (barcode_layout)
+        # batch -> {row: (field, reason)}: checks the job adds for its output (a tagged
+        # PDF's language column), run with the template's own when a batch is bound
+        self.record_checks: list = []
         self.einvoice = None
         if doc.einvoice is not None:
             from .einvoice.compiled import CompiledEInvoice
@@ -1228,6 +1231,9 @@ class Program:
         if self.einvoice is not None:
             einvoice, broken = self.einvoice.build(batch)
             for d, (where, reason) in broken.items():
+                reject_docs([d], where, lambda _, reason=reason: reason)
+        for check in self.record_checks:  # what the job's output asks of each record
+            for d, (where, reason) in check(batch).items():
                 reject_docs([d], where, lambda _, reason=reason: reason)
 
         lists = []

@@ -104,6 +104,9 @@ def take_documents(parts: list, picks: np.ndarray):
                 sizes[mask] = np.asarray(p.pages.sizes, dtype=np.int64).reshape(-1, 3)[page_old[mask]]
         out["sizes"] = sizes
         out["nodes"], out["mcids"] = _moved_structure(parts, new_row, page_src, page_old)
+        langs = [np.asarray(getattr(p.pages, "langs", np.zeros((0, 16))), np.uint8).reshape(-1, 16) for p in parts]
+        if all(len(lg) == len(p.pages.records) for lg, p in zip(langs, parts)):
+            out["langs"] = np.concatenate(langs)[g]
     else:
         out["doc_bytes"] = lengths
         ends = np.zeros(len(page_src), np.int64)

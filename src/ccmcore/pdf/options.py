@@ -21,6 +21,9 @@ class PdfOptions:
             forbids (a CMYK image) stops the job before anything is composed.
         lang: the documents' language (a BCP 47 tag, ``de-DE``), which a tagged PDF
             states for screen readers.
+        lang_column: a string column giving each document's own language (``de``,
+            ``en-GB``), stated on its part of a tagged PDF's structure; a record whose value
+            is not a language tag is rejected.
 
     Raises:
         ValueError: a standard the writer does not make.
@@ -28,6 +31,7 @@ class PdfOptions:
 
     standard: str | None = None
     lang: str = "en"
+    lang_column: str | None = None
 
     def __post_init__(self):
         import re

@@ -194,8 +194,17 @@ class TreeWriter:
         """
         doc_pages = np.asarray(pages.doc_pages, dtype=np.int64)
         page_nums = np.frombuffer(page_objs, dtype=np.int64)[page0 : page0 + int(doc_pages.sum())]
+        langs = np.asarray(getattr(pages, "langs", np.zeros((0, 16))), np.uint8).reshape(-1, 16)
         bodies, parts, parents = part_objects(
-            self.structure, pages.nodes, pages.mcids, doc_pages, page_nums, page0, self._next_num(), self.document
+            self.structure,
+            pages.nodes,
+            pages.mcids,
+            doc_pages,
+            page_nums,
+            page0,
+            self._next_num(),
+            self.document,
+            [bytes(row).rstrip(b"\0").decode("ascii") for row in langs] if len(langs) == len(doc_pages) else None,
         )
         self._write_block(bodies)
         self._parts.extend(parts)
@@ -245,7 +254,7 @@ def _join(*parts) -> pa.Array:
     )
 
 
-def part_objects(structure, nodes, mcids, doc_pages, page_nums, page0: int, first_num: int, document: int):
+def part_objects(structure, nodes, mcids, doc_pages, page_nums, page0: int, first_num: int, document: int, langs=None):
     """The structure elements of a run of documents' pages, numbered from ``first_num``, built
     column-wide: the documents' parts, their tables, rows, cells, paragraphs and figures,
     and each page's parent-tree array.
@@ -258,6 +267,7 @@ def part_objects(structure, nodes, mcids, doc_pages, page_nums, page0: int, firs
         page0: the file's page index of the first page.
         first_num: the first object number to use.
         document: the object number of the /Document element.
+        langs: each document's language tag, stated on its part (None: the file's).
 
     Returns:
         (bodies: large_string array, the bodies of objects first_num, first_num + 1, ...;
@@ -387,7 +397,11 @@ def part_objects(structure, nodes, mcids, doc_pages, page_nums, page0: int, firs
     top_doc = np.concatenate([doc[drawn[top]], table_doc])
     top_seen = np.concatenate([first_seen[drawn[top]], table_seen])
     part_kids = _grouped(_join(_text(top_ref), " 0 R"), top_doc, top_seen, n_docs)
-    part_bodies = _join("<</Type/StructElem/S/Part/P ", str(document), " 0 R/K[", part_kids, "]>>")
+    lang = [""] * n_docs if langs is None else [structure.text(v).decode("ascii") if v else "" for v in langs]
+    lang = ["/Lang" + v if v else "" for v in lang]
+    part_bodies = _join(
+        "<</Type/StructElem/S/Part/P ", str(document), " 0 R", pa.array(lang, pa.string()), "/K[", part_kids, "]>>"
+    )
     # each page's parent array: the element of each of its MCIDs
     owner = _join(_text(leaf_num[leaf_of[m_node]]), " 0 R")
     arrays = _join("[", _grouped(owner, mcids[:, 0], mcids[:, 1], n_pages), "]")

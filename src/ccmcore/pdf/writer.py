@@ -127,6 +127,7 @@ def _encode_pages(
 
 _NO_NODES = np.zeros((0, NODE_FIELDS), np.int64)
 _NO_MCIDS = np.zeros((0, MCID_FIELDS), np.int64)
+_NO_LANGS = np.zeros((0, 16), np.uint8)
 
 
 class PdfPages(NamedTuple):
@@ -145,6 +146,8 @@ class PdfPages(NamedTuple):
             (see :mod:`ccmcore.pdf.structure`); none for an untagged one.
         mcids: int64 (m, MCID_FIELDS): (page row, MCID, node row) of each marked-content
             sequence the content streams hold.
+        langs: uint8 (n_docs, 16): each document's language tag (ASCII, zero-padded), when
+            a tagged PDF's documents each have theirs; none otherwise.
     """
 
     records: np.ndarray
@@ -155,6 +158,7 @@ class PdfPages(NamedTuple):
     used: np.ndarray
     nodes: np.ndarray = _NO_NODES
     mcids: np.ndarray = _NO_MCIDS
+    langs: np.ndarray = _NO_LANGS
 
 
 class PdfEncoder:
