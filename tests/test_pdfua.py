@@ -266,3 +266,36 @@ def test_each_document_states_its_own_language(tmp_path):
     assert str(pdf.Root.Lang) == "en"
     with pytest.raises(Exception, match="lang_column 'lingua' is not a column"):
         compose(tpl.document, data, path, pdf=PdfOptions("pdfua-1", lang_column="lingua"))
+
+
+def test_bulleted_paragraphs_are_lists(tmp_path):
+    doc = Document(
+        flow=[
+            Paragraph("Your benefits", role="H1"),
+            Paragraph("First {x}", bullet="•", indent=mm(5)),
+            Paragraph("Second", bullet="•", indent=mm(5)),
+            Paragraph("Between"),
+            Paragraph("Third", bullet="–", indent=mm(5)),
+        ]
+    )
+    path = tmp_path / "list.pdf"
+    compose(doc, pa.table({"x": ["one"]}), path, pdf=PdfOptions("pdfua-1"))
+    lines, _ = structure(path)
+    assert lines == [
+        "Document",
+        "  Part",
+        "    H1: Your benefits",
+        "    L",
+        "      LI",
+        "        Lbl: •",
+        "        LBody: First one",
+        "      LI",
+        "        Lbl: •",
+        "        LBody: Second",
+        "    P: Between",
+        "    L",
+        "      LI",
+        "        Lbl: –",
+        "        LBody: Third",
+    ]
+    assert _all_tagged(path) == 1

@@ -371,6 +371,7 @@ class Program:
         # a figure's alternative text
         self.roles: list[str | None] = []
         self.alts: list[str | None] = []
+        self.bulleted: list[bool] = []  # a paragraph with a bullet: an item of a list
         self._els: list[list[int]] = []
         self._tables: list[list[int]] = []
         self._cols: list[list[int]] = []
@@ -629,6 +630,7 @@ class Program:
     def _el(self, kind: int, el, src=-1, style=-1, x=0, y=0, w=0, h=0, a=0, b=0, c=0) -> int:
         self._els.append([kind, self._label(el), src, style, x, y, w, h, a, b, c])
         self.roles.append(_structure_role(kind, el))
+        self.bulleted.append(kind == K_PARA and getattr(el, "bullet", None) is not None)
         self.alts.append(getattr(el, "alt", None) if kind == K_IMAGE else None)
         return len(self._els) - 1
 

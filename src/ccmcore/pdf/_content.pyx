@@ -35,11 +35,11 @@ from ccmcore._display cimport *
 __all__ = ["ContentBuilder", "ROLE_NAMES"]
 
 #: the structure types a node's marked content is tagged with, by role number
-ROLE_NAMES = ("P", "H1", "H2", "H3", "H4", "H5", "H6", "TD", "TH", "Figure", "Lbl")
-cdef const char* ROLE_C[11]
+ROLE_NAMES = ("P", "H1", "H2", "H3", "H4", "H5", "H6", "TD", "TH", "Figure", "Lbl", "LBody")
+cdef const char* ROLE_C[12]
 ROLE_C[:] = [b"/P <</MCID ", b"/H1 <</MCID ", b"/H2 <</MCID ", b"/H3 <</MCID ", b"/H4 <</MCID ",
              b"/H5 <</MCID ", b"/H6 <</MCID ", b"/TD <</MCID ", b"/TH <</MCID ", b"/Figure <</MCID ",
-             b"/Lbl <</MCID "]
+             b"/Lbl <</MCID ", b"/LBody <</MCID "]
 
 ctypedef unsigned long long uint64_t_
 
@@ -243,7 +243,7 @@ cdef class ContentBuilder:
             if self.nodes[k] >= self.node_roles.shape[0]:
                 raise ValueError("nodes: a node without a role")
         for k in range(self.node_roles.shape[0]):
-            if self.node_roles[k] < 0 or self.node_roles[k] >= 11:
+            if self.node_roles[k] < 0 or self.node_roles[k] >= 12:
                 raise ValueError("node_roles: a role outside ROLE_NAMES")
         self.items = items
         self.gids = gids

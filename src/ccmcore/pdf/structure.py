@@ -27,7 +27,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..display import STRUCT_FIELDS, TAG_BARCODE, TAG_DECOR, TAG_REPEAT
+from ..display import STRUCT_FIELDS, TAG_BARCODE, TAG_BULLET, TAG_DECOR, TAG_REPEAT
 from ._content import ROLE_NAMES
 
 __all__ = ["Structure", "item_nodes", "NODE_FIELDS", "MCID_FIELDS", "ROLE_NAMES"]
@@ -39,6 +39,7 @@ NODE_FIELDS = 6
 MCID_FIELDS = 3
 
 _TD, _TH = ROLE_NAMES.index("TD"), ROLE_NAMES.index("TH")
+_LBL, _LBODY = ROLE_NAMES.index("Lbl"), ROLE_NAMES.index("LBody")
 #: table row kinds (part - 1 in the kernel: 0 header, 1 body, 2 total, 3 group header,
 #: 4 carried forward, 5 brought forward, 6 group subtotal, 7 page subtotal, 8 continued
 #: group header): those that repeat what the page before said are artifacts
@@ -61,6 +62,7 @@ class Structure:
     alts: list
     columns: dict
     lang: str = "en"
+    bulleted: tuple = ()  # per element: a paragraph with a bullet, an item of a list
     text: Any = None  # str -> a PDF text string (bytes), set by the writer
 
     def alt_text(self, element: int) -> str:
@@ -77,7 +79,7 @@ class Structure:
         for e, role in enumerate(program.roles):
             if role == "Table":
                 columns[e] = program.table_columns(e)
-        return cls(list(program.roles), list(program.alts), columns, lang)
+        return cls(list(program.roles), list(program.alts), columns, lang, tuple(program.bulleted))
 
 
 def item_nodes(struct: np.ndarray, pages: np.ndarray, structure: Structure):
@@ -112,14 +114,18 @@ def item_nodes(struct: np.ndarray, pages: np.ndarray, structure: Structure):
     kind = (part & 0xF) - 1  # table row kind, -1 for content not in a table
     table = is_table[el]
     role = np.where(table, np.where(kind == 0, _TH, _TD), role)
+    listed = np.array(list(structure.bulleted) + [False] * (len(structure.roles) + 1 - len(structure.bulleted)))[el]
     artifact = (role < 0) | ((part & (TAG_DECOR | TAG_REPEAT | TAG_BARCODE)) != 0)
+    # a bulleted paragraph is a list item: its bullet the label, its text the body
+    bullet = listed & ((part & TAG_BULLET) != 0)
+    role = np.where(listed & ~artifact, np.where(bullet, _LBL, _LBODY), role)
     artifact |= table & np.isin(kind, _PAGINATION_ROWS)
     content = ~artifact
     keys = np.stack(
         [
             doc_of_item,
             element,
-            np.where(table, kind, -1),
+            np.where(table, kind, np.where(bullet, -2, -1)),
             np.where(table, row, -1),
             np.where(table, col, -1),
             role,
@@ -146,6 +152,13 @@ def _unique_rows(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     inverse = np.empty(len(keys), np.int64)
     inverse[order] = group
     return ranked[new], inverse
+
+
+def table_seen_of(first_seen, t_nodes, t_of, n_tables) -> np.ndarray:
+    """Where each table first shows: the earliest of its cells."""
+    seen = np.full(n_tables, np.iinfo(np.int64).max, np.int64)
+    np.minimum.at(seen, t_of, first_seen[t_nodes])
+    return seen
 
 
 def _role_number(role) -> int:
@@ -312,7 +325,27 @@ def part_objects(structure, nodes, mcids, doc_pages, page_nums, page0: int, firs
     have[(row_start[r_of] + cell_cols)[inside]] = True
     empty_row, empty_col = grid_row[~have], grid_col[~have]
     # object numbers
+    # list items: one per bulleted paragraph of a document, its label and body inside
+    listed_node = np.isin(nodes[drawn, 5], (_LBL, _LBODY)) & ~table_node
+    l_nodes = drawn[listed_node]
+    items, i_of = _unique_rows(nodes[l_nodes][:, [0, 1]])
+    n_items = len(items)
+    item_seen = np.full(n_items, np.iinfo(np.int64).max, np.int64)
+    np.minimum.at(item_seen, i_of, first_seen[l_nodes])
     n_leaves, n_empty = len(drawn), len(empty_row)
+    # the document's top level in reading order: paragraphs and figures, tables, list items;
+    # a run of list items one after another is one list
+    plain = np.flatnonzero(~table_node & ~listed_node)
+    top_kind = np.concatenate([np.zeros(len(plain), np.int64), np.ones(n_tables, np.int64), np.full(n_items, 2)])
+    top_index = np.concatenate([plain, np.arange(n_tables), np.arange(n_items)])
+    top_doc = np.concatenate([doc[drawn[plain]], tables[:, 0], items[:, 0]])
+    top_seen = np.concatenate([first_seen[drawn[plain]], table_seen_of(first_seen, t_nodes, t_of, n_tables), item_seen])
+    order = np.lexsort((top_seen, top_doc))
+    is_item = top_kind[order] == 2
+    starts = is_item.copy()
+    starts[1:] &= ~is_item[:-1] | (top_doc[order][1:] != top_doc[order][:-1])
+    list_of = np.cumsum(starts) - 1  # run number of each list item, in order
+    n_lists = int(starts.sum())
     base = first_num
     part_num = base + np.arange(n_docs)
     base += n_docs
@@ -322,6 +355,10 @@ def part_objects(structure, nodes, mcids, doc_pages, page_nums, page0: int, firs
     base += n_rows
     leaf_num = base + np.arange(n_leaves)
     base += n_leaves
+    item_num = base + np.arange(n_items)
+    base += n_items
+    list_num = base + np.arange(n_lists)
+    base += n_lists
     empty_num = base + np.arange(n_empty)
     base += n_empty
     array_num = base + np.arange(n_pages)
@@ -339,6 +376,8 @@ def part_objects(structure, nodes, mcids, doc_pages, page_nums, page0: int, firs
     parent = part_num[doc[drawn]]
     if len(t_nodes):
         parent[table_node] = row_num[r_of]
+    if n_items:
+        parent[listed_node] = item_num[i_of]
     role = nodes[drawn, 5]
     role_names = np.array([f"/{r}" for r in ROLE_NAMES], dtype=object)
     first_page = np.zeros(k, np.int64)
@@ -391,12 +430,21 @@ def part_objects(structure, nodes, mcids, doc_pages, page_nums, page0: int, firs
     # tables: their rows as they first show
     table_kids = _grouped(_join(_text(row_num), " 0 R"), table_of_row, row_seen, n_tables)
     table_bodies = _join("<</Type/StructElem/S/Table/P ", _text(part_num[table_doc]), " 0 R/K[", table_kids, "]>>")
-    # parts: their paragraphs, headings, figures and tables as they first show
-    top = np.flatnonzero(~table_node)
-    top_ref = np.concatenate([leaf_num[top], table_num])
-    top_doc = np.concatenate([doc[drawn[top]], table_doc])
-    top_seen = np.concatenate([first_seen[drawn[top]], table_seen])
-    part_kids = _grouped(_join(_text(top_ref), " 0 R"), top_doc, top_seen, n_docs)
+    # list items (label, body) and lists (their items), in the order shown
+    item_order = order[is_item]  # positions in the top level, in reading order
+    item_ids = top_index[item_order]
+    item_list = np.zeros(n_items, np.int64)
+    item_list[item_ids] = list_of[is_item]
+    item_kids = _grouped(_join(_text(leaf_num[leaf_of[l_nodes]]), " 0 R"), i_of, first_seen[l_nodes], n_items)
+    item_bodies = _join("<</Type/StructElem/S/LI/P ", _text(list_num[item_list]), " 0 R/K[", item_kids, "]>>")
+    list_doc = top_doc[order][starts]
+    list_kids = _grouped(_join(_text(item_num), " 0 R"), item_list, item_seen, n_lists)
+    list_bodies = _join("<</Type/StructElem/S/L/P ", _text(part_num[list_doc]), " 0 R/K[", list_kids, "]>>")
+    # parts: their paragraphs, headings, figures, tables and lists as they first show
+    top_ref = np.concatenate([leaf_num[plain], table_num, list_num])
+    top_doc2 = np.concatenate([doc[drawn[plain]], table_doc, list_doc])
+    top_seen2 = np.concatenate([first_seen[drawn[plain]], table_seen, top_seen[order][starts]])
+    part_kids = _grouped(_join(_text(top_ref), " 0 R"), top_doc2, top_seen2, n_docs)
     lang = [""] * n_docs if langs is None else [structure.text(v).decode("ascii") if v else "" for v in langs]
     lang = ["/Lang" + v if v else "" for v in lang]
     part_bodies = _join(
@@ -406,7 +454,10 @@ def part_objects(structure, nodes, mcids, doc_pages, page_nums, page0: int, firs
     owner = _join(_text(leaf_num[leaf_of[m_node]]), " 0 R")
     arrays = _join("[", _grouped(owner, mcids[:, 0], mcids[:, 1], n_pages), "]")
     bodies = pa.concat_arrays(
-        [a.cast(pa.large_string()) for a in (part_bodies, table_bodies, row_bodies, leaves, empty, arrays)]
+        [
+            a.cast(pa.large_string())
+            for a in (part_bodies, table_bodies, row_bodies, leaves, item_bodies, list_bodies, empty, arrays)
+        ]
     )
     parents = list(zip(range(page0, page0 + n_pages), array_num.tolist()))
     return bodies, part_num.tolist(), parents
