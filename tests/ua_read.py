@@ -23,6 +23,7 @@ def page_objects(path) -> list[list[dict]]:
                 obj = raw.FPDFPage_GetObject(page.raw, k)
                 kind = raw.FPDFPageObj_GetType(obj)
                 marks = []
+                mcid = -1
                 for m in range(raw.FPDFPageObj_CountMarks(obj)):
                     mark = raw.FPDFPageObj_GetMark(obj, m)
                     size = ctypes.c_ulong()
@@ -32,15 +33,16 @@ def page_objects(path) -> list[list[dict]]:
                         mark, ctypes.cast(buf, ctypes.POINTER(ctypes.c_ushort)), size.value, ctypes.byref(size)
                     )
                     marks.append(buf.raw.decode("utf-16-le").rstrip("\x00"))
+                    value = ctypes.c_int()
+                    if raw.FPDFPageObjMark_GetParamIntValue(mark, b"MCID", ctypes.byref(value)):
+                        mcid = value.value  # the mark's /MCID (older PDFium has no direct getter)
                 text = ""
                 if kind == raw.FPDF_PAGEOBJ_TEXT:
                     n = raw.FPDFTextObj_GetText(obj, textpage.raw, None, 0)
                     buf = ctypes.create_string_buffer(n)
                     raw.FPDFTextObj_GetText(obj, textpage.raw, ctypes.cast(buf, ctypes.POINTER(ctypes.c_ushort)), n)
                     text = buf.raw.decode("utf-16-le").rstrip("\x00")
-                objs.append(
-                    {"kind": kind, "mcid": raw.FPDFPageObj_GetMarkedContentID(obj), "marks": marks, "text": text}
-                )
+                objs.append({"kind": kind, "mcid": mcid, "marks": marks, "text": text})
             out.append(objs)
     finally:
         pdf.close()
