@@ -149,6 +149,7 @@ def small_doc(profile="en16931", **changes) -> Document:
             "'X' is not one of",
         ),
         (lambda: Payment("58", iban=None), None),
+        (lambda: Payment(col("means")), "means takes a fixed code"),
         (lambda: dataclasses.replace(example.einvoice, payment=Payment("58")), "needs an iban (BR-61)"),
         (lambda: dataclasses.replace(example.einvoice, type_code="999"), "type_code '999'"),
         (lambda: dataclasses.replace(example.einvoice, number=3.5), "takes a str, int, Decimal or date"),
@@ -444,7 +445,7 @@ def test_a_thousand_german_einvoices_pass_the_en16931_rules(tmp_path):
         if errors or warnings:
             failures.append((path.name, errors, warnings))
         spec = pdf.Root.AF[0]
-        assert spec.AFRelationship == "/Alternative" and "/ModDate" not in pdf.Root
+        assert spec.AFRelationship == "/Alternative" and str(spec.EF.F.Subtype) == "/text/xml"
         with pdf.open_metadata() as meta:
             assert meta["pdfaid:part"] == "3" and meta[f"{FX}ConformanceLevel"] == "EN 16931"
     assert failures == []

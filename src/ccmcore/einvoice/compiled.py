@@ -21,8 +21,8 @@ import pyarrow.compute as pc
 
 from ..errors import BindingError, TemplateError
 from ..rules import _Col
-from .terms import PAYMENT_MEANS, TYPE_CODES, VAT_CATEGORIES, EInvoice
-from .values import Scaled, date_text, decimal_text, scaled, xml_text
+from .terms import VAT_CATEGORIES, EInvoice
+from .values import Scaled, date_text, scaled, xml_text
 
 __all__ = ["CompiledEInvoice", "Text", "Lines"]
 
@@ -345,12 +345,3 @@ def iban_ok(iban: str) -> bool:
         return False
     digits = "".join(str(int(ch, 36)) for ch in s[4:] + s[:4])
     return int(digits) % 97 == 1
-
-
-# codes a column may hold, for the rules that check them
-CODE_LISTS = {"type_code": TYPE_CODES, "payment.means": PAYMENT_MEANS}
-
-
-def amount_text(values: np.ndarray) -> pa.Array:
-    """Cents as an amount with two decimals."""
-    return decimal_text(values, 2)

@@ -63,10 +63,6 @@ def _money(cents: int) -> str:
     return decimal_text(np.array([cents]), 2)[0].as_py()
 
 
-def _rate(rate4: int) -> str:
-    return decimal_text(np.array([rate4]), 4, trim=True)[0].as_py()
-
-
 class _Breaks:
     """The records rejected so far, each with the first rule it broke."""
 
@@ -281,7 +277,7 @@ def check(compiled, n, lines, text, amounts, line_text, line_num, categories):
     means = text["payment.means"]
     if terms["payment.iban"].source is not None and terms["payment.iban"].column is not None:
         iban = text["payment.iban"]
-        wants = np.ones(n, bool) if means.fixed in ("30", "58") else np.zeros(n, bool)
+        wants = np.full(n, means.fixed in ("30", "58"))  # the means is fixed (terms.Payment)
         breaks.add(wants & iban.null, terms["payment.iban"].column, "BR-61", "credit transfer needs the IBAN (BT-84)")
         _check_ibans(breaks, iban, terms["payment.iban"].column)
 
@@ -305,8 +301,3 @@ def _check_ibans(breaks: _Breaks, iban, column: str) -> None:
     if bad_values:
         bad = np.array([v in bad_values for v in values], dtype=bool)
         breaks.add(bad, column, "BR-61", lambda row: f"{values[row]!r} is not a valid IBAN (check digits)")
-
-
-def rate_text(rate4: int) -> str:
-    """A rate (percent x 10**4) as the XML writes it."""
-    return _rate(rate4)

@@ -174,7 +174,8 @@ class Payment:
     """Payment instructions (BG-16).
 
     Args:
-        means: BT-81, a payment means code (58: SEPA credit transfer; see :data:`PAYMENT_MEANS`).
+        means: BT-81, a payment means code, fixed for the job (58: SEPA credit transfer; see
+            :data:`PAYMENT_MEANS`).
         iban: BT-84, the account to pay to (credit transfer) or debit (BT-91, direct debit).
         bic: BT-86, its bank's BIC.
         account_name: BT-85.
@@ -192,6 +193,8 @@ class Payment:
     creditor_id: object = None
 
     def __post_init__(self):
+        if isinstance(self.means, _Col):  # the XML's account group depends on it: one per job
+            raise TemplateError("Payment: means takes a fixed code (58, 59, 30 ...), not a column")
         object.__setattr__(self, "means", _code("Payment", "means", self.means, PAYMENT_MEANS, required=True))
         for name in ("iban", "bic", "account_name", "reference", "mandate", "creditor_id"):
             object.__setattr__(self, name, _term("Payment", name, getattr(self, name)))

@@ -154,13 +154,6 @@ def _unique_rows(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return ranked[new], inverse
 
 
-def table_seen_of(first_seen, t_nodes, t_of, n_tables) -> np.ndarray:
-    """Where each table first shows: the earliest of its cells."""
-    seen = np.full(n_tables, np.iinfo(np.int64).max, np.int64)
-    np.minimum.at(seen, t_of, first_seen[t_nodes])
-    return seen
-
-
 def _role_number(role) -> int:
     if role in ROLE_NAMES:
         return ROLE_NAMES.index(role)
@@ -339,7 +332,9 @@ def part_objects(structure, nodes, mcids, doc_pages, page_nums, page0: int, firs
     top_kind = np.concatenate([np.zeros(len(plain), np.int64), np.ones(n_tables, np.int64), np.full(n_items, 2)])
     top_index = np.concatenate([plain, np.arange(n_tables), np.arange(n_items)])
     top_doc = np.concatenate([doc[drawn[plain]], tables[:, 0], items[:, 0]])
-    top_seen = np.concatenate([first_seen[drawn[plain]], table_seen_of(first_seen, t_nodes, t_of, n_tables), item_seen])
+    table_seen = np.full(n_tables, np.iinfo(np.int64).max, np.int64)
+    np.minimum.at(table_seen, t_of, first_seen[t_nodes])
+    top_seen = np.concatenate([first_seen[drawn[plain]], table_seen, item_seen])
     order = np.lexsort((top_seen, top_doc))
     is_item = top_kind[order] == 2
     starts = is_item.copy()
@@ -368,8 +363,6 @@ def part_objects(structure, nodes, mcids, doc_pages, page_nums, page0: int, firs
     table_of_row = np.zeros(n_rows, np.int64)
     if n_rows:
         table_of_row[r_of] = t_of
-    table_seen = np.full(n_tables, np.iinfo(np.int64).max, np.int64)
-    np.minimum.at(table_seen, t_of, first_seen[t_nodes])
     table_doc = tables[:, 0]
 
     # leaves: their parent, role, pages and MCIDs

@@ -253,9 +253,6 @@ class PdfWriter:
         standard: "pdfa-2b" or "pdfa-3b" for a PDF/A file (XMP metadata repeating the
             Info entries, the sRGB output intent; see :mod:`ccmcore.pdf.pdfa`), None for
             a plain PDF.
-        font_cache: a dict shared by writers of the same job resources that write many
-            small files with the same glyphs (one file per document): each font is
-            subset and compressed once for all of them.
         structure: for a standard with PDF/UA, the template's
             :class:`~ccmcore.pdf.structure.Structure`: pages added (encoded with it) carry
             marked content, and the file gets their structure tree.
@@ -284,7 +281,6 @@ class PdfWriter:
         creation_date: datetime | None = None,
         resources: JobResources | None = None,
         standard: str | None = None,
-        font_cache: dict | None = None,
         start: FileStart | None = None,
         structure=None,
     ):
@@ -328,7 +324,6 @@ class PdfWriter:
         # outline(): first page (0-based) of each document, its title, the page label prefix
         self._outline: tuple[array, list[str], str | None] | None = None
         self._job = resources
-        self._font_cache = font_cache
         self._attachments: list[tuple] = []
         self._facturx: tuple[str, str] | None = None
         self._job_image: dict[str, int] = {}
@@ -336,11 +331,7 @@ class PdfWriter:
         if resources is not None:
             for slot, f in enumerate(resources.fonts):
                 self._font_slot[id(f)] = len(self._fonts)
-                widths = start.widths[slot] if start is not None else None
-                if widths is None and font_cache is not None:  # many writers, one job: the widths once
-                    widths = font_cache.get(("widths", id(f)))
-                    if widths is None:
-                        widths = font_cache[("widths", id(f))] = pdf_widths(f)
+                widths = start.widths[slot] if start is not None else None  # many files, one job: once
                 self._fonts.append(_JobFont(f, widths))
             self._job_image = {im.key: i for i, im in enumerate(resources.images)}
             self._job_overlay = {id(ov): i for i, ov in enumerate(resources.overlays)}
@@ -1004,7 +995,7 @@ class PdfWriter:
         for slot, jf in enumerate(self._fonts):
             if not jf.used.any():
                 continue
-            makers = self._font_makers(slot, jf, compress)
+            _, makers = font_objects(jf.font, jf.used, compress)
             nums = [self._alloc() for _ in makers]
             for num, make in zip(nums, makers):
                 self._object(num, make(nums))
@@ -1022,16 +1013,6 @@ class PdfWriter:
             ),
         )
         self._shared = True
-
-    def _font_makers(self, slot: int, jf: _JobFont, compress) -> list:
-        """The font's object makers: subset now, or taken from the shared cache."""
-        if self._font_cache is None:
-            return font_objects(jf.font, jf.used, compress)[1]
-        key = (slot, self._level, jf.used.tobytes())
-        made = self._font_cache.get(key)
-        if made is None:
-            made = self._font_cache[key] = font_objects(jf.font, jf.used, compress)[1]
-        return made
 
     def attach(
         self,
@@ -1226,9 +1207,7 @@ class FileStart(NamedTuple):
     overlay_num: dict
 
 
-def file_start(
-    resources: JobResources, used: np.ndarray, uses, *, compress_level: int | None = 1, font_cache: dict | None = None
-) -> FileStart:
+def file_start(resources: JobResources, used: np.ndarray, uses, *, compress_level: int | None = 1) -> FileStart:
     """The shared beginning of the files of a job that writes one file per document.
 
     Args:
@@ -1237,10 +1216,9 @@ def file_start(
             another, as :class:`PdfPages` has them): the fonts are subset over them once.
         uses: (IMAGE or OVERLAY, job index) pairs of the XObjects the pages draw.
         compress_level: as :class:`PdfWriter`'s.
-        font_cache: as :class:`PdfWriter`'s.
     """
     sink = io.BytesIO()
-    w = PdfWriter(sink, resources=resources, compress_level=compress_level, font_cache=font_cache)
+    w = PdfWriter(sink, resources=resources, compress_level=compress_level)
     for kind, idx in sorted(set(map(tuple, uses))):
         if kind == IMAGE:
             w._image(resources.images[idx])
