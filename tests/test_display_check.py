@@ -68,13 +68,14 @@ def test_pxd_mirrors_display_constants():
     }
     want |= {f"PG_{k}": getattr(D, k) for k in ("DOC", "NUMBER", "COUNT", "TEMPLATE", "WIDTH", "HEIGHT", "I0", "IN")}
     want |= {f"D_{k}": getattr(D, k) for k in ("RECORD", "P0", "PN")}
-    want |= {k: getattr(D, k) for k in ("ITEM_FIELDS", "PAGE_FIELDS", "DOC_FIELDS")}
+    want |= {k: getattr(D, k) for k in ("ITEM_FIELDS", "PAGE_FIELDS", "DOC_FIELDS", "STRUCT_FIELDS")}
+    want |= {f"TAG_{k}": getattr(D, f"TAG_{k}") for k in ("DECOR", "REPEAT", "BULLET", "FIXED", "BARCODE")}
     assert got == want
 
 
 def test_backends_and_kernel_take_the_kinds_from_the_pxd():
     src = Path(D.__file__).parent
-    for path in ("afp/_ptx.pyx", "pdf/_content.pyx", "_layout.pyx"):
+    for path in ("afp/_ptx.pyx", "pdf/_content.pyx", "pdf/_nodes.pyx", "_layout.pyx"):
         text = (src / path).read_text()
         assert "from ccmcore._display cimport" in text, path
         assert not re.search(r"^\s+(K_)?GLYPHS\s*=", text, re.M), f"{path} declares the item kinds again"

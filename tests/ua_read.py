@@ -100,10 +100,15 @@ def structure(path, objects=None) -> tuple[list[str], list[tuple[str, str]]]:
         kids = elem.get("/K")
         if isinstance(kids, pikepdf.Array):
             for k in kids:
-                if isinstance(k, pikepdf.Dictionary) and k.get("/Type") == "/StructElem":
+                if _is_element(k):
                     walk(k, depth + 1)
-        elif isinstance(kids, pikepdf.Dictionary) and kids.get("/Type") == "/StructElem":
+        elif _is_element(kids):
             walk(kids, depth + 1)
 
     walk(pdf.Root.StructTreeRoot.K, 0)
     return lines, leaves
+
+
+def _is_element(obj) -> bool:
+    """A structure element (its /Type is optional), not a marked-content or object reference."""
+    return isinstance(obj, pikepdf.Dictionary) and "/S" in obj and obj.get("/Type") not in ("/MCR", "/OBJR")

@@ -43,6 +43,16 @@ cdef enum:
     PG_IN = 7
     PAGE_FIELDS = 8
 
+# an item's structure tag (display.STRUCT_FIELDS, TAG_*): element id, part (table row
+# kind + 1, and the flags), row of its table within the document, column
+cdef enum:
+    STRUCT_FIELDS = 4
+    TAG_DECOR = 16
+    TAG_REPEAT = 32
+    TAG_BULLET = 64
+    TAG_FIXED = 128
+    TAG_BARCODE = 256
+
 # document columns (display.RECORD, P0, PN)
 cdef enum:
     D_RECORD = 0

@@ -20,6 +20,7 @@ from ccmcore._layout cimport *
 # display-list item kinds, renamed: ccmcore._layout's K_RULE... are program element kinds
 from ccmcore._display cimport (
     K_GLYPHS as GLYPHS, K_RULE as RULE, K_RECT as RECT, K_IMAGE as IMAGE, K_OVERLAY as OVERLAY,
+    STRUCT_FIELDS, TAG_DECOR, TAG_REPEAT, TAG_BULLET, TAG_FIXED,
 )
 
 __all__ = ["scan", "sum_overflows", "Kernel"]
@@ -34,13 +35,6 @@ cdef enum:
     GF_SHY = 4
     ITEM_FIELDS = 13
     PAGE_FIELDS = 8
-    # an item's structure tag: element id, part (table row kind + 1, and the flags
-    # below), row of its table within the document, column
-    STRUCT_FIELDS = 4
-    TAG_DECOR = 0x10     # a table's rule, stripe or border, not its content
-    TAG_REPEAT = 0x20    # a header repeated on a continuation page
-    TAG_BULLET = 0x40    # a paragraph's bullet
-    TAG_FIXED = 0x80     # page-template content, placed on every page it applies to
 
 
 cdef struct Src:

@@ -31,6 +31,8 @@ from cpython.bytes cimport PyBytes_FromStringAndSize
 
 # item kinds and columns (K_*, C_*, ITEM_FIELDS), check_bind, rdiv, grow
 from ccmcore._display cimport *
+# n_digits, put_int, put_str
+from ccmcore.pdf._digits cimport *
 
 __all__ = ["ContentBuilder", "ROLE_NAMES"]
 
@@ -41,14 +43,7 @@ ROLE_C[:] = [b"/P <</MCID ", b"/H1 <</MCID ", b"/H2 <</MCID ", b"/H3 <</MCID ", 
              b"/H5 <</MCID ", b"/H6 <</MCID ", b"/TD <</MCID ", b"/TH <</MCID ", b"/Figure <</MCID ",
              b"/Lbl <</MCID ", b"/LBody <</MCID "]
 
-ctypedef unsigned long long uint64_t_
-
 cdef char HEX2[512]
-cdef const char* DIGITS2 = (
-    b"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-    b"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-    b"8081828384858687888990919293949596979899"
-)
 cdef const char* PROLOGUE = b"0.001 0 0 0.001 0 0 cm\n"
 cdef enum:
     PROLOGUE_LEN = 23
@@ -80,55 +75,11 @@ import numpy as _np
 _EMPTY = _np.zeros(0, dtype=_np.int32)
 
 
-cdef inline int n_digits(uint64_t_ u) noexcept nogil:
-    cdef int n = 1
-    while u >= 10000:
-        u //= 10000
-        n += 4
-    if u >= 1000:
-        return n + 3
-    if u >= 100:
-        return n + 2
-    if u >= 10:
-        return n + 1
-    return n
-
-
-cdef inline char* put_int(char* p, int64_t v) noexcept nogil:
-    """Decimal digits of v at p; returns the end."""
-    cdef uint64_t_ u
-    cdef char* end
-    if v < 0:
-        p[0] = b'-'
-        p += 1
-        u = <uint64_t_>(-v)
-    else:
-        u = <uint64_t_>v
-    # digits are written backwards from the end, two at a time (fixed-size copies
-    # compile to plain stores; a variable-length memcpy would be a libc call)
-    end = p + n_digits(u)
-    p = end
-    while u >= 100:
-        p -= 2
-        memcpy(p, DIGITS2 + 2 * (u % 100), 2)
-        u //= 100
-    if u >= 10:
-        memcpy(p - 2, DIGITS2 + 2 * u, 2)
-    else:
-        (p - 1)[0] = <char>(48 + u)
-    return end
-
-
 cdef inline char* put_pair(char* p, int64_t a, int64_t b) noexcept nogil:
     """'a b' (two integers and the space between)."""
     p = put_int(p, a)
     p[0] = b' '
     return put_int(p + 1, b)
-
-
-cdef inline char* put_str(char* p, const char* s, Py_ssize_t n) noexcept nogil:
-    memcpy(p, s, n)
-    return p + n
 
 
 cdef inline char* put_rgb(char* p, int32_t c, const char* op) noexcept nogil:

@@ -14,25 +14,12 @@ from libc.string cimport memcpy
 from libc.stdint cimport int64_t
 from cpython.bytearray cimport PyByteArray_AS_STRING
 
+# put_int, put_str
+from ccmcore.pdf._digits cimport *
+
 import numpy as np
 
 __all__ = ["page_objects"]
-
-
-cdef inline Py_ssize_t put_int(char* buf, int64_t v) noexcept nogil:
-    """Write a non-negative integer in decimal; return the bytes written."""
-    cdef char tmp[24]
-    cdef Py_ssize_t n = 0, i
-    if v == 0:
-        buf[0] = b'0'
-        return 1
-    while v > 0:
-        tmp[n] = <char>(48 + v % 10)
-        v //= 10
-        n += 1
-    for i in range(n):
-        buf[i] = tmp[n - 1 - i]
-    return n
 
 
 cdef inline Py_ssize_t put(char* buf, const char* s, Py_ssize_t n) noexcept nogil:
@@ -42,9 +29,9 @@ cdef inline Py_ssize_t put(char* buf, const char* s, Py_ssize_t n) noexcept nogi
 
 cdef inline Py_ssize_t put_stream(char* buf, int64_t num, const unsigned char* data, Py_ssize_t n, bint compressed) noexcept nogil:
     """``NUM 0 obj <</Length N[/Filter/FlateDecode]>> stream ... endstream endobj``."""
-    cdef Py_ssize_t w = put_int(buf, num)
+    cdef Py_ssize_t w = put_int(buf, num) - buf
     w += put(buf + w, b" 0 obj\n<</Length ", 17)
-    w += put_int(buf + w, n)
+    w = put_int(buf + w, n) - buf
     if compressed:
         w += put(buf + w, b"/Filter/FlateDecode", 19)
     w += put(buf + w, b">>\nstream\n", 10)
@@ -137,7 +124,7 @@ def page_objects(
     for d in range(n_docs):
         start = w
         w += put(buf + w, b"%ccmcore-document ", 18)
-        w += put_int(buf + w, records[d])
+        w = put_int(buf + w, records[d]) - buf
         buf[w] = b'\n'
         w += 1
         for k in range(p, p + doc_pages[d]):
@@ -153,29 +140,29 @@ def page_objects(
             page_num[k] = pnum
             has_stamp = stamps is not None and stamps[k] is not None
             offsets[pnum - first_num] = pos + w
-            w += put_int(buf + w, pnum)
+            w = put_int(buf + w, pnum) - buf
             w += put(buf + w, b" 0 obj\n<</Type/Page/Parent ", 27)
-            w += put_int(buf + w, leaf)
+            w = put_int(buf + w, leaf) - buf
             w += put(buf + w, b" 0 R/MediaBox", 13)
             box = boxes[box_of_page[k]]
             w += put(buf + w, box, len(box))
             w += put(buf + w, b"/Resources ", 11)
-            w += put_int(buf + w, resources)
+            w = put_int(buf + w, resources) - buf
             if tagged:
                 w += put(buf + w, b" 0 R/StructParents ", 19)
-                w += put_int(buf + w, page_objs - 1)
+                w = put_int(buf + w, page_objs - 1) - buf
                 w += put(buf + w, b"/Tabs/S/Contents ", 17)
             else:
                 w += put(buf + w, b" 0 R/Contents ", 14)
             if has_stamp:
                 buf[w] = b'['
                 w += 1
-            w += put_int(buf + w, pnum + 1)
+            w = put_int(buf + w, pnum + 1) - buf
             w += put(buf + w, b" 0 R", 4)
             if has_stamp:
                 buf[w] = b' '
                 w += 1
-                w += put_int(buf + w, pnum + 2)
+                w = put_int(buf + w, pnum + 2) - buf
                 w += put(buf + w, b" 0 R]", 5)
             w += put(buf + w, b">>\nendobj\n", 10)
             offsets[pnum + 1 - first_num] = pos + w
@@ -192,3 +179,4 @@ def page_objects(
         raise AssertionError("page_objects overran its buffer")
     del out[w:]
     return out, offsets_a[: num - first_num], page_num_a, leaves_a[:n_leaves], doc_at_a, doc_len_a, leaf
+

@@ -40,8 +40,6 @@ from datetime import datetime, timezone
 from typing import Any, NamedTuple
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 from isal import isal_zlib
 from isal.isal_zlib import crc32
 
@@ -73,6 +71,9 @@ _HEADER = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"
 #: (key, value) pairs per /PageLabels number tree node, and kids per node above: arrays
 #: stay well under the 8,191 elements older readers allow
 LABELS_FANOUT = 1024
+
+#: objects per object stream: a reader looking one up inflates and parses its whole stream
+OBJECT_STREAM_OBJECTS = 500
 
 
 class _JobFont:
@@ -108,21 +109,31 @@ def _encode_pages(
     sequence written)."""
     sizes = np.zeros((len(pages), 3), dtype=np.int64)
     streams: list = []
-    marked: list = []
+    marked: list = []  # per page the node of each of its MCIDs
     compress = isal_zlib.compress
     page = builder.page
     for k, (w, h, i0, n) in enumerate(pages[:, [_WIDTH, _HEIGHT, _I0, _IN]].tolist()):
         data = page(i0, n, h)
         if tagged:
-            nodes = builder.marked()
-            if len(nodes):
-                marked.append(np.stack([np.full(len(nodes), k), np.arange(len(nodes)), nodes], axis=1))
+            marked.append(builder.marked())
         if level is not None:
             data = compress(data, level)
         sizes[k] = (w, h, len(data))
         streams.append(data)
-    mcids = np.concatenate(marked).astype(np.int64) if marked else _NO_MCIDS
-    return sizes, b"".join(streams), mcids
+    return sizes, b"".join(streams), _mcid_rows(marked) if tagged else _NO_MCIDS
+
+
+def _mcid_rows(marked: list) -> np.ndarray:
+    """(page row, MCID, node) rows from each page's nodes by MCID."""
+    counts = np.array([len(m) for m in marked], dtype=np.int64)
+    total = int(counts.sum())
+    if not total:
+        return _NO_MCIDS
+    rows = np.empty((total, MCID_FIELDS), np.int64)
+    rows[:, 0] = np.repeat(np.arange(len(marked)), counts)
+    rows[:, 1] = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+    rows[:, 2] = np.concatenate(marked)
+    return rows
 
 
 _NO_NODES = np.zeros((0, NODE_FIELDS), np.int64)
@@ -341,12 +352,11 @@ class PdfWriter:
         self._resources = self._alloc()
         self._shared = False  # fonts, xobjects and the resource dictionary written already
         self._tree: TreeWriter | None = None
+        self._packed = False  # some objects are in object streams: the xref is a stream
         if self._standard is not None and self._standard.ua is not None:
             if structure is None:
                 raise ValueError(f"{self._standard.name} is a tagged PDF: the writer needs the template's structure")
-            self._tree = TreeWriter(
-                structure, self._alloc, self._objects, self._object_block, lambda: len(self._offsets), _pdf_text
-            )
+            self._tree = TreeWriter(structure, self._alloc, self._objects, self._packed_objects, _pdf_text)
         if start is None:
             self._emit(_HEADER)
         else:
@@ -883,22 +893,37 @@ class PdfWriter:
         self._objects(bodies)
         return root
 
-    def _object_block(self, bodies) -> None:
-        """Write objects numbered from the next free number on, one per body of a
-        large_string array, in one piece (a tagged PDF writes hundreds a document)."""
-        n = len(bodies)
-        if not n:
-            return
+    def _packed_objects(self, make) -> None:
+        """Write the objects ``make(first_num, sink, per_stream)`` numbers from the next free
+        number on (returning the next free number after them) and hands to ``sink`` in
+        object streams of at most ``per_stream`` objects: compressed, a tagged PDF's hundred
+        structure elements a page take little room. The file then ends with a
+        cross-reference stream."""
         first = len(self._offsets)
-        nums = pa.array(np.arange(first, first + n, dtype=np.int64)).cast(pa.large_string())
-        large = pa.large_string()
-        chunks = pc.binary_join_element_wise(
-            nums, pa.scalar(" 0 obj\n", large), bodies, pa.scalar("\nendobj\n", large), pa.scalar("", large)
+        next_num = make(first, self._object_stream, OBJECT_STREAM_OBJECTS)
+        if len(self._offsets) < next_num:  # pragma: no cover - every number made is in a stream
+            raise AssertionError("objects numbered but not put into an object stream")
+
+    def _object_stream(self, num: int, data: bytes, count: int, first: int, numbers: np.ndarray) -> None:
+        """Write object stream ``num`` (its uncompressed data, objects, /First) holding the
+        objects ``numbers``."""
+        top = max(num, int(numbers[-1])) + 1
+        if top > len(self._offsets):
+            self._offsets.extend(array("q", bytes(8 * (top - len(self._offsets)))))
+        flate = b""
+        if self._level is not None:
+            data, flate = isal_zlib.compress(data, self._level), b"/Filter/FlateDecode"
+        self._offsets[num] = self._pos
+        self._emit(
+            b"%d 0 obj\n<</Type/ObjStm/N %d/First %d/Length %d%s>>\nstream\n%s\nendstream\nendobj\n"
+            % (num, count, first, len(data), flate, data)
         )
-        offsets = np.frombuffer(chunks.buffers()[1], dtype=np.int64)[chunks.offset : chunks.offset + n + 1]
-        data = memoryview(chunks.buffers()[2])[int(offsets[0]) : int(offsets[-1])]
-        self._offsets.extend((self._pos + offsets[:-1] - offsets[0]).tolist())
-        self._emit(data)
+        # an object in a stream: minus (stream number << 16 | its index in the stream)
+        where = -((num << 16) | np.arange(count, dtype=np.int64))
+        offsets = np.frombuffer(self._offsets, dtype=np.int64)
+        offsets[numbers] = where
+        del offsets  # the array may grow again
+        self._packed = True
 
     def _objects(self, bodies: list[tuple[int, bytes]]) -> None:
         """Write numbered objects, a megabyte at a time (an outline may have millions)."""
@@ -964,28 +989,68 @@ class PdfWriter:
         catalog = self._alloc()
         self._object(catalog, b"<</Type/Catalog/Pages %d 0 R%s%s%s>>" % (self._root, outline, conformance, attached))
 
-        xref_pos = self._pos
-        size = len(self._offsets)
         missing = np.flatnonzero(np.frombuffer(self._offsets, dtype=np.int64)[1:] == 0) + 1
         if len(missing):  # an object number handed out but never written: a bug here, not input
             raise AssertionError(f"PDF objects reserved but not written: {missing[:10].tolist()}")
-        self._emit(b"xref\n0 %d\n0000000000 65535 f \n" % size + _xref_entries(self._offsets[1:]))
-        self._digest.update(np.asarray(self.checksums, dtype="<u4").tobytes())
-        doc_id = self._digest.hexdigest()[:32].upper().encode()
-        trailer = b"trailer\n<</Size %d/Root %d 0 R%s/ID[<%s><%s>]>>\nstartxref\n%d\n%%%%EOF\n" % (
-            size,
-            catalog,
-            b"/Info %d 0 R" % info_num if info_num else b"",
-            doc_id,
-            doc_id,
-            xref_pos,
-        )
-        self._emit(trailer)
+        if self._packed:
+            self._xref_stream(catalog, info_num)
+        else:
+            self._xref_table(catalog, info_num)
         flush = getattr(self._f, "flush", None)
         if flush is not None:
             flush()
         if self._owns_file:
             self._f.close()
+
+    def _trailer_entries(self, catalog: int, info_num: int | None) -> bytes:
+        """/Root, /Info and /ID: the ID from the digest of the file so far and of the
+        documents' checksums."""
+        self._digest.update(np.asarray(self.checksums, dtype="<u4").tobytes())
+        doc_id = self._digest.hexdigest()[:32].upper().encode()
+        return b"/Root %d 0 R%s/ID[<%s><%s>]" % (
+            catalog,
+            b"/Info %d 0 R" % info_num if info_num else b"",
+            doc_id,
+            doc_id,
+        )
+
+    def _xref_table(self, catalog: int, info_num: int | None) -> None:
+        xref_pos = self._pos
+        size = len(self._offsets)
+        self._emit(b"xref\n0 %d\n0000000000 65535 f \n" % size + _xref_entries(self._offsets[1:]))
+        self._emit(
+            b"trailer\n<</Size %d%s>>\nstartxref\n%d\n%%%%EOF\n"
+            % (size, self._trailer_entries(catalog, info_num), xref_pos)
+        )
+
+    def _xref_stream(self, catalog: int, info_num: int | None) -> None:
+        """The cross-reference stream (with the trailer's entries) of a file with object
+        streams: per object its type (1: at an offset, 2: in an object stream), offset or
+        stream number, and 0 or its index in the stream."""
+        num = self._alloc()
+        xref_pos = self._offsets[num] = self._pos
+        offs = np.frombuffer(self._offsets, dtype=np.int64)
+        inside = offs < 0
+        field2 = np.where(inside, (-offs) >> 16, offs)
+        field3 = np.where(inside, (-offs) & 0xFFFF, 0)
+        field2[0], field3[0] = 0, 65535  # object 0: the head of the free list
+        width = max(1, (int(field2.max()).bit_length() + 7) // 8)
+        rows = np.empty((len(offs), 1 + width + 2), np.uint8)
+        rows[:, 0] = np.where(inside, 2, 1)
+        rows[0, 0] = 0
+        for b in range(width):
+            rows[:, 1 + b] = (field2 >> (8 * (width - 1 - b))) & 0xFF
+        rows[:, 1 + width] = field3 >> 8
+        rows[:, 2 + width] = field3 & 0xFF
+        data = rows.tobytes()
+        flate = b""
+        if self._level is not None:
+            data, flate = isal_zlib.compress(data, self._level), b"/Filter/FlateDecode"
+        self._emit(
+            b"%d 0 obj\n<</Type/XRef/Size %d/W[1 %d 2]%s%s/Length %d>>\nstream\n%s\nendstream\nendobj\n"
+            b"startxref\n%d\n%%%%EOF\n"
+            % (num, len(offs), width, self._trailer_entries(catalog, info_num), flate, len(data), data, xref_pos)
+        )
 
     def _write_shared(self) -> None:
         """The fonts some page drew glyphs with, and the resource dictionary naming them and

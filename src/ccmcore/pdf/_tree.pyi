@@ -1,0 +1,23 @@
+"""Internal: a tagged PDF's structure elements for a run of documents (compiled)."""
+
+from collections.abc import Callable
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["tree_objects"]
+
+def tree_objects(
+    nodes: NDArray[np.int64],
+    mcids: NDArray[np.int64],
+    doc_pages: NDArray[np.int64],
+    page_nums: NDArray[np.int64],
+    is_table: NDArray[np.uint8],
+    columns: NDArray[np.int64],
+    alts: list[bytes],
+    langs: list[bytes],
+    first_num: int,
+    document: int,
+    sink: Callable[[int, bytes, int, int, NDArray[np.int64]], None],
+    per_stream: int,
+) -> tuple[int, NDArray[np.int64], NDArray[np.int64]]: ...
