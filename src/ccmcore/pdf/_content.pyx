@@ -19,8 +19,9 @@ Tagged PDF (PDF/UA): with ``nodes`` bound, every drawn item belongs to a structu
 (or is an artifact), and each run of drawn items of one node becomes a marked-content
 sequence ``/P <</MCID n>> BDC ... EMC`` (artifacts: ``/Artifact BMC ... EMC``), numbered
 0, 1, ... per page in the order drawn; :meth:`ContentBuilder.marked` says which node each
-MCID of the last page belongs to. A sequence never opens or closes inside a text object
-(BT/ET): marked content and text objects must nest, so the text object is closed first.
+MCID of the last page belongs to. Marked content and text objects (BT/ET) must nest: a
+glyph run's sequence opens inside the text object, so the runs of a table row share one;
+any other item's sequence opens outside it.
 """
 
 from libc.stdlib cimport free
@@ -137,6 +138,8 @@ cdef class ContentBuilder:
     cdef const int32_t[::1] node_roles  # per node: its ROLE_NAMES number
     cdef bint tagged
     cdef vector[int32_t] mcid_nodes     # the last page's MCIDs: the node of each
+    cdef int32_t cur_mark               # the node of the sequence open (-2 artifact, -1 none)
+    cdef bint mark_inside               # it opened inside the text object that is open
     cdef bint bound
     cdef char* buf
     cdef Py_ssize_t cap
@@ -205,9 +208,10 @@ cdef class ContentBuilder:
     def marked(self):
         """The node of each MCID of the page last made, in MCID order (int32)."""
         out = _np.empty(self.mcid_nodes.size(), dtype=_np.int32)
+        cdef int32_t[::1] view = out
         cdef Py_ssize_t k
         for k in range(self.mcid_nodes.size()):
-            out[k] = self.mcid_nodes[k]
+            view[k] = self.mcid_nodes[k]
         return out
 
     cdef int reserve(self, Py_ssize_t need) except -1 nogil:
@@ -227,19 +231,8 @@ cdef class ContentBuilder:
         self.reserve(pos + extra)
         return self.buf + pos
 
-    cdef inline char* mark(self, char* p, Py_ssize_t i, bint* in_text, int32_t* cur) except NULL nogil:
-        """Open item i's marked-content sequence if it is not the one open (closing the
-        text object and the sequence before it)."""
-        cdef int32_t m = self.nodes[i]
-        if m == cur[0]:
-            return p
-        p = self.room(p, 64)
-        if in_text[0]:
-            in_text[0] = False
-            p = put_str(p, b"ET\n", 3)
-        if cur[0] != -1:
-            p = put_str(p, b"EMC\n", 4)
-        cur[0] = m
+    cdef inline char* open_mark(self, char* p, int32_t m) noexcept nogil:
+        """The start of node ``m``'s marked-content sequence (-2: an artifact's)."""
         if m == -2:
             return put_str(p, b"/Artifact BMC\n", 14)
         if m >= 0:
@@ -249,11 +242,41 @@ cdef class ContentBuilder:
             return put_str(p, b">> BDC\n", 7)
         return p
 
+    cdef inline char* mark(self, char* p, Py_ssize_t i, bint* in_text, bint glyphs) except NULL nogil:
+        """Open item i's marked-content sequence if it is not the one open.
+
+        Sequences and text objects must nest. A glyph run's sequence opens inside the text
+        object (BT first), so the next run's can follow without ending it; another item's
+        opens outside (ET first). A sequence that holds a text object ends after it."""
+        cdef int32_t m = self.nodes[i]
+        if m == self.cur_mark:
+            return p
+        p = self.room(p, 64)
+        if self.cur_mark != -1:
+            if in_text[0] and not self.mark_inside:
+                in_text[0] = False
+                p = put_str(p, b"ET\n", 3)
+            p = put_str(p, b"EMC\n", 4)
+        if in_text[0] and not glyphs:
+            in_text[0] = False
+            p = put_str(p, b"ET\n", 3)
+        elif glyphs and not in_text[0]:
+            in_text[0] = True
+            p = put_str(p, b"BT\n", 3)
+        self.cur_mark = m
+        self.mark_inside = in_text[0]
+        return self.open_mark(p, m)
+
     cdef inline char* graphics(self, char* p, Py_ssize_t extra, bint* in_text) except NULL nogil:
-        """Like :meth:`room`, and out of the text object (ET) if one is open."""
-        p = self.room(p, extra)
+        """Like :meth:`room`, and out of the text object (ET) if one is open: a sequence
+        opened inside it ends with it, and opens again outside."""
+        p = self.room(p, extra + 64)
         if in_text[0]:
             in_text[0] = False
+            if self.mark_inside and self.cur_mark != -1:
+                p = put_str(p, b"EMC\nET\n", 7)
+                self.mark_inside = False
+                return self.open_mark(p, self.cur_mark)
             return put_str(p, b"ET\n", 3)
         return p
 
@@ -321,9 +344,11 @@ cdef class ContentBuilder:
         cdef const int32_t* row
         cdef const int32_t* widths = &self.widths[0] if self.widths.shape[0] else NULL
         cdef uint8_t* used = &self.used[0] if self.used.shape[0] else NULL
-        cdef int32_t idx, num, cur_mark = -1
-        cdef bint tagged = self.tagged
+        cdef int32_t idx, num
+        cdef bint tagged = self.tagged, was_text
 
+        self.cur_mark = -1
+        self.mark_inside = False
         self.mcid_nodes.clear()
         self.reserve(PROLOGUE_LEN + 16)
         p = self.buf
@@ -338,7 +363,11 @@ cdef class ContentBuilder:
                 if gn <= 0 or size <= 0:
                     continue
                 if tagged:
-                    p = self.mark(p, i, &in_text, &cur_mark)
+                    was_text = in_text
+                    p = self.mark(p, i, &in_text, True)
+                    if in_text and not was_text:  # the mark began the text object
+                        lx = 0
+                        ly = 0
                 g0 = row[C_G0]
                 # worst case per glyph: 4 hex digits, "><" and a 64-bit adjustment (<= 21 chars)
                 p = self.room(p, 160 + gn * 28)
@@ -401,7 +430,7 @@ cdef class ContentBuilder:
                 p = put_str(p, b"]TJ\n", 4)
             elif kind == K_RULE:
                 if tagged:
-                    p = self.mark(p, i, &in_text, &cur_mark)
+                    p = self.mark(p, i, &in_text, False)
                 p = self.graphics(p, 160, &in_text)
                 lw = row[C_SIZE]
                 if lw < 0:
@@ -428,7 +457,7 @@ cdef class ContentBuilder:
                 if fill < 0 and stroke < 0:
                     continue
                 if tagged:
-                    p = self.mark(p, i, &in_text, &cur_mark)
+                    p = self.mark(p, i, &in_text, False)
                 p = self.graphics(p, 200, &in_text)
                 if fill >= 0 and fill != cur_fill:
                     p = put_rgb(p, fill, b"rg")
@@ -460,7 +489,7 @@ cdef class ContentBuilder:
                 if num < 0:
                     continue
                 if tagged:
-                    p = self.mark(p, i, &in_text, &cur_mark)
+                    p = self.mark(p, i, &in_text, False)
                 p = self.graphics(p, 160, &in_text)
                 # the unit square scaled to W x H, its lower-left corner at (X, height - Y - H)
                 p = put_str(p, b"q ", 2)
@@ -478,7 +507,7 @@ cdef class ContentBuilder:
                 if num < 0:
                     continue
                 if tagged:
-                    p = self.mark(p, i, &in_text, &cur_mark)
+                    p = self.mark(p, i, &in_text, False)
                 p = self.graphics(p, 160, &in_text)
                 # the form's origin (its lower-left corner) moved to the overlay's lower edge;
                 # Q restores colours, line width and font, so the cur_* tracking stays true
@@ -487,8 +516,11 @@ cdef class ContentBuilder:
                 p = put_xobject(p, b"Ov", num)
             # other kinds (barcodes are RECTs; tags carry no drawing) draw nothing
         p = self.room(p, 8)
-        if in_text:
-            p = put_str(p, b"ET\n", 3)
-        if cur_mark != -1:
-            p = put_str(p, b"EMC\n", 4)
+        if in_text and self.mark_inside and self.cur_mark != -1:
+            p = put_str(p, b"EMC\nET\n", 7)
+        else:
+            if in_text:
+                p = put_str(p, b"ET\n", 3)
+            if self.cur_mark != -1:
+                p = put_str(p, b"EMC\n", 4)
         return p - self.buf

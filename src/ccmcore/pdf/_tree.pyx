@@ -23,7 +23,9 @@ of each MCID).
 from libcpp.vector cimport vector
 from libc.stdint cimport int32_t, int64_t, uint8_t
 from libc.string cimport memcpy, strlen
-from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE, PyBytes_FromStringAndSize
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
+from cpython.memoryview cimport PyMemoryView_FromMemory
+from cpython.buffer cimport PyBUF_READ
 
 # put_int, put_str, put_ref
 from ccmcore.pdf._digits cimport *
@@ -157,8 +159,12 @@ cdef class _Packer:
             nums_v = numbers
             for k in range(n):
                 nums_v[k] = self.nums[k]
-            data = PyBytes_FromStringAndSize(base + h, self.w - h)
-            self.sink(self.stream, data, n, self.head_room - h, numbers)
+            # lent, not copied: the sink deflates or writes it before it returns
+            data = PyMemoryView_FromMemory(base + h, self.w - h, PyBUF_READ)
+            try:
+                self.sink(self.stream, data, n, self.head_room - h, numbers)
+            finally:
+                data.release()
         self.nums.clear()
         self.starts.clear()
         self.w = self.head_room
@@ -182,11 +188,10 @@ cdef int32_t _add(vector[Elem]& els, vector[int32_t]& edge_parent, vector[int32_
 
 
 cdef void _slices(vector[int32_t]& at, vector[int32_t]& flat, vector[int32_t]& owner, vector[int32_t]& value,
-                  Py_ssize_t n) noexcept:
+                  Py_ssize_t n, vector[int32_t]& fill) noexcept:
     """Group ``value`` by ``owner`` (0..n-1), keeping their order: owner k's values are
-    ``flat[at[k]:at[k + 1]]``."""
+    ``flat[at[k]:at[k + 1]]`` (``fill``: scratch)."""
     cdef Py_ssize_t q
-    cdef vector[int32_t] fill
     at.assign(n + 1, 0)
     for q in range(<Py_ssize_t>owner.size()):
         at[owner[q] + 1] += 1
@@ -331,7 +336,7 @@ def tree_objects(
     cdef vector[int32_t] edge_parent, edge_child  # kids, in the order made
     cdef vector[int32_t] kid_at, kids  # per element its kids' slice of ``kids``
     cdef vector[int32_t] mc_at, mc_rows  # per element its MCID rows' slice of ``mc_rows``
-    cdef vector[int32_t] mc_leaf, mc_idx
+    cdef vector[int32_t] mc_leaf, mc_idx, scratch
     cdef vector[uint8_t] have
     cdef vector[int32_t] have_at
     cdef _Packer pk = _Packer(sink, per_stream)
@@ -430,7 +435,7 @@ def tree_objects(
                              ROLE_TH if els[i].role == ROW_HEADER else ROLE_TD, <int32_t>c, 0, -1)
 
         # kids per element (in the order made), a row's sorted by column
-        _slices(kid_at, kids, edge_parent, edge_child, els.size())
+        _slices(kid_at, kids, edge_parent, edge_child, els.size(), scratch)
         for i in range(<Py_ssize_t>els.size()):
             if els[i].kind == E_TR:
                 _by_column(kids, kid_at[i], kid_at[i + 1], els)
@@ -438,7 +443,7 @@ def tree_objects(
         mc_idx.clear()
         for q in range(<Py_ssize_t>mc_leaf.size()):
             mc_idx.push_back(<int32_t>(j0 + q))
-        _slices(mc_at, mc_rows, mc_leaf, mc_idx, els.size())
+        _slices(mc_at, mc_rows, mc_leaf, mc_idx, els.size(), scratch)
 
         # the objects: the elements, then the pages' arrays
         n = els.size()

@@ -73,7 +73,7 @@ _HEADER = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"
 LABELS_FANOUT = 1024
 
 #: objects per object stream: a reader looking one up inflates and parses its whole stream
-OBJECT_STREAM_OBJECTS = 500
+OBJECT_STREAM_OBJECTS = 1000
 
 
 class _JobFont:
@@ -904,9 +904,9 @@ class PdfWriter:
         if len(self._offsets) < next_num:  # pragma: no cover - every number made is in a stream
             raise AssertionError("objects numbered but not put into an object stream")
 
-    def _object_stream(self, num: int, data: bytes, count: int, first: int, numbers: np.ndarray) -> None:
-        """Write object stream ``num`` (its uncompressed data, objects, /First) holding the
-        objects ``numbers``."""
+    def _object_stream(self, num: int, data, count: int, first: int, numbers: np.ndarray) -> None:
+        """Write object stream ``num`` (its uncompressed data, lent for the call; objects;
+        /First) holding the objects ``numbers``."""
         top = max(num, int(numbers[-1])) + 1
         if top > len(self._offsets):
             self._offsets.extend(array("q", bytes(8 * (top - len(self._offsets)))))
@@ -916,7 +916,7 @@ class PdfWriter:
         self._offsets[num] = self._pos
         self._emit(
             b"%d 0 obj\n<</Type/ObjStm/N %d/First %d/Length %d%s>>\nstream\n%s\nendstream\nendobj\n"
-            % (num, count, first, len(data), flate, data)
+            % (num, count, first, len(data), flate, bytes(data))
         )
         # an object in a stream: minus (stream number << 16 | its index in the stream)
         where = -((num << 16) | np.arange(count, dtype=np.int64))
@@ -1032,24 +1032,22 @@ class PdfWriter:
         offs = np.frombuffer(self._offsets, dtype=np.int64)
         inside = offs < 0
         field2 = np.where(inside, (-offs) >> 16, offs)
-        field3 = np.where(inside, (-offs) & 0xFFFF, 0)
-        field2[0], field3[0] = 0, 65535  # object 0: the head of the free list
-        width = max(1, (int(field2.max()).bit_length() + 7) // 8)
-        rows = np.empty((len(offs), 1 + width + 2), np.uint8)
-        rows[:, 0] = np.where(inside, 2, 1)
-        rows[0, 0] = 0
-        for b in range(width):
-            rows[:, 1 + b] = (field2 >> (8 * (width - 1 - b))) & 0xFF
-        rows[:, 1 + width] = field3 >> 8
-        rows[:, 2 + width] = field3 & 0xFF
-        data = rows.tobytes()
+        wide = int(field2.max()) >= 1 << 32
+        rows = np.empty(len(offs), np.dtype([("type", "u1"), ("field2", ">u8" if wide else ">u4"), ("field3", ">u2")]))
+        rows["type"] = np.where(inside, 2, 1)
+        rows["field2"] = field2
+        rows["field3"] = np.where(inside, (-offs) & 0xFFFF, 0)
+        rows[0] = (0, 0, 65535)  # object 0: the head of the free list
+        width = 8 if wide else 4
+        data, size = rows.tobytes(), len(offs)
+        del offs  # the view would keep the offsets from growing
         flate = b""
         if self._level is not None:
             data, flate = isal_zlib.compress(data, self._level), b"/Filter/FlateDecode"
         self._emit(
             b"%d 0 obj\n<</Type/XRef/Size %d/W[1 %d 2]%s%s/Length %d>>\nstream\n%s\nendstream\nendobj\n"
             b"startxref\n%d\n%%%%EOF\n"
-            % (num, len(offs), width, self._trailer_entries(catalog, info_num), flate, len(data), data, xref_pos)
+            % (num, size, width, self._trailer_entries(catalog, info_num), flate, len(data), data, xref_pos)
         )
 
     def _write_shared(self) -> None:
