@@ -18,8 +18,8 @@ millipoints too (identity /Matrix, /BBox in millipoints).
 Tagged PDF (PDF/UA): with ``nodes`` bound, every drawn item belongs to a structure node
 (or is an artifact), and each run of drawn items of one node becomes a marked-content
 sequence ``/P <</MCID n>> BDC ... EMC`` (artifacts: ``/Artifact BMC ... EMC``), numbered
-0, 1, ... per page in the order drawn; :meth:`ContentBuilder.marked` says which node each
-MCID of the last page belongs to. Marked content and text objects (BT/ET) must nest: a
+0, 1, ... per page in the order drawn; :meth:`ContentBuilder.take_marked` says which node each
+MCID of the pages made belongs to. Marked content and text objects (BT/ET) must nest: a
 glyph run's sequence opens inside the text object, so the runs of a table row share one;
 any other item's sequence opens outside it.
 """
@@ -40,9 +40,9 @@ __all__ = ["ContentBuilder", "ROLE_NAMES"]
 #: the structure types a node's marked content is tagged with, by role number
 ROLE_NAMES = ("P", "H1", "H2", "H3", "H4", "H5", "H6", "TD", "TH", "Figure", "Lbl", "LBody")
 cdef const char* ROLE_C[12]
-ROLE_C[:] = [b"/P <</MCID ", b"/H1 <</MCID ", b"/H2 <</MCID ", b"/H3 <</MCID ", b"/H4 <</MCID ",
-             b"/H5 <</MCID ", b"/H6 <</MCID ", b"/TD <</MCID ", b"/TH <</MCID ", b"/Figure <</MCID ",
-             b"/Lbl <</MCID ", b"/LBody <</MCID "]
+ROLE_C[:] = [b"/P<</MCID ", b"/H1<</MCID ", b"/H2<</MCID ", b"/H3<</MCID ", b"/H4<</MCID ",
+             b"/H5<</MCID ", b"/H6<</MCID ", b"/TD<</MCID ", b"/TH<</MCID ", b"/Figure<</MCID ",
+             b"/Lbl<</MCID ", b"/LBody<</MCID "]
 
 cdef char HEX2[512]
 cdef const char* PROLOGUE = b"0.001 0 0 0.001 0 0 cm\n"
@@ -137,7 +137,9 @@ cdef class ContentBuilder:
     cdef const int32_t[::1] nodes       # per item: structure node, -2 artifact, -1 untagged
     cdef const int32_t[::1] node_roles  # per node: its ROLE_NAMES number
     cdef bint tagged
-    cdef vector[int32_t] mcid_nodes     # the last page's MCIDs: the node of each
+    cdef vector[int32_t] mcid_nodes     # the page's MCIDs: the node of each
+    cdef vector[int32_t] mark_nodes     # those of the pages made since take_marked()
+    cdef vector[int64_t] mark_counts    # and how many each of them has
     cdef int32_t cur_mark               # the node of the sequence open (-2 artifact, -1 none)
     cdef bint mark_inside               # it opened inside the text object that is open
     cdef bint bound
@@ -205,14 +207,22 @@ cdef class ContentBuilder:
         self.font_map = font_map
         self.bound = True
 
-    def marked(self):
-        """The node of each MCID of the page last made, in MCID order (int32)."""
-        out = _np.empty(self.mcid_nodes.size(), dtype=_np.int32)
-        cdef int32_t[::1] view = out
-        cdef Py_ssize_t k
-        for k in range(self.mcid_nodes.size()):
-            view[k] = self.mcid_nodes[k]
-        return out
+    def take_marked(self):
+        """The marked-content sequences of the pages made since the last call: int64
+        (m, 3) rows of page (0: the first of those pages), MCID and node, in page and
+        MCID order."""
+        rows = _np.empty((self.mark_nodes.size(), 3), dtype=_np.int64)
+        cdef int64_t[:, ::1] view = rows
+        cdef Py_ssize_t page, k, r = 0
+        for page in range(<Py_ssize_t>self.mark_counts.size()):
+            for k in range(self.mark_counts[page]):
+                view[r, 0] = page
+                view[r, 1] = k
+                view[r, 2] = self.mark_nodes[r]
+                r += 1
+        self.mark_counts.clear()
+        self.mark_nodes.clear()
+        return rows
 
     cdef int reserve(self, Py_ssize_t need) except -1 nogil:
         cdef void* p
@@ -239,7 +249,7 @@ cdef class ContentBuilder:
             p = put_str(p, ROLE_C[self.node_roles[m]], strlen(ROLE_C[self.node_roles[m]]))
             p = put_int(p, <int64_t>self.mcid_nodes.size())
             self.mcid_nodes.push_back(m)
-            return put_str(p, b">> BDC\n", 7)
+            return put_str(p, b">>BDC\n", 6)
         return p
 
     cdef inline char* mark(self, char* p, Py_ssize_t i, bint* in_text, bint glyphs) except NULL nogil:
@@ -515,6 +525,9 @@ cdef class ContentBuilder:
                 p = put_pair(p, row[C_X], height - row[C_Y] - <int64_t>self.overlay_height[idx])
                 p = put_xobject(p, b"Ov", num)
             # other kinds (barcodes are RECTs; tags carry no drawing) draw nothing
+        if tagged:
+            self.mark_counts.push_back(self.mcid_nodes.size())
+            self.mark_nodes.insert(self.mark_nodes.end(), self.mcid_nodes.begin(), self.mcid_nodes.end())
         p = self.room(p, 8)
         if in_text and self.mark_inside and self.cur_mark != -1:
             p = put_str(p, b"EMC\nET\n", 7)

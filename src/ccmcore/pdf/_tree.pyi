@@ -18,6 +18,6 @@ def tree_objects(
     langs: list[bytes],
     first_num: int,
     document: int,
-    sink: Callable[[int, bytes, int, int, NDArray[np.int64]], None],
+    sink: Callable[[int, memoryview, int, int], None],
     per_stream: int,
-) -> tuple[int, NDArray[np.int64], NDArray[np.int64]]: ...
+) -> tuple[int, NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]: ...

@@ -76,9 +76,10 @@ cdef const char* ELEM = b"<</S"  # /Type is optional, and a hundred a page cost 
 
 cdef class _Packer:
     """Puts objects into object streams of up to ``cap`` objects and hands each stream,
-    when full, to ``sink(number, data, count, first, numbers)``: its object number, its
-    uncompressed data (the header of object number and offset pairs, then the bodies),
-    how many objects it holds, the header's length (its /First), the objects' numbers.
+    when full, to ``sink(number, data, count, first)``: its object number, its uncompressed
+    data (the header of object number and offset pairs, then the bodies), how many objects
+    it holds, the header's length (its /First). Where each object went is kept: its number
+    and ``-(stream number << 16 | index in the stream)``, a cross-reference stream's entry.
 
     One stream is built at a time, in a buffer that stays in the cache: the bodies are
     written after room for the longest header, the header is put just before them.
@@ -86,6 +87,7 @@ cdef class _Packer:
     cdef vector[char] buf
     cdef Py_ssize_t w                 # the end of the bodies written
     cdef vector[int64_t] nums, starts  # the stream's objects and where each body starts
+    cdef vector[int64_t] placed, where  # every object handed on, and its stream and index
     cdef vector[int64_t] reserved      # numbers set aside for the streams to come
     cdef size_t taken
     cdef int64_t stream               # this stream's number, -1: none open
@@ -137,7 +139,6 @@ cdef class _Packer:
         cdef char head[48]
         cdef char* p
         cdef char* base = self.buf.data()
-        cdef int64_t[::1] nums_v
         if self.stream < 0:
             return 0
         if n:
@@ -155,14 +156,13 @@ cdef class _Packer:
                 p = put_int(p + 1, self.starts[k])
                 h -= p - head
                 memcpy(base + h, head, p - head)
-            numbers = np.empty(n, np.int64)
-            nums_v = numbers
             for k in range(n):
-                nums_v[k] = self.nums[k]
+                self.placed.push_back(self.nums[k])
+                self.where.push_back(-((self.stream << 16) | k))
             # lent, not copied: the sink deflates or writes it before it returns
             data = PyMemoryView_FromMemory(base + h, self.w - h, PyBUF_READ)
             try:
-                self.sink(self.stream, data, n, self.head_room - h, numbers)
+                self.sink(self.stream, data, n, self.head_room - h)
             finally:
                 data.release()
         self.nums.clear()
@@ -218,8 +218,8 @@ cdef void _by_column(vector[int32_t]& kids, Py_ssize_t a, Py_ssize_t b, vector[E
 
 
 cdef char* _leaf(char* w, Elem el, int64_t base, vector[Elem]& els, const int64_t* page_nums,
-                 const int64_t* mcids, vector[int32_t]& mc_rows, Py_ssize_t a, Py_ssize_t b, bytes alt,
-                 const int64_t* columns) noexcept:
+                 const int64_t* mcids, vector[int32_t]& mc_rows, Py_ssize_t a, Py_ssize_t b, const char* alt,
+                 Py_ssize_t alt_n, const int64_t* columns) noexcept:
     """A leaf element: its role, parent, first page, marked content (an MCID on its first
     page, a marked-content reference on another), alternative text, table attributes."""
     cdef Py_ssize_t q
@@ -252,7 +252,7 @@ cdef char* _leaf(char* w, Elem el, int64_t base, vector[Elem]& els, const int64_
                 w = put_str(w, b">>", 2)
         w[0] = b']'
         w += 1
-    w = put_str(w, PyBytes_AS_STRING(alt), PyBytes_GET_SIZE(alt))
+    w = put_str(w, alt, alt_n)
     up = els[el.parent]
     if el.role == ROLE_TH and up.kind == E_TR:
         w = put_str(w, SCOPE, 27)
@@ -291,13 +291,14 @@ def tree_objects(
         langs: per document its ``/Lang`` entry (bytes, empty for the file's).
         first_num: the first object number to use.
         document: the object number of the /Document element.
-        sink: (number, data, count, first, numbers) -> None, given each object stream
-            (see :class:`_Packer`); every object is in one.
+        sink: (number, data, count, first) -> None, given each object stream (see
+            :class:`_Packer`); every object is in one.
         per_stream: objects per object stream (at most).
 
     Returns:
         (the next free object number; int64 the parts' object numbers, one per document;
-        int64 the pages' parent-tree array object numbers).
+        int64 the pages' parent-tree array object numbers; int64 every object's number and
+        int64 its place, ``-(stream number << 16 | index in the stream)``).
     """
     cdef Py_ssize_t n_docs = doc_pages.shape[0], n_pages = page_nums.shape[0]
     cdef Py_ssize_t n_nodes = nodes.shape[0], n_mc = mcids.shape[0], n_el = is_table.shape[0]
@@ -340,6 +341,14 @@ def tree_objects(
     cdef vector[uint8_t] have
     cdef vector[int32_t] have_at
     cdef _Packer pk = _Packer(sink, per_stream)
+    pk.placed.reserve(2 * n_mc + 4 * n_docs + n_pages + 64)  # about the objects made
+    pk.where.reserve(2 * n_mc + 4 * n_docs + n_pages + 64)
+    cdef vector[const char*] alt_at  # the /Alt entries, kept alive by ``alts``
+    cdef vector[Py_ssize_t] alt_len
+    for e in range(n_el):
+        alt = <bytes?>alts[e]
+        alt_at.push_back(PyBytes_AS_STRING(alt))
+        alt_len.push_back(PyBytes_GET_SIZE(alt))
     cdef char* w
     part_nums_a = np.zeros(n_docs, np.int64)
     array_nums_a = np.zeros(n_pages, np.int64)
@@ -454,10 +463,10 @@ def tree_objects(
             el = els[i]
             if el.kind == E_LEAF:
                 e = nodes[el.extra, 1]
-                alt = <bytes>alts[e] if 0 <= e < n_el else b""
-                w = pk.start(base + i, 192 + 64 * (mc_at[i + 1] - mc_at[i]) + PyBytes_GET_SIZE(alt))
-                w = _leaf(w, el, base, els, &page_nums[0], &mcids[0, 0], mc_rows, mc_at[i], mc_at[i + 1], alt,
-                          &columns[0])
+                c = alt_len[e] if 0 <= e < n_el else 0
+                w = pk.start(base + i, 192 + 64 * (mc_at[i + 1] - mc_at[i]) + c)
+                w = _leaf(w, el, base, els, &page_nums[0], &mcids[0, 0], mc_rows, mc_at[i], mc_at[i + 1],
+                          alt_at[e] if c else NULL, c, &columns[0])
             elif el.kind == E_EMPTY:
                 w = pk.start(base + i, 96)
                 w = put_str(w, ELEM, 4)
@@ -503,4 +512,11 @@ def tree_objects(
         p0 = p1
         j0 = j
     pk.flush()
-    return next_num, part_nums_a, array_nums_a
+    placed_a = np.empty(pk.placed.size(), np.int64)
+    where_a = np.empty(pk.placed.size(), np.int64)
+    cdef int64_t[::1] placed_v = placed_a
+    cdef int64_t[::1] where_v = where_a
+    for q in range(<Py_ssize_t>pk.placed.size()):
+        placed_v[q] = pk.placed[q]
+        where_v[q] = pk.where[q]
+    return next_num, part_nums_a, array_nums_a, placed_a, where_a

@@ -148,7 +148,8 @@ class TreeWriter:
         write: [(object number, body bytes)] -> None, the objects written.
         write_packed: (make) -> None: writes the objects ``make(first_num, sink,
             per_stream)`` numbers from the next free number on and hands to ``sink`` in
-            object streams (``make`` returns the next free number).
+            object streams (``make`` returns the next free number, and each object's number
+            and place, see :func:`part_objects`).
         text: str -> a PDF text string (bytes).
     """
 
@@ -182,7 +183,7 @@ class TreeWriter:
             langs_of = (
                 [bytes(row).rstrip(b"\0").decode("ascii") for row in langs] if len(langs) == len(doc_pages) else None
             )
-            next_num, parts, arrays = part_objects(
+            next_num, parts, arrays, placed, where = part_objects(
                 self.structure,
                 pages.nodes,
                 pages.mcids,
@@ -195,7 +196,7 @@ class TreeWriter:
                 per_stream,
             )
             made.append((parts, arrays))
-            return next_num
+            return next_num, placed, where
 
         self._write_packed(make)
         parts, arrays = made[0]
@@ -238,13 +239,14 @@ def part_objects(structure, nodes, mcids, doc_pages, page_nums, first_num: int, 
         first_num: the first object number to use.
         document: the object number of the /Document element.
         langs: each document's language tag, stated on its part (None: the file's).
-        sink: (number, data, count, first, numbers) -> None: an object stream (its
-            number, uncompressed data, objects, /First, and the objects' numbers).
+        sink: (number, data, count, first) -> None: an object stream (its number, its
+            uncompressed data lent for the call, its objects, /First).
         per_stream: objects per object stream (at most).
 
     Returns:
         (the next free object number; the part elements' numbers; the parent arrays'
-        numbers, one per page).
+        numbers, one per page; every object's number and its place in the streams, as
+        a cross-reference stream has it: ``-(stream number << 16 | index)``).
     """
     nodes = np.ascontiguousarray(nodes, dtype=np.int64).reshape(-1, NODE_FIELDS)
     mcids = np.ascontiguousarray(mcids, dtype=np.int64).reshape(-1, MCID_FIELDS)

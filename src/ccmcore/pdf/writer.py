@@ -109,31 +109,17 @@ def _encode_pages(
     sequence written)."""
     sizes = np.zeros((len(pages), 3), dtype=np.int64)
     streams: list = []
-    marked: list = []  # per page the node of each of its MCIDs
     compress = isal_zlib.compress
     page = builder.page
+    if tagged:
+        builder.take_marked()  # from these pages on
     for k, (w, h, i0, n) in enumerate(pages[:, [_WIDTH, _HEIGHT, _I0, _IN]].tolist()):
         data = page(i0, n, h)
-        if tagged:
-            marked.append(builder.marked())
         if level is not None:
             data = compress(data, level)
         sizes[k] = (w, h, len(data))
         streams.append(data)
-    return sizes, b"".join(streams), _mcid_rows(marked) if tagged else _NO_MCIDS
-
-
-def _mcid_rows(marked: list) -> np.ndarray:
-    """(page row, MCID, node) rows from each page's nodes by MCID."""
-    counts = np.array([len(m) for m in marked], dtype=np.int64)
-    total = int(counts.sum())
-    if not total:
-        return _NO_MCIDS
-    rows = np.empty((total, MCID_FIELDS), np.int64)
-    rows[:, 0] = np.repeat(np.arange(len(marked)), counts)
-    rows[:, 1] = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
-    rows[:, 2] = np.concatenate(marked)
-    return rows
+    return sizes, b"".join(streams), builder.take_marked() if tagged else _NO_MCIDS
 
 
 _NO_NODES = np.zeros((0, NODE_FIELDS), np.int64)
@@ -309,8 +295,9 @@ class PdfWriter:
         self._standard = pdf_standard(standard)
         self._info = {"Title": title, "Author": author, "Producer": producer}
         self._creation_date = creation_date
-        # the file ID: SHA-256 of every byte before it outside the documents, and of each
-        # document's CRC-32 (hashing the documents' bytes themselves cost a tenth of a merge)
+        # the file ID: SHA-256 of every byte before it outside the documents and object
+        # streams, and of the CRC-32 of each of those (hashing their bytes themselves cost a
+        # tenth of a merge)
         self._digest = hashlib.sha256()
         self._pos = 0
         self._closed = False
@@ -353,6 +340,7 @@ class PdfWriter:
         self._shared = False  # fonts, xobjects and the resource dictionary written already
         self._tree: TreeWriter | None = None
         self._packed = False  # some objects are in object streams: the xref is a stream
+        self._packed_crcs = array("I")  # the CRC-32 of each object stream, for the file ID
         if self._standard is not None and self._standard.ua is not None:
             if structure is None:
                 raise ValueError(f"{self._standard.name} is a tagged PDF: the writer needs the template's structure")
@@ -381,8 +369,8 @@ class PdfWriter:
         return len(self._offsets) - 1
 
     def _emit(self, data, *, documents: bool = False) -> None:
-        """Write bytes; ``documents``: they are whole documents, whose CRC-32s are in
-        ``checksums`` and go into the file ID from there."""
+        """Write bytes; ``documents``: they are whole documents or an object stream, whose
+        CRC-32 (in ``checksums`` or ``_packed_crcs``) goes into the file ID instead."""
         self._f.write(data)
         if not documents:
             self._digest.update(data)
@@ -895,35 +883,38 @@ class PdfWriter:
 
     def _packed_objects(self, make) -> None:
         """Write the objects ``make(first_num, sink, per_stream)`` numbers from the next free
-        number on (returning the next free number after them) and hands to ``sink`` in
-        object streams of at most ``per_stream`` objects: compressed, a tagged PDF's hundred
-        structure elements a page take little room. The file then ends with a
-        cross-reference stream."""
-        first = len(self._offsets)
-        next_num = make(first, self._object_stream, OBJECT_STREAM_OBJECTS)
-        if len(self._offsets) < next_num:  # pragma: no cover - every number made is in a stream
-            raise AssertionError("objects numbered but not put into an object stream")
+        number on and hands to ``sink`` in object streams of at most ``per_stream`` objects
+        (it returns the next free number, each object's number and its place in the
+        streams): compressed, a tagged PDF's hundred structure elements a page take little
+        room. The file then ends with a cross-reference stream."""
+        streams: list[tuple[int, int]] = []  # (number, offset)
 
-    def _object_stream(self, num: int, data, count: int, first: int, numbers: np.ndarray) -> None:
-        """Write object stream ``num`` (its uncompressed data, lent for the call; objects;
-        /First) holding the objects ``numbers``."""
-        top = max(num, int(numbers[-1])) + 1
-        if top > len(self._offsets):
-            self._offsets.extend(array("q", bytes(8 * (top - len(self._offsets)))))
-        flate = b""
-        if self._level is not None:
-            data, flate = isal_zlib.compress(data, self._level), b"/Filter/FlateDecode"
-        self._offsets[num] = self._pos
-        self._emit(
-            b"%d 0 obj\n<</Type/ObjStm/N %d/First %d/Length %d%s>>\nstream\n%s\nendstream\nendobj\n"
-            % (num, count, first, len(data), flate, bytes(data))
-        )
-        # an object in a stream: minus (stream number << 16 | its index in the stream)
-        where = -((num << 16) | np.arange(count, dtype=np.int64))
+        def sink(num: int, data, count: int, first: int) -> None:
+            flate = b""
+            if self._level is not None:
+                data, flate = isal_zlib.compress(data, self._level), b"/Filter/FlateDecode"
+            streams.append((num, self._pos))
+            chunk = b"%d 0 obj\n<</Type/ObjStm/N %d/First %d/Length %d%s>>\nstream\n%s\nendstream\nendobj\n" % (
+                num,
+                count,
+                first,
+                len(data),
+                flate,
+                bytes(data),
+            )
+            self._emit(chunk, documents=True)  # into the file ID by its CRC-32, as documents are
+            self._packed_crcs.append(crc32(chunk))
+
+        next_num, placed, where = make(len(self._offsets), sink, OBJECT_STREAM_OBJECTS)
+        if next_num > len(self._offsets):
+            self._offsets.extend(array("q", bytes(8 * (next_num - len(self._offsets)))))
         offsets = np.frombuffer(self._offsets, dtype=np.int64)
-        offsets[numbers] = where
-        del offsets  # the array may grow again
-        self._packed = True
+        offsets[placed] = where
+        if streams:
+            nums, at = zip(*streams)
+            offsets[list(nums)] = at
+            self._packed = True
+        del offsets  # the array grows again
 
     def _objects(self, bodies: list[tuple[int, bytes]]) -> None:
         """Write numbered objects, a megabyte at a time (an outline may have millions)."""
@@ -1006,6 +997,7 @@ class PdfWriter:
         """/Root, /Info and /ID: the ID from the digest of the file so far and of the
         documents' checksums."""
         self._digest.update(np.asarray(self.checksums, dtype="<u4").tobytes())
+        self._digest.update(np.asarray(self._packed_crcs, dtype="<u4").tobytes())
         doc_id = self._digest.hexdigest()[:32].upper().encode()
         return b"/Root %d 0 R%s/ID[<%s><%s>]" % (
             catalog,
