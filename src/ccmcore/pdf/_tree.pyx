@@ -22,7 +22,7 @@ of each MCID).
 
 from libcpp.vector cimport vector
 from libc.stdint cimport int32_t, int64_t, uint8_t
-from libc.string cimport memcpy, strlen
+from libc.string cimport memcpy
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
 from cpython.memoryview cimport PyMemoryView_FromMemory
 from cpython.buffer cimport PyBUF_READ
@@ -55,10 +55,31 @@ cdef struct Elem:
     int32_t extra   # a leaf: its node row; a row: its table element
     int32_t page    # a leaf: the page row of its first MCID
 
-cdef const char* ROLE_S[12]
-ROLE_S[:] = [b"/P", b"/H1", b"/H2", b"/H3", b"/H4", b"/H5", b"/H6", b"/TD", b"/TH", b"/Figure", b"/Lbl", b"/LBody"]
-cdef const char* KIND_S[7]
-KIND_S[:] = [b"/Part", b"/Table", b"/TR", b"", b"", b"/L", b"/LI"]
+# structure types by role number (ROLE_NAMES) and by element kind, each padded to 8 bytes
+# so that one fixed-size copy writes it (a copy of a variable length is a libc call)
+cdef char ROLE_S[12][8]
+cdef uint8_t ROLE_N[12]
+cdef char KIND_S[7][8]
+cdef uint8_t KIND_N[7]
+
+
+cdef void _init_names():
+    cdef int k
+    for k, name in enumerate((b"/P", b"/H1", b"/H2", b"/H3", b"/H4", b"/H5", b"/H6", b"/TD", b"/TH", b"/Figure",
+                              b"/Lbl", b"/LBody")):
+        memcpy(ROLE_S[k], <const char*>name, len(name))
+        ROLE_N[k] = len(name)
+    for k, name in enumerate((b"/Part", b"/Table", b"/TR", b"", b"", b"/L", b"/LI")):
+        memcpy(KIND_S[k], <const char*>name, len(name))
+        KIND_N[k] = len(name)
+
+
+_init_names()
+
+
+cdef inline char* put_name(char* p, const char* padded, Py_ssize_t n) noexcept nogil:
+    memcpy(p, padded, 8)
+    return p + n
 
 cdef enum:
     ROLE_TD = 7
@@ -85,6 +106,7 @@ cdef class _Packer:
     written after room for the longest header, the header is put just before them.
     """
     cdef vector[char] buf
+    cdef vector[char] head            # the header being built
     cdef Py_ssize_t w                 # the end of the bodies written
     cdef vector[int64_t] nums, starts  # the stream's objects and where each body starts
     cdef vector[int64_t] placed, where  # every object handed on, and its stream and index
@@ -99,6 +121,7 @@ cdef class _Packer:
         self.cap = cap
         self.head_room = 44 * cap + 1  # 'number offset ' pairs of at most 20 digits each
         self.buf.resize(self.head_room + 96 * cap)
+        self.head.resize(self.head_room)
         self.w = self.head_room
         self.stream = -1
         self.taken = 0
@@ -136,26 +159,24 @@ cdef class _Packer:
     cdef int flush(self) except -1:
         """Hand the stream built so far to the sink."""
         cdef Py_ssize_t k, n = self.nums.size(), h = 0
-        cdef char head[48]
         cdef char* p
         cdef char* base = self.buf.data()
         if self.stream < 0:
             return 0
         if n:
-            # the header, written backwards so it ends where the bodies start
-            h = self.head_room
-            base[h - 1] = b'\n'
-            h -= 1
-            for k in range(n - 1, -1, -1):
-                p = head
-                if k:  # pairs are separated by a space
+            # the header, built aside and put where it ends at the bodies
+            p = self.head.data()
+            for k in range(n):
+                if k:
                     p[0] = b' '
                     p += 1
                 p = put_int(p, self.nums[k])
                 p[0] = b' '
                 p = put_int(p + 1, self.starts[k])
-                h -= p - head
-                memcpy(base + h, head, p - head)
+            p[0] = b'\n'
+            p += 1
+            h = self.head_room - (p - self.head.data())
+            memcpy(base + h, self.head.data(), p - self.head.data())
             for k in range(n):
                 self.placed.push_back(self.nums[k])
                 self.where.push_back(-((self.stream << 16) | k))
@@ -226,7 +247,7 @@ cdef char* _leaf(char* w, Elem el, int64_t base, vector[Elem]& els, const int64_
     cdef int64_t row, page
     cdef Elem up
     w = put_str(w, ELEM, 4)
-    w = put_str(w, ROLE_S[el.role], strlen(ROLE_S[el.role]))
+    w = put_name(w, ROLE_S[el.role], ROLE_N[el.role])
     w = put_str(w, b"/P ", 3)
     w = put_ref(w, base + el.parent)
     w = put_str(w, b"/Pg ", 4)
@@ -252,7 +273,8 @@ cdef char* _leaf(char* w, Elem el, int64_t base, vector[Elem]& els, const int64_
                 w = put_str(w, b">>", 2)
         w[0] = b']'
         w += 1
-    w = put_str(w, alt, alt_n)
+    if alt_n:
+        w = put_str(w, alt, alt_n)
     up = els[el.parent]
     if el.role == ROLE_TH and up.kind == E_TR:
         w = put_str(w, SCOPE, 27)
@@ -309,6 +331,8 @@ def tree_objects(
     cdef Elem* ep
     cdef int32_t role, col
     cdef bytes alt, lang
+    cdef const char* lang_p
+    cdef Py_ssize_t lang_n
     if per_stream < 1 or per_stream > 65535:
         raise ValueError("per_stream: 1 to 65,535 objects")
     if nodes.shape[1] != 6 or mcids.shape[1] != 3:
@@ -455,6 +479,8 @@ def tree_objects(
         _slices(mc_at, mc_rows, mc_leaf, mc_idx, els.size(), scratch)
 
         # the objects: the elements, then the pages' arrays
+        lang = <bytes?>langs[d]
+        lang_p, lang_n = PyBytes_AS_STRING(lang), PyBytes_GET_SIZE(lang)
         n = els.size()
         base = pk.reserve(n + p1 - p0, next_num)
         next_num = base + n + p1 - p0
@@ -470,20 +496,21 @@ def tree_objects(
             elif el.kind == E_EMPTY:
                 w = pk.start(base + i, 96)
                 w = put_str(w, ELEM, 4)
-                w = put_str(w, ROLE_S[el.role], 3)  # /TH or /TD
+                w = put_name(w, ROLE_S[el.role], 3)  # /TH or /TD
                 w = put_str(w, b"/P ", 3)
                 w = put_ref(w, base + el.parent)
                 if el.role == ROLE_TH:
                     w = put_str(w, SCOPE, 27)
                 w = put_str(w, b">>", 2)
             else:
-                lang = <bytes>langs[d] if el.kind == E_PART else b""
-                w = pk.start(base + i, 96 + 24 * (kid_at[i + 1] - kid_at[i]) + PyBytes_GET_SIZE(lang))
+                c = lang_n if el.kind == E_PART else 0
+                w = pk.start(base + i, 96 + 24 * (kid_at[i + 1] - kid_at[i]) + c)
                 w = put_str(w, ELEM, 4)
-                w = put_str(w, KIND_S[el.kind], strlen(KIND_S[el.kind]))
+                w = put_name(w, KIND_S[el.kind], KIND_N[el.kind])
                 w = put_str(w, b"/P ", 3)
                 w = put_ref(w, document if el.kind == E_PART else base + el.parent)
-                w = put_str(w, PyBytes_AS_STRING(lang), PyBytes_GET_SIZE(lang))
+                if c:
+                    w = put_str(w, lang_p, c)
                 w = put_str(w, b"/K[", 3)
                 for q in range(kid_at[i], kid_at[i + 1]):
                     if q > kid_at[i]:
