@@ -11,7 +11,7 @@ from pathlib import Path
 import pikepdf
 import pyarrow as pa
 import pytest
-from ua_read import page_objects, structure
+from ua_read import _is_element, page_objects, structure
 
 from ccmcore import A4, Document, Frame, PageTemplate, Paragraph, Picture, Text, compose, mm
 from ccmcore.errors import TemplateError
@@ -299,3 +299,47 @@ def test_bulleted_paragraphs_are_lists(tmp_path):
         "        LBody: Third",
     ]
     assert _all_tagged(path) == 1
+
+
+def _packed(pdf) -> tuple[int, int]:
+    """(object streams, objects in them) of an open file."""
+    streams = [o for o in pdf.objects if isinstance(o, pikepdf.Stream) and o.get("/Type") == "/ObjStm"]
+    return len(streams), sum(int(s.N) for s in streams)
+
+
+def _elements(node) -> int:
+    kids = node.get("/K")
+    kids = kids if isinstance(kids, pikepdf.Array) else [kids] if kids is not None else []
+    return 1 + sum(_elements(k) for k in kids if _is_element(k))
+
+
+def test_the_structure_lies_in_object_streams_readers_resolve(invoices, tmp_path):
+    """A hundred structure elements a page go into compressed object streams, indexed by a
+    cross-reference stream: qpdf finds every one of them, and nothing else, in the tree
+    and the parent tree; PDFium reads the file's pages and marks (the tests above); the
+    same file with uncompressed streams has the same tree."""
+    from ccmcore.parts import PartJob, compose_part
+    from ccmcore.pdf import PdfWriter
+    from ccmcore.pdf.writer import PdfEncoder
+
+    path, data, *_ = invoices
+    raw = path.read_bytes()
+    xref_at = int(raw.rstrip().split(b"\n")[-2])
+    assert re.match(rb"\d+ 0 obj\n<</Type/XRef/Size \d+/W\[1 4 2\]/Root", raw[xref_at:])  # no xref table
+    pdf = pikepdf.open(path)
+    assert pdf.check_pdf_syntax() == []
+    streams, packed = _packed(pdf)
+    elements = _elements(pdf.Root.StructTreeRoot.K)
+    # every element but /Document, and one parent array a page, are in the streams
+    assert packed == elements - 1 + len(pdf.pages) and streams >= packed // 1000
+
+    job = PartJob.compile(invoice.document, data.schema, "pdf", pdf=UA)
+    job._encoder = PdfEncoder(job.resources, compress_level=None, structure=job.structure())
+    part = compose_part(job, 0, 0, data.to_batches())
+    plain = tmp_path / "uncompressed.pdf"
+    kw = {"resources": job.resources, "standard": UA.standard, "structure": job.structure()}
+    with PdfWriter(plain, compress_level=None, **kw) as w:
+        w.add(part.pages)
+    assert b"/Type/ObjStm" in plain.read_bytes() and b"<</S/TD/P " in plain.read_bytes()  # readable as it is
+    assert pikepdf.open(plain).check_pdf_syntax() == []
+    assert structure(plain)[0] == structure(path)[0]

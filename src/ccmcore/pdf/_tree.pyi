@@ -5,8 +5,9 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["tree_objects"]
+__all__ = ["tree_objects", "in_page_order"]
 
+def in_page_order(mcids: NDArray[np.int64]) -> bool: ...
 def tree_objects(
     nodes: NDArray[np.int64],
     mcids: NDArray[np.int64],

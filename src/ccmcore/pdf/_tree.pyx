@@ -34,7 +34,7 @@ from ccmcore.pdf._keymap cimport *
 
 import numpy as np
 
-__all__ = ["tree_objects"]
+__all__ = ["tree_objects", "in_page_order"]
 
 # element kinds
 cdef enum:
@@ -283,6 +283,15 @@ cdef char* _leaf(char* w, Elem el, int64_t base, vector[Elem]& els, const int64_
         w = put_int(w, columns[up.extra])
         w = put_str(w, b">>", 2)
     return put_str(w, b">>", 2)
+
+
+def in_page_order(const int64_t[:, ::1] mcids) -> bool:
+    """Whether MCID rows (page row, MCID, node) are sorted by page, then MCID."""
+    cdef Py_ssize_t j
+    for j in range(1, mcids.shape[0]):
+        if mcids[j, 0] < mcids[j - 1, 0] or (mcids[j, 0] == mcids[j - 1, 0] and mcids[j, 1] <= mcids[j - 1, 1]):
+            return False
+    return True
 
 
 def tree_objects(

@@ -29,7 +29,7 @@ import numpy as np
 from ..display import STRUCT_FIELDS
 from ._content import ROLE_NAMES
 from ._nodes import item_nodes as _item_nodes
-from ._tree import tree_objects
+from ._tree import in_page_order, tree_objects
 
 __all__ = ["Structure", "item_nodes", "NODE_FIELDS", "MCID_FIELDS", "ROLE_NAMES"]
 
@@ -250,10 +250,8 @@ def part_objects(structure, nodes, mcids, doc_pages, page_nums, first_num: int, 
     """
     nodes = np.ascontiguousarray(nodes, dtype=np.int64).reshape(-1, NODE_FIELDS)
     mcids = np.ascontiguousarray(mcids, dtype=np.int64).reshape(-1, MCID_FIELDS)
-    if len(mcids) > 1:
-        key = mcids[:, 0] * (1 << 32) + mcids[:, 1]
-        if np.any(key[1:] <= key[:-1]):
-            mcids = np.ascontiguousarray(mcids[np.lexsort((mcids[:, 1], mcids[:, 0]))])
+    if not in_page_order(mcids):  # a reordered job moved pages
+        mcids = np.ascontiguousarray(mcids[np.lexsort((mcids[:, 1], mcids[:, 0]))])
     n_docs = len(doc_pages)
     if langs is None:
         langs = [b""] * n_docs
