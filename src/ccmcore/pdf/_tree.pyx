@@ -137,14 +137,19 @@ cdef class _Packer:
                 next_num += 1
         return next_num
 
-    cdef char* start(self, int64_t num, Py_ssize_t need) except NULL:
+    cdef int next_stream(self) except -1:
+        """Hand on the stream built so far and open the next."""
+        self.flush()
+        if self.taken >= self.reserved.size():  # pragma: no cover - reserve() is called first
+            raise AssertionError("an object stream without a number reserved")
+        self.stream = self.reserved[self.taken]
+        self.taken += 1
+        return 0
+
+    cdef inline char* start(self, int64_t num, Py_ssize_t need) except NULL:
         """A pointer to write object ``num``'s body at, with room for ``need`` bytes."""
         if self.stream < 0 or <Py_ssize_t>self.nums.size() == self.cap:
-            self.flush()
-            if self.taken >= self.reserved.size():  # pragma: no cover - reserve() is called first
-                raise AssertionError("an object stream without a number reserved")
-            self.stream = self.reserved[self.taken]
-            self.taken += 1
+            self.next_stream()
         self.nums.push_back(num)
         self.starts.push_back(self.w - self.head_room)
         if self.w + need + 1 > <Py_ssize_t>self.buf.size():
@@ -238,7 +243,7 @@ cdef void _by_column(vector[int32_t]& kids, Py_ssize_t a, Py_ssize_t b, vector[E
         kids[k] = kid
 
 
-cdef char* _leaf(char* w, Elem el, int64_t base, vector[Elem]& els, const int64_t* page_nums,
+cdef inline char* _leaf(char* w, Elem& el, int64_t base, vector[Elem]& els, const int64_t* page_nums,
                  const int64_t* mcids, vector[int32_t]& mc_rows, Py_ssize_t a, Py_ssize_t b, const char* alt,
                  Py_ssize_t alt_n, const int64_t* columns) noexcept:
     """A leaf element: its role, parent, first page, marked content (an MCID on its first
