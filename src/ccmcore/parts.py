@@ -649,11 +649,11 @@ def _concat(encoded: list, format: str):
         elif name == "nodes":  # the document rows move with the batch
             out[name] = np.concatenate(
                 [np.asarray(v).reshape(-1, 6) + np.array([b, 0, 0, 0, 0, 0]) for v, b in zip(vals, doc_base)]
-            ).astype(np.int64)
+            ).astype(np.int32)
         elif name == "mcids":  # the page and node rows too
             out[name] = np.concatenate(
                 [np.asarray(v).reshape(-1, 3) + np.array([p, 0, n]) for v, p, n in zip(vals, page_base, node_base)]
-            ).astype(np.int64)
+            ).astype(np.int32)
         elif name == "ends":
             out[name] = np.concatenate([np.asarray(v) + b for v, b in zip(vals, content_base)]).astype(np.int64)
         elif name == "oids":

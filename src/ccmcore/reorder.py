@@ -183,4 +183,4 @@ def _moved_structure(parts, new_row, page_src, page_old):
         mcids_out.append(m)
     nodes = np.concatenate(nodes_out) if nodes_out else np.zeros((0, 6), np.int64)
     mcids = np.concatenate(mcids_out) if mcids_out else np.zeros((0, 3), np.int64)
-    return nodes, mcids
+    return nodes.astype(np.int32), mcids.astype(np.int32)

@@ -208,16 +208,16 @@ cdef class ContentBuilder:
         self.bound = True
 
     def take_marked(self):
-        """The marked-content sequences of the pages made since the last call: int64
+        """The marked-content sequences of the pages made since the last call: int32
         (m, 3) rows of page (0: the first of those pages), MCID and node, in page and
         MCID order."""
-        rows = _np.empty((self.mark_nodes.size(), 3), dtype=_np.int64)
-        cdef int64_t[:, ::1] view = rows
+        rows = _np.empty((self.mark_nodes.size(), 3), dtype=_np.int32)
+        cdef int32_t[:, ::1] view = rows
         cdef Py_ssize_t page, k, r = 0
         for page in range(<Py_ssize_t>self.mark_counts.size()):
             for k in range(self.mark_counts[page]):
-                view[r, 0] = page
-                view[r, 1] = k
+                view[r, 0] = <int32_t>page
+                view[r, 1] = <int32_t>k
                 view[r, 2] = self.mark_nodes[r]
                 r += 1
         self.mark_counts.clear()

@@ -60,7 +60,7 @@ def item_nodes(
         is_table, listed: per element 1 for a table; 1 for a bulleted paragraph.
 
     Returns:
-        (int32 (n_items,) each item's node row or -2; int64 (k, NODE_FIELDS) the nodes:
+        (int32 (n_items,) each item's node row or -2; int32 (k, NODE_FIELDS) the nodes:
         document row, element, table row kind (-1: not a table's, -2: a list item's
         label), table row (-1: none), table column (-1: none), ROLE_NAMES number).
     """
@@ -81,8 +81,8 @@ def item_nodes(
     nodes_a = np.full(n, -2, np.int32)
     cdef int32_t[::1] nodes = nodes_a
     # at most a node an item; pages of memory never written are never touched
-    out_a = np.empty((n, 6), np.int64)
-    cdef int64_t[:, ::1] out = out_a
+    out_a = np.empty((n, 6), np.int32)
+    cdef int32_t[:, ::1] out = out_a
     for p in range(pages.shape[0]):
         if pages[p, PG_I0] < 0 or pages[p, PG_IN] < 0 or pages[p, PG_I0] + pages[p, PG_IN] > n:
             raise ValueError("a page's items lie outside the display list")
@@ -126,7 +126,8 @@ def item_nodes(
             node = keymap_get_or_put(seen_keys, seen_nodes, key, <int32_t>k)
             if node < 0:
                 node = <int32_t>k
-                out[k, 0], out[k, 1], out[k, 2], out[k, 3], out[k, 4], out[k, 5] = doc, e, kind, row, col, role
+                out[k, 0], out[k, 1], out[k, 2] = <int32_t>doc, <int32_t>e, <int32_t>kind
+                out[k, 3], out[k, 4], out[k, 5] = <int32_t>row, <int32_t>col, <int32_t>role
                 k += 1
             nodes[i] = node
             last_key, last_node = key, node

@@ -7,10 +7,10 @@ from numpy.typing import NDArray
 
 __all__ = ["tree_objects", "in_page_order"]
 
-def in_page_order(mcids: NDArray[np.int64]) -> bool: ...
+def in_page_order(mcids: NDArray[np.int32]) -> bool: ...
 def tree_objects(
-    nodes: NDArray[np.int64],
-    mcids: NDArray[np.int64],
+    nodes: NDArray[np.int32],
+    mcids: NDArray[np.int32],
     doc_pages: NDArray[np.int64],
     page_nums: NDArray[np.int64],
     is_table: NDArray[np.uint8],
@@ -21,4 +21,4 @@ def tree_objects(
     document: int,
     sink: Callable[[int, memoryview, int, int], None],
     per_stream: int,
-) -> tuple[int, NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]: ...
+) -> tuple[int, NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]: ...

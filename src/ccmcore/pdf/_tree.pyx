@@ -109,7 +109,8 @@ cdef class _Packer:
     cdef vector[char] head            # the header being built
     cdef Py_ssize_t w                 # the end of the bodies written
     cdef vector[int64_t] nums, starts  # the stream's objects and where each body starts
-    cdef vector[int64_t] placed, where  # every object handed on, and its stream and index
+    cdef vector[int64_t] where         # per number from ``first``: its stream and index
+    cdef int64_t first
     cdef vector[int64_t] reserved      # numbers set aside for the streams to come
     cdef size_t taken
     cdef int64_t stream               # this stream's number, -1: none open
@@ -183,8 +184,7 @@ cdef class _Packer:
             h = self.head_room - (p - self.head.data())
             memcpy(base + h, self.head.data(), p - self.head.data())
             for k in range(n):
-                self.placed.push_back(self.nums[k])
-                self.where.push_back(-((self.stream << 16) | k))
+                self.where[self.nums[k] - self.first] = -((self.stream << 16) | k)
             # lent, not copied: the sink deflates or writes it before it returns
             data = PyMemoryView_FromMemory(base + h, self.w - h, PyBUF_READ)
             try:
@@ -244,7 +244,7 @@ cdef void _by_column(vector[int32_t]& kids, Py_ssize_t a, Py_ssize_t b, vector[E
 
 
 cdef inline char* _leaf(char* w, Elem& el, int64_t base, vector[Elem]& els, const int64_t* page_nums,
-                 const int64_t* mcids, vector[int32_t]& mc_rows, Py_ssize_t a, Py_ssize_t b, const char* alt,
+                 const int32_t* mcids, vector[int32_t]& mc_rows, Py_ssize_t a, Py_ssize_t b, const char* alt,
                  Py_ssize_t alt_n, const int64_t* columns) noexcept:
     """A leaf element: its role, parent, first page, marked content (an MCID on its first
     page, a marked-content reference on another), alternative text, table attributes."""
@@ -290,7 +290,7 @@ cdef inline char* _leaf(char* w, Elem& el, int64_t base, vector[Elem]& els, cons
     return put_str(w, b">>", 2)
 
 
-def in_page_order(const int64_t[:, ::1] mcids) -> bool:
+def in_page_order(const int32_t[:, ::1] mcids) -> bool:
     """Whether MCID rows (page row, MCID, node) are sorted by page, then MCID."""
     cdef Py_ssize_t j
     for j in range(1, mcids.shape[0]):
@@ -300,8 +300,8 @@ def in_page_order(const int64_t[:, ::1] mcids) -> bool:
 
 
 def tree_objects(
-    const int64_t[:, ::1] nodes,
-    const int64_t[:, ::1] mcids,
+    const int32_t[:, ::1] nodes,
+    const int32_t[:, ::1] mcids,
     const int64_t[::1] doc_pages,
     const int64_t[::1] page_nums,
     const uint8_t[::1] is_table,
@@ -316,9 +316,9 @@ def tree_objects(
     """The structure elements of a run of documents and their pages' parent-tree arrays.
 
     Args:
-        nodes: int64 (k, NODE_FIELDS): document row, element, table row kind, table
+        nodes: int32 (k, NODE_FIELDS): document row, element, table row kind, table
             row, table column, role (a ROLE_NAMES number) of each node.
-        mcids: int64 (m, MCID_FIELDS): page row, MCID, node row of each marked-content
+        mcids: int32 (m, MCID_FIELDS): page row, MCID, node row of each marked-content
             sequence, sorted by page and MCID, each page's MCIDs 0, 1, ...
         doc_pages: pages per document.
         page_nums: the pages' object numbers.
@@ -333,8 +333,9 @@ def tree_objects(
 
     Returns:
         (the next free object number; int64 the parts' object numbers, one per document;
-        int64 the pages' parent-tree array object numbers; int64 every object's number and
-        int64 its place, ``-(stream number << 16 | index in the stream)``).
+        int64 the pages' parent-tree array object numbers; int64 per object number from
+        ``first_num`` on its place, ``-(stream number << 16 | index in the stream)``, or 0
+        for an object stream itself).
     """
     cdef Py_ssize_t n_docs = doc_pages.shape[0], n_pages = page_nums.shape[0]
     cdef Py_ssize_t n_nodes = nodes.shape[0], n_mc = mcids.shape[0], n_el = is_table.shape[0]
@@ -379,8 +380,7 @@ def tree_objects(
     cdef vector[uint8_t] have
     cdef vector[int32_t] have_at
     cdef _Packer pk = _Packer(sink, per_stream)
-    pk.placed.reserve(2 * n_mc + 4 * n_docs + n_pages + 64)  # about the objects made
-    pk.where.reserve(2 * n_mc + 4 * n_docs + n_pages + 64)
+    pk.first = first_num
     cdef vector[const char*] alt_at  # the /Alt entries, kept alive by ``alts``
     cdef vector[Py_ssize_t] alt_len
     for e in range(n_el):
@@ -498,6 +498,7 @@ def tree_objects(
         n = els.size()
         base = pk.reserve(n + p1 - p0, next_num)
         next_num = base + n + p1 - p0
+        pk.where.resize(next_num - first_num)
         part_nums[d] = base
         for i in range(n):
             el = els[i]
@@ -553,11 +554,8 @@ def tree_objects(
         p0 = p1
         j0 = j
     pk.flush()
-    placed_a = np.empty(pk.placed.size(), np.int64)
-    where_a = np.empty(pk.placed.size(), np.int64)
-    cdef int64_t[::1] placed_v = placed_a
+    where_a = np.empty(pk.where.size(), np.int64)
     cdef int64_t[::1] where_v = where_a
-    for q in range(<Py_ssize_t>pk.placed.size()):
-        placed_v[q] = pk.placed[q]
-        where_v[q] = pk.where[q]
-    return next_num, part_nums_a, array_nums_a, placed_a, where_a
+    if pk.where.size():
+        memcpy(&where_v[0], pk.where.data(), pk.where.size() * sizeof(int64_t))
+    return next_num, part_nums_a, array_nums_a, where_a

@@ -120,13 +120,13 @@ def item_nodes(struct: np.ndarray, pages: np.ndarray, structure: Structure):
         structure: the template's :class:`Structure`.
 
     Returns:
-        (nodes int32 (n_items,): node row, -2 artifact; node rows int64 (k, NODE_FIELDS);
+        (nodes int32 (n_items,): node row, -2 artifact; node rows int32 (k, NODE_FIELDS);
         roles int32 (k,): each node's ROLE_NAMES number).
     """
     struct = np.ascontiguousarray(struct, dtype=np.int32).reshape(-1, STRUCT_FIELDS)
     pages = np.ascontiguousarray(pages, dtype=np.int64)
     nodes, rows = _item_nodes(struct, pages, structure.role_numbers, structure.tables, structure.listed)
-    return nodes, rows, rows[:, 5].astype(np.int32)
+    return nodes, rows, np.ascontiguousarray(rows[:, 5])
 
 
 def _role_number(role) -> int:
@@ -148,8 +148,8 @@ class TreeWriter:
         write: [(object number, body bytes)] -> None, the objects written.
         write_packed: (make) -> None: writes the objects ``make(first_num, sink,
             per_stream)`` numbers from the next free number on and hands to ``sink`` in
-            object streams (``make`` returns the next free number, and each object's number
-            and place, see :func:`part_objects`).
+            object streams (``make`` returns the next free number, and the place of each
+            number made, see :func:`part_objects`).
         text: str -> a PDF text string (bytes).
     """
 
@@ -183,7 +183,7 @@ class TreeWriter:
             langs_of = (
                 [bytes(row).rstrip(b"\0").decode("ascii") for row in langs] if len(langs) == len(doc_pages) else None
             )
-            next_num, parts, arrays, placed, where = part_objects(
+            next_num, parts, arrays, where = part_objects(
                 self.structure,
                 pages.nodes,
                 pages.mcids,
@@ -196,7 +196,7 @@ class TreeWriter:
                 per_stream,
             )
             made.append((parts, arrays))
-            return next_num, placed, where
+            return next_num, where
 
         self._write_packed(make)
         parts, arrays = made[0]
@@ -245,11 +245,12 @@ def part_objects(structure, nodes, mcids, doc_pages, page_nums, first_num: int, 
 
     Returns:
         (the next free object number; the part elements' numbers; the parent arrays'
-        numbers, one per page; every object's number and its place in the streams, as
-        a cross-reference stream has it: ``-(stream number << 16 | index)``).
+        numbers, one per page; per object number from ``first_num`` on its place in the
+        streams, as a cross-reference stream has it: ``-(stream number << 16 | index)``,
+        0 for an object stream itself).
     """
-    nodes = np.ascontiguousarray(nodes, dtype=np.int64).reshape(-1, NODE_FIELDS)
-    mcids = np.ascontiguousarray(mcids, dtype=np.int64).reshape(-1, MCID_FIELDS)
+    nodes = np.ascontiguousarray(nodes, dtype=np.int32).reshape(-1, NODE_FIELDS)
+    mcids = np.ascontiguousarray(mcids, dtype=np.int32).reshape(-1, MCID_FIELDS)
     if not in_page_order(mcids):  # a reordered job moved pages
         mcids = np.ascontiguousarray(mcids[np.lexsort((mcids[:, 1], mcids[:, 0]))])
     n_docs = len(doc_pages)

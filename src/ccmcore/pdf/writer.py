@@ -122,8 +122,8 @@ def _encode_pages(
     return sizes, b"".join(streams), builder.take_marked() if tagged else _NO_MCIDS
 
 
-_NO_NODES = np.zeros((0, NODE_FIELDS), np.int64)
-_NO_MCIDS = np.zeros((0, MCID_FIELDS), np.int64)
+_NO_NODES = np.zeros((0, NODE_FIELDS), np.int32)
+_NO_MCIDS = np.zeros((0, MCID_FIELDS), np.int32)
 _NO_LANGS = np.zeros((0, 16), np.uint8)
 
 
@@ -139,9 +139,9 @@ class PdfPages(NamedTuple):
         uses: int64 (k, 3): (document row, IMAGE or OVERLAY, job index) of every image and
             overlay a document draws, sorted.
         used: uint8 flags of the glyphs drawn, per job font, one after another.
-        nodes: int64 (k, NODE_FIELDS) the structure nodes of a tagged PDF's documents
+        nodes: int32 (k, NODE_FIELDS) the structure nodes of a tagged PDF's documents
             (see :mod:`ccmcore.pdf.structure`); none for an untagged one.
-        mcids: int64 (m, MCID_FIELDS): (page row, MCID, node row) of each marked-content
+        mcids: int32 (m, MCID_FIELDS): (page row, MCID, node row) of each marked-content
             sequence the content streams hold.
         langs: uint8 (n_docs, 16): each document's language tag (ASCII, zero-padded), when
             a tagged PDF's documents each have theirs; none otherwise.
@@ -884,8 +884,8 @@ class PdfWriter:
     def _packed_objects(self, make) -> None:
         """Write the objects ``make(first_num, sink, per_stream)`` numbers from the next free
         number on and hands to ``sink`` in object streams of at most ``per_stream`` objects
-        (it returns the next free number, each object's number and its place in the
-        streams): compressed, a tagged PDF's hundred structure elements a page take little
+        (it returns the next free number and each number's place in the streams):
+        compressed, a tagged PDF's hundred structure elements a page take little
         room. The file then ends with a cross-reference stream."""
         streams: list[tuple[int, int]] = []  # (number, offset)
 
@@ -905,16 +905,14 @@ class PdfWriter:
             self._emit(chunk, documents=True)  # into the file ID by its CRC-32, as documents are
             self._packed_crcs.append(crc32(chunk))
 
-        next_num, placed, where = make(len(self._offsets), sink, OBJECT_STREAM_OBJECTS)
-        if next_num > len(self._offsets):
-            self._offsets.extend(array("q", bytes(8 * (next_num - len(self._offsets)))))
-        offsets = np.frombuffer(self._offsets, dtype=np.int64)
-        offsets[placed] = where
-        if streams:
-            nums, at = zip(*streams)
-            offsets[list(nums)] = at
-            self._packed = True
-        del offsets  # the array grows again
+        first = len(self._offsets)
+        next_num, where = make(first, sink, OBJECT_STREAM_OBJECTS)
+        if len(where) != next_num - first:  # pragma: no cover - a place for every number made
+            raise AssertionError("object streams: the numbers made and their places disagree")
+        self._offsets.frombytes(np.ascontiguousarray(where, dtype=np.int64).data.cast("B"))
+        for num, at in streams:
+            self._offsets[num] = at
+        self._packed = self._packed or bool(streams)
 
     def _objects(self, bodies: list[tuple[int, bytes]]) -> None:
         """Write numbered objects, a megabyte at a time (an outline may have millions)."""
