@@ -17,7 +17,9 @@ are completed with an empty cell for every column nothing was drawn in.
 
 Each document's objects are numbered one after another: its ``/Part`` first, then its
 elements in the order made, then the parent-tree array of each of its pages (the element
-of each MCID).
+of each MCID). They are written straight into object streams (:class:`_Packer`), one
+stream's worth at a time in a buffer that stays in the cache, and handed to the writer to
+deflate; the numbers of the streams themselves are set aside before each document's.
 """
 
 from libcpp.vector cimport vector

@@ -9,9 +9,10 @@ page-template content. Here that becomes:
   skips: running headers and footers, rules and stripes, a header repeated on a
   continuation page, carried-forward rows, barcodes, decoration without alternative text);
 - per document its **structure elements** in reading order, written by the PDF writer
-  as the document's pages are: a ``/Part`` holding headings and paragraphs, tables
-  (``THead`` with header cells scoped to their columns, ``TBody`` rows, every row with
-  one cell per column) and figures with their alternative text.
+  as the document's pages are (compiled, into object streams: :mod:`ccmcore.pdf._tree`):
+  a ``/Part`` holding headings and paragraphs, lists, tables (rows of cells, the header
+  row's cells scoped to their columns, every row with one cell per column) and figures
+  with their alternative text.
 
 Reading order is the order the document's content first appears: on each page the
 page template's content comes before the flow, as a sighted reader takes in a letter's
