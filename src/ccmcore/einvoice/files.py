@@ -113,16 +113,17 @@ def _file_names(keys: list, records: list) -> tuple[list, dict]:
     return names, bad
 
 
-def _document(pages, d: int, page0: int, starts: np.ndarray, used: np.ndarray):
-    """Document ``d`` of a part's encoded pages as pages of their own."""
+def _document(pages, d: int, page0: int, starts: np.ndarray, used: np.ndarray, uses: np.ndarray, uses_at: np.ndarray):
+    """Document ``d`` of a part's encoded pages as pages of their own (``uses``: the
+    part's, sorted by document, document ``d``'s rows from ``uses_at[d]`` to
+    ``uses_at[d + 1]``)."""
     from ..pdf.writer import PdfPages
 
     n = int(pages.doc_pages[d])
     sizes = np.asarray(pages.sizes, dtype=np.int64).reshape(-1, 3)[page0 : page0 + n]
     c0 = int(starts[page0])
     c1 = int(starts[page0 + n])
-    uses = np.asarray(pages.uses, dtype=np.int64).reshape(-1, 3)
-    mine = uses[uses[:, 0] == d].copy()
+    mine = uses[uses_at[d] : uses_at[d + 1]].copy()
     mine[:, 0] = 0
     content = memoryview(pages.content)[c0:c1]
     return PdfPages(np.asarray(pages.records[d : d + 1]), np.asarray([n]), sizes, content, mine, used)
@@ -177,6 +178,10 @@ def write_files(job, held: list, out: Path, report, *, title: str | None = None)
         np.cumsum(sizes[:, 2], out=starts[1:])
         page0 = 0
         packs = [part.einvoice.column(c).to_pylist() for c in ("deflated", "size", "md5")]
+        # each document's images and overlays: a slice of the part's, sorted by document
+        uses = np.asarray(pages.uses, dtype=np.int64).reshape(-1, 3)
+        uses = uses[np.argsort(uses[:, 0], kind="stable")]
+        uses_at = np.searchsorted(uses[:, 0], np.arange(len(pages.records) + 1))
         for d, record in enumerate(np.asarray(pages.records).tolist()):
             row = int(at[k])
             count = int(pages.doc_pages[d])
@@ -185,7 +190,7 @@ def write_files(job, held: list, out: Path, report, *, title: str | None = None)
             else:
                 i = record - part.record0
                 xml = PackedFile(packs[0][i], packs[1][i], packs[2][i])
-                doc = _document(pages, d, page0, starts, used)
+                doc = _document(pages, d, page0, starts, used, uses, uses_at)
                 sink = io.BytesIO()
                 w = PdfWriter(
                     sink,
