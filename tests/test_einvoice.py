@@ -189,6 +189,8 @@ def test_mistakes_seen_with_the_data_stop_the_job_before_anything_is_written(tmp
         from ccmcore.pdf import PdfOptions
 
         compose(example.document, data, tmp_path / "out", pdf=PdfOptions("pdfa-2b"))
+    with pytest.raises(TemplateError, match="its files are PDF/A-3b, not tagged; pdfa-3b\\+pdfua-1 is not made"):
+        compose(example.document, data, tmp_path / "out", pdf=PdfOptions("pdfa-3b+pdfua-1"))
     assert not (tmp_path / "out").exists()
 
 

@@ -286,6 +286,11 @@ def _einvoice_pdf(format: str, pdf):
         raise TemplateError("the document is an e-invoice (Document.einvoice): it is written as PDF/A-3, not AFP")
     if pdf is None or pdf.standard is None:
         return PdfOptions(standard="pdfa-3b") if pdf is None else replace(pdf, standard="pdfa-3b")
+    if pdf.standard == "pdfa-3b+pdfua-1" or pdf.standard == "pdfua-1":
+        raise TemplateError(
+            f"the document is an e-invoice: its files are PDF/A-3b, not tagged; {pdf.standard} is not made "
+            "for e-invoices yet: leave the PDF standard out or give pdfa-3b"
+        )
     if pdf.standard != "pdfa-3b":
         raise TemplateError(
             f"the document is an e-invoice: PDF/A-3 (pdfa-3b) carries its XML, {pdf.standard} cannot; "
