@@ -882,11 +882,11 @@ class PdfWriter:
         return root
 
     def _packed_objects(self, make) -> None:
-        """Write the objects ``make(first_num, sink, per_stream)`` numbers from the next free
-        number on and hands to ``sink`` in object streams of at most ``per_stream`` objects
-        (it returns the next free number and each number's place in the streams):
-        compressed, a tagged PDF's hundred structure elements a page take little
-        room. The file then ends with a cross-reference stream."""
+        """Write the objects that ``make(first_num, sink, per_stream)`` numbers from the next
+        free number on and hands to ``sink`` in object streams of at most ``per_stream``
+        objects (it returns the next free number and each number's place in the streams).
+        Compressed, a tagged PDF's hundred structure elements a page take little room. The
+        file then ends with a cross-reference stream."""
         streams: list[tuple[int, int]] = []  # (number, offset)
 
         def sink(num: int, data, count: int, first: int) -> None:
@@ -993,7 +993,7 @@ class PdfWriter:
 
     def _trailer_entries(self, catalog: int, info_num: int | None) -> bytes:
         """/Root, /Info and /ID: the ID from the digest of the file so far and of the
-        documents' checksums."""
+        CRC-32s of its documents and object streams."""
         self._digest.update(np.asarray(self.checksums, dtype="<u4").tobytes())
         self._digest.update(np.asarray(self._packed_crcs, dtype="<u4").tobytes())
         doc_id = self._digest.hexdigest()[:32].upper().encode()
