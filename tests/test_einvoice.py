@@ -408,6 +408,10 @@ def test_a_key_that_cannot_name_a_file_rejects_its_record(tmp_path):
     assert "already record 0's" in reasons[1] and "path separator" in reasons[2] and "hidden" in reasons[3]
     statuses = [r["status"] for r in report.manifest.to_pylist()]
     assert statuses == ["rendered", "rejected", "rejected", "rejected", "rendered"]
+    # a key the XML does not carry (so its rules do not see it) may hold a control character
+    from ccmcore.einvoice.files import _file_names
+
+    assert "control character" in _file_names(["R\x07"], [0])[1][0]
 
 
 def test_a_rerun_replaces_the_folder_and_a_foreign_folder_is_refused(tmp_path):
@@ -433,6 +437,53 @@ def test_workers_make_the_same_files(tmp_path):
     one = {p.name: p.read_bytes() for p in (tmp_path / "one").iterdir()}
     two = {p.name: p.read_bytes() for p in (tmp_path / "two").iterdir()}
     assert one == two and len(one) == 60
+
+
+def test_the_file_template_writes_what_the_writer_writes():
+    """An e-invoice's file, made from the job's template, is byte for byte the file a
+    PdfWriter writes for that document from the same start, title and XML."""
+    import io
+
+    from ccmcore.parts import PartJob, compose_part
+    from ccmcore.pdf.document_files import Attachment, DocumentFiles
+    from ccmcore.pdf.writer import PackedFile, PdfPages, PdfWriter, file_start
+
+    data = german(12, seed=3)
+    job = PartJob.compile(example.document, data.schema, "pdf")
+    part = compose_part(job, 0, 0, data.to_batches(max_chunksize=5))
+    pages = part.pages
+    uses = np.asarray(pages.uses, dtype=np.int64).reshape(-1, 3)
+    attachment = Attachment("factur-x.xml", description="the invoice", facturx_level="EN 16931")
+    template = DocumentFiles(job.resources, pages.used, uses[:, 1:].tolist(), attachment)
+    start = file_start(job.resources, pages.used, uses[:, 1:].tolist())
+    packs = [PackedFile(*row.values()) for row in part.einvoice.to_pylist()]
+    titles = [f"Rechnung ({d}) \u00e4 <&>" for d in range(len(packs))]
+    made = list(template.files(pages, [(d, titles[d], packs[d]) for d in range(len(packs))]))
+    sizes = np.asarray(pages.sizes, dtype=np.int64).reshape(-1, 3)
+    starts = np.concatenate([[0], np.cumsum(sizes[:, 2])])
+    page0 = np.concatenate([[0], np.cumsum(pages.doc_pages)])
+    assert len(made) == 12 and max(pages.doc_pages) > 1  # a document of more than one page among them
+    for d, file in enumerate(made):
+        p0, p1 = page0[d], page0[d + 1]
+        mine = uses[uses[:, 0] == d].copy()
+        mine[:, 0] = 0
+        doc = PdfPages(
+            np.asarray(pages.records[d : d + 1]),
+            np.asarray([p1 - p0]),
+            sizes[p0:p1],
+            memoryview(pages.content)[starts[p0] : starts[p1]],
+            mine,
+            pages.used,
+        )
+        sink = io.BytesIO()
+        w = PdfWriter(sink, title=titles[d], resources=job.resources, standard="pdfa-3b", start=start)
+        extent = w.add(doc)[0]
+        w.attach("factur-x.xml", packs[d], description="the invoice", facturx_level="EN 16931")
+        w.close()
+        assert b"".join(file.chunks) == sink.getvalue(), d
+        assert file.extent == extent and file.checksum == w.checksums[0]
+    with pytest.raises(ValueError, match="control character"):
+        next(template.files(pages, [(0, "a\x01b", packs[0])]))
 
 
 def test_a_thousand_german_einvoices_pass_the_en16931_rules(tmp_path):
@@ -465,6 +516,8 @@ def test_what_an_einvoice_job_cannot_be_is_said(tmp_path):
         compose_partition(job, data, tmp_path / "parts", record0=0)
     with pytest.raises(ValueError, match="cannot be a mail production"):
         compose(example.document, data, tmp_path / "out", mail=MailPlan())
+    with pytest.raises(ValueError, match=r"the title 'Rechnung\\x01' holds a control character"):
+        compose(example.document, data, tmp_path / "out", title="Rechnung\x01")
     assert not (tmp_path / "out").exists()
 
 

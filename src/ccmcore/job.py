@@ -295,7 +295,8 @@ def compose(
             at the output path. Checked before anything is composed where it can be.
         SourceError: the data cannot be read (in the middle of a CSV file: the message
             names the file and the line; nothing is written).
-        ValueError: an unknown format, or one the output's name contradicts.
+        ValueError: an unknown format, or one the output's name contradicts; a title with a
+            control character.
         WorkerError: a worker process died (the parts done are kept for ``resume``).
     """
     if max_rejected is not None and (
@@ -305,6 +306,11 @@ def compose(
     for name, v, least in (("workers", workers, 1), ("part_size", part_size, 1)):
         if isinstance(v, bool) or not isinstance(v, int) or v < least:
             raise ValueError(f"{name} must be an int >= {least}, got {v!r}")
+    if title is not None:
+        from .pdf.pdfa import NOT_XML
+
+        if NOT_XML.search(title):
+            raise ValueError(f"the title {title!r} holds a control character, which a PDF's metadata cannot carry")
     if document.einvoice is not None:  # one file per e-invoice, in a folder
         from .einvoice.files import check_folder
 

@@ -17,7 +17,6 @@ done, so it is never seen half-written.
 
 from __future__ import annotations
 
-import io
 import os
 import shutil
 from pathlib import Path
@@ -28,6 +27,7 @@ import pyarrow.compute as pc
 
 from ..errors import OutputError
 from ..merge import MANIFEST_SCHEMA
+from ..pdf.pdfa import NOT_XML
 from ..program import Rejection
 
 __all__ = ["check_folder", "write_files", "packed", "FILES_MANIFEST_SCHEMA", "PACKED_SCHEMA"]
@@ -101,6 +101,8 @@ def _file_names(keys: list, records: list) -> tuple[list, dict]:
             bad[i] = "its key is empty, and the key names its file"
         elif "/" in key or "\\" in key or "\x00" in key or key in (".", ".."):
             bad[i] = f"its key {key!r} cannot be a file name (it holds a path separator)"
+        elif NOT_XML.search(key):
+            bad[i] = f"its key {key!r} holds a control character, which a file name and the PDF's title cannot carry"
         elif key.startswith("."):
             bad[i] = f"its key {key!r} would make a hidden file (it starts with a dot)"
         elif len(name.encode("utf-8")) > _NAME_MAX:
@@ -111,22 +113,6 @@ def _file_names(keys: list, records: list) -> tuple[list, dict]:
             taken[name.lower()] = record  # one name per case: a case-insensitive file system would merge them
         names.append(name)
     return names, bad
-
-
-def _document(pages, d: int, page0: int, starts: np.ndarray, used: np.ndarray, uses: np.ndarray, uses_at: np.ndarray):
-    """Document ``d`` of a part's encoded pages as pages of their own (``uses``: the
-    part's, sorted by document, document ``d``'s rows from ``uses_at[d]`` to
-    ``uses_at[d + 1]``)."""
-    from ..pdf.writer import PdfPages
-
-    n = int(pages.doc_pages[d])
-    sizes = np.asarray(pages.sizes, dtype=np.int64).reshape(-1, 3)[page0 : page0 + n]
-    c0 = int(starts[page0])
-    c1 = int(starts[page0 + n])
-    mine = uses[uses_at[d] : uses_at[d + 1]].copy()
-    mine[:, 0] = 0
-    content = memoryview(pages.content)[c0:c1]
-    return PdfPages(np.asarray(pages.records[d : d + 1]), np.asarray([n]), sizes, content, mine, used)
 
 
 def write_files(job, held: list, out: Path, report, *, title: str | None = None) -> pa.Table:
@@ -143,12 +129,11 @@ def write_files(job, held: list, out: Path, report, *, title: str | None = None)
     Returns:
         the manifest: a row per record, with its file (None when rejected).
     """
-    from ..pdf.writer import PackedFile, PdfWriter, file_start
+    from ..pdf.document_files import Attachment, DocumentFiles
+    from ..pdf.writer import PackedFile
     from .cii import CONFORMANCE_LEVELS
 
     compiled = job.program.einvoice
-    xml_name = compiled.einvoice.xml_name
-    level = CONFORMANCE_LEVELS[compiled.profile]
     rows = pa.concat_tables([p.manifest for p in held])
     rendered = np.asarray(pc.equal(rows.column("status"), "rendered").to_numpy(zero_copy_only=False), dtype=bool)
     at = np.flatnonzero(rendered)
@@ -159,7 +144,13 @@ def write_files(job, held: list, out: Path, report, *, title: str | None = None)
     for part in held:
         np.bitwise_or(used, np.asarray(part.pages.used, dtype=np.uint8), out=used)
     uses = np.concatenate([np.asarray(p.pages.uses, dtype=np.int64).reshape(-1, 3)[:, 1:] for p in held])
-    start = file_start(job.resources, used, uses.tolist())
+    attachment = Attachment(
+        compiled.einvoice.xml_name,
+        relationship="Alternative",
+        description="the invoice as EN 16931 XML",
+        facturx_level=CONFORMANCE_LEVELS[compiled.profile],
+    )
+    template = DocumentFiles(job.resources, used, uses.tolist(), attachment)
     partial = out.with_name(f".{out.name}.partial")
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir()
@@ -170,53 +161,31 @@ def write_files(job, held: list, out: Path, report, *, title: str | None = None)
     first_page = np.zeros(n, np.int64)
     files: list = [None] * n
     late: list[Rejection] = []
-    k = 0  # index of the document among the job's rendered ones
-    for part in held:
-        pages = part.pages
-        sizes = np.asarray(pages.sizes, dtype=np.int64).reshape(-1, 3)
-        starts = np.zeros(len(sizes) + 1, dtype=np.int64)
-        np.cumsum(sizes[:, 2], out=starts[1:])
-        page0 = 0
-        packs = [part.einvoice.column(c).to_pylist() for c in ("deflated", "size", "md5")]
-        # each document's images and overlays: a slice of the part's, sorted by document
-        uses = np.asarray(pages.uses, dtype=np.int64).reshape(-1, 3)
-        uses = uses[np.argsort(uses[:, 0], kind="stable")]
-        uses_at = np.searchsorted(uses[:, 0], np.arange(len(pages.records) + 1))
-        for d, record in enumerate(np.asarray(pages.records).tolist()):
-            row = int(at[k])
-            count = int(pages.doc_pages[d])
-            if k in bad:
-                late.append(Rejection(record, report.key or "key", bad[k], keys[k]))
-            else:
-                i = record - part.record0
-                xml = PackedFile(packs[0][i], packs[1][i], packs[2][i])
-                doc = _document(pages, d, page0, starts, used, uses, uses_at)
-                sink = io.BytesIO()
-                w = PdfWriter(
-                    sink,
-                    title=keys[k] if title is None else f"{title} {keys[k]}",
-                    resources=job.resources,
-                    standard="pdfa-3b",
-                    start=start,
-                )
-                extent = w.add(doc)[0]
-                w.attach(
-                    xml_name,
-                    xml,
-                    relationship="Alternative",
-                    description="the invoice as EN 16931 XML",
-                    facturx_level=level,
-                )
-                w.close()
-                data = sink.getbuffer()
-                (partial / names[k]).write_bytes(data)
+    folder = os.open(partial, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        k = 0  # index of the document among the job's rendered ones
+        for part in held:
+            packs = [part.einvoice.column(c).to_pylist() for c in ("deflated", "size", "md5")]
+            wanted = []  # (document, title, XML) of the part's files, and their rendered index
+            for d, record in enumerate(np.asarray(part.pages.records).tolist()):
+                if k in bad:
+                    late.append(Rejection(record, report.key or "key", bad[k], keys[k]))
+                else:
+                    i = record - part.record0
+                    xml = PackedFile(packs[0][i], packs[1][i], packs[2][i])
+                    wanted.append((d, keys[k] if title is None else f"{title} {keys[k]}", xml, k))
+                k += 1
+            made = template.files(part.pages, [w[:3] for w in wanted])
+            for (_, _, _, j), file in zip(wanted, made):
+                _write(folder, names[j], file.chunks)
                 # the document's bytes in its file, as a print file's manifest has them
-                offset[row] = extent.offset
-                length[row] = extent.length
-                checksum[row] = w.checksums[0]
-                files[row] = names[k]
-            page0 += count
-            k += 1
+                row = int(at[j])
+                offset[row] = file.extent.offset
+                length[row] = file.extent.length
+                checksum[row] = file.checksum
+                files[row] = names[j]
+    finally:
+        os.close(folder)
     reused = np.concatenate([np.full(p.manifest.num_rows, p.reused) for p in held])
     manifest = _manifest(rows, first_page, offset, length, checksum, files, late, reused)
     if late:
@@ -226,6 +195,18 @@ def write_files(job, held: list, out: Path, report, *, title: str | None = None)
     else:
         shutil.rmtree(partial, ignore_errors=True)
     return manifest
+
+
+def _write(folder: int, name: str, chunks: tuple) -> None:
+    """A new file ``name`` in the open folder, of these bytes."""
+    fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666, dir_fd=folder)
+    try:
+        left = sum(len(c) for c in chunks) - os.writev(fd, chunks)
+        rest = memoryview(b"".join(chunks))[-left:] if left else b""
+        while rest:  # a short write (a signal, a full disk): the rest, or the error it meets
+            rest = rest[os.write(fd, rest) :]
+    finally:
+        os.close(fd)
 
 
 def _replace(partial: Path, out: Path) -> None:

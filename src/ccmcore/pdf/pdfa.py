@@ -31,8 +31,8 @@ __all__ = ["PDF_STANDARDS", "PdfStandard", "pdf_standard", "srgb_profile", "xmp_
 #: specification spells it (its case and its trailing '#' included)
 FACTURX_NS = "urn:factur-x:pdfa:CrossIndustryDocument:invoice:1p0#"
 
-# characters XML 1.0 cannot hold, even escaped
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+#: characters XML 1.0 cannot hold, even escaped
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 #: the standards :func:`pdf_standard` knows, by the names the API and the CLI take: PDF/A
 #: parts 2 and 3 (level B), PDF/UA-1 (tagged, accessible), and PDF/UA-1 with either
@@ -128,7 +128,7 @@ def xmp_packet(
         ValueError: a value holds a control character, which XML cannot carry.
     """
     for what, value in (("title", title), ("author", author), ("producer", producer)):
-        if value is not None and _NOT_XML.search(value):
+        if value is not None and NOT_XML.search(value):
             raise ValueError(f"the PDF's {what} {value!r} holds a control character, which PDF/A metadata cannot carry")
     described = []
     if standard.part is not None:

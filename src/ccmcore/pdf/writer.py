@@ -562,7 +562,7 @@ class PdfWriter:
         doc_pages_a = np.asarray(doc_pages, dtype=np.int64).reshape(-1)
         lengths = np.ascontiguousarray(sizes[:, 2], dtype=np.int64)
         starts = np.cumsum(lengths) - lengths
-        boxes, box_of_page = self._boxes(sizes)
+        boxes, box_of_page = media_boxes(sizes, self._mediabox)
         stamp_list: list | None = None
         if stamps:
             stamp_list = [None] * len(sizes)
@@ -600,29 +600,6 @@ class PdfWriter:
         if extents and self._pos != extents[-1].offset + extents[-1].length:
             raise AssertionError("PDF writer offset bookkeeping is off")
         return extents
-
-    def _boxes(self, sizes: np.ndarray) -> tuple[list[bytes], np.ndarray]:
-        """The distinct MediaBox arrays of the pages, and each page's index among them."""
-        wh = np.asarray(sizes[:, :2], dtype=np.int64)
-        if len(wh) == 0:
-            return [], np.zeros(0, np.int64)
-        w0, h0 = int(wh[0, 0]), int(wh[0, 1])
-        if len(wh) < 64 and all(w == w0 and h == h0 for w, h in wh.tolist()):  # a short run of one size
-            box = self._mediabox.get((w0, h0))
-            if box is None:
-                box = self._mediabox[(w0, h0)] = b"[0 0 %s %s]" % (_num(w0), _num(h0))
-            return [box], np.zeros(len(wh), np.int64)
-        # one int64 per size (page sides are far below 2**31 mpt): a 1-D unique is fast
-        unique, inverse = np.unique((wh[:, 0] << 32) | wh[:, 1], return_inverse=True)
-        boxes = []
-        for w, h in zip((unique >> 32).tolist(), (unique & 0xFFFFFFFF).tolist()):
-            box = self._mediabox.get((w, h))
-            if box is None:
-                if len(self._mediabox) > 256:
-                    self._mediabox.clear()
-                box = self._mediabox[(w, h)] = b"[0 0 %s %s]" % (_num(w), _num(h))
-            boxes.append(box)
-        return boxes, np.ascontiguousarray(inverse.reshape(-1), dtype=np.int64)
 
     def _new_uses(self, uses: np.ndarray) -> dict[int, list]:
         """document row -> the (kind, job index) it draws, for the documents that are the
@@ -976,7 +953,7 @@ class PdfWriter:
             conformance += self._tree.finish(self._number_tree)
         attached = self._write_attachments() if self._attachments else b""
         catalog = self._alloc()
-        self._object(catalog, b"<</Type/Catalog/Pages %d 0 R%s%s%s>>" % (self._root, outline, conformance, attached))
+        self._object(catalog, catalog_object(self._root, outline + conformance + attached))
 
         missing = np.flatnonzero(np.frombuffer(self._offsets, dtype=np.int64)[1:] == 0) + 1
         if len(missing):  # an object number handed out but never written: a bug here, not input
@@ -1116,58 +1093,19 @@ class PdfWriter:
         """The embedded files' objects; the catalog's entries naming them."""
         specs = []
         for name, data, mime, relationship, description in self._attachments:
-            if isinstance(data, PackedFile):
-                size, md5, body, flate = data.size, data.md5, data.deflated, b"/Filter/FlateDecode"
-            else:
-                size, md5, body, flate = len(data), hashlib.md5(data).digest(), data, b""
-                if self._level is not None:
-                    body, flate = self._compress(data), b"/Filter/FlateDecode"
-            stream = self._alloc()
-            self._object(
-                stream,
-                b"<</Type/EmbeddedFile/Subtype/%s/Params<</Size %d/CheckSum<%s>>>/Length %d%s>>\nstream\n%s\nendstream"
-                % (_pdf_name(mime), size, md5.hex().upper().encode(), len(body), flate, body),
-            )
-            spec = self._alloc()
-            text = _pdf_text(name)
-            desc = b"/Desc" + _pdf_text(description) if description else b""
-            self._object(
-                spec,
-                b"<</Type/Filespec/F%s/UF%s%s/AFRelationship/%s/EF<</F %d 0 R/UF %d 0 R>>>>"
-                % (text, text, desc, relationship.encode(), stream, stream),
-            )
+            if not isinstance(data, PackedFile):
+                flate = self._level is not None
+                data = PackedFile(self._compress(data) if flate else data, len(data), hashlib.md5(data).digest(), flate)
+            stream, spec = self._alloc(), self._alloc()
+            stream_body, spec_body = attachment_objects(stream, name, data, mime, relationship, description)
+            self._object(stream, stream_body)
+            self._object(spec, spec_body)
             specs.append((name, spec))
-        names = b" ".join(b"%s %d 0 R" % (_pdf_text(n), num) for n, num in sorted(specs))
-        refs = b" ".join(b"%d 0 R" % num for _, num in specs)
-        return b"/Names<</EmbeddedFiles<</Names[%s]>>>>/AF[%s]" % (names, refs)
+        return attachment_entries(specs)
 
     def _write_page_tree(self) -> None:
-        total = len(self._page_objs)
-        # level 0: leaves over pages; each higher level groups FANOUT nodes until the root fits
-        nodes = [(self._leaves[i], min(FANOUT, total - i * FANOUT)) for i in range(len(self._leaves))]
-        kids_of: dict[int, list[tuple[int, int]]] = {}
-        while len(nodes) > FANOUT:
-            upper = []
-            for k in range(0, len(nodes), FANOUT):
-                group = nodes[k : k + FANOUT]
-                num = self._alloc()
-                kids_of[num] = group
-                upper.append((num, sum(c for _, c in group)))
-            nodes = upper
-        kids_of[self._root] = nodes
-        parent: dict[int, int] = {}
-        for num, group in kids_of.items():
-            for kid, _ in group:
-                parent[kid] = num
-        for i, leaf in enumerate(self._leaves):
-            kids = self._page_objs[i * FANOUT : (i + 1) * FANOUT]
-            refs = b" ".join(b"%d 0 R" % k for k in kids)
-            self._object(leaf, b"<</Type/Pages/Parent %d 0 R/Kids[%s]/Count %d>>" % (parent[leaf], refs, len(kids)))
-        for num, group in kids_of.items():
-            refs = b" ".join(b"%d 0 R" % k for k, _ in group)
-            count = sum(c for _, c in group)
-            up = b"" if num == self._root else b"/Parent %d 0 R" % parent[num]
-            self._object(num, b"<</Type/Pages%s/Kids[%s]/Count %d>>" % (up, refs, count))
+        for num, body in page_tree(self._root, self._leaves, self._page_objs, self._alloc):
+            self._object(num, body)
 
     def _conformance(self) -> bytes:
         """A PDF/A file's metadata stream and output intent; the catalog's entries naming them."""
@@ -1182,10 +1120,7 @@ class PdfWriter:
             facturx=self._facturx,
         )
         metadata = self._alloc()
-        # uncompressed: a reader that knows no PDF finds the metadata by its packet header
-        self._object(
-            metadata, b"<</Type/Metadata/Subtype/XML/Length %d>>\nstream\n%s\nendstream" % (len(packet), packet)
-        )
+        self._object(metadata, metadata_object(packet))
         if self._standard.part is None:  # PDF/UA alone: no output intent
             return b"/Metadata %d 0 R" % metadata
         profile = self._alloc()
@@ -1193,10 +1128,7 @@ class PdfWriter:
         return b"/Metadata %d 0 R/OutputIntents%s" % (metadata, output_intent(profile))
 
     def _info_dict(self) -> bytes:
-        entries = [b"/%s%s" % (k.encode(), _pdf_text(v)) for k, v in self._info.items() if v]
-        if self._creation_date is not None:
-            entries.append(b"/CreationDate" + _pdf_text(_pdf_date(self._creation_date)))
-        return b"<<" + b"".join(entries) + b">>" if entries else b""
+        return info_dict(self._info, self._creation_date)
 
     # ------------------------------------------------------------------ context manager
 
@@ -1222,11 +1154,14 @@ class PdfWriter:
 
 class PackedFile(NamedTuple):
     """A file to embed, deflated where it was made (a worker composing its part), with its
-    size and MD5 (``/Params``): :meth:`PdfWriter.attach` then only copies it."""
+    size and MD5 (``/Params``): :meth:`PdfWriter.attach` then only copies it.
+
+    ``deflated`` is the stream's data: FlateDecode unless ``flate`` is False."""
 
     deflated: bytes
     size: int
     md5: bytes
+    flate: bool = True
 
     @classmethod
     def of(cls, data: bytes | memoryview, level: int = 1) -> PackedFile:
@@ -1296,6 +1231,119 @@ def file_start(resources: JobResources, used: np.ndarray, uses, *, compress_leve
     )
 
 
+def media_boxes(sizes: np.ndarray, made: dict) -> tuple[list[bytes], np.ndarray]:
+    """The distinct MediaBox arrays of the pages (rows of width, height, ...), and each
+    page's index among them; ``made``: (width, height) -> box, kept between calls."""
+    wh = np.asarray(sizes[:, :2], dtype=np.int64)
+    if len(wh) == 0:
+        return [], np.zeros(0, np.int64)
+    w0, h0 = int(wh[0, 0]), int(wh[0, 1])
+    if len(wh) < 64 and all(w == w0 and h == h0 for w, h in wh.tolist()):  # a short run of one size
+        box = made.get((w0, h0))
+        if box is None:
+            box = made[(w0, h0)] = b"[0 0 %s %s]" % (_num(w0), _num(h0))
+        return [box], np.zeros(len(wh), np.int64)
+    # one int64 per size (page sides are far below 2**31 mpt): a 1-D unique is fast
+    unique, inverse = np.unique((wh[:, 0] << 32) | wh[:, 1], return_inverse=True)
+    boxes = []
+    for w, h in zip((unique >> 32).tolist(), (unique & 0xFFFFFFFF).tolist()):
+        box = made.get((w, h))
+        if box is None:
+            if len(made) > 256:
+                made.clear()
+            box = made[(w, h)] = b"[0 0 %s %s]" % (_num(w), _num(h))
+        boxes.append(box)
+    return boxes, np.ascontiguousarray(inverse.reshape(-1), dtype=np.int64)
+
+
+def page_tree(root: int, leaves, page_objs, alloc) -> list[tuple[int, bytes]]:
+    """The /Pages objects over the pages ``page_objs``: a leaf per FANOUT pages (numbered
+    in ``leaves`` when the pages were written), then nodes of FANOUT kids (numbered by
+    ``alloc``) up to ``root``."""
+    total = len(page_objs)
+    # level 0: leaves over pages; each higher level groups FANOUT nodes until the root fits
+    nodes = [(leaves[i], min(FANOUT, total - i * FANOUT)) for i in range(len(leaves))]
+    kids_of: dict[int, list[tuple[int, int]]] = {}
+    while len(nodes) > FANOUT:
+        upper = []
+        for k in range(0, len(nodes), FANOUT):
+            group = nodes[k : k + FANOUT]
+            num = alloc()
+            kids_of[num] = group
+            upper.append((num, sum(c for _, c in group)))
+        nodes = upper
+    kids_of[root] = nodes
+    parent: dict[int, int] = {}
+    for num, group in kids_of.items():
+        for kid, _ in group:
+            parent[kid] = num
+    out = []
+    for i, leaf in enumerate(leaves):
+        kids = page_objs[i * FANOUT : (i + 1) * FANOUT]
+        refs = b" ".join(b"%d 0 R" % k for k in kids)
+        out.append((leaf, b"<</Type/Pages/Parent %d 0 R/Kids[%s]/Count %d>>" % (parent[leaf], refs, len(kids))))
+    for num, group in kids_of.items():
+        refs = b" ".join(b"%d 0 R" % k for k, _ in group)
+        count = sum(c for _, c in group)
+        up = b"" if num == root else b"/Parent %d 0 R" % parent[num]
+        out.append((num, b"<</Type/Pages%s/Kids[%s]/Count %d>>" % (up, refs, count)))
+    return out
+
+
+def attachment_objects(
+    stream: int, name: str, data: PackedFile, mime: str, relationship: str, description: str | None
+) -> tuple[bytes, bytes]:
+    """An embedded file's stream (object ``stream``) and its file specification."""
+    stream_body = (
+        b"<</Type/EmbeddedFile/Subtype/%s/Params<</Size %d/CheckSum<%s>>>/Length %d%s>>\nstream\n%s\nendstream"
+        % (
+            _pdf_name(mime),
+            data.size,
+            data.md5.hex().upper().encode(),
+            len(data.deflated),
+            b"/Filter/FlateDecode" if data.flate else b"",
+            data.deflated,
+        )
+    )
+    text = _pdf_text(name)
+    desc = b"/Desc" + _pdf_text(description) if description else b""
+    spec_body = b"<</Type/Filespec/F%s/UF%s%s/AFRelationship/%s/EF<</F %d 0 R/UF %d 0 R>>>>" % (
+        text,
+        text,
+        desc,
+        relationship.encode(),
+        stream,
+        stream,
+    )
+    return stream_body, spec_body
+
+
+def attachment_entries(specs: list[tuple[str, int]]) -> bytes:
+    """The catalog's entries naming the embedded files: (name, file specification) pairs."""
+    names = b" ".join(b"%s %d 0 R" % (_pdf_text(n), num) for n, num in sorted(specs))
+    refs = b" ".join(b"%d 0 R" % num for _, num in specs)
+    return b"/Names<</EmbeddedFiles<</Names[%s]>>>>/AF[%s]" % (names, refs)
+
+
+def info_dict(info: dict, created: datetime | None) -> bytes:
+    """The document information dictionary of these entries (empty ones left out), or b""."""
+    entries = [b"/%s%s" % (k.encode(), _pdf_text(v)) for k, v in info.items() if v]
+    if created is not None:
+        entries.append(b"/CreationDate" + _pdf_text(_pdf_date(created)))
+    return b"<<" + b"".join(entries) + b">>" if entries else b""
+
+
+def metadata_object(packet: bytes) -> bytes:
+    """The catalog's metadata stream: uncompressed, so that a reader that knows no PDF finds
+    it by its packet header."""
+    return b"<</Type/Metadata/Subtype/XML/Length %d>>\nstream\n%s\nendstream" % (len(packet), packet)
+
+
+def catalog_object(pages: int, entries: bytes) -> bytes:
+    """The document catalog over the page tree ``pages``, with further ``entries``."""
+    return b"<</Type/Catalog/Pages %d 0 R%s>>" % (pages, entries)
+
+
 @functools.cache
 def _icc_object(level: int | None) -> bytes:
     """The output intent's profile stream object, made once per compression level."""
@@ -1349,6 +1397,7 @@ def _pdf_text(s: str) -> bytes:
     return b"<FEFF" + s.encode("utf-16-be").hex().upper().encode() + b">"
 
 
+@functools.lru_cache(maxsize=256)  # a file per document names the same MIME type each time
 def _pdf_name(text: str) -> bytes:
     """A PDF name token: ``text/xml`` is ``/text#2Fxml`` (a bare '/' would end the name)."""
     out = []
