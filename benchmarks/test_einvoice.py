@@ -23,6 +23,7 @@ a timing.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import os
 import statistics
@@ -163,3 +164,39 @@ def test_einvoice_files_1k(benchmark, data, tmp_path):
 @pytest.mark.slow
 def test_einvoice_files_10k(benchmark, data, tmp_path):
     _run(benchmark, data, tmp_path, 10_000, rounds=3)
+
+
+@pytest.mark.slow
+def test_einvoice_files_workers_10k(benchmark, data, tmp_path):
+    """10,000 e-invoices with one and with two workers (wall seconds, median of three
+    rounds), beside the same invoices as one PDF/A-3b file: the workers compose the parts
+    and then write each part's files."""
+    _, einvoice = _examples()
+    path = str(data(10_000))
+    plain_doc = dataclasses.replace(einvoice.document, einvoice=None)
+    made = iter(range(1 << 30))
+
+    def one_file(workers):
+        return ccmcore.compose(plain_doc, path, str(tmp_path / "a3.pdf"), pdf=PdfOptions("pdfa-3b"), workers=workers)
+
+    def files(workers):
+        return ccmcore.compose(einvoice.document, path, str(tmp_path / f"rechnungen-{next(made)}"), workers=workers)
+
+    files(2)  # warm-up
+    runs = {k: [] for k in ("pdfa3_1", "pdfa3_2", "files_1", "files_2", "stage_1", "stage_2")}
+    for k in range(3):
+        for w in (1, 2):
+            wall, _, _ = _timed(functools.partial(one_file, w))
+            runs[f"pdfa3_{w}"].append(wall)
+            if k == 0 and w == 2:
+                wall, _, report = benchmark.pedantic(lambda: _timed(lambda: files(2)), rounds=1, iterations=1)
+            else:
+                wall, _, report = _timed(functools.partial(files, w))
+            runs[f"files_{w}"].append(wall)
+            runs[f"stage_{w}"].append(report.merge_seconds)
+            assert report.documents == 10_000 and report.workers == w
+    figures = {name: round(statistics.median(v), 3) for name, v in runs.items()}
+    figures["files_speed_up"] = round(figures["files_1"] / figures["files_2"], 2)
+    figures["pdfa3_speed_up"] = round(figures["pdfa3_1"] / figures["pdfa3_2"], 2)
+    benchmark.extra_info.update(figures)
+    print("\ne-invoices with workers:", json.dumps(figures))

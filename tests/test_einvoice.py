@@ -7,6 +7,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import json
+import os
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -537,6 +539,61 @@ def test_the_cli_writes_a_folder_for_an_einvoice_template(tmp_path):
         )
         == 2
     )
+
+
+_DIES_WRITING_FILES = """
+import os, signal, sys
+import ccmcore.einvoice.files as files
+real = files.write_part_files
+job_process = os.getpid()
+
+def dies(job, part, task):
+    if os.getpid() != job_process and task.part == 1:  # the worker writing part 1's files
+        os.kill(os.getpid(), signal.SIGKILL)
+    return real(job, part, task)
+
+files.write_part_files = dies
+from ccmcore.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_workers_write_the_files_and_one_that_dies_fails_the_job_in_one_line(tmp_path):
+    """The workers that composed the parts write their files; a worker killed while it
+    writes them fails the job in one line, leaves no folder, and a resumed run reuses
+    every part and writes the same files."""
+    import subprocess
+    import sys
+
+    import pyarrow.parquet as pq
+
+    from ccmcore.cli import EXIT_WORKER
+
+    pq.write_table(german(40, seed=9), tmp_path / "de.parquet")
+    template = ROOT / "examples" / "invoice" / "einvoice.py"
+    args = ["compose", str(template), str(tmp_path / "de.parquet"), "--part-size", "10", "-j", "2", "-q"]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    ref = subprocess.run([sys.executable, "-m", "ccmcore.cli", *args, "-o", str(tmp_path / "ref")], env=env)
+    assert ref.returncode == 0
+    out = tmp_path / "out"
+    proc = subprocess.run(
+        [sys.executable, "-c", _DIES_WRITING_FILES, *args, "-o", str(out)], env=env, capture_output=True, text=True
+    )
+    assert proc.returncode == EXIT_WORKER
+    (line,) = proc.stderr.strip().splitlines()
+    assert re.search(r"worker process was killed by signal 9 .*while composing the files of part 1;", line), line
+    assert "4 finished parts kept" in line and "--resume" in line
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".out.parts", "de.parquet", "ref", "ref.manifest.parquet"]
+    done = subprocess.run(
+        [sys.executable, "-m", "ccmcore.cli", *args, "-o", str(out), "--resume", "--report", str(tmp_path / "r.json")],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads((tmp_path / "r.json").read_text())["parts_reused"] == 4
+    ref_files = {p.name: p.read_bytes() for p in (tmp_path / "ref").iterdir()}
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == ref_files and len(ref_files) == 40
 
 
 def test_reconcile_checks_every_file_of_the_folder(tmp_path):

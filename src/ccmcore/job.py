@@ -182,6 +182,11 @@ def _too_many(report: JobReport, most: int, last: int) -> str:
     )
 
 
+def _files_label(task) -> str:
+    """A files task's words in a worker's error."""
+    return f"the files of part {task.part}"
+
+
 def _nothing_to_write(report: JobReport) -> str:
     if report.records == 0:
         return "no documents to write: the data has no records; no print file was written"
@@ -567,16 +572,21 @@ class _Run:
             self._failed(exc)
 
     def _go_files(self, source, part_size: int, workers: int, resume: bool, total) -> None:
-        """Compose every part into the work directory, then write one file per document."""
+        """Compose every part into the work directory, then write one file per document
+        (the workers write each part's files, as they composed them)."""
         from .einvoice.files import write_files
 
         report = self.report
-        try:
-            held = self._compose_all(source, part_size, workers, resume, total)
+
+        def write(held, pool):
             t0 = time.perf_counter()
-            report.manifest = write_files(self.job, held, self.out, report, title=self.title)
+            report.manifest = write_files(
+                self.job, held, self.out, report, title=self.title, pool=pool, label=_files_label
+            )
             report.merge_seconds += time.perf_counter() - t0
-            del held
+
+        try:
+            self._compose_all(source, part_size, workers, resume, total, then=write)
             if report.documents == 0:
                 raise EmptyJobError(_nothing_to_write(report), report)
             if self.manifest_path is not None:
@@ -586,9 +596,12 @@ class _Run:
             self._failed(exc)
         shutil.rmtree(self.work_dir, ignore_errors=True)
 
-    def _compose_all(self, source, part_size: int, workers: int, resume: bool, total) -> list:
+    def _compose_all(self, source, part_size: int, workers: int, resume: bool, total, *, then=None) -> list:
         """Compose every part into the work directory (here or by workers); the parts, read
-        back mapped, for a production that writes in an order or a shape of its own."""
+        back mapped, for a production that writes in an order or a shape of its own.
+
+        ``then(parts, pool)``, if given, is called with them while the workers (None: no
+        workers) are still there to take its tasks."""
         report = self.report
         pool = None
         try:
@@ -597,14 +610,17 @@ class _Run:
             else:
                 report.workers = 1
             self._parts(source, part_size, pool, _Tally(), total, resume)
+            if report.documents == 0:
+                raise EmptyJobError(_nothing_to_write(report), report)
+            held = [load_part(self.part_path(i), self.job.format, mapped=True)[0] for i in range(report.parts)]
+            if then is not None:
+                then(held, pool)
             if pool is not None:
                 pool.stop()
         finally:
             if pool is not None:
                 pool.close()
-        if report.documents == 0:
-            raise EmptyJobError(_nothing_to_write(report), report)
-        return [load_part(self.part_path(i), self.job.format, mapped=True)[0] for i in range(report.parts)]
+        return held
 
     def _prepare_work_dir(self, resume: bool) -> None:
         d = self.work_dir
@@ -619,7 +635,12 @@ class _Run:
             raise OutputError(f"cannot make the work directory {d}: {exc.strerror or exc}") from None
 
     def _compose_task(self, task):
-        """In a worker: compose one part into its file."""
+        """In a worker: compose one part into its file, or write a composed part's files."""
+        if type(task) is not tuple:  # an e-invoice job's PartFiles (composing parts takes plain tuples)
+            from .einvoice.files import write_part_files
+
+            part = load_part(self.part_path(task.part), self.job.format, mapped=True)[0]
+            return write_part_files(self.job, part, task)
         index, record0, path = task
         part = parts.compose_part(self.job, index, record0, read_batches(path))
         save_part(part, self.part_path(index), self.fingerprint)

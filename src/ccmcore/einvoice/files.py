@@ -12,7 +12,8 @@ Files are named by the job's key column (``INV-2026-00000042.pdf``). A name that
 be a file name (empty, a path separator, too long) or that an earlier record already
 took rejects its record, said in the report and the manifest like any other rejection.
 The folder is written beside its final place and renamed into it when every file is
-done, so it is never seen half-written.
+done, so it is never seen half-written; a job that fails removes it. A job with workers
+has them write each part's files (:class:`PartFiles`), once every part is composed.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pyarrow as pa
@@ -30,7 +32,15 @@ from ..merge import MANIFEST_SCHEMA
 from ..pdf.pdfa import NOT_XML
 from ..program import Rejection
 
-__all__ = ["check_folder", "write_files", "packed", "FILES_MANIFEST_SCHEMA", "PACKED_SCHEMA"]
+__all__ = [
+    "check_folder",
+    "write_files",
+    "write_part_files",
+    "PartFiles",
+    "packed",
+    "FILES_MANIFEST_SCHEMA",
+    "PACKED_SCHEMA",
+]
 
 #: a part's e-invoices, one row per record (null: rejected): the XML deflated as the PDF
 #: embeds it, with its size and MD5, made where the part is composed
@@ -115,7 +125,79 @@ def _file_names(keys: list, records: list) -> tuple[list, dict]:
     return names, bad
 
 
-def write_files(job, held: list, out: Path, report, *, title: str | None = None) -> pa.Table:
+class PartFiles(NamedTuple):
+    """The files of one part to write: a task the job's process hands to a worker, or
+    runs itself.
+
+    Attributes:
+        part: the part's index.
+        docs: (document in the part, its row among the job's rendered ones, file name,
+            title) per file.
+        used: the glyphs every file's fonts hold (uint8 per job font glyph, all parts').
+        uses: (IMAGE or OVERLAY, job index) of every image and overlay the parts draw.
+        folder: where the files go.
+    """
+
+    part: int
+    docs: list
+    used: bytes
+    uses: list
+    folder: str
+
+
+_TEMPLATE: dict = {}  # the last template made in this process: every part of a job shares it
+
+
+def _template(job, task: PartFiles):
+    """The job's file template (made once per process for a job's files)."""
+    from ..pdf.document_files import Attachment, DocumentFiles
+    from .cii import CONFORMANCE_LEVELS
+
+    key = (id(job), task.used, tuple(map(tuple, task.uses)))
+    made = _TEMPLATE.get(key)
+    if made is None:
+        compiled = job.program.einvoice
+        attachment = Attachment(
+            compiled.einvoice.xml_name,
+            relationship="Alternative",
+            description="the invoice as EN 16931 XML",
+            facturx_level=CONFORMANCE_LEVELS[compiled.profile],
+        )
+        used = np.frombuffer(task.used, dtype=np.uint8)
+        made = DocumentFiles(job.resources, used, task.uses, attachment)
+        _TEMPLATE.clear()
+        _TEMPLATE[key] = made
+    return made
+
+
+def write_part_files(job, part, task: PartFiles) -> list:
+    """Write the files of one composed part (in a worker or the job's process).
+
+    Returns:
+        (row among the rendered, offset, length, checksum) per file written: where its
+        document lies in it, as a print file's manifest has it.
+    """
+    from ..pdf.writer import PackedFile
+
+    template = _template(job, task)
+    packs = [part.einvoice.column(c).to_pylist() for c in ("deflated", "size", "md5")]
+    records = np.asarray(part.pages.records).tolist()
+    wanted = []
+    for d, _, _, title in task.docs:
+        i = records[d] - part.record0
+        wanted.append((d, title, PackedFile(packs[0][i], packs[1][i], packs[2][i])))
+    written = []
+    folder = os.open(task.folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        for (_, k, name, _), file in zip(task.docs, template.files(part.pages, wanted)):
+            _write(folder, name, file.chunks)
+            written.append((k, file.extent.offset, file.extent.length, file.checksum))
+    finally:
+        os.close(folder)
+    return written
+
+
+def write_files(job, held: list, out: Path, report, *, title: str | None = None, pool=None, label=None) -> pa.Table:
     """Write one PDF/A-3 file per rendered document of the parts into the folder ``out``.
 
     Args:
@@ -125,15 +207,13 @@ def write_files(job, held: list, out: Path, report, *, title: str | None = None)
         report: the job's report: documents whose file name cannot be used are moved to
             its rejections.
         title: the files' title, before each one's key (None: the key alone).
+        pool: a :class:`~ccmcore.workers.WorkerPool` whose workers write the parts' files
+            (their task: a :class:`PartFiles`), or None to write them here.
+        label: the task's words for a worker's error (``label(task)``).
 
     Returns:
         the manifest: a row per record, with its file (None when rejected).
     """
-    from ..pdf.document_files import Attachment, DocumentFiles
-    from ..pdf.writer import PackedFile
-    from .cii import CONFORMANCE_LEVELS
-
-    compiled = job.program.einvoice
     rows = pa.concat_tables([p.manifest for p in held])
     rendered = np.asarray(pc.equal(rows.column("status"), "rendered").to_numpy(zero_copy_only=False), dtype=bool)
     at = np.flatnonzero(rendered)
@@ -143,51 +223,48 @@ def write_files(job, held: list, out: Path, report, *, title: str | None = None)
     used = np.zeros(len(held[0].pages.used), dtype=np.uint8)
     for part in held:
         np.bitwise_or(used, np.asarray(part.pages.used, dtype=np.uint8), out=used)
-    uses = np.concatenate([np.asarray(p.pages.uses, dtype=np.int64).reshape(-1, 3)[:, 1:] for p in held])
-    attachment = Attachment(
-        compiled.einvoice.xml_name,
-        relationship="Alternative",
-        description="the invoice as EN 16931 XML",
-        facturx_level=CONFORMANCE_LEVELS[compiled.profile],
-    )
-    template = DocumentFiles(job.resources, used, uses.tolist(), attachment)
+    drawn = np.concatenate([np.asarray(p.pages.uses, dtype=np.int64).reshape(-1, 3)[:, 1:] for p in held])
+    uses = sorted(set(map(tuple, drawn.tolist())))
     partial = out.with_name(f".{out.name}.partial")
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir()
+    late: list[Rejection] = []
+    tasks = []
+    k = 0  # index of the document among the job's rendered ones
+    for part in held:
+        docs = []
+        for d, record in enumerate(np.asarray(part.pages.records).tolist()):
+            if k in bad:
+                late.append(Rejection(record, report.key or "key", bad[k], keys[k]))
+            else:
+                docs.append((d, k, names[k], keys[k] if title is None else f"{title} {keys[k]}"))
+            k += 1
+        tasks.append(PartFiles(part.index, docs, used.tobytes(), uses, str(partial)))
+    written = []
+    try:
+        if pool is None:
+            for part, task in zip(held, tasks):
+                written += write_part_files(job, part, task)
+        else:
+            for task in tasks:
+                while not pool.room_within(2):
+                    written += pool.next_result()[1]
+                pool.submit(label(task) if label else f"part {task.part}", task)
+            while pool.in_flight:
+                written += pool.next_result()[1]
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)  # a failed job leaves no half-written folder
+        raise
     n = rows.num_rows
     offset = np.zeros(n, np.int64)
     length = np.zeros(n, np.int64)
     checksum = np.zeros(n, np.uint32)
-    first_page = np.zeros(n, np.int64)
     files: list = [None] * n
-    late: list[Rejection] = []
-    folder = os.open(partial, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        k = 0  # index of the document among the job's rendered ones
-        for part in held:
-            packs = [part.einvoice.column(c).to_pylist() for c in ("deflated", "size", "md5")]
-            wanted = []  # (document, title, XML) of the part's files, and their rendered index
-            for d, record in enumerate(np.asarray(part.pages.records).tolist()):
-                if k in bad:
-                    late.append(Rejection(record, report.key or "key", bad[k], keys[k]))
-                else:
-                    i = record - part.record0
-                    xml = PackedFile(packs[0][i], packs[1][i], packs[2][i])
-                    wanted.append((d, keys[k] if title is None else f"{title} {keys[k]}", xml, k))
-                k += 1
-            made = template.files(part.pages, [w[:3] for w in wanted])
-            for (_, _, _, j), file in zip(wanted, made):
-                _write(folder, names[j], file.chunks)
-                # the document's bytes in its file, as a print file's manifest has them
-                row = int(at[j])
-                offset[row] = file.extent.offset
-                length[row] = file.extent.length
-                checksum[row] = file.checksum
-                files[row] = names[j]
-    finally:
-        os.close(folder)
+    for j, off, size, crc in written:
+        row = int(at[j])
+        offset[row], length[row], checksum[row], files[row] = off, size, crc, names[j]
     reused = np.concatenate([np.full(p.manifest.num_rows, p.reused) for p in held])
-    manifest = _manifest(rows, first_page, offset, length, checksum, files, late, reused)
+    manifest = _manifest(rows, np.zeros(n, np.int64), offset, length, checksum, files, late, reused)
     if late:
         _reject(report, rows, at, bad, late)
     if report.documents > 0:
