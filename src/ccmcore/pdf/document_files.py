@@ -15,7 +15,7 @@ its cost: a writer per file spent more on setting itself up than on the file.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from xml.sax.saxutils import escape
 
 import numpy as np
@@ -113,6 +113,7 @@ class DocumentFiles:
         self._xmp = (head, tail)
         self._icc = _icc_object(compress_level)
         self._std = std
+        self._frames: dict[tuple, _Frame] = {}
 
     def files(self, pages: PdfPages, docs: Iterable[tuple[int, str, PackedFile]]) -> Iterator[DocumentFile]:
         """The files of documents of one part's encoded pages.
@@ -178,56 +179,84 @@ class DocumentFiles:
                 checksum,
             )
 
-    def _file(self, blob, offsets: list, page_nums: list, leaves: list, title: str, data: PackedFile, checksum: int):
-        """The file's bytes: the shared beginning, the pages, and what follows them."""
-        start, first = self._start, self._first
-        root_offset = 0
-        pos = len(start.prefix) + len(blob)
-        out: list[bytes] = []
+    def _frame(self, new: int, page_nums: list, leaves: list) -> _Frame:
+        """What follows the pages of a file whose ``new`` objects after the shared
+        beginning are its pages (numbered ``page_nums``) and page tree leaves: the same in
+        every file whose pages are numbered so (every file of as many pages)."""
+        first = self._first
+        numbers = [first + new]
 
         def alloc() -> int:
-            offsets.append(0)
-            return first + len(offsets) - 1
+            numbers[0] += 1
+            return numbers[0] - 1
 
-        def put(num: int, body: bytes) -> None:
-            nonlocal pos, root_offset
-            if num == self._root:
-                root_offset = pos
-            else:
-                offsets[num - first] = pos
-            chunk = b"%d 0 obj\n%s\nendobj\n" % (num, body)
-            out.append(chunk)
-            pos += len(chunk)
-
+        tree = []
+        at = 0
+        placed = []  # (index among the new objects or -1 for the root, offset in the tree's bytes)
         for num, body in page_tree(self._root, leaves, page_nums, alloc):
-            put(num, body)
-        info = info_dict({"Title": title, "Author": None, "Producer": self._producer}, None)
-        info_num = alloc()
-        put(info_num, info)
-        head, tail = self._xmp
-        metadata = alloc()
-        put(metadata, metadata_object(head + escape(title).encode("utf-8") + tail))
-        profile = alloc()
-        put(profile, self._icc)
+            chunk = _obj(num, body)
+            placed.append((-1 if num == self._root else num - first, at))
+            tree.append(chunk)
+            at += len(chunk)
+        info, metadata, profile, stream, spec, catalog = (alloc() for _ in range(6))
         a = self._attachment
-        stream, spec = alloc(), alloc()
-        stream_body, spec_body = attachment_objects(stream, a.name, data, a.mime, a.relationship, a.description)
-        put(stream, stream_body)
-        put(spec, spec_body)
-        catalog = alloc()
+        _, spec_body = attachment_objects(
+            stream, a.name, PackedFile(b"", 0, b""), a.mime, a.relationship, a.description
+        )
         entries = b"/Metadata %d 0 R/OutputIntents%s" % (metadata, output_intent(profile))
-        put(catalog, catalog_object(self._root, entries + attachment_entries([(a.name, spec)])))
-        size = first + len(offsets)
+        tree_bytes = b"".join(tree)
+        digest = self._start.digest.copy()
+        digest.update(tree_bytes)
+        return _Frame(
+            tree_bytes,
+            placed,
+            numbers[0] - first - new - 6,
+            digest,
+            (info, metadata, profile, stream, spec, catalog),
+            _obj(profile, self._icc),
+            _obj(spec, spec_body),
+            _obj(catalog, catalog_object(self._root, entries + attachment_entries([(a.name, spec)]))),
+        )
+
+    def _file(self, blob, offsets: list, page_nums: list, leaves: list, title: str, data: PackedFile, checksum: int):
+        """The file's bytes: the shared beginning, the pages, and what follows them."""
+        key = (len(offsets), *page_nums, -1, *leaves)
+        frame = self._frames.get(key)
+        if frame is None:
+            if len(self._frames) > 64:
+                self._frames.clear()
+            frame = self._frames[key] = self._frame(len(offsets), page_nums, leaves)
+        info_num, metadata, _, stream, _, catalog = frame.numbers
+        a = self._attachment
+        head, tail = self._xmp
+        info = _obj(info_num, info_dict({"Title": title, "Author": None, "Producer": self._producer}, None))
+        meta = _obj(metadata, metadata_object(head + escape(title).encode("utf-8") + tail))
+        stream_body, _ = attachment_objects(stream, a.name, data, a.mime, a.relationship, a.description)
+        embedded = _obj(stream, stream_body)
+        pos = len(self._start.prefix) + len(blob)
+        offsets.extend([0] * frame.nodes)
+        root_offset = 0
+        for k, rel in frame.tree_at:
+            if k < 0:
+                root_offset = pos + rel
+            else:
+                offsets[k] = pos + rel
+        pos += len(frame.tree)
+        for chunk in (info, meta, frame.profile, embedded, frame.spec):
+            offsets.append(pos)
+            pos += len(chunk)
+        offsets.append(pos)
+        pos += len(frame.catalog)
+        size = self._first + len(offsets)
         xref = b"xref\n0 %d\n0000000000 65535 f \n%010d 00000 n \n%s%s" % (
             size,
             root_offset,
             self._fixed_xref,
             _xref_entries(offsets),
         )
-        digest = start.digest.copy()
-        for chunk in out:
+        digest = frame.digest.copy()
+        for chunk in (info, meta, frame.profile, embedded, frame.spec, frame.catalog, xref):
             digest.update(chunk)
-        digest.update(xref)
         digest.update(checksum.to_bytes(4, "little"))
         doc_id = digest.hexdigest()[:32].upper().encode()
         trailer = b"trailer\n<</Size %d/Root %d 0 R/Info %d 0 R/ID[<%s><%s>]>>\nstartxref\n%d\n%%%%EOF\n" % (
@@ -238,4 +267,33 @@ class DocumentFiles:
             doc_id,
             pos,
         )
-        return (start.prefix, bytes(blob), *out, xref, trailer)
+        return (
+            self._start.prefix,
+            bytes(blob),
+            frame.tree,
+            info,
+            meta,
+            frame.profile,
+            embedded,
+            frame.spec,
+            frame.catalog,
+            xref,
+            trailer,
+        )
+
+
+class _Frame(NamedTuple):
+    """The objects after a file's pages, but for its title and attachment (:meth:`DocumentFiles._frame`)."""
+
+    tree: bytes  #: the page tree's objects
+    tree_at: list  #: per page tree object: its index among the new objects (-1: the root), its offset in ``tree``
+    nodes: int  #: page tree nodes numbered after the pages (above the leaves: files of more than 65,536 pages)
+    digest: Any  #: the file ID's hash over the shared beginning and the page tree
+    numbers: tuple  #: information dictionary, metadata, profile, embedded file, its specification, catalog
+    profile: bytes  #: the output intent's profile object
+    spec: bytes  #: the embedded file's specification object
+    catalog: bytes  #: the catalog object
+
+
+def _obj(num: int, body: bytes) -> bytes:
+    return b"%d 0 obj\n%s\nendobj\n" % (num, body)

@@ -1380,7 +1380,7 @@ def _xref_entries(offsets) -> bytes:
     if len(offsets) < 64:  # a small file: numpy's set-up would cost more than the loop
         if any(o >= 10**10 for o in offsets):
             raise ValueError("PDF files of 10 GB or more cannot be indexed by a cross-reference table")
-        return b"".join(b"%010d 00000 n \n" % o for o in offsets)
+        return (b"%010d 00000 n \n" * len(offsets)) % tuple(offsets)
     offs = np.frombuffer(offsets, dtype=np.int64) if len(offsets) else np.zeros(0, np.int64)
     if len(offs) and offs.max() >= 10**10:
         raise ValueError("PDF files of 10 GB or more cannot be indexed by a cross-reference table")
