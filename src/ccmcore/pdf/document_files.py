@@ -58,7 +58,7 @@ class Attachment(NamedTuple):
 class DocumentFile(NamedTuple):
     """One document's file."""
 
-    chunks: tuple  #: its bytes, in pieces to write one after another (``os.writev``)
+    chunks: tuple  #: its bytes (bytes and bytearrays), in pieces to write one after another (``os.writev``)
     extent: Extent  #: where its document lies in it
     checksum: int  #: the CRC-32 of the document's bytes, as a print file's manifest has it
 
@@ -269,7 +269,7 @@ class DocumentFiles:
         )
         return (
             self._start.prefix,
-            bytes(blob),
+            blob,
             frame.tree,
             info,
             meta,
