@@ -596,6 +596,36 @@ def test_workers_write_the_files_and_one_that_dies_fails_the_job_in_one_line(tmp
     assert {p.name: p.read_bytes() for p in out.iterdir()} == ref_files and len(ref_files) == 40
 
 
+def test_a_full_disk_while_writing_the_files_is_one_line_and_leaves_nothing(tmp_path, monkeypatch):
+    import errno
+
+    import pyarrow.parquet as pq
+
+    import ccmcore.einvoice.files as files
+
+    real = files._write
+    written = []
+
+    def fills_up(folder, name, chunks):
+        if len(written) == 7:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        written.append(name)
+        real(folder, name, chunks)
+
+    monkeypatch.setattr(files, "_write", fills_up)
+    out = tmp_path / "rechnungen"
+    message = r"^cannot write .*rechnungen: the disk is full \(no space left on device\); 1 finished part kept"
+    data = tmp_path / "de.parquet"
+    pq.write_table(german(12), data)  # a file: a resumed run recognises its parts
+    with pytest.raises(OutputError, match=message):
+        compose(example.document, data, out)
+    # no folder, no half of one: the composed part stays for a resumed run
+    assert len(written) == 7 and sorted(p.name for p in tmp_path.iterdir()) == [".rechnungen.parts", "de.parquet"]
+    monkeypatch.undo()
+    report = compose(example.document, data, out, resume=True)
+    assert report.parts_reused == 1 and len(list(out.iterdir())) == 12
+
+
 def test_reconcile_checks_every_file_of_the_folder(tmp_path):
     from ccmcore.reconciliation import reconcile
 

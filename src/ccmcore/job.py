@@ -574,7 +574,7 @@ class _Run:
     def _go_files(self, source, part_size: int, workers: int, resume: bool, total) -> None:
         """Compose every part into the work directory, then write one file per document
         (the workers write each part's files, as they composed them)."""
-        from .einvoice.files import write_files
+        from .einvoice.files import unfinished_folder, write_files
 
         report = self.report
 
@@ -593,6 +593,8 @@ class _Run:
                 write_parquet_atomically(report.manifest, self.manifest_path)
                 report.manifest_path = str(self.manifest_path)
         except BaseException as exc:
+            # the workers are gone (_compose_all closed them): none writes there any more
+            shutil.rmtree(unfinished_folder(self.out), ignore_errors=True)
             self._failed(exc)
         shutil.rmtree(self.work_dir, ignore_errors=True)
 

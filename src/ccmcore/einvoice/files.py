@@ -225,7 +225,7 @@ def write_files(job, held: list, out: Path, report, *, title: str | None = None,
         np.bitwise_or(used, np.asarray(part.pages.used, dtype=np.uint8), out=used)
     drawn = np.concatenate([np.asarray(p.pages.uses, dtype=np.int64).reshape(-1, 3)[:, 1:] for p in held])
     uses = sorted(set(map(tuple, drawn.tolist())))
-    partial = out.with_name(f".{out.name}.partial")
+    partial = unfinished_folder(out)
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir()
     late: list[Rejection] = []
@@ -241,20 +241,16 @@ def write_files(job, held: list, out: Path, report, *, title: str | None = None,
             k += 1
         tasks.append(PartFiles(part.index, docs, used.tobytes(), uses, str(partial)))
     written = []
-    try:
-        if pool is None:
-            for part, task in zip(held, tasks):
-                written += write_part_files(job, part, task)
-        else:
-            for task in tasks:
-                while not pool.room_within(2):
-                    written += pool.next_result()[1]
-                pool.submit(label(task) if label else f"part {task.part}", task)
-            while pool.in_flight:
+    if pool is None:
+        for part, task in zip(held, tasks):
+            written += write_part_files(job, part, task)
+    else:
+        for task in tasks:
+            while not pool.room_within(2):
                 written += pool.next_result()[1]
-    except BaseException:
-        shutil.rmtree(partial, ignore_errors=True)  # a failed job leaves no half-written folder
-        raise
+            pool.submit(label(task) if label else f"part {task.part}", task)
+        while pool.in_flight:
+            written += pool.next_result()[1]
     n = rows.num_rows
     offset = np.zeros(n, np.int64)
     length = np.zeros(n, np.int64)
@@ -272,6 +268,12 @@ def write_files(job, held: list, out: Path, report, *, title: str | None = None,
     else:
         shutil.rmtree(partial, ignore_errors=True)
     return manifest
+
+
+def unfinished_folder(out: Path) -> Path:
+    """Where the files are written until every one is done (a job that fails removes it,
+    once no worker writes there any more)."""
+    return out.with_name(f".{out.name}.partial")
 
 
 def _write(folder: int, name: str, chunks: tuple) -> None:
