@@ -145,33 +145,40 @@ class PartFiles(NamedTuple):
     folder: str
 
 
-_TEMPLATE: dict = {}  # the last template made in this process: every part of a job shares it
+_TEMPLATE: list = []  # a worker's (job, task key, template): every part of its job shares it
 
 
 def _template(job, task: PartFiles):
-    """The job's file template (made once per process for a job's files)."""
-    from ..pdf.document_files import Attachment, DocumentFiles
-    from .cii import CONFORMANCE_LEVELS
-
-    key = (id(job), task.used, tuple(map(tuple, task.uses)))
-    made = _TEMPLATE.get(key)
-    if made is None:
-        compiled = job.program.einvoice
-        attachment = Attachment(
-            compiled.einvoice.xml_name,
-            relationship="Alternative",
-            description="the invoice as EN 16931 XML",
-            facturx_level=CONFORMANCE_LEVELS[compiled.profile],
-        )
-        used = np.frombuffer(task.used, dtype=np.uint8)
-        made = DocumentFiles(job.resources, used, task.uses, attachment)
-        _TEMPLATE.clear()
-        _TEMPLATE[key] = made
+    """The job's file template, made once per worker for a job's files (the job is held,
+    not its id: another job could get the id of one that is gone)."""
+    key = (task.used, tuple(map(tuple, task.uses)))
+    if _TEMPLATE and _TEMPLATE[0] is job and _TEMPLATE[1] == key:
+        return _TEMPLATE[2]
+    made = _make_template(job, task)
+    _TEMPLATE[:] = [job, key, made]
     return made
 
 
-def write_part_files(job, part, task: PartFiles) -> list:
+def _make_template(job, task: PartFiles):
+    from ..pdf.document_files import Attachment, DocumentFiles
+    from .cii import CONFORMANCE_LEVELS
+
+    compiled = job.program.einvoice
+    attachment = Attachment(
+        compiled.einvoice.xml_name,
+        relationship="Alternative",
+        description="the invoice as EN 16931 XML",
+        facturx_level=CONFORMANCE_LEVELS[compiled.profile],
+    )
+    return DocumentFiles(job.resources, np.frombuffer(task.used, dtype=np.uint8), task.uses, attachment)
+
+
+def write_part_files(job, part, task: PartFiles, template=None) -> list:
     """Write the files of one composed part (in a worker or the job's process).
+
+    Args:
+        template: the job's :class:`~ccmcore.pdf.document_files.DocumentFiles` (None:
+            made from the task, once per worker).
 
     Returns:
         (row among the rendered, offset, length, checksum) per file written: where its
@@ -179,7 +186,8 @@ def write_part_files(job, part, task: PartFiles) -> list:
     """
     from ..pdf.writer import PackedFile
 
-    template = _template(job, task)
+    if template is None:
+        template = _template(job, task)
     packs = [part.einvoice.column(c).to_pylist() for c in ("deflated", "size", "md5")]
     records = np.asarray(part.pages.records).tolist()
     wanted = []
@@ -242,8 +250,9 @@ def write_files(job, held: list, out: Path, report, *, title: str | None = None,
         tasks.append(PartFiles(part.index, docs, used.tobytes(), uses, str(partial)))
     written = []
     if pool is None:
+        template = _make_template(job, tasks[0])
         for part, task in zip(held, tasks):
-            written += write_part_files(job, part, task)
+            written += write_part_files(job, part, task, template)
     else:
         for task in tasks:
             while not pool.room_within(2):
