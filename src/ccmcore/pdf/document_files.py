@@ -112,7 +112,6 @@ class DocumentFiles:
         head, tail = packet.split(_TITLE.encode("utf-8"))
         self._xmp = (head, tail)
         self._icc = _icc_object(compress_level)
-        self._std = std
         self._frames: dict[tuple, _Frame] = {}
 
     def files(self, pages: PdfPages, docs: Iterable[tuple[int, str, PackedFile]]) -> Iterator[DocumentFile]:
