@@ -34,6 +34,7 @@ from ..program import Rejection
 
 __all__ = [
     "check_folder",
+    "unfinished_folder",
     "write_files",
     "write_part_files",
     "PartFiles",

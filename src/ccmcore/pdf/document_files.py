@@ -5,11 +5,14 @@ its pages and the few objects that name them.
 Shared, made once: the beginning (header, fonts subset over every file's glyphs, images,
 overlays, resource dictionary: a :class:`~ccmcore.pdf.writer.FileStart`), its
 cross-reference entries, the output intent's profile and the XMP packet around the title.
-Per file: the page and content stream objects (compiled), the page tree, the information
-dictionary, the metadata, the embedded file, the catalog, the cross-reference table and the
-trailer. A file is the bytes :class:`~ccmcore.pdf.PdfWriter` writes for the same document
-from the same start, title and attachment (the tests hold them equal), at a fraction of
-its cost: a writer per file spent more on setting itself up than on the file.
+Made once per page count: the page tree, the profile's and the embedded file
+specification's objects and the catalog, which differ only in their numbers. Per file: the
+page and content stream objects (compiled), the information dictionary, the metadata, the
+embedded file, the cross-reference table and the trailer.
+
+A file is the bytes :class:`~ccmcore.pdf.PdfWriter` writes for the same document from the
+same start, title and attachment (the tests hold them equal), at a fraction of its cost: a
+writer per file spent more on setting itself up than on the file.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from .writer import (
     attachment_objects,
     catalog_object,
     file_start,
+    indirect,
     info_dict,
     media_boxes,
     metadata_object,
@@ -193,7 +197,7 @@ class DocumentFiles:
         at = 0
         placed = []  # (index among the new objects or -1 for the root, offset in the tree's bytes)
         for num, body in page_tree(self._root, leaves, page_nums, alloc):
-            chunk = _obj(num, body)
+            chunk = indirect(num, body)
             placed.append((-1 if num == self._root else num - first, at))
             tree.append(chunk)
             at += len(chunk)
@@ -212,9 +216,9 @@ class DocumentFiles:
             numbers[0] - first - new - 6,
             digest,
             (info, metadata, profile, stream, spec, catalog),
-            _obj(profile, self._icc),
-            _obj(spec, spec_body),
-            _obj(catalog, catalog_object(self._root, entries + attachment_entries([(a.name, spec)]))),
+            indirect(profile, self._icc),
+            indirect(spec, spec_body),
+            indirect(catalog, catalog_object(self._root, entries + attachment_entries([(a.name, spec)]))),
         )
 
     def _file(self, blob, offsets: list, page_nums: list, leaves: list, title: str, data: PackedFile, checksum: int):
@@ -228,10 +232,10 @@ class DocumentFiles:
         info_num, metadata, _, stream, _, catalog = frame.numbers
         a = self._attachment
         head, tail = self._xmp
-        info = _obj(info_num, info_dict({"Title": title, "Author": None, "Producer": self._producer}, None))
-        meta = _obj(metadata, metadata_object(head + escape(title).encode("utf-8") + tail))
+        info = indirect(info_num, info_dict({"Title": title, "Author": None, "Producer": self._producer}, None))
+        meta = indirect(metadata, metadata_object(head + escape(title).encode("utf-8") + tail))
         stream_body, _ = attachment_objects(stream, a.name, data, a.mime, a.relationship, a.description)
-        embedded = _obj(stream, stream_body)
+        embedded = indirect(stream, stream_body)
         pos = len(self._start.prefix) + len(blob)
         offsets.extend([0] * frame.nodes)
         root_offset = 0
@@ -292,7 +296,3 @@ class _Frame(NamedTuple):
     profile: bytes  #: the output intent's profile object
     spec: bytes  #: the embedded file's specification object
     catalog: bytes  #: the catalog object
-
-
-def _obj(num: int, body: bytes) -> bytes:
-    return b"%d 0 obj\n%s\nendobj\n" % (num, body)

@@ -378,7 +378,7 @@ class PdfWriter:
 
     def _object(self, num: int, body: bytes) -> None:
         self._offsets[num] = self._pos
-        self._emit(b"%d 0 obj\n%s\nendobj\n" % (num, body))
+        self._emit(indirect(num, body))
 
     def _compress(self, data: bytes) -> bytes:
         assert self._level is not None  # used only when streams are compressed
@@ -691,7 +691,7 @@ class PdfWriter:
         chunks = []
         pos = self._pos
         for num, body in zip(nums, bodies):
-            chunk = b"%d 0 obj\n%s\nendobj\n" % (num, body)
+            chunk = indirect(num, body)
             self._offsets[num] = pos
             pos += len(chunk)
             chunks.append(chunk)
@@ -896,7 +896,7 @@ class PdfWriter:
         chunks: list[bytes] = []
         pos = self._pos
         for num, body in bodies:
-            chunk = b"%d 0 obj\n%s\nendobj\n" % (num, body)
+            chunk = indirect(num, body)
             self._offsets[num] = pos
             pos += len(chunk)
             chunks.append(chunk)
@@ -1254,6 +1254,11 @@ def media_boxes(sizes: np.ndarray, made: dict) -> tuple[list[bytes], np.ndarray]
             box = made[(w, h)] = b"[0 0 %s %s]" % (_num(w), _num(h))
         boxes.append(box)
     return boxes, np.ascontiguousarray(inverse.reshape(-1), dtype=np.int64)
+
+
+def indirect(num: int, body: bytes) -> bytes:
+    """Object ``num`` as the file holds it: ``N 0 obj``, the body, ``endobj``."""
+    return b"%d 0 obj\n%s\nendobj\n" % (num, body)
 
 
 def page_tree(root: int, leaves, page_objs, alloc) -> list[tuple[int, bytes]]:
